@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# cluster/lib.sh — shared helpers for the local etcd cluster kit (sourced, not run).
+# Ports follow etcd's Procfile convention shifted by OFFSET = BASE_PORT - 2379:
+#   member i: client 2379 (i=1) or i*10000+2379, peer i*10000+2380, metrics peer+1.
+
+KIT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(dirname "$KIT_DIR")
+HOST=127.0.0.1
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage_error() { log "$*"; usage >&2; exit 2; }
+
+# unset_env PREFIX: sets UNSET to `env -u` args for every exported PREFIX* variable.
+# etcd and etcdctl 3.4 abort if e.g. ETCDCTL_ENDPOINTS or ETCD_NAME duplicates a flag.
+unset_env() {
+  local v
+  UNSET=()
+  for v in $(compgen -e "$1" || true); do [[ $v == ETCD_UNSUPPORTED_ARCH ]] || UNSET+=(-u "$v"); done
+}
+ectl() { unset_env ETCDCTL_; env "${UNSET[@]}" ETCDCTL_API=3 etcdctl --dial-timeout=1s --command-timeout=3s "$@"; }
+
+# parse_common "EXTRA OPTS" "$@": handles --data-dir (+ -h); sets DATA_DIR, STATE_FILE and
+# ARGS (leftovers). --base-port (-> BASE_PORT_REQ) and flags such as --purge are only
+# accepted when listed in EXTRA OPTS; any other option is a usage error.
+# shellcheck disable=SC2034  # ARGS and BASE_PORT_REQ are read by the calling script
+parse_common() {
+  local extra=" $1 "
+  shift
+  DATA_DIR=${CLUSTER_DATA_DIR:-$REPO_ROOT/.data/cluster}
+  BASE_PORT_REQ=${CLUSTER_BASE_PORT:-}
+  ARGS=()
+  while (($#)); do
+    case $1 in
+      --data-dir) (($# >= 2)) || usage_error "--data-dir needs a value"; DATA_DIR=$2; shift ;;
+      --data-dir=*) DATA_DIR=${1#*=} ;;
+      --base-port|--base-port=*)
+        [[ $extra == *" --base-port "* ]] || usage_error "--base-port only applies to cluster/up"
+        if [[ $1 == *=* ]]; then BASE_PORT_REQ=${1#*=}
+        else (($# >= 2)) || usage_error "--base-port needs a value"; BASE_PORT_REQ=$2; shift; fi ;;
+      -h|--help) usage; exit 0 ;;
+      -?*) [[ $extra == *" $1 "* ]] || usage_error "unknown option '$1'"; ARGS+=("$1") ;;
+      *) ARGS+=("$1") ;;
+    esac
+    shift
+  done
+  [[ -n $DATA_DIR ]] || usage_error "--data-dir must not be empty"
+  [[ $DATA_DIR == /* ]] || DATA_DIR=$REPO_ROOT/$DATA_DIR
+  DATA_DIR=$(realpath -m "$DATA_DIR")
+  STATE_FILE=$DATA_DIR/cluster.state
+}
+
+client_port()  { if (($1 == 1)); then echo $((2379 + OFFSET)); else echo $(($1 * 10000 + 2379 + OFFSET)); fi; }
+peer_port()    { echo $(($1 * 10000 + 2380 + OFFSET)); }
+metrics_port() { echo $(($1 * 10000 + 2381 + OFFSET)); }
+client_url()   { echo "http://$HOST:$(client_port "$1")"; }
+member_dir()   { echo "$DATA_DIR/m$1"; }
+pid_file()     { echo "$DATA_DIR/m$1.pid"; }
+
+# set_topology N BASE_PORT: validates and sets N, BASE_PORT, OFFSET.
+set_topology() {
+  N=$1 BASE_PORT=$2
+  if ! [[ $BASE_PORT =~ ^[0-9]{1,5}$ ]] || ((BASE_PORT < 1 || BASE_PORT > 65535)); then
+    usage_error "invalid base port '$BASE_PORT'"
+  fi
+  OFFSET=$((BASE_PORT - 2379))
+  local top; top=$(metrics_port "$N")
+  ((top <= 65535)) || die "base port $BASE_PORT too high for $N members: m$N metrics port would be $top (> 65535); max base port is $((BASE_PORT - top + 65535))"
+}
+
+all_endpoints() { local i eps=(); for ((i = 1; i <= N; i++)); do eps+=("$(client_url "$i")"); done; (IFS=,; echo "${eps[*]}"); }
+
+# load_state: reads N/BASE_PORT/TOKEN recorded by `up`; fails if there is none.
+load_state() {
+  [[ -f $STATE_FILE ]] || die "no cluster recorded in $DATA_DIR (run cluster/up first)"
+  local k v n='' b=''
+  TOKEN=''
+  while IFS='=' read -r k v; do
+    case $k in N) n=$v ;; BASE_PORT) b=$v ;; TOKEN) TOKEN=$v ;; esac
+  done <"$STATE_FILE"
+  [[ $n =~ ^[135]$ ]] || die "corrupt state file $STATE_FILE"
+  set_topology "$n" "$b"
+}
+
+save_state() { mkdir -p "$DATA_DIR"; printf 'N=%s\nBASE_PORT=%s\nTOKEN=%s\n' "$N" "$BASE_PORT" "$TOKEN" >"$STATE_FILE"; }
+
+# member_index ARG: accepts mK or K, prints K (must be within 1..N).
+member_index() {
+  local k=${1#m}
+  if ! [[ $k =~ ^[1-5]$ ]] || ((k > N)); then usage_error "unknown member '$1' (cluster has m1..m$N)"; fi
+  echo "$k"
+}
+
+# member_pid I: prints the PID iff the PID file's process is alive and really is our etcd.
+member_pid() {
+  local f pid; f=$(pid_file "$1")
+  [[ -f $f ]] || return 1
+  read -r pid <"$f" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qxF -- "--data-dir=$(member_dir "$1")" || return 1
+  echo "$pid"
+}
+
+port_in_use() {
+  if command -v ss >/dev/null; then [[ -n $(ss -Hltn "sport = :$1") ]]
+  else (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; fi
+}
+
+check_ports_free() {
+  local p
+  for p in "$(client_port "$1")" "$(peer_port "$1")" "$(metrics_port "$1")"; do
+    port_in_use "$p" && die "port $p (needed by m$1) is already in use; pick another --base-port"
+  done
+  return 0
+}
+
+# member_args I: sets MEMBER_ARGS to the etcd command line for member I.
+member_args() {
+  local i=$1 j cluster=()
+  for ((j = 1; j <= N; j++)); do cluster+=("m$j=http://$HOST:$(peer_port "$j")"); done
+  MEMBER_ARGS=(etcd --name "m$i" "--data-dir=$(member_dir "$i")" --logger=zap
+    --listen-client-urls "$(client_url "$i")" --advertise-client-urls "$(client_url "$i")"
+    --listen-peer-urls "http://$HOST:$(peer_port "$i")"
+    --initial-advertise-peer-urls "http://$HOST:$(peer_port "$i")"
+    --listen-metrics-urls "http://$HOST:$(metrics_port "$i")"
+    --initial-cluster "$(IFS=,; echo "${cluster[*]}")"
+    --initial-cluster-token "$TOKEN" --initial-cluster-state new)
+}
+
+# start_member I: launches etcd in its own session (immune to the caller's Ctrl-C)
+# with a clean ETCD_* environment; the wrapper writes its own PID, then execs etcd,
+# so the PID file holds etcd's PID.
+start_member() {
+  local i=$1
+  member_args "$i"
+  unset_env ETCD_
+  mkdir -p "$DATA_DIR"
+  rm -f "$(pid_file "$i")"
+  # shellcheck disable=SC2016
+  setsid env "${UNSET[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$(pid_file "$i")" "${MEMBER_ARGS[@]}" \
+    </dev/null >>"$DATA_DIR/m$i.log" 2>&1 &
+  local t
+  for ((t = 0; t < 50; t++)); do [[ -s $(pid_file "$i") ]] && break; sleep 0.05; done
+  log "started m$i (client $(client_url "$i"), log $DATA_DIR/m$i.log)"
+}
+
+# wait_healthy ENDPOINTS TIMEOUT [I...]: polls `endpoint health` until all endpoints are
+# healthy; gives up early if one of the listed members' processes has exited.
+wait_healthy() {
+  local deadline=$((SECONDS + $2)) i
+  until ectl --endpoints="$1" endpoint health >/dev/null 2>&1; do
+    for i in "${@:3}"; do
+      member_pid "$i" >/dev/null || { log "error: m$i exited during startup"; return 1; }
+    done
+    ((SECONDS < deadline)) || { log "error: not healthy within ${2}s"; return 1; }
+    sleep 0.3
+  done
+}
+
+# wait_gone I PID SECS: waits until member I's PID is no longer our etcd.
+wait_gone() {
+  local deadline=$((SECONDS + $3))
+  while [[ $(member_pid "$1" || true) == "$2" ]]; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# find_leader: prints the index of the member whose own status says it is leader.
+find_leader() {
+  local i live=() ep
+  for ((i = 1; i <= N; i++)); do member_pid "$i" >/dev/null && live+=("$(client_url "$i")"); done
+  ((${#live[@]})) || return 1
+  # -w simple columns: endpoint, id, version, db size, is leader, ...
+  ep=$(ectl --endpoints="$(IFS=,; echo "${live[*]}")" endpoint status -w simple 2>/dev/null |
+    awk -F', ' '$5 == "true" { print $1; exit }') || true
+  for ((i = 1; i <= N; i++)); do [[ $ep == "$(client_url "$i")" ]] && { echo "$i"; return 0; }; done
+  return 1
+}

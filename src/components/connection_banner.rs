@@ -1,0 +1,77 @@
+//! The banner that says etcd is unreachable, checked on every page load and every few seconds.
+
+use crate::server_fns::etcd_connection;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// How often the browser asks whether etcd answers.
+const POLL_INTERVAL: Duration = Duration::from_secs(3);
+
+/// Counts the times etcd came back after being unreachable. Pages read it in their resources, so
+/// their data reloads by itself once etcd answers again.
+#[derive(Clone, Copy)]
+pub struct EtcdEpoch(RwSignal<u32>);
+
+impl EtcdEpoch {
+    pub fn new() -> Self {
+        EtcdEpoch(RwSignal::new(0))
+    }
+
+    /// The current epoch, from context; tracked by the calling reactive scope.
+    pub fn track() -> u32 {
+        use_context::<EtcdEpoch>()
+            .map(|epoch| epoch.0.get())
+            .unwrap_or_default()
+    }
+}
+
+impl Default for EtcdEpoch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Shows an alert while etcd cannot be reached, with the endpoints tried and what to do.
+#[component]
+pub fn ConnectionBanner() -> impl IntoView {
+    let poll = RwSignal::new(0u32);
+    let connection = Resource::new(move || poll.get(), |_| etcd_connection());
+
+    Effect::new(move |_| {
+        set_interval(move || poll.update(|n| *n += 1), POLL_INTERVAL);
+    });
+
+    let was_down = StoredValue::new(false);
+    Effect::new(move |_| {
+        if let Some(result) = connection.get() {
+            let down = result.is_err();
+            if was_down.get_value() && !down {
+                if let Some(EtcdEpoch(epoch)) = use_context::<EtcdEpoch>() {
+                    epoch.update(|n| *n += 1);
+                }
+            }
+            was_down.set_value(down);
+        }
+    });
+
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                connection
+                    .await
+                    .err()
+                    .map(|err| {
+                        view! {
+                            <div class="banner banner-error" role="alert" data-testid="etcd-banner">
+                                <strong>{err.title()}</strong>
+                                <span>{err.to_string()}</span>
+                                <span class="hint">
+                                    {err.hint()} " This banner goes away by itself when etcd answers."
+                                </span>
+                            </div>
+                        }
+                    })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,71 @@
+//! One page of keys as a table, with the links to move between pages.
+
+use crate::domain::{paging::list_url, KeyListing};
+use leptos::prelude::*;
+
+/// The keys of a listing, each linking to its page, and the pager below them.
+#[component]
+pub fn KeyTable(listing: KeyListing) -> impl IntoView {
+    let KeyListing {
+        request,
+        keys,
+        total,
+        offset,
+        next,
+        revision,
+    } = listing;
+    let first = offset + 1;
+    let last = offset + keys.len() as i64;
+    let prefix_label = if request.prefix.is_empty() {
+        "in the whole keyspace".to_string()
+    } else {
+        format!("under {}", request.prefix.display())
+    };
+    let summary = if keys.is_empty() {
+        format!("No keys on this page; {total} {prefix_label}, at revision {revision}.")
+    } else {
+        format!("Keys {first}–{last} of {total} {prefix_label}, at revision {revision}.")
+    };
+    let first_page = request
+        .after
+        .is_some()
+        .then(|| list_url(&request.prefix, None, request.limit));
+    let next_page = next.map(|cursor| request.next_url(&cursor));
+    let rows = keys
+        .into_iter()
+        .map(|summary| {
+            let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
+            view! {
+                <tr>
+                    <td class="key">
+                        <a href=summary.key.page_url()>{summary.key.display()}</a>
+                    </td>
+                    <td class="num">{summary.version}</td>
+                    <td class="num">{summary.mod_revision}</td>
+                    <td class="num">{lease}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <p class="summary" data-testid="key-count">
+            {summary}
+        </p>
+        <table class="keys" data-testid="key-list">
+            <thead>
+                <tr>
+                    <th>"Key"</th>
+                    <th class="num">"Version"</th>
+                    <th class="num">"Modified at"</th>
+                    <th class="num">"Lease"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {first_page.map(|href| view! { <a href=href>"« First page"</a> })}
+            {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
+        </nav>
+    }
+}

@@ -1,0 +1,67 @@
+//! The form that creates a key under the prefix being browsed.
+
+use crate::domain::{Key, ValueFormat};
+use crate::server_fns::CreateKey;
+use leptos::{html, prelude::*};
+
+/// Creates a key; it refuses to overwrite one that exists. The form clears itself on success.
+#[component]
+pub fn NewKeyForm(
+    action: ServerAction<CreateKey>,
+    #[prop(into)] prefix: Signal<Key>,
+) -> impl IntoView {
+    let form = NodeRef::<html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (action.value().get(), form.get()) {
+            form.reset();
+        }
+    });
+
+    view! {
+        <details class="panel new-key" open>
+            <summary>"New key"</summary>
+            <ActionForm action node_ref=form>
+                <input type="hidden" name="prefix" value=move || prefix.get().to_segment() />
+                <label>
+                    "Key"
+                    <input
+                        type="text"
+                        name="key"
+                        required
+                        placeholder="/app/config/feature-x"
+                        value=move || prefix.get().display()
+                    />
+                </label>
+                <label>
+                    "Value"
+                    <textarea name="value" rows="4"></textarea>
+                </label>
+                <FormatSelect selected=ValueFormat::Text />
+                <button type="submit" disabled=move || action.pending().get()>
+                    "Create"
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Chooses how the value field is read: as UTF-8 text or as hex digits.
+#[component]
+pub fn FormatSelect(selected: ValueFormat) -> impl IntoView {
+    let option = move |format: ValueFormat, label: &'static str| {
+        view! {
+            <option value=format.as_str() selected=selected == format>
+                {label}
+            </option>
+        }
+    };
+    view! {
+        <label>
+            "Value format"
+            <select name="format">
+                {option(ValueFormat::Text, "Text (UTF-8)")}
+                {option(ValueFormat::Hex, "Hex bytes")}
+            </select>
+        </label>
+    }
+}

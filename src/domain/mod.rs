@@ -1,0 +1,74 @@
+//! The domain layer: etcd-deck's types and pure functions, shared by the server and the browser.
+//! Nothing here talks to etcd or renders HTML.
+
+pub mod key;
+pub mod limits;
+pub mod notice;
+pub mod paging;
+pub mod value;
+
+pub use key::Key;
+pub use paging::PageRequest;
+pub use value::{ValueFormat, ValueView};
+
+use serde::{Deserialize, Serialize};
+
+/// A key's metadata, without its value: one row of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySummary {
+    pub key: Key,
+    pub version: i64,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    /// The lease the key is attached to, 0 for none.
+    pub lease: i64,
+}
+
+/// One page of the keys under a prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyListing {
+    pub request: PageRequest,
+    pub keys: Vec<KeySummary>,
+    /// How many keys there are under the prefix in all.
+    pub total: i64,
+    /// How many keys under the prefix come before this page.
+    pub offset: i64,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<Key>,
+    /// The store revision the page was read at.
+    pub revision: i64,
+}
+
+/// A key with its value, as read at one revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetail {
+    pub summary: KeySummary,
+    pub value: ValueView,
+    /// The store revision the key was read at.
+    pub revision: i64,
+}
+
+/// What a write did: the store revision it created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteReceipt {
+    pub revision: i64,
+}
+
+/// The etcd endpoints etcd-deck uses and whether they answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub endpoints: Vec<String>,
+    /// The store revision, as proof of a linearizable read.
+    pub revision: i64,
+}
+
+/// When a put may happen, checked by etcd in the same transaction as the put itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PutCondition {
+    /// Always: create or overwrite.
+    Always,
+    /// Only if the key does not exist yet.
+    Absent,
+    /// Only if the key still has this mod revision (nobody wrote it since it was read).
+    ModRevision(i64),
+}

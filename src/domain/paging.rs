@@ -1,0 +1,211 @@
+//! Paging through the keys under a prefix, one bounded etcd range request at a time.
+//!
+//! A page starts just after a cursor (the last key of the previous page) and never loads more than
+//! `limit` keys, so a listing costs the same however large the keyspace is.
+
+use super::key::{percent_encode_bytes, Key};
+use serde::{Deserialize, Serialize};
+
+/// Keys per page unless the URL asks for another size.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The largest page a request may ask for.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Which page of keys to read: those under `prefix`, after the cursor `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub prefix: Key,
+    pub after: Option<Key>,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// A request with its page size clamped to `1..=MAX_PAGE_SIZE` (default when absent).
+    pub fn new(prefix: Key, after: Option<Key>, limit: Option<u32>) -> Self {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+        PageRequest {
+            prefix,
+            after,
+            limit,
+        }
+    }
+
+    /// The request a list page URL query (`prefix`, `after`, `limit`) asks for.
+    pub fn from_query(search: &str) -> Self {
+        let prefix = Key::new(query_param(search, "prefix").unwrap_or_default());
+        let after = query_param(search, "after").map(Key::new);
+        let limit = query_param(search, "limit")
+            .and_then(|limit| String::from_utf8(limit).ok())
+            .and_then(|limit| limit.parse().ok());
+        PageRequest::new(prefix, after, limit)
+    }
+
+    /// The first key of the whole prefix range (etcd has no empty key: all keys start at `\0`).
+    pub fn range_start(&self) -> Vec<u8> {
+        if self.prefix.is_empty() {
+            vec![0]
+        } else {
+            self.prefix.as_bytes().to_vec()
+        }
+    }
+
+    /// The first key this page may contain: just after the cursor, but never before the prefix.
+    pub fn page_start(&self) -> Vec<u8> {
+        let start = self.range_start();
+        match &self.after {
+            Some(after) => {
+                let mut next = after.as_bytes().to_vec();
+                next.push(0);
+                next.max(start)
+            }
+            None => start,
+        }
+    }
+
+    /// The end (exclusive) of the prefix range, as etcd's `range_end`.
+    pub fn range_end(&self) -> Vec<u8> {
+        prefix_range_end(self.prefix.as_bytes())
+    }
+
+    /// The URL of the page after one that ended at `last`.
+    pub fn next_url(&self, last: &Key) -> String {
+        list_url(&self.prefix, Some(last), self.limit)
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix`; `\0` (to the end) when none is.
+pub fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+/// The cursor for the next page: the last key of this one, when etcd said there are more.
+pub fn next_cursor(last: Option<&Key>, more: bool) -> Option<Key> {
+    if more {
+        last.cloned()
+    } else {
+        None
+    }
+}
+
+/// The URL of a key listing, as the list page reads it back.
+pub fn list_url(prefix: &Key, after: Option<&Key>, limit: u32) -> String {
+    let mut query = Vec::new();
+    if !prefix.is_empty() {
+        query.push(format!(
+            "prefix={}",
+            percent_encode_bytes(prefix.as_bytes())
+        ));
+    }
+    if let Some(after) = after {
+        query.push(format!("after={}", percent_encode_bytes(after.as_bytes())));
+    }
+    if limit != DEFAULT_PAGE_SIZE {
+        query.push(format!("limit={limit}"));
+    }
+    if query.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/?{}", query.join("&"))
+    }
+}
+
+/// Reads one parameter from a URL query string as bytes (`+` is a space, `%XX` a byte).
+pub fn query_param(search: &str, name: &str) -> Option<Vec<u8>> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(field, _)| *field == name)
+        .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_range_end_increments_the_last_byte_that_can_be() {
+        assert_eq!(prefix_range_end(b"abc"), b"abd");
+        assert_eq!(prefix_range_end(b"a/"), b"a0");
+        assert_eq!(prefix_range_end(&[b'a', 0xff]), b"b");
+        assert_eq!(prefix_range_end(&[0xff, 0xff]), [0]);
+        assert_eq!(prefix_range_end(b""), [0]);
+    }
+
+    #[test]
+    fn the_first_page_starts_at_the_prefix() {
+        let page = PageRequest::new(Key::from("app/"), None, None);
+        assert_eq!(page.page_start(), b"app/");
+        assert_eq!(page.limit, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            PageRequest::new(Key::default(), None, None).page_start(),
+            [0]
+        );
+    }
+
+    #[test]
+    fn a_later_page_starts_just_after_its_cursor() {
+        let page = PageRequest::new(Key::from("app/"), Some(Key::from("app/k099")), None);
+        assert_eq!(page.page_start(), b"app/k099\0");
+    }
+
+    #[test]
+    fn a_cursor_before_the_prefix_cannot_escape_it() {
+        let page = PageRequest::new(Key::from("m/"), Some(Key::from("a")), None);
+        assert_eq!(page.page_start(), b"m/");
+    }
+
+    #[test]
+    fn page_sizes_are_clamped() {
+        assert_eq!(PageRequest::new(Key::default(), None, Some(0)).limit, 1);
+        assert_eq!(
+            PageRequest::new(Key::default(), None, Some(10_000)).limit,
+            MAX_PAGE_SIZE
+        );
+    }
+
+    #[test]
+    fn there_is_a_next_cursor_only_when_etcd_has_more() {
+        let last = Key::from("k");
+        assert_eq!(next_cursor(Some(&last), true), Some(last.clone()));
+        assert_eq!(next_cursor(Some(&last), false), None);
+        assert_eq!(next_cursor(None, false), None);
+    }
+
+    #[test]
+    fn list_urls_read_back_to_the_same_request() {
+        let prefix = Key::from("a b/%?#ü");
+        let after = Key::new(vec![b'a', b' ', 0xff]);
+        let url = list_url(&prefix, Some(&after), 25);
+        let search = url.trim_start_matches("/?");
+        assert_eq!(query_param(search, "prefix").unwrap(), prefix.as_bytes());
+        assert_eq!(query_param(search, "after").unwrap(), after.as_bytes());
+        assert_eq!(query_param(search, "limit").unwrap(), b"25");
+        assert_eq!(list_url(&Key::default(), None, DEFAULT_PAGE_SIZE), "/");
+    }
+
+    #[test]
+    fn page_requests_read_from_the_query() {
+        let page = PageRequest::from_query("?prefix=app%2F&after=app%2Fk1&limit=5");
+        assert_eq!(
+            page,
+            PageRequest::new(Key::from("app/"), Some(Key::from("app/k1")), Some(5))
+        );
+        let page = PageRequest::from_query("limit=lots");
+        assert_eq!(page, PageRequest::new(Key::default(), None, None));
+    }
+
+    #[test]
+    fn form_encoded_queries_decode_plus_as_space() {
+        assert_eq!(query_param("?prefix=a+b%2B", "prefix").unwrap(), b"a b+");
+        assert_eq!(query_param("x=1&prefix", "prefix").unwrap(), b"");
+        assert_eq!(query_param("x=1", "prefix"), None);
+    }
+}

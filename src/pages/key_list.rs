@@ -1,0 +1,56 @@
+//! The key list at `/`: one page of the keys under a prefix, and the form for a new key.
+
+use crate::components::{ActionError, ErrorPanel, EtcdEpoch, KeyTable, NewKeyForm, NoticeBar};
+use crate::domain::{notice::Notice, PageRequest};
+use crate::server_fns::{list_keys, CreateKey};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_location};
+
+/// Lists keys under the `prefix` in the URL query, `limit` at a time, after the cursor `after`.
+#[component]
+pub fn KeyListPage() -> impl IntoView {
+    let search = use_location().search;
+    let request = Memo::new(move |_| search.with(|search| PageRequest::from_query(search)));
+    let create = ServerAction::<CreateKey>::new();
+    let listing = Resource::new(
+        move || (request.get(), create.version().get(), EtcdEpoch::track()),
+        |(request, _, _)| list_keys(request.prefix, request.after, Some(request.limit)),
+    );
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let notice = Signal::derive(move || {
+        error
+            .with(Option::is_none)
+            .then(|| search.with(|search| Notice::from_query(search)))
+            .flatten()
+    });
+    let prefix = Signal::derive(move || request.get().prefix);
+
+    view! {
+        <Title text="Keys" />
+        <h1>"Keys"</h1>
+        <Form method="GET" action="/" attr:class="prefix-form">
+            <label>
+                "Prefix"
+                <input
+                    type="search"
+                    name="prefix"
+                    placeholder="all keys"
+                    value=move || prefix.get().display()
+                />
+            </label>
+            <button type="submit">"List"</button>
+        </Form>
+        <NoticeBar notice />
+        <ActionError error />
+        <NewKeyForm action=create prefix />
+        <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
+            {move || Suspend::new(async move {
+                match listing.await {
+                    Ok(listing) => view! { <KeyTable listing /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

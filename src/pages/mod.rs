@@ -1,0 +1,9 @@
+//! One component per page of the application.
+
+mod key_list;
+mod key_page;
+mod not_found;
+
+pub use key_list::KeyListPage;
+pub use key_page::KeyPage;
+pub use not_found::NotFound;
