@@ -49,7 +49,9 @@ fn is_unavailable_message(message: &str) -> bool {
         "leader changed",
         "timed out",
         "Timeout expired",
-        "connection refused",
+        "transport error",
+        "error trying to connect",
+        "onnection refused",
     ]
     .iter()
     .any(|needle| message.contains(needle))
@@ -58,6 +60,8 @@ fn is_unavailable_message(message: &str) -> bool {
 fn describe_unavailable(message: &str) -> String {
     if message.contains("no leader") {
         "no leader: the cluster has lost quorum or is electing one".to_string()
+    } else if message.contains("transport error") || message.contains("onnect") {
+        format!("could not connect ({message})")
     } else if message.contains("Timeout expired") || message.contains("timed out") {
         format!("timed out ({message})")
     } else {
@@ -86,6 +90,7 @@ mod tests {
             Status::cancelled("Timeout expired"),
             Status::deadline_exceeded("context deadline exceeded"),
             Status::unknown("etcdserver: request timed out"),
+            Status::unknown("transport error"),
         ] {
             let err = map_status(status.clone());
             assert_eq!(err.status(), 503, "{status:?} gave {err:?}");

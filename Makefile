@@ -1,0 +1,70 @@
+# etcd-deck: `make run` to use it, `make test` to check it. Both install what is missing first.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := etcd-server etcd-client protobuf-compiler chromium
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+# Release builds must use the npm binaryen's wasm-opt, never Debian's (it breaks hydration).
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help setup run build test lint unit e2e clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools, npm packages)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+	if [ -n "$$missing" ]; then
+	  echo "setup: installing Debian packages: $$missing"
+	  apt-get update -qq >/dev/null
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+	fi
+	if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+	  echo "setup: adding the wasm32-unknown-unknown target"
+	  rustup target add wasm32-unknown-unknown >/dev/null
+	fi
+	if [ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]; then
+	  echo "setup: installing cargo-leptos $(CARGO_LEPTOS_VERSION) (15-20 minutes, once)"
+	  cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --quiet
+	fi
+	if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then
+	  echo "setup: installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes, once)"
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --quiet
+	fi
+	if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json; then
+	  echo "setup: installing end2end npm packages"
+	  (cd end2end && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	  cp end2end/package-lock.json end2end/node_modules/.installed-lock.json
+	fi
+
+build: setup ## Build the release server and wasm bundle into target/
+	cargo leptos build --release
+
+run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set) and serve the app
+	if [ -z "$${ETCD_ENDPOINTS:-}" ]; then
+	  endpoints=$$(cluster/up 3 | tail -n 1)
+	  export ETCD_ENDPOINTS=$${endpoints#ETCD_ENDPOINTS=}
+	  trap 'cluster/down' EXIT
+	fi
+	LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD target/release/etcd-deck
+
+test: setup lint unit e2e ## Format and lint checks, unit and integration tests, then Playwright
+	@echo "make test: all checks passed"
+
+lint: ## cargo fmt --check, and clippy on the ssr and wasm32 hydrate builds, warnings denied
+	cargo fmt --check
+	cargo clippy --quiet --features ssr --all-targets -- -D warnings
+	cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+unit: ## Unit tests, and integration tests against real etcd members on free ports
+	cargo test --features ssr
+
+e2e: build ## Playwright in Chromium against the release build
+	cd end2end && npx playwright test
+
+clean: ## Remove build output and the local cluster's data
+	cluster/down --purge 2>/dev/null || true
+	cargo clean

@@ -1,0 +1,180 @@
+//! The shared test harness: real etcd clusters, started with the project's own `cluster/` kit on
+//! free ports in a temporary directory, and stopped (by the kit's PID files) when dropped.
+
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use etcd_deck::etcd::{Etcd, EtcdSettings};
+use std::{
+    collections::hash_map::RandomState,
+    hash::{BuildHasher, Hasher},
+    net::TcpListener,
+    path::PathBuf,
+    process::Command,
+    time::{Duration, Instant},
+};
+
+/// The request timeout the tests give etcd-deck.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A private etcd cluster for one test.
+pub struct TestCluster {
+    data_dir: tempfile::TempDir,
+    pub endpoints: Vec<String>,
+}
+
+impl TestCluster {
+    /// Starts `members` etcd members (1, 3 or 5) on free ports and waits until they are healthy.
+    pub fn start(members: u8) -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let mut last_error = String::new();
+        for _ in 0..8 {
+            let base = free_base_port(members);
+            let output = kit("up")
+                .arg(members.to_string())
+                .arg("--base-port")
+                .arg(base.to_string())
+                .arg("--data-dir")
+                .arg(data_dir.path())
+                .output()
+                .expect("run cluster/up");
+            if output.status.success() {
+                let stdout = String::from_utf8_lossy(&output.stdout);
+                let line = stdout.lines().last().unwrap_or_default();
+                let endpoints = line
+                    .trim_start_matches("ETCD_ENDPOINTS=")
+                    .split(',')
+                    .map(str::to_string)
+                    .collect();
+                return TestCluster {
+                    data_dir,
+                    endpoints,
+                };
+            }
+            last_error = String::from_utf8_lossy(&output.stderr).into_owned();
+            let _ = kit("down")
+                .arg("--purge")
+                .arg("--data-dir")
+                .arg(data_dir.path())
+                .status();
+        }
+        panic!("could not start an etcd cluster: {last_error}");
+    }
+
+    /// An etcd-deck handle on this cluster, as the server creates it.
+    pub async fn connect(&self) -> Etcd {
+        Etcd::connect(EtcdSettings {
+            endpoints: self.endpoints.clone(),
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: REQUEST_TIMEOUT,
+        })
+        .await
+        .expect("connect to etcd")
+    }
+
+    /// Stops every member, keeping their data.
+    pub fn stop(&self) {
+        self.run("down", &[]);
+    }
+
+    /// Starts the stopped members again on their data.
+    pub fn resume(&self) {
+        self.run("up", &[]);
+    }
+
+    /// SIGKILLs one member (`m1`…) or the current leader (`leader`).
+    pub fn kill(&self, member: &str) {
+        self.run("kill", &[member]);
+    }
+
+    /// Starts a killed member again.
+    pub fn restart(&self, member: &str) {
+        self.run("restart", &[member]);
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.path().to_path_buf()
+    }
+
+    fn run(&self, script: &str, args: &[&str]) {
+        let output = kit(script)
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .output()
+            .expect("run the cluster kit");
+        assert!(
+            output.status.success(),
+            "cluster/{script} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        let _ = kit("down")
+            .arg("--purge")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .output();
+    }
+}
+
+/// Polls `check` until it returns true or `within` has passed; returns whether it did.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn kit(script: &str) -> Command {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("cluster")
+        .join(script);
+    let mut command = Command::new(path);
+    command.env_remove("ETCD_ENDPOINTS");
+    command
+}
+
+/// A base port whose client, peer and metrics ports are free for every member.
+fn free_base_port(members: u8) -> u16 {
+    let highest_base: u16 = if members > 3 { 15_000 } else { 35_000 };
+    loop {
+        let candidate = 20_000u16.min(highest_base - 12_000) + (random() % 12_000) as u16;
+        let ports = (1..=u16::from(members)).flat_map(|i| {
+            let client = if i == 1 {
+                candidate
+            } else {
+                i * 10_000 + candidate
+            };
+            [
+                client,
+                i * 10_000 + candidate + 1,
+                i * 10_000 + candidate + 2,
+            ]
+        });
+        if ports
+            .into_iter()
+            .all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+        {
+            return candidate;
+        }
+    }
+}
+
+fn random() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id()));
+    hasher.finish()
+}

@@ -1,0 +1,274 @@
+//! The etcd adapter against a real etcd: reads, writes, paging, and etcd going away and coming back.
+
+mod common;
+
+use common::{eventually, TestCluster, REQUEST_TIMEOUT};
+use etcd_deck::domain::{limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, ValueView};
+use etcd_deck::error::AppError;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn put_get_list_and_delete_a_key() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let key = Key::from("app/config/a b%c?d#e/ünï");
+
+    let written = etcd
+        .put(&key, b"v1".to_vec(), PutCondition::Always)
+        .await
+        .unwrap();
+    let detail = etcd.get(&key).await.unwrap();
+    assert_eq!(detail.value, ValueView::Text("v1".into()));
+    assert_eq!(detail.summary.key, key);
+    assert_eq!(detail.summary.version, 1);
+    assert_eq!(detail.summary.mod_revision, written.revision);
+    assert_eq!(detail.summary.create_revision, written.revision);
+    assert_eq!(detail.summary.lease, 0);
+    assert!(detail.revision >= written.revision);
+
+    let listing = etcd
+        .list(&PageRequest::new(Key::from("app/"), None, None))
+        .await
+        .unwrap();
+    assert_eq!(listing.total, 1);
+    assert_eq!(listing.keys.len(), 1);
+    assert_eq!(listing.keys[0].key, key);
+
+    let deleted = etcd.delete(&key).await.unwrap();
+    assert!(deleted.revision > written.revision);
+    assert!(matches!(
+        etcd.get(&key).await,
+        Err(AppError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn binary_values_and_keys_are_kept_byte_exact() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let key = Key::new(vec![b'b', b'/', 0xff, 0x00, 0xfe]);
+    let value = vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x80];
+
+    etcd.put(&key, value.clone(), PutCondition::Always)
+        .await
+        .unwrap();
+    let detail = etcd.get(&key).await.unwrap();
+    assert_eq!(detail.value, ValueView::from_bytes(value));
+    assert!(matches!(detail.value, ValueView::Binary { .. }));
+    let listing = etcd
+        .list(&PageRequest::new(Key::from("b/"), None, None))
+        .await
+        .unwrap();
+    assert_eq!(listing.keys[0].key, key);
+}
+
+#[tokio::test]
+async fn a_missing_key_is_not_found_for_get_and_delete() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let missing = Key::from("no/such/key");
+    let get = etcd.get(&missing).await.unwrap_err();
+    let delete = etcd.delete(&missing).await.unwrap_err();
+    for err in [get, delete] {
+        assert_eq!(
+            err,
+            AppError::NotFound {
+                key: "no/such/key".into()
+            }
+        );
+        assert_eq!(err.status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn conditional_puts_never_overwrite_unseen_changes() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let key = Key::from("cas");
+
+    let created = etcd
+        .put(&key, b"one".to_vec(), PutCondition::Absent)
+        .await
+        .unwrap();
+    let again = etcd
+        .put(&key, b"two".to_vec(), PutCondition::Absent)
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), 409);
+
+    let expected = PutCondition::ModRevision(created.revision);
+    let updated = etcd.put(&key, b"two".to_vec(), expected).await.unwrap();
+    let stale = etcd
+        .put(&key, b"three".to_vec(), expected)
+        .await
+        .unwrap_err();
+    assert_eq!(stale.status(), 409);
+    assert!(
+        stale.to_string().contains(&updated.revision.to_string()),
+        "{stale}"
+    );
+    assert_eq!(
+        etcd.get(&key).await.unwrap().value,
+        ValueView::Text("two".into())
+    );
+
+    etcd.delete(&key).await.unwrap();
+    let deleted = etcd.put(
+        &key,
+        b"four".to_vec(),
+        PutCondition::ModRevision(updated.revision),
+    );
+    assert!(deleted.await.unwrap_err().to_string().contains("deleted"));
+    assert!(matches!(
+        etcd.get(&key).await,
+        Err(AppError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let written: BTreeSet<Key> = (0..250)
+        .map(|i| Key::from(format!("many/{i}").as_str()))
+        .collect();
+    for key in &written {
+        etcd.put(key, b"x".to_vec(), PutCondition::Always)
+            .await
+            .unwrap();
+    }
+
+    let mut seen = Vec::new();
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest::new(Key::from("many/"), after, Some(100));
+        let listing = etcd.list(&page).await.unwrap();
+        assert_eq!(listing.total, 250);
+        assert_eq!(listing.offset, seen.len() as i64);
+        pages.push(listing.keys.len());
+        seen.extend(listing.keys.into_iter().map(|summary| summary.key));
+        match listing.next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(pages, [100, 100, 50]);
+    assert_eq!(seen.len(), 250);
+    assert_eq!(seen.iter().cloned().collect::<BTreeSet<_>>(), written);
+    assert!(
+        seen.windows(2).all(|pair| pair[0] < pair[1]),
+        "keys come in order"
+    );
+}
+
+#[tokio::test]
+async fn a_prefix_lists_only_the_keys_under_it() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    for key in ["ap", "app", "app/a", "app/b", "app0", "apple", "b"] {
+        etcd.put(&Key::from(key), b"v".to_vec(), PutCondition::Always)
+            .await
+            .unwrap();
+    }
+    let keys = |prefix: &'static str| {
+        let etcd = etcd.clone();
+        async move {
+            let listing = etcd
+                .list(&PageRequest::new(Key::from(prefix), None, None))
+                .await
+                .unwrap();
+            assert_eq!(listing.total, listing.keys.len() as i64);
+            listing
+                .keys
+                .into_iter()
+                .map(|s| s.key.display())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(keys("app/").await, ["app/a", "app/b"]);
+    assert_eq!(
+        keys("app").await,
+        ["app", "app/a", "app/b", "app0", "apple"]
+    );
+    assert_eq!(keys("").await.len(), 7);
+    assert!(keys("zzz").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_sending() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let key = Key::from("big");
+    let near_limit = vec![b'x'; MAX_REQUEST_BYTES - 1024];
+    etcd.put(&key, near_limit.clone(), PutCondition::Always)
+        .await
+        .unwrap();
+    assert_eq!(
+        etcd.get(&key).await.unwrap().value.byte_len(),
+        near_limit.len()
+    );
+
+    let over = etcd
+        .put(&key, vec![b'x'; MAX_REQUEST_BYTES], PutCondition::Always)
+        .await;
+    assert_eq!(over.unwrap_err().status(), 413);
+    let empty = etcd
+        .put(&Key::default(), b"v".to_vec(), PutCondition::Always)
+        .await;
+    assert_eq!(empty.unwrap_err().status(), 400);
+}
+
+#[tokio::test]
+async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_after() {
+    let cluster = TestCluster::start(1);
+    let etcd = cluster.connect().await;
+    let key = Key::from("survivor");
+    etcd.put(&key, b"before".to_vec(), PutCondition::Always)
+        .await
+        .unwrap();
+
+    cluster.stop();
+    let page = PageRequest::new(Key::default(), None, None);
+    let deadline = REQUEST_TIMEOUT + Duration::from_millis(500);
+    let results = [
+        timed(async { etcd.connection().await.map(|_| ()) }).await,
+        timed(async { etcd.get(&key).await.map(|_| ()) }).await,
+        timed(async { etcd.list(&page).await.map(|_| ()) }).await,
+        timed(async {
+            etcd.put(&key, b"during".to_vec(), PutCondition::Always)
+                .await
+                .map(|_| ())
+        })
+        .await,
+        timed(async { etcd.delete(&key).await.map(|_| ()) }).await,
+    ];
+    for (result, took) in results {
+        let err = result.unwrap_err();
+        assert!(matches!(err, AppError::EtcdUnavailable { .. }), "{err:?}");
+        assert_eq!(err.status(), 503);
+        assert!(err.to_string().contains(&cluster.endpoints[0]), "{err}");
+        assert!(took < deadline, "answered after {took:?}");
+    }
+
+    cluster.resume();
+    let back = eventually(Duration::from_secs(10), || async {
+        etcd.connection().await.is_ok()
+    });
+    assert!(back.await, "the same handle works again once etcd is back");
+    assert_eq!(
+        etcd.get(&key).await.unwrap().value,
+        ValueView::Text("before".into())
+    );
+    etcd.put(&key, b"after".to_vec(), PutCondition::Always)
+        .await
+        .unwrap();
+    etcd.delete(&key).await.unwrap();
+}
+
+async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let result = operation.await;
+    (result, started.elapsed())
+}
