@@ -1,11 +1,13 @@
 //! The axum router: Leptos pages and server functions, static files, and health probes.
 
+use super::status::server_fn_status;
 use super::AppState;
 use crate::app::{shell, App};
 use crate::etcd::Etcd;
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
+    middleware,
     routing::get,
     Router,
 };
@@ -25,6 +27,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,0 +1,196 @@
+//! The HTTP surface of the whole app against a real etcd: page status codes, server functions
+//! called as the browser calls them (with and without JavaScript), and the health probes.
+
+mod common;
+
+use axum::{body::Body, http::Request, Router};
+use common::TestCluster;
+use etcd_deck::domain::{Key, PutCondition};
+use etcd_deck::server::{app, AppState};
+use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
+use http_body_util::BodyExt;
+use leptos::{prelude::LeptosOptions, server_fn::ServerFn};
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    etcd: etcd_deck::etcd::Etcd,
+}
+
+impl TestApp {
+    async fn start(cluster: &TestCluster) -> Self {
+        let etcd = cluster.connect().await;
+        let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
+        let router = app(AppState {
+            leptos_options,
+            etcd: etcd.clone(),
+        });
+        TestApp { router, etcd }
+    }
+
+    async fn send(&self, request: Request<Body>) -> (u16, Option<String>, String) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|value| value.to_str().unwrap().to_string());
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            location,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    async fn get(&self, uri: &str) -> (u16, String) {
+        let (status, _, body) = self
+            .send(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
+        (status, body)
+    }
+
+    /// A form post as a browser without JavaScript makes it.
+    async fn post_form(&self, path: &str, form: &str) -> (u16, Option<String>, String) {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", "http://localhost/")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A server function call as the hydrated app makes it.
+    async fn call(&self, path: &str, form: &str) -> (u16, String) {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        let (status, _, body) = self.send(request).await;
+        (status, body)
+    }
+}
+
+#[tokio::test]
+async fn health_probes_tell_process_and_etcd_apart() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    assert_eq!(app.get("/healthz").await.0, 200);
+    assert_eq!(app.get("/readyz").await.0, 200);
+
+    cluster.stop();
+    assert_eq!(app.get("/healthz").await.0, 200);
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, 503);
+    assert!(body.contains(&cluster.endpoints[0]), "{body}");
+}
+
+#[tokio::test]
+async fn pages_carry_the_status_of_what_they_show() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let key = Key::from("<img src=x onerror=alert(1)>");
+    app.etcd
+        .put(&key, b"<b>bold</b>".to_vec(), PutCondition::Always)
+        .await
+        .unwrap();
+
+    let (status, body) = app.get("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the key is escaped"
+    );
+    assert!(
+        !body.contains("<img src=x"),
+        "no markup from etcd reaches the page"
+    );
+
+    let (status, body) = app.get(&key.page_url()).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("&lt;b&gt;bold&lt;/b&gt;"));
+
+    let (status, body) = app.get(&Key::from("missing/key").page_url()).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("key not found: missing/key"), "{body}");
+
+    assert_eq!(app.get("/no/such/page").await.0, 404);
+
+    cluster.stop();
+    let (status, body) = app.get("/").await;
+    assert_eq!(status, 503);
+    assert!(body.contains("etcd is unavailable"), "{body}");
+    assert_eq!(app.get(&key.page_url()).await.0, 503);
+}
+
+#[tokio::test]
+async fn server_functions_answer_errors_with_their_status() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+
+    let (status, body) = app.call(GetKey::PATH, "key=nope").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("NotFound"), "{body}");
+
+    let (status, _) = app.call(DeleteKey::PATH, "key=nope").await;
+    assert_eq!(status, 404);
+
+    let form = "prefix=&key=&value=v&format=text";
+    assert_eq!(app.call(CreateKey::PATH, form).await.0, 400);
+
+    let form = "prefix=&key=k&value=zz&format=hex";
+    assert_eq!(app.call(CreateKey::PATH, form).await.0, 400);
+
+    let huge = "x".repeat(1600 * 1024);
+    let form = format!("prefix=&key=k&value={huge}&format=text");
+    assert_eq!(app.call(CreateKey::PATH, &form).await.0, 413);
+
+    assert_eq!(app.call(GetKey::PATH, "wrong=field").await.0, 400);
+
+    cluster.stop();
+    assert_eq!(app.call(GetKey::PATH, "key=k").await.0, 503);
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+
+    let form = "prefix=app%2F&key=app%2Fnew+key&value=hello&format=text";
+    let (status, location, _) = app.post_form(CreateKey::PATH, form).await;
+    assert_eq!(status, 302);
+    assert_eq!(
+        location.as_deref(),
+        Some("/?prefix=app%2F&created=app%2Fnew%20key")
+    );
+    let stored = app.etcd.get(&Key::from("app/new key")).await.unwrap();
+    assert_eq!(
+        stored.value,
+        etcd_deck::domain::ValueView::Text("hello".into())
+    );
+
+    // Creating it again fails: back to the form's page, with the error in the URL...
+    let (status, location, _) = app.post_form(CreateKey::PATH, form).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    assert!(location.contains("__err="), "{location}");
+    // ...and that page shows it, with the error's status.
+    let (status, body) = app
+        .get(location.trim_start_matches("http://localhost"))
+        .await;
+    assert_eq!(status, 409);
+    assert!(body.contains("already exists"), "{body}");
+
+    let segment = Key::from("app/new key").to_segment();
+    let (status, location, _) = app
+        .post_form(DeleteKey::PATH, &format!("key={segment}"))
+        .await;
+    assert_eq!(status, 302);
+    assert_eq!(
+        location.as_deref(),
+        Some("/?prefix=app%2F&deleted=app%2Fnew%20key")
+    );
+    assert!(app.etcd.get(&Key::from("app/new key")).await.is_err());
+}
