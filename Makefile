@@ -32,7 +32,9 @@ setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools
 	fi
 	if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then
 	  echo "setup: installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes, once)"
-	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --quiet
+	  # The CLI's own lockfile may name a dependency the registry mirror lacks; then resolve anew.
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --quiet 2>/dev/null \
+	    || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --quiet
 	fi
 	if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json; then
 	  echo "setup: installing end2end npm packages"

@@ -10,8 +10,13 @@ use leptos_router::{components::Form, hooks::use_location};
 /// Lists keys under the `prefix` in the URL query, `limit` at a time, after the cursor `after`.
 #[component]
 pub fn KeyListPage() -> impl IntoView {
-    let search = use_location().search;
-    let request = Memo::new(move |_| search.with(|search| PageRequest::from_query(search)));
+    let location = use_location();
+    let search = location.search;
+    // While navigating away, the location already names the next page: keep the last request.
+    let request = Memo::new(move |last: Option<&PageRequest>| match last {
+        Some(last) if location.pathname.with(|path| path != "/") => last.clone(),
+        _ => search.with(|search| PageRequest::from_query(search)),
+    });
     let create = ServerAction::<CreateKey>::new();
     let listing = Resource::new(
         move || (request.get(), create.version().get(), EtcdEpoch::track()),

@@ -16,10 +16,14 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn KeyPage() -> impl IntoView {
     let location = use_location();
-    let key = Memo::new(move |_| {
+    // While navigating away, the location already names the next page: keep the last key.
+    let key = Memo::new(move |last: Option<&Key>| {
         location
             .pathname
-            .with(|path| Key::from_segment(path.trim_start_matches("/key/")))
+            .with(|path| match path.strip_prefix("/key/") {
+                Some(segment) => Key::from_segment(segment),
+                None => last.cloned().unwrap_or_default(),
+            })
     });
     let search = location.search;
     let confirming = Memo::new(move |_| {

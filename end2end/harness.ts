@@ -1,0 +1,109 @@
+// Starts and stops what the suite runs against: one etcd member from the project's cluster/ kit,
+// and the release etcd-deck server, each on free ports. Processes are stopped by their PIDs.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..');
+
+/** Runs one cluster/ kit script against the suite's private member. */
+export function cluster(script: string, ...args: string[]): string {
+  const dataDir = process.env.ETCD_DECK_E2E_DATA_DIR;
+  if (!dataDir) throw new Error('ETCD_DECK_E2E_DATA_DIR is not set: run the suite through Playwright');
+  return execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => probe.close(() => resolve(true)))
+      .listen(port, '127.0.0.1');
+  });
+}
+
+/** A base port whose client, peer and metrics ports (base, base+10001, base+10002) are free. */
+async function freeBasePort(): Promise<number> {
+  for (;;) {
+    const base = 30000 + Math.floor(Math.random() * 10000);
+    const ports = [base, base + 10001, base + 10002];
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        const port = typeof address === 'object' && address ? address.port : 0;
+        probe.close(() => resolve(port));
+      });
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Starts etcd and the server; resolves to the function that stops both. */
+export async function startHarness(): Promise<() => Promise<void>> {
+  const binary = path.join(repoRoot, 'target', 'release', 'etcd-deck');
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run 'make build' first`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-'));
+  process.env.ETCD_DECK_E2E_DATA_DIR = dataDir;
+  let server: ChildProcess | undefined;
+  const stop = async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      const killer = setTimeout(() => server!.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    execFileSync(path.join(repoRoot, 'cluster', 'down'), ['--purge', '--data-dir', dataDir], {
+      stdio: 'ignore',
+    });
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const base = await freeBasePort();
+    const up = cluster('up', '1', '--base-port', String(base));
+    const endpoints = up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', '');
+    const port = await freePort();
+    server = spawn(binary, [], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ETCD_ENDPOINTS: endpoints,
+        ETCD_DECK_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
+        LEPTOS_ENV: 'PROD',
+        RUST_LOG: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(`${url}/readyz`, 30_000);
+    process.env.ETCD_DECK_URL = url;
+    return stop;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+// Keys that break naive URL handling, and keys that would be markup if rendered as HTML.
+import { test, expect, hydrated, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
+
+test.describe('awkward keys', () => {
+  test.use({ allowedHttpErrors: [404] });
+
+test('a key with / % ? # space and unicode opens and deletes correctly', async ({ page }) => {
+  const prefix = uniquePrefix('awkward');
+  const awkward = `${prefix}dir/100% sure?#frag ünïcødé 日本 🔑`;
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(awkward, 'odd key');
+  await list.keyLink(awkward).click();
+
+  const key = new KeyPage(page);
+  await expect(key.name).toHaveText(awkward);
+  await expect(key.value).toHaveText('odd key');
+  await page.reload();
+  await expect(key.name).toHaveText(awkward);
+  await expect(key.value).toHaveText('odd key');
+
+  await hydrated(page);
+  await key.delete();
+  await expect(list.notice).toContainText(`Deleted key ${awkward}`);
+  const response = await page.goto(`/key/${encodeURIComponent(awkward)}`);
+  expect(response?.status()).toBe(404);
+});
+
+});
+
+test('a key that looks like HTML renders as text', async ({ page }) => {
+  const prefix = uniquePrefix('xss');
+  const markup = `${prefix}<img src=x onerror=alert(1)>`;
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(markup, '<script>alert(2)</script>');
+
+  await expect(list.keyLink(markup)).toHaveText(markup);
+  await list.keyLink(markup).click();
+  const key = new KeyPage(page);
+  await expect(key.name).toHaveText(markup);
+  await expect(key.value).toHaveText('<script>alert(2)</script>');
+  await page.reload();
+  await expect(key.name).toHaveText(markup);
+  await expect(page.locator('img')).toHaveCount(0);
+  await expect(page.locator('main script')).toHaveCount(0);
+});
+
+test('a binary value is shown as labelled hex', async ({ page }) => {
+  const prefix = uniquePrefix('binary');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await page.locator('details.new-key').getByLabel('Value format').selectOption('hex');
+  await list.createKey(`${prefix}blob`, 'de ad be ef ff 00');
+  await list.keyLink(`${prefix}blob`).click();
+
+  const key = new KeyPage(page);
+  await expect(key.encoding).toContainText('Binary (not valid UTF-8), 6 B, shown as hex');
+  await expect(key.value).toHaveText('de ad be ef ff 00');
+});

@@ -1,0 +1,28 @@
+// What a user sees while etcd is down, and that the app recovers by itself when it returns.
+import { test, expect, hydrated, uniquePrefix, KeyListPage } from './fixtures';
+import { cluster } from '../harness';
+
+test.use({ allowedHttpErrors: [503] });
+
+test('the error banner appears when etcd stops and goes away when it returns', async ({ page }) => {
+  const prefix = uniquePrefix('down');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(`${prefix}kept`, 'still here');
+  await expect(list.keyLink(`${prefix}kept`)).toBeVisible();
+  await expect(list.banner).toHaveCount(0);
+
+  cluster('kill', 'm1');
+  try {
+    await expect(list.banner).toBeVisible({ timeout: 10_000 });
+    await expect(list.banner).toContainText('etcd is unavailable');
+    const response = await page.request.get(page.url());
+    expect(response.status()).toBe(503);
+  } finally {
+    cluster('restart', 'm1');
+  }
+
+  await expect(list.banner).toHaveCount(0, { timeout: 15_000 });
+  await expect(list.keyLink(`${prefix}kept`)).toBeVisible();
+});

@@ -1,0 +1,88 @@
+// Creating, reading, editing and deleting keys through the hydrated UI.
+import { test, expect, hydrated, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
+
+test('a created key shows in the list without a reload', async ({ page }) => {
+  const prefix = uniquePrefix('create');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+
+  await list.createKey(`${prefix}greeting`, 'hello, etcd');
+
+  await expect(list.notice).toContainText(`Created key ${prefix}greeting`);
+  await expect(list.keyLink(`${prefix}greeting`)).toBeVisible();
+  await expect(page.getByTestId('key-count')).toContainText('of 1 under');
+  await expect(list.newKey).toHaveValue(prefix);
+  const after = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  expect(after, 'no full page load happened').toBe(before);
+});
+
+test('a key opens from the list and its value can be edited', async ({ page }) => {
+  const prefix = uniquePrefix('edit');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(`${prefix}config`, 'line one\nline two');
+  await list.keyLink(`${prefix}config`).click();
+
+  const key = new KeyPage(page);
+  await expect(key.name).toHaveText(`${prefix}config`);
+  await expect(key.value).toHaveText('line one\nline two');
+  await expect(key.encoding).toContainText('UTF-8 text, 17 B');
+
+  await key.edit('line one\nline 2');
+  await expect(key.notice).toContainText('Saved at revision');
+  await expect(key.value).toHaveText('line one\nline 2');
+  await expect(page.getByTestId('key-meta')).toContainText('Version2');
+});
+
+test('a key is deleted after confirming, and leaves the list', async ({ page }) => {
+  const prefix = uniquePrefix('delete');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(`${prefix}doomed`, 'bye');
+  await list.keyLink(`${prefix}doomed`).click();
+
+  const key = new KeyPage(page);
+  await expect(key.name).toHaveText(`${prefix}doomed`);
+  await key.delete();
+
+  await expect(list.notice).toContainText(`Deleted key ${prefix}doomed`);
+  await expect(page).toHaveURL(new RegExp(`prefix=${encodeURIComponent(prefix)}`));
+  await expect(list.keyLink(`${prefix}doomed`)).toHaveCount(0);
+  await expect(page.getByTestId('key-count')).toContainText('0 under');
+});
+
+test.describe('refused writes', () => {
+  test.use({ allowedHttpErrors: [404, 409] });
+
+test('editing a value someone else changed is refused and keeps the typed text', async ({ page, browser }) => {
+  const prefix = uniquePrefix('conflict');
+  const list = new KeyListPage(page);
+  await list.open(prefix);
+  await hydrated(page);
+  await list.createKey(`${prefix}shared`, 'v1');
+  await list.keyLink(`${prefix}shared`).click();
+  const key = new KeyPage(page);
+  await expect(key.value).toHaveText('v1');
+
+  const other = await browser.newPage();
+  await other.goto(page.url());
+  await hydrated(other);
+  await new KeyPage(other).edit('theirs');
+  await expect(new KeyPage(other).notice).toContainText('Saved');
+  await other.close();
+
+  await key.edit('mine');
+  await expect(key.error).toContainText('was changed by someone else');
+  await expect(key.valueInput).toHaveValue('mine');
+});
+
+test('a missing key is a 404 page', async ({ page }) => {
+  const response = await page.goto('/key/no%2Fsuch%2Fkey');
+  expect(response?.status()).toBe(404);
+  await expect(new KeyPage(page).error).toContainText('key not found: no/such/key');
+});
+});
