@@ -46,7 +46,7 @@ build: setup ## Build the release server and wasm bundle into target/
 	cargo leptos build --release
 
 run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set) and serve the app
-	if [ -z "$${ETCD_ENDPOINTS:-}" ]; then
+	@if [ -z "$${ETCD_ENDPOINTS:-}" ]; then
 	  endpoints=$$(cluster/up 3 | tail -n 1)
 	  export ETCD_ENDPOINTS=$${endpoints#ETCD_ENDPOINTS=}
 	  trap 'cluster/down' EXIT

@@ -17,5 +17,5 @@ test('the key list, for the README', async ({ page }) => {
     await expect(list.keyLink(`${prefix}${key}`)).toBeVisible();
   }
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'key-list.png') });
+  await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'key-list.png'), fullPage: true });
 });

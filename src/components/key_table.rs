@@ -57,7 +57,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
                 <tr>
                     <th>"Key"</th>
                     <th class="num">"Version"</th>
-                    <th class="num">"Modified at"</th>
+                    <th class="num">"Mod revision"</th>
                     <th class="num">"Lease"</th>
                 </tr>
             </thead>

@@ -116,6 +116,22 @@ pub fn list_url(prefix: &Key, after: Option<&Key>, limit: u32) -> String {
     }
 }
 
+/// The ancestors of a prefix, split after each `/`, each with the prefix that lists it:
+/// `a/b/c` gives `a/` → `a/`, `b/` → `a/b/`, `c` → `a/b/c`.
+pub fn prefix_crumbs(prefix: &Key) -> Vec<(String, Key)> {
+    let bytes = prefix.as_bytes();
+    let mut crumbs = Vec::new();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if byte == b'/' || i + 1 == bytes.len() {
+            let label = Key::new(&bytes[start..=i]).display();
+            crumbs.push((label, Key::new(&bytes[..=i])));
+            start = i + 1;
+        }
+    }
+    crumbs
+}
+
 /// Reads one parameter from a URL query string as bytes (`+` is a space, `%XX` a byte).
 pub fn query_param(search: &str, name: &str) -> Option<Vec<u8>> {
     search
@@ -200,6 +216,16 @@ mod tests {
         );
         let page = PageRequest::from_query("limit=lots");
         assert_eq!(page, PageRequest::new(Key::default(), None, None));
+    }
+
+    #[test]
+    fn crumbs_lead_to_each_ancestor_prefix() {
+        let crumbs = prefix_crumbs(&Key::from("/reg/pods/web"));
+        let labels: Vec<&str> = crumbs.iter().map(|(label, _)| label.as_str()).collect();
+        assert_eq!(labels, ["/", "reg/", "pods/", "web"]);
+        assert_eq!(crumbs[2].1, Key::from("/reg/pods/"));
+        assert_eq!(crumbs[3].1, Key::from("/reg/pods/web"));
+        assert!(prefix_crumbs(&Key::default()).is_empty());
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! The key list at `/`: one page of the keys under a prefix, and the form for a new key.
 
 use crate::components::{ActionError, ErrorPanel, EtcdEpoch, KeyTable, NewKeyForm, NoticeBar};
-use crate::domain::{notice::Notice, PageRequest};
+use crate::domain::{
+    notice::Notice,
+    paging::{list_url, prefix_crumbs, DEFAULT_PAGE_SIZE},
+    Key, PageRequest,
+};
 use crate::server_fns::{list_keys, CreateKey};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,16 +50,40 @@ pub fn KeyListPage() -> impl IntoView {
             </label>
             <button type="submit">"List"</button>
         </Form>
+        <PrefixCrumbs prefix />
         <NoticeBar notice />
         <ActionError error />
-        <NewKeyForm action=create prefix />
-        <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
+        <div class="list-layout">
+            <div>
+                <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
             {move || Suspend::new(async move {
                 match listing.await {
                     Ok(listing) => view! { <KeyTable listing /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Transition>
+                </Transition>
+            </div>
+            <aside>
+                <NewKeyForm action=create prefix />
+            </aside>
+        </div>
+    }
+}
+
+/// The prefix being listed, each `/`-separated part a link to the listing of its own prefix.
+#[component]
+fn PrefixCrumbs(prefix: Signal<Key>) -> impl IntoView {
+    let crumb = |label: String, href: String| view! { <a href=href>{label}</a> };
+    view! {
+        <nav class="crumbs" aria-label="Prefix">
+            {crumb("All keys".into(), "/".into())}
+            {move || {
+                prefix_crumbs(&prefix.get())
+                    .into_iter()
+                    .map(|(label, prefix)| crumb(label, list_url(&prefix, None, DEFAULT_PAGE_SIZE)))
+                    .collect_view()
+            }}
+        </nav>
     }
 }
