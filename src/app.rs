@@ -1,7 +1,7 @@
 //! The HTML shell and the application root: layout and routes.
 
 use crate::components::{ConnectionBanner, EtcdEpoch};
-use crate::pages::{KeyListPage, KeyPage, NotFound};
+use crate::pages::{ClusterPage, KeyListPage, KeyPage, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -47,13 +47,17 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">
                     "etcd-deck"
                 </a>
-                <span class="tagline">"a web console for etcd"</span>
+                <nav class="sections">
+                    <a href="/">"Keys"</a>
+                    <a href="/cluster">"Cluster"</a>
+                </nav>
             </header>
             <ConnectionBanner />
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=KeyListPage ssr=SsrMode::Async />
                     <Route path=path!("/key/:key") view=KeyPage ssr=SsrMode::Async />
+                    <Route path=path!("/cluster") view=ClusterPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

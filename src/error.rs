@@ -31,6 +31,18 @@ pub enum AppError {
         endpoints: Vec<String>,
         reason: String,
     },
+    /// No member can reach a quorum: writes and linearizable reads cannot be served (HTTP 503).
+    #[error(
+        "no quorum: the cluster has no leader; members still answering: {}",
+        if up.is_empty() { "none".to_string() } else { up.join(", ") }
+    )]
+    NoQuorum {
+        up: Vec<String>,
+        endpoints: Vec<String>,
+    },
+    /// A write was sent but not answered in time: it may or may not have been applied (HTTP 504).
+    #[error("outcome unknown — check the key {key}: the write was sent but etcd did not confirm it ({reason})")]
+    OutcomeUnknown { key: String, reason: String },
     /// etcd answered with an error of its own (HTTP 502).
     #[error("etcd error: {message}")]
     Etcd { message: String },
@@ -47,7 +59,8 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::InvalidInput { .. } => 400,
             AppError::TooLarge { .. } => 413,
-            AppError::EtcdUnavailable { .. } => 503,
+            AppError::EtcdUnavailable { .. } | AppError::NoQuorum { .. } => 503,
+            AppError::OutcomeUnknown { .. } => 504,
             AppError::Etcd { .. } => 502,
             AppError::Internal { .. } => 500,
         }
@@ -61,6 +74,8 @@ impl AppError {
             AppError::InvalidInput { .. } => "Invalid input",
             AppError::TooLarge { .. } => "Too large",
             AppError::EtcdUnavailable { .. } => "etcd is unavailable",
+            AppError::NoQuorum { .. } => "No quorum",
+            AppError::OutcomeUnknown { .. } => "Outcome unknown",
             AppError::Etcd { .. } => "etcd error",
             AppError::Internal { .. } => "Request failed",
         }
@@ -72,6 +87,14 @@ impl AppError {
             AppError::EtcdUnavailable { .. } => Some(
                 "Check that etcd is running and reachable at these endpoints, or point etcd-deck \
                  at another cluster with --etcd-endpoints / ETCD_ENDPOINTS. Nothing was changed.",
+            ),
+            AppError::NoQuorum { .. } => Some(
+                "Fewer than a majority of members are up, so etcd accepts no writes. Restart the \
+                 members that are down; etcd-deck recovers by itself once a leader is elected.",
+            ),
+            AppError::OutcomeUnknown { .. } => Some(
+                "The write may have been applied. Open the key to see its current value before \
+                 trying again.",
             ),
             AppError::TooLarge { .. } => {
                 Some("etcd accepts at most 1.5 MiB per request (its --max-request-bytes).")
@@ -146,6 +169,16 @@ mod tests {
             err.to_string(),
             "etcd is unavailable (no leader); tried http://a:1, http://b:2"
         );
+    }
+
+    #[test]
+    fn no_quorum_names_the_members_still_up() {
+        let err = AppError::NoQuorum {
+            up: vec!["http://127.0.0.1:32379".into()],
+            endpoints: vec![],
+        };
+        assert!(err.to_string().starts_with("no quorum"), "{err}");
+        assert!(err.to_string().ends_with("http://127.0.0.1:32379"), "{err}");
     }
 
     #[test]

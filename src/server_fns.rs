@@ -3,7 +3,9 @@
 //! Writes answer with a redirect to the page that shows their outcome, so forms behave the same
 //! with and without JavaScript.
 
-use crate::domain::{Connection, Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt};
+use crate::domain::{
+    cluster::ClusterOverview, Connection, Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -21,6 +23,12 @@ use {
 #[server(prefix = "/fn")]
 pub async fn etcd_connection() -> Result<Connection, AppError> {
     with_etcd(|etcd| async move { etcd.connection().await }).await
+}
+
+/// Members, endpoint health, leader and alarms, for the cluster page.
+#[server(prefix = "/fn")]
+pub async fn get_cluster() -> Result<ClusterOverview, AppError> {
+    with_etcd(|etcd| async move { Ok(etcd.cluster_overview().await) }).await
 }
 
 /// One page of the keys under `prefix`, after the cursor `after`.

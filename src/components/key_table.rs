@@ -13,6 +13,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         offset,
         next,
         revision,
+        source,
     } = listing;
     let first = offset + 1;
     let last = offset + keys.len() as i64;
@@ -48,7 +49,17 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         })
         .collect_view();
 
+    let stale = source.stale.then(|| {
+        view! {
+            <p class="banner banner-warn" role="status" data-testid="stale">
+                "Possibly stale: etcd has no quorum, so this page was read from one member ("
+                {source.endpoint.clone()}
+                ") without checking with a leader. Keys written since it lost contact may be missing."
+            </p>
+        }
+    });
     view! {
+        {stale}
         <p class="summary" data-testid="key-count">
             {summary}
         </p>

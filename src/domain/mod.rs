@@ -1,6 +1,7 @@
 //! The domain layer: etcd-deck's types and pure functions, shared by the server and the browser.
 //! Nothing here talks to etcd or renders HTML.
 
+pub mod cluster;
 pub mod key;
 pub mod limits;
 pub mod notice;
@@ -37,6 +38,8 @@ pub struct KeyListing {
     pub next: Option<Key>,
     /// The store revision the page was read at.
     pub revision: i64,
+    /// Who answered, and whether the page may be stale.
+    pub source: cluster::ReadSource,
 }
 
 /// A key with its value, as read at one revision.
@@ -46,6 +49,8 @@ pub struct KeyDetail {
     pub value: ValueView,
     /// The store revision the key was read at.
     pub revision: i64,
+    /// Who answered.
+    pub source: cluster::ReadSource,
 }
 
 /// What a write did: the store revision it created.

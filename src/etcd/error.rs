@@ -34,12 +34,54 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
     }
 }
 
-/// The reason given when an etcd call did not finish within the request timeout.
-pub fn timed_out(endpoints: &[String], timeout: std::time::Duration) -> AppError {
-    AppError::EtcdUnavailable {
-        endpoints: endpoints.to_vec(),
-        reason: format!("no answer within {}", humantime::format_duration(timeout)),
+/// How a failed attempt on one endpoint ended: this decides whether another endpoint may be tried.
+#[derive(Debug)]
+pub enum Failure {
+    /// The request never reached a member: it could not connect, or the connection was already
+    /// gone. Any request may be tried elsewhere.
+    NotSent(String),
+    /// The member answered that it has no leader, so it applied nothing. Any request may be
+    /// tried elsewhere.
+    NoLeader,
+    /// No answer in time, or the connection broke while waiting: a write may have been applied.
+    Unanswered(String),
+    /// etcd answered with a definite error.
+    Answered(AppError),
+}
+
+/// Sorts a failed attempt into a [`Failure`].
+pub fn classify(err: etcd_client::Error, endpoints: &[String]) -> Failure {
+    if let etcd_client::Error::GRpcStatus(status) = &err {
+        if status.message().contains("no leader") {
+            return Failure::NoLeader;
+        }
+        if never_sent(status) {
+            return Failure::NotSent(describe_unavailable(status.message()));
+        }
     }
+    match map_error(err, endpoints) {
+        AppError::EtcdUnavailable { reason, .. } => Failure::Unanswered(reason),
+        other => Failure::Answered(other),
+    }
+}
+
+/// Whether a gRPC failure happened before the request could reach the member: connecting
+/// failed, or the connection was found dead when writing to it.
+fn never_sent(status: &tonic::Status) -> bool {
+    if status.message() == "tcp connect error" {
+        return true;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(io.kind(), ConnectionRefused | BrokenPipe | NotConnected) {
+                return true;
+            }
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// etcd messages that mean "the cluster cannot serve this now", whatever gRPC code they came with.
@@ -133,9 +175,29 @@ mod tests {
     }
 
     #[test]
-    fn a_timeout_says_how_long_it_waited() {
-        let err = timed_out(&endpoints(), std::time::Duration::from_secs(2));
-        assert_eq!(err.status(), 503);
-        assert!(err.to_string().contains("no answer within 2s"), "{err}");
+    fn failures_are_sorted_by_whether_a_retry_is_safe() {
+        let failure = |status| classify(etcd_client::Error::GRpcStatus(status), &endpoints());
+        let refused = Status::unavailable("tcp connect error");
+        assert!(matches!(failure(refused), Failure::NotSent(_)));
+        let no_leader = Status::unavailable("etcdserver: no leader");
+        assert!(matches!(failure(no_leader), Failure::NoLeader));
+        let timed_out = Status::cancelled("Timeout expired");
+        assert!(matches!(failure(timed_out), Failure::Unanswered(_)));
+        let broken = Status::unknown("transport error");
+        assert!(matches!(failure(broken), Failure::Unanswered(_)));
+        let missing = Status::invalid_argument("etcdserver: request is too large");
+        assert!(matches!(
+            failure(missing),
+            Failure::Answered(AppError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_broken_pipe_underneath_means_never_sent() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stream closed");
+        let status = Status::from_error(Box::new(io));
+        assert!(never_sent(&status));
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(!never_sent(&Status::from_error(Box::new(reset))));
     }
 }

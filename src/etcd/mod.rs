@@ -1,14 +1,18 @@
 //! The etcd adapter: the only code in etcd-deck that talks to etcd.
 //!
-//! One [`Etcd`] handle is created at start and cloned into every request; clones share one gRPC
-//! channel. Every call is bounded by the request timeout, requires a leader, and comes back as
-//! domain types or an [`AppError`].
+//! One [`Etcd`] handle is created at start and cloned into every request. It keeps a client per
+//! endpoint (see [`pool`]), checks their health in the background (see [`health`]), bounds every
+//! request by the request timeout, and answers with domain types or an [`AppError`].
 
+mod cluster;
 mod error;
+mod health;
+mod pool;
 
 pub use error::map_error;
 
 use crate::domain::{
+    cluster::{member_id_hex, ReadSource},
     limits::{check_key, check_put},
     paging::next_cursor,
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, ValueView,
@@ -16,10 +20,11 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, GetOptions, KeyValue, KvClient, ResponseHeader,
-    Txn, TxnOp, TxnOpResponse,
+    Client, Compare, CompareOp, GetOptions, KeyValue, KvClient, ResponseHeader, Txn, TxnOp,
+    TxnOpResponse, TxnResponse,
 };
-use std::{future::Future, sync::Arc, time::Duration};
+use pool::{Endpoint, Pool, Retry};
+use std::{sync::Arc, time::Duration};
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
@@ -31,48 +36,45 @@ pub struct EtcdSettings {
     /// Client URLs of the members, like `http://127.0.0.1:2379`.
     pub endpoints: Vec<String>,
     pub connect_timeout: Duration,
-    /// The deadline of every request; nothing waits on etcd longer.
+    /// The deadline of every request, retries included; nothing waits on etcd longer.
     pub request_timeout: Duration,
+    /// How often every endpoint's health is checked.
+    pub health_interval: Duration,
 }
 
 /// A handle on the etcd cluster.
 #[derive(Clone)]
 pub struct Etcd {
-    client: Client,
-    settings: Arc<EtcdSettings>,
+    pool: Arc<Pool>,
 }
 
 impl Etcd {
-    /// Prepares the connection. This does not wait for etcd: it may be down now and come later.
+    /// Prepares a client per endpoint and starts their health check. This does not wait for
+    /// etcd: it may be down now and come later.
     pub async fn connect(settings: EtcdSettings) -> Result<Self, AppError> {
         if settings.endpoints.is_empty() {
             return Err(AppError::invalid("no etcd endpoints given"));
         }
-        let options = ConnectOptions::new()
-            .with_connect_timeout(settings.connect_timeout)
-            .with_timeout(settings.request_timeout)
-            .with_keep_alive(Duration::from_secs(10), settings.request_timeout)
-            .with_require_leader(true);
-        let client = Client::connect(&settings.endpoints, Some(options))
-            .await
-            .map_err(|err| map_error(err, &settings.endpoints))?;
-        Ok(Etcd {
-            client,
-            settings: Arc::new(settings),
-        })
+        let pool = Arc::new(Pool::connect(&settings).await?);
+        health::spawn(&pool, settings.health_interval);
+        Ok(Etcd { pool })
     }
 
     pub fn endpoints(&self) -> &[String] {
-        &self.settings.endpoints
+        &self.pool.urls
     }
 
     /// Checks that the cluster answers a linearizable read, which needs a leader and a quorum.
     pub async fn connection(&self) -> Result<Connection, AppError> {
-        let options = GetOptions::new().with_count_only();
-        let mut kv = self.kv();
-        let response = self.call(kv.get(vec![0], Some(options))).await?;
+        let (response, _) = self
+            .pool
+            .run(Retry::Read, |client| async move {
+                let options = GetOptions::new().with_count_only();
+                kv(&client).get(vec![0], Some(options)).await
+            })
+            .await?;
         Ok(Connection {
-            endpoints: self.settings.endpoints.clone(),
+            endpoints: self.pool.urls.clone(),
             revision: revision(response.header()),
         })
     }
@@ -80,54 +82,44 @@ impl Etcd {
     /// Reads one key with its value.
     pub async fn get(&self, key: &Key) -> Result<KeyDetail, AppError> {
         check_key(key.as_bytes())?;
-        let mut kv = self.kv();
-        let response = self.call(kv.get(key.as_bytes(), None)).await?;
+        let bytes = key.as_bytes();
+        let (response, endpoint) = self
+            .pool
+            .run(Retry::Read, |client| async move {
+                kv(&client).get(bytes, None).await
+            })
+            .await?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(KeyDetail {
             summary: summary(found),
             value: ValueView::from_bytes(found.value().to_vec()),
             revision: revision(response.header()),
+            source: source(endpoint, response.header(), false),
         })
     }
 
     /// Reads one page of the keys under a prefix, keys only, with the count of the whole prefix.
-    /// Both reads run in one transaction, so they agree on one revision.
+    /// Both reads run in one transaction, so they agree on one revision. Without a quorum, the
+    /// page is read from one live member and marked as possibly stale.
     pub async fn list(&self, page: &PageRequest) -> Result<KeyListing, AppError> {
-        let count_all = GetOptions::new()
-            .with_range(page.range_end())
-            .with_count_only();
-        let this_page = GetOptions::new()
-            .with_range(page.range_end())
-            .with_keys_only()
-            .with_limit(i64::from(page.limit));
-        let txn = Txn::new().and_then(vec![
-            TxnOp::get(page.range_start(), Some(count_all)),
-            TxnOp::get(page.page_start(), Some(this_page)),
-        ]);
-        let mut kv = self.kv();
-        let response = self.call(kv.txn(txn)).await?;
-        let mut gets = response
-            .op_responses()
-            .into_iter()
-            .filter_map(|op| match op {
-                TxnOpResponse::Get(get) => Some(get),
-                _ => None,
-            });
-        let (Some(all), Some(rest)) = (gets.next(), gets.next()) else {
-            return Err(unexpected(
-                "a listing transaction answered without its two reads",
-            ));
+        let read = |client: Client, serializable: bool| async move {
+            kv(&client).txn(listing_txn(page, serializable)).await
         };
-        let keys: Vec<KeySummary> = rest.kvs().iter().map(summary).collect();
-        let next = next_cursor(keys.last().map(|k| &k.key), rest.more());
-        Ok(KeyListing {
-            request: page.clone(),
-            total: all.count(),
-            offset: all.count() - rest.count(),
-            keys,
-            next,
-            revision: revision(response.header()),
-        })
+        let (response, source) = match self.pool.run(Retry::Read, |c| read(c, false)).await {
+            Ok((response, endpoint)) => {
+                let source = source(endpoint, response.header(), false);
+                (response, source)
+            }
+            Err(err @ (AppError::NoQuorum { .. } | AppError::EtcdUnavailable { .. })) => {
+                let Some((response, endpoint)) = self.read_stale(|c| read(c, true)).await else {
+                    return Err(err);
+                };
+                let source = source(endpoint, response.header(), true);
+                (response, source)
+            }
+            Err(err) => return Err(err),
+        };
+        listing(page, &response, source)
     }
 
     /// Writes a value, if `condition` holds at the moment of writing.
@@ -138,25 +130,37 @@ impl Etcd {
         condition: PutCondition,
     ) -> Result<WriteReceipt, AppError> {
         check_put(key.as_bytes(), &value)?;
-        let mut kv = self.kv();
+        let bytes = key.as_bytes();
+        let retry = || Retry::Write { key: key.display() };
         let compare = match condition {
             PutCondition::Always => {
-                let response = self.call(kv.put(key.as_bytes(), value, None)).await?;
+                let (response, _) = self
+                    .pool
+                    .run(retry(), |client| {
+                        let value = value.clone();
+                        async move { kv(&client).put(bytes, value, None).await }
+                    })
+                    .await?;
                 return Ok(receipt(response.header()));
             }
-            PutCondition::Absent => Compare::create_revision(key.as_bytes(), CompareOp::Equal, 0),
+            PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
             PutCondition::ModRevision(expected) => {
-                Compare::mod_revision(key.as_bytes(), CompareOp::Equal, expected)
+                Compare::mod_revision(bytes, CompareOp::Equal, expected)
             }
         };
-        let txn = Txn::new()
-            .when(vec![compare])
-            .and_then(vec![TxnOp::put(key.as_bytes(), value, None)])
-            .or_else(vec![TxnOp::get(
-                key.as_bytes(),
-                Some(GetOptions::new().with_keys_only()),
-            )]);
-        let response = self.call(kv.txn(txn)).await?;
+        let (response, _) = self
+            .pool
+            .run(retry(), |client| {
+                let txn = Txn::new()
+                    .when(vec![compare.clone()])
+                    .and_then(vec![TxnOp::put(bytes, value.clone(), None)])
+                    .or_else(vec![TxnOp::get(
+                        bytes,
+                        Some(GetOptions::new().with_keys_only()),
+                    )]);
+                async move { kv(&client).txn(txn).await }
+            })
+            .await?;
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }
@@ -170,31 +174,89 @@ impl Etcd {
     /// Deletes one key; a key that does not exist is [`AppError::NotFound`].
     pub async fn delete(&self, key: &Key) -> Result<WriteReceipt, AppError> {
         check_key(key.as_bytes())?;
-        let mut kv = self.kv();
-        let response = self.call(kv.delete(key.as_bytes(), None)).await?;
+        let bytes = key.as_bytes();
+        let retry = Retry::Write { key: key.display() };
+        let (response, _) = self
+            .pool
+            .run(retry, |client| async move {
+                kv(&client).delete(bytes, None).await
+            })
+            .await?;
         if response.deleted() == 0 {
             return Err(not_found(key));
         }
         Ok(receipt(response.header()))
     }
 
-    fn kv(&self) -> KvClient {
-        self.client
-            .kv_client()
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    /// Runs one etcd call within the request timeout, mapping its error.
-    async fn call<T>(
-        &self,
-        request: impl Future<Output = Result<T, etcd_client::Error>>,
-    ) -> Result<T, AppError> {
-        let endpoints = &self.settings.endpoints;
-        match tokio::time::timeout(self.settings.request_timeout, request).await {
-            Ok(result) => result.map_err(|err| map_error(err, endpoints)),
-            Err(_) => Err(error::timed_out(endpoints, self.settings.request_timeout)),
+    /// Runs a read that needs no leader on the first live endpoint that answers it.
+    async fn read_stale<T, F, Fut>(&self, request: F) -> Option<(T, &Endpoint)>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        for endpoint in self.pool.order() {
+            let answer = tokio::time::timeout(self.pool.timeout, request(endpoint.local.clone()));
+            if let Ok(Ok(answer)) = answer.await {
+                return Some((answer, endpoint));
+            }
         }
+        None
     }
+}
+
+fn kv(client: &Client) -> KvClient {
+    client
+        .kv_client()
+        .max_decoding_message_size(MAX_RESPONSE_BYTES)
+}
+
+/// A transaction of two reads: the count of the whole prefix, and this page of keys.
+fn listing_txn(page: &PageRequest, serializable: bool) -> Txn {
+    let mut count_all = GetOptions::new()
+        .with_range(page.range_end())
+        .with_count_only();
+    let mut this_page = GetOptions::new()
+        .with_range(page.range_end())
+        .with_keys_only()
+        .with_limit(i64::from(page.limit));
+    if serializable {
+        count_all = count_all.with_serializable();
+        this_page = this_page.with_serializable();
+    }
+    Txn::new().and_then(vec![
+        TxnOp::get(page.range_start(), Some(count_all)),
+        TxnOp::get(page.page_start(), Some(this_page)),
+    ])
+}
+
+fn listing(
+    page: &PageRequest,
+    response: &TxnResponse,
+    source: ReadSource,
+) -> Result<KeyListing, AppError> {
+    let mut gets = response
+        .op_responses()
+        .into_iter()
+        .filter_map(|op| match op {
+            TxnOpResponse::Get(get) => Some(get),
+            _ => None,
+        });
+    let (Some(all), Some(rest)) = (gets.next(), gets.next()) else {
+        return Err(AppError::Etcd {
+            message: "a listing transaction answered without its two reads".into(),
+        });
+    };
+    let keys: Vec<KeySummary> = rest.kvs().iter().map(summary).collect();
+    let next = next_cursor(keys.last().map(|k| &k.key), rest.more());
+    Ok(KeyListing {
+        request: page.clone(),
+        total: all.count(),
+        offset: all.count() - rest.count(),
+        keys,
+        next,
+        revision: revision(response.header()),
+        source,
+    })
 }
 
 fn summary(kv: &KeyValue) -> KeySummary {
@@ -204,6 +266,14 @@ fn summary(kv: &KeyValue) -> KeySummary {
         create_revision: kv.create_revision(),
         mod_revision: kv.mod_revision(),
         lease: kv.lease(),
+    }
+}
+
+fn source(endpoint: &Endpoint, header: Option<&ResponseHeader>, stale: bool) -> ReadSource {
+    ReadSource {
+        endpoint: endpoint.url.clone(),
+        member_id: member_id_hex(header.map(ResponseHeader::member_id).unwrap_or_default()),
+        stale,
     }
 }
 
@@ -219,12 +289,6 @@ fn receipt(header: Option<&ResponseHeader>) -> WriteReceipt {
 
 fn not_found(key: &Key) -> AppError {
     AppError::NotFound { key: key.display() }
-}
-
-fn unexpected(message: &str) -> AppError {
-    AppError::Etcd {
-        message: message.to_string(),
-    }
 }
 
 fn conflict(key: &Key, condition: PutCondition, current: Option<i64>) -> AppError {

@@ -99,6 +99,8 @@ fn KeyDetails(
             <dd>{lease}</dd>
             <dt>"Read at revision"</dt>
             <dd>{detail.revision}</dd>
+            <dt>"Answered by"</dt>
+            <dd>{format!("member {} at {}", detail.source.member_id, detail.source.endpoint)}</dd>
         </dl>
         <ValuePanel value=detail.value.clone() />
         <ValueEditor detail action=save />

@@ -1,9 +1,11 @@
 //! One component per page of the application.
 
+mod cluster;
 mod key_list;
 mod key_page;
 mod not_found;
 
+pub use cluster::ClusterPage;
 pub use key_list::KeyListPage;
 pub use key_page::KeyPage;
 pub use not_found::NotFound;

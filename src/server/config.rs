@@ -25,6 +25,10 @@ pub struct Config {
     #[arg(long, env = "ETCD_CONNECT_TIMEOUT", default_value = "2s", value_parser = humantime::parse_duration)]
     pub connect_timeout: Duration,
 
+    /// How often every etcd endpoint's health is checked.
+    #[arg(long, env = "ETCD_HEALTH_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub health_interval: Duration,
+
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].
     #[arg(long, env = "ETCD_DECK_ADDR")]
     pub addr: Option<SocketAddr>,
@@ -41,6 +45,7 @@ impl Config {
                 .collect(),
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
+            health_interval: self.health_interval,
         }
     }
 }

@@ -66,6 +66,7 @@ impl TestCluster {
             endpoints: self.endpoints.clone(),
             connect_timeout: Duration::from_secs(1),
             request_timeout: REQUEST_TIMEOUT,
+            health_interval: Duration::from_millis(500),
         })
         .await
         .expect("connect to etcd")
