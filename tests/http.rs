@@ -3,75 +3,10 @@
 
 mod common;
 
-use axum::{body::Body, http::Request, Router};
-use common::TestCluster;
+use common::{app::TestApp, TestCluster};
 use etcd_deck::domain::{Key, PutCondition};
-use etcd_deck::server::{app, AppState};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
-use http_body_util::BodyExt;
-use leptos::{prelude::LeptosOptions, server_fn::ServerFn};
-use tower::ServiceExt;
-
-struct TestApp {
-    router: Router,
-    etcd: etcd_deck::etcd::Etcd,
-}
-
-impl TestApp {
-    async fn start(cluster: &TestCluster) -> Self {
-        let etcd = cluster.connect().await;
-        let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-        let router = app(AppState {
-            leptos_options,
-            etcd: etcd.clone(),
-        });
-        TestApp { router, etcd }
-    }
-
-    async fn send(&self, request: Request<Body>) -> (u16, Option<String>, String) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|value| value.to_str().unwrap().to_string());
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            location,
-            String::from_utf8_lossy(&body).into_owned(),
-        )
-    }
-
-    async fn get(&self, uri: &str) -> (u16, String) {
-        let (status, _, body) = self
-            .send(Request::get(uri).body(Body::empty()).unwrap())
-            .await;
-        (status, body)
-    }
-
-    /// A form post as a browser without JavaScript makes it.
-    async fn post_form(&self, path: &str, form: &str) -> (u16, Option<String>, String) {
-        let request = Request::post(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html,application/xhtml+xml")
-            .header("referer", "http://localhost/")
-            .body(Body::from(form.to_string()))
-            .unwrap();
-        self.send(request).await
-    }
-
-    /// A server function call as the hydrated app makes it.
-    async fn call(&self, path: &str, form: &str) -> (u16, String) {
-        let request = Request::post(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(Body::from(form.to_string()))
-            .unwrap();
-        let (status, _, body) = self.send(request).await;
-        (status, body)
-    }
-}
+use leptos::server_fn::ServerFn;
 
 #[tokio::test]
 async fn health_probes_tell_process_and_etcd_apart() {

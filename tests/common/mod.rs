@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod app;
+
 use etcd_deck::etcd::{Etcd, EtcdSettings};
 use std::{
     collections::hash_map::RandomState,
