@@ -1,4 +1,4 @@
-// Starts and stops what the suite runs against: one etcd member from the project's cluster/ kit,
+// Starts and stops what the suite runs against: a 3-member etcd cluster from the project's cluster/ kit,
 // and the release etcd-deck server, each on free ports. Processes are stopped by their PIDs.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,11 +27,11 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose client, peer and metrics ports (base, base+10001, base+10002) are free. */
+/** A base port whose client, peer and metrics ports are free for members 1 to 3. */
 async function freeBasePort(): Promise<number> {
   for (;;) {
-    const base = 30000 + Math.floor(Math.random() * 10000);
-    const ports = [base, base + 10001, base + 10002];
+    const base = 20000 + Math.floor(Math.random() * 15000);
+    const ports = [1, 2, 3].flatMap((i) => [i === 1 ? base : i * 10000 + base, i * 10000 + base + 1, i * 10000 + base + 2]);
     if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
   }
 }
@@ -83,7 +83,7 @@ export async function startHarness(): Promise<() => Promise<void>> {
   };
   try {
     const base = await freeBasePort();
-    const up = cluster('up', '1', '--base-port', String(base));
+    const up = cluster('up', '3', '--base-port', String(base));
     const endpoints = up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', '');
     const port = await freePort();
     server = spawn(binary, [], {

@@ -158,6 +158,7 @@ async fn without_quorum_requests_fail_fast_and_recover_after() {
     let (status, _) = app.call(CreateKey::PATH, &create_form("kept", "v")).await;
     assert_eq!(status, 200);
     let stopped = followers(&app).await;
+    let killed = Instant::now();
     for member in &stopped {
         cluster.kill(member);
     }
@@ -165,6 +166,10 @@ async fn without_quorum_requests_fail_fast_and_recover_after() {
         matches!(app.etcd.connection().await, Err(AppError::NoQuorum { .. }))
     });
     assert!(lost.await, "the survivor reports no leader");
+    println!(
+        "no quorum: reported {:?} after the second kill",
+        killed.elapsed()
+    );
 
     let kept = Key::from("kept").to_segment();
     let requests = [

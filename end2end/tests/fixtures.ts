@@ -107,3 +107,4 @@ export const test = base.extend<{ allowedHttpErrors: number[]; consoleErrors: st
 });
 
 export { expect };
+export type { Page };

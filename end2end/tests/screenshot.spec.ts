@@ -19,3 +19,11 @@ test('the key list, for the README', async ({ page }) => {
   await page.setViewportSize({ width: 1100, height: 760 });
   await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'key-list.png'), fullPage: true });
 });
+
+test('the cluster page, for the README', async ({ page }) => {
+  await page.goto('/cluster');
+  await hydrated(page);
+  await expect(page.getByTestId('member-row')).toHaveCount(3);
+  await page.setViewportSize({ width: 1100, height: 760 });
+  await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'cluster.png'), fullPage: true });
+});

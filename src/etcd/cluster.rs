@@ -10,11 +10,12 @@ impl Etcd {
     pub async fn cluster_overview(&self) -> ClusterOverview {
         health::check_all(&self.pool).await;
         let endpoints: Vec<_> = self.pool.endpoints.iter().map(|e| e.health()).collect();
-        let members: Vec<MemberInfo> = self
+        let mut members: Vec<MemberInfo> = self
             .read_stale(|mut client| async move { client.member_list().await })
             .await
             .map(|(list, _)| list.members().iter().map(member_info).collect())
             .unwrap_or_default();
+        members.sort_by(|a, b| a.name.cmp(&b.name));
         let alarms = self
             .pool
             .run(Retry::Read, |mut client| async move {

@@ -46,10 +46,10 @@ pub fn ClusterPage() -> impl IntoView {
 fn Overview(overview: ClusterOverview) -> impl IntoView {
     let voters = overview.members.iter().filter(|m| !m.is_learner).count();
     let summary = format!(
-        "{} members ({} voters: quorum is {}, so the cluster survives {} failed). {} of {} endpoints answer. Leader: {}. Revision {}.",
+        "{} members; quorum is {} of {} voters, so the cluster survives the loss of {}. {} of {} endpoints answer. Leader: {}. Revision {}.",
         overview.members.len(),
-        voters,
         quorum(voters),
+        voters,
         tolerated_failures(voters),
         overview.endpoints_up(),
         overview.endpoints.len(),
