@@ -209,10 +209,15 @@ async fn without_quorum_requests_fail_fast_and_recover_after() {
     for member in &stopped {
         cluster.restart(member);
     }
+    let restarted = Instant::now();
     let back = eventually(Duration::from_secs(15), || async {
         app.call(GetKey::PATH, &format!("key={kept}")).await.0 == 200
     });
     assert!(back.await, "the same app serves again once quorum is back");
+    println!(
+        "quorum back: served again {:?} after the members were up",
+        restarted.elapsed()
+    );
     assert_eq!(
         app.call(CreateKey::PATH, &create_form("after", "v"))
             .await
