@@ -1,7 +1,7 @@
 //! The HTML shell and the application root: layout and routes.
 
 use crate::components::{ConnectionBanner, EtcdEpoch};
-use crate::pages::{ClusterPage, KeyListPage, KeyPage, NotFound};
+use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <nav class="sections">
                     <a href="/">"Keys"</a>
                     <a href="/cluster">"Cluster"</a>
+                    <a href="/api">"API"</a>
                 </nav>
             </header>
             <ConnectionBanner />
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=KeyListPage ssr=SsrMode::Async />
                     <Route path=path!("/key/:key") view=KeyPage ssr=SsrMode::Async />
                     <Route path=path!("/cluster") view=ClusterPage ssr=SsrMode::Async />
+                    <Route path=path!("/api") view=ApiReferencePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -16,7 +16,15 @@ pub enum AppError {
     /// The key does not exist (HTTP 404).
     #[error("key not found: {key}")]
     NotFound { key: String },
-    /// The key changed or appeared since it was read (HTTP 409).
+    /// A conditional write found the key not as expected: it changed since it was read, or it
+    /// exists when it should not (HTTP 412).
+    #[error("{message}")]
+    PreconditionFailed {
+        message: String,
+        /// The key's mod revision now, when it exists.
+        current_mod_revision: Option<i64>,
+    },
+    /// The key's value does not allow the operation, or writers kept racing for it (HTTP 409).
     #[error("{message}")]
     Conflict { message: String },
     /// The request itself is wrong: an empty key, malformed hex, a bad cursor (HTTP 400).
@@ -56,6 +64,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotFound { .. } => 404,
+            AppError::PreconditionFailed { .. } => 412,
             AppError::Conflict { .. } => 409,
             AppError::InvalidInput { .. } => 400,
             AppError::TooLarge { .. } => 413,
@@ -70,6 +79,7 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             AppError::NotFound { .. } => "Not found",
+            AppError::PreconditionFailed { .. } => "Changed meanwhile",
             AppError::Conflict { .. } => "Conflict",
             AppError::InvalidInput { .. } => "Invalid input",
             AppError::TooLarge { .. } => "Too large",
@@ -99,7 +109,9 @@ impl AppError {
             AppError::TooLarge { .. } => {
                 Some("etcd accepts at most 1.5 MiB per request (its --max-request-bytes).")
             }
-            AppError::Conflict { .. } => Some("Reload the key to see its current value."),
+            AppError::PreconditionFailed { .. } => {
+                Some("Nothing was written. Reload the key to see its current value.")
+            }
             _ => None,
         }
     }

@@ -11,6 +11,8 @@ pub mod pages;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
 pub mod etcd;
 #[cfg(feature = "ssr")]
 pub mod server;

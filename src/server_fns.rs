@@ -4,7 +4,8 @@
 //! with and without JavaScript.
 
 use crate::domain::{
-    cluster::ClusterOverview, Connection, Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt,
+    api_reference::ApiOperation, cluster::ClusterOverview, Connection, Key, KeyDetail, KeyListing,
+    ValueFormat, WriteReceipt,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -29,6 +30,12 @@ pub async fn etcd_connection() -> Result<Connection, AppError> {
 #[server(prefix = "/fn")]
 pub async fn get_cluster() -> Result<ClusterOverview, AppError> {
     with_etcd(|etcd| async move { Ok(etcd.cluster_overview().await) }).await
+}
+
+/// The REST API's reference, from its OpenAPI document.
+#[server(prefix = "/fn")]
+pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
+    Ok(crate::api::api_reference())
 }
 
 /// One page of the keys under `prefix`, after the cursor `after`.
@@ -94,10 +101,12 @@ pub async fn save_value(
 #[server(prefix = "/fn")]
 pub async fn delete_key(key: Key) -> Result<WriteReceipt, AppError> {
     with_etcd(|etcd| async move {
-        let receipt = etcd.delete(&key).await?;
+        let deleted = etcd.delete(&key).await?;
         let listing = list_url(&key.parent_prefix(), None, DEFAULT_PAGE_SIZE);
         redirect(&Notice::Deleted(key).add_to(&listing));
-        Ok(receipt)
+        Ok(WriteReceipt {
+            revision: deleted.revision,
+        })
     })
     .await
 }

@@ -3,7 +3,9 @@
 mod common;
 
 use common::{eventually, TestCluster, REQUEST_TIMEOUT};
-use etcd_deck::domain::{limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, ValueView};
+use etcd_deck::domain::{
+    limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, Value, ValueView,
+};
 use etcd_deck::error::AppError;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -19,7 +21,7 @@ async fn put_get_list_and_delete_a_key() {
         .await
         .unwrap();
     let detail = etcd.get(&key).await.unwrap();
-    assert_eq!(detail.value, ValueView::Text("v1".into()));
+    assert_eq!(detail.value, Value(b"v1".to_vec()));
     assert_eq!(detail.summary.key, key);
     assert_eq!(detail.summary.version, 1);
     assert_eq!(detail.summary.mod_revision, written.revision);
@@ -54,8 +56,8 @@ async fn binary_values_and_keys_are_kept_byte_exact() {
         .await
         .unwrap();
     let detail = etcd.get(&key).await.unwrap();
-    assert_eq!(detail.value, ValueView::from_bytes(value));
-    assert!(matches!(detail.value, ValueView::Binary { .. }));
+    assert_eq!(detail.value, Value(value));
+    assert!(matches!(detail.value.view(), ValueView::Binary { .. }));
     let listing = etcd
         .list(&PageRequest::new(Key::from("b/"), None, None))
         .await
@@ -95,7 +97,7 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
         .put(&key, b"two".to_vec(), PutCondition::Absent)
         .await
         .unwrap_err();
-    assert_eq!(again.status(), 409);
+    assert_eq!(again.status(), 412);
 
     let expected = PutCondition::ModRevision(created.revision);
     let updated = etcd.put(&key, b"two".to_vec(), expected).await.unwrap();
@@ -103,15 +105,12 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
         .put(&key, b"three".to_vec(), expected)
         .await
         .unwrap_err();
-    assert_eq!(stale.status(), 409);
+    assert_eq!(stale.status(), 412);
     assert!(
         stale.to_string().contains(&updated.revision.to_string()),
         "{stale}"
     );
-    assert_eq!(
-        etcd.get(&key).await.unwrap().value,
-        ValueView::Text("two".into())
-    );
+    assert_eq!(etcd.get(&key).await.unwrap().value, Value(b"two".to_vec()));
 
     etcd.delete(&key).await.unwrap();
     let deleted = etcd.put(
@@ -206,7 +205,7 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
         .await
         .unwrap();
     assert_eq!(
-        etcd.get(&key).await.unwrap().value.byte_len(),
+        etcd.get(&key).await.unwrap().value.as_bytes().len(),
         near_limit.len()
     );
 
@@ -259,7 +258,7 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     assert!(back.await, "the same handle works again once etcd is back");
     assert_eq!(
         etcd.get(&key).await.unwrap().value,
-        ValueView::Text("before".into())
+        Value(b"before".to_vec())
     );
     etcd.put(&key, b"after".to_vec(), PutCondition::Always)
         .await

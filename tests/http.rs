@@ -101,10 +101,7 @@ async fn forms_work_without_javascript() {
         Some("/?prefix=app%2F&created=app%2Fnew%20key")
     );
     let stored = app.etcd.get(&Key::from("app/new key")).await.unwrap();
-    assert_eq!(
-        stored.value,
-        etcd_deck::domain::ValueView::Text("hello".into())
-    );
+    assert_eq!(stored.value, etcd_deck::domain::Value(b"hello".to_vec()));
 
     // Creating it again fails: back to the form's page, with the error in the URL...
     let (status, location, _) = app.post_form(CreateKey::PATH, form).await;
@@ -115,7 +112,7 @@ async fn forms_work_without_javascript() {
     let (status, body) = app
         .get(location.trim_start_matches("http://localhost"))
         .await;
-    assert_eq!(status, 409);
+    assert_eq!(status, 412);
     assert!(body.contains("already exists"), "{body}");
 
     let segment = Key::from("app/new key").to_segment();

@@ -56,7 +56,7 @@ test('a key is deleted after confirming, and leaves the list', async ({ page }) 
 });
 
 test.describe('refused writes', () => {
-  test.use({ allowedHttpErrors: [404, 409] });
+  test.use({ allowedHttpErrors: [404, 412] });
 
 test('editing a value someone else changed is refused and keeps the typed text', async ({ page, browser }) => {
   const prefix = uniquePrefix('conflict');

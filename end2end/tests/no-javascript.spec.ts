@@ -1,7 +1,7 @@
 // The forms are plain HTML forms: they work before the wasm loads, or without JavaScript at all.
 import { test, expect, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
 
-test.use({ javaScriptEnabled: false, allowedHttpErrors: [409] });
+test.use({ javaScriptEnabled: false, allowedHttpErrors: [412] });
 
 test('creating, editing and deleting work with JavaScript disabled', async ({ page }) => {
   const prefix = uniquePrefix('nojs');

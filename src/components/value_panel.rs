@@ -33,7 +33,8 @@ pub fn ValuePanel(value: ValueView) -> impl IntoView {
 /// since it was read.
 #[component]
 pub fn ValueEditor(detail: KeyDetail, action: ServerAction<SaveValue>) -> impl IntoView {
-    let (text, format) = detail.value.editable();
+    let value = detail.value.view();
+    let (text, format) = value.editable();
     view! {
         <section class="panel">
             <h2>"Edit"</h2>
@@ -47,7 +48,7 @@ pub fn ValueEditor(detail: KeyDetail, action: ServerAction<SaveValue>) -> impl I
                 <input
                     type="hidden"
                     name="keep_crlf"
-                    value=detail.value.uses_crlf().to_string()
+                    value=value.uses_crlf().to_string()
                 />
                 <label>
                     "Value" <textarea name="value" rows="10" data-testid="value-input">

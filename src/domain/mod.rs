@@ -1,6 +1,8 @@
 //! The domain layer: etcd-deck's types and pure functions, shared by the server and the browser.
 //! Nothing here talks to etcd or renders HTML.
 
+pub mod api_reference;
+pub mod append;
 pub mod cluster;
 pub mod key;
 pub mod limits;
@@ -10,7 +12,7 @@ pub mod value;
 
 pub use key::Key;
 pub use paging::PageRequest;
-pub use value::{ValueFormat, ValueView};
+pub use value::{Value, ValueFormat, ValueView};
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,8 @@ pub struct KeySummary {
     pub mod_revision: i64,
     /// The lease the key is attached to, 0 for none.
     pub lease: i64,
+    /// The value, when the listing asked for values.
+    pub value: Option<Value>,
 }
 
 /// One page of the keys under a prefix.
@@ -46,7 +50,7 @@ pub struct KeyListing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyDetail {
     pub summary: KeySummary,
-    pub value: ValueView,
+    pub value: Value,
     /// The store revision the key was read at.
     pub revision: i64,
     /// Who answered.

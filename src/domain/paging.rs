@@ -17,6 +17,9 @@ pub struct PageRequest {
     pub prefix: Key,
     pub after: Option<Key>,
     pub limit: u32,
+    /// Whether to read the values too (the key list never does).
+    #[serde(default)]
+    pub values: bool,
 }
 
 impl PageRequest {
@@ -27,6 +30,7 @@ impl PageRequest {
             prefix,
             after,
             limit,
+            values: false,
         }
     }
 

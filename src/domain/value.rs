@@ -1,7 +1,40 @@
 //! How etcd's bytes are shown to a user and read back from a form.
 
 use crate::error::AppError;
-use serde::{Deserialize, Serialize};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value as stored in etcd: any bytes. It serializes as base64, so it crosses from server to
+/// browser compactly and byte-exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Value(pub Vec<u8>);
+
+impl Value {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The value as the UI shows it.
+    pub fn view(&self) -> ValueView {
+        ValueView::from_bytes(self.0.clone())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD
+            .decode(text)
+            .map(Value)
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 /// A value as the UI shows it: text when it is UTF-8, hex when it is not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +140,14 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_serialize_as_base64() {
+        let value = Value(vec![0, 0xff, b'a']);
+        let json = serde_json::to_string(&value).unwrap();
+        assert_eq!(json, "\"AP9h\"");
+        assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), value);
+    }
 
     #[test]
     fn utf8_values_are_text_and_others_hex() {

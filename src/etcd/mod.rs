@@ -12,19 +12,23 @@ mod pool;
 pub use error::map_error;
 
 use crate::domain::{
+    append::append_to_array,
     cluster::{member_id_hex, ReadSource},
     limits::{check_key, check_put},
     paging::next_cursor,
-    Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, ValueView,
+    Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
 use crate::error::AppError;
 use etcd_client::{
-    Client, Compare, CompareOp, GetOptions, KeyValue, KvClient, ResponseHeader, Txn, TxnOp,
-    TxnOpResponse, TxnResponse,
+    Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
+    ResponseHeader, Txn, TxnOp, TxnOpResponse, TxnResponse,
 };
 use pool::{Endpoint, Pool, Retry};
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
@@ -91,8 +95,8 @@ impl Etcd {
             .await?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(KeyDetail {
-            summary: summary(found),
-            value: ValueView::from_bytes(found.value().to_vec()),
+            summary: summary(found, false),
+            value: Value(found.value().to_vec()),
             revision: revision(response.header()),
             source: source(endpoint, response.header(), false),
         })
@@ -129,16 +133,42 @@ impl Etcd {
         value: Vec<u8>,
         condition: PutCondition,
     ) -> Result<WriteReceipt, AppError> {
+        self.put_leased(key, value, condition, None).await
+    }
+
+    /// Writes a value that expires after `ttl` seconds (on a new lease), if `condition` holds.
+    pub async fn put_leased(
+        &self,
+        key: &Key,
+        value: Vec<u8>,
+        condition: PutCondition,
+        ttl: Option<i64>,
+    ) -> Result<WriteReceipt, AppError> {
         check_put(key.as_bytes(), &value)?;
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
+        let mut options = PutOptions::new();
+        if let Some(ttl) = ttl {
+            if ttl <= 0 {
+                return Err(AppError::invalid(
+                    "the ttl must be a positive number of seconds",
+                ));
+            }
+            let (lease, _) = self
+                .pool
+                .run(retry(), |mut client| async move {
+                    client.lease_grant(ttl, None).await
+                })
+                .await?;
+            options = options.with_lease(lease.id());
+        }
         let compare = match condition {
             PutCondition::Always => {
                 let (response, _) = self
                     .pool
                     .run(retry(), |client| {
-                        let value = value.clone();
-                        async move { kv(&client).put(bytes, value, None).await }
+                        let (value, options) = (value.clone(), options.clone());
+                        async move { kv(&client).put(bytes, value, Some(options)).await }
                     })
                     .await?;
                 return Ok(receipt(response.header()));
@@ -153,7 +183,11 @@ impl Etcd {
             .run(retry(), |client| {
                 let txn = Txn::new()
                     .when(vec![compare.clone()])
-                    .and_then(vec![TxnOp::put(bytes, value.clone(), None)])
+                    .and_then(vec![TxnOp::put(
+                        bytes,
+                        value.clone(),
+                        Some(options.clone()),
+                    )])
                     .or_else(vec![TxnOp::get(
                         bytes,
                         Some(GetOptions::new().with_keys_only()),
@@ -168,24 +202,86 @@ impl Etcd {
             TxnOpResponse::Get(get) => get.kvs().first().map(KeyValue::mod_revision),
             _ => None,
         });
-        Err(conflict(key, condition, current))
+        Err(precondition_failed(key, condition, current))
     }
 
-    /// Deletes one key; a key that does not exist is [`AppError::NotFound`].
-    pub async fn delete(&self, key: &Key) -> Result<WriteReceipt, AppError> {
+    /// Deletes one key and answers what it held; a key that does not exist is
+    /// [`AppError::NotFound`]. The read and the delete are one request.
+    pub async fn delete(&self, key: &Key) -> Result<KeyDetail, AppError> {
         check_key(key.as_bytes())?;
         let bytes = key.as_bytes();
         let retry = Retry::Write { key: key.display() };
-        let (response, _) = self
+        let (response, endpoint) = self
             .pool
             .run(retry, |client| async move {
-                kv(&client).delete(bytes, None).await
+                let options = DeleteOptions::new().with_prev_key();
+                kv(&client).delete(bytes, Some(options)).await
             })
             .await?;
-        if response.deleted() == 0 {
-            return Err(not_found(key));
+        let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
+        Ok(KeyDetail {
+            summary: summary(deleted, false),
+            value: Value(deleted.value().to_vec()),
+            revision: revision(response.header()),
+            source: source(endpoint, response.header(), false),
+        })
+    }
+
+    /// Deletes every key under a non-empty prefix in one request; answers how many there were.
+    pub async fn delete_prefix(&self, prefix: &Key) -> Result<(i64, WriteReceipt), AppError> {
+        if prefix.is_empty() {
+            return Err(AppError::invalid(
+                "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
+            ));
         }
-        Ok(receipt(response.header()))
+        let page = PageRequest::new(prefix.clone(), None, None);
+        let retry = Retry::Write {
+            key: format!("{prefix}*"),
+        };
+        let (response, _) = self
+            .pool
+            .run(retry, |client| {
+                let (start, end) = (page.range_start(), page.range_end());
+                async move {
+                    let options = DeleteOptions::new().with_range(end);
+                    kv(&client).delete(start, Some(options)).await
+                }
+            })
+            .await?;
+        Ok((response.deleted(), receipt(response.header())))
+    }
+
+    /// Appends `item` to the JSON array stored at `key` (creating it), as a compare-and-swap on
+    /// the revision read, retried while other writers win the race. Answers the new length.
+    pub async fn append(
+        &self,
+        key: &Key,
+        item: serde_json::Value,
+    ) -> Result<(WriteReceipt, usize), AppError> {
+        let deadline = Instant::now() + self.pool.timeout;
+        loop {
+            let current = match self.get(key).await {
+                Ok(detail) => Some(detail),
+                Err(AppError::NotFound { .. }) => None,
+                Err(err) => return Err(err),
+            };
+            let bytes = current.as_ref().map(|detail| detail.value.as_bytes());
+            let (value, length) = append_to_array(bytes, item.clone())?;
+            let condition = match &current {
+                Some(detail) => PutCondition::ModRevision(detail.summary.mod_revision),
+                None => PutCondition::Absent,
+            };
+            match self.put(key, value, condition).await {
+                Ok(receipt) => return Ok((receipt, length)),
+                Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
+                Err(AppError::PreconditionFailed { .. }) => {
+                    return Err(AppError::Conflict {
+                        message: format!("other writers kept changing {key}; nothing was appended"),
+                    })
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     /// Runs a read that needs no leader on the first live endpoint that answers it.
@@ -217,8 +313,10 @@ fn listing_txn(page: &PageRequest, serializable: bool) -> Txn {
         .with_count_only();
     let mut this_page = GetOptions::new()
         .with_range(page.range_end())
-        .with_keys_only()
         .with_limit(i64::from(page.limit));
+    if !page.values {
+        this_page = this_page.with_keys_only();
+    }
     if serializable {
         count_all = count_all.with_serializable();
         this_page = this_page.with_serializable();
@@ -246,7 +344,11 @@ fn listing(
             message: "a listing transaction answered without its two reads".into(),
         });
     };
-    let keys: Vec<KeySummary> = rest.kvs().iter().map(summary).collect();
+    let keys: Vec<KeySummary> = rest
+        .kvs()
+        .iter()
+        .map(|kv| summary(kv, page.values))
+        .collect();
     let next = next_cursor(keys.last().map(|k| &k.key), rest.more());
     Ok(KeyListing {
         request: page.clone(),
@@ -259,13 +361,14 @@ fn listing(
     })
 }
 
-fn summary(kv: &KeyValue) -> KeySummary {
+fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {
     KeySummary {
         key: Key::new(kv.key()),
         version: kv.version(),
         create_revision: kv.create_revision(),
         mod_revision: kv.mod_revision(),
         lease: kv.lease(),
+        value: with_value.then(|| Value(kv.value().to_vec())),
     }
 }
 
@@ -291,7 +394,7 @@ fn not_found(key: &Key) -> AppError {
     AppError::NotFound { key: key.display() }
 }
 
-fn conflict(key: &Key, condition: PutCondition, current: Option<i64>) -> AppError {
+fn precondition_failed(key: &Key, condition: PutCondition, current: Option<i64>) -> AppError {
     let message = match (condition, current) {
         (PutCondition::Absent, _) => format!("the key {key} already exists"),
         (_, Some(now)) => {
@@ -299,5 +402,8 @@ fn conflict(key: &Key, condition: PutCondition, current: Option<i64>) -> AppErro
         }
         (_, None) => format!("the key {key} was deleted by someone else"),
     };
-    AppError::Conflict { message }
+    AppError::PreconditionFailed {
+        message,
+        current_mod_revision: current,
+    }
 }

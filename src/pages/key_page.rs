@@ -102,7 +102,7 @@ fn KeyDetails(
             <dt>"Answered by"</dt>
             <dd>{format!("member {} at {}", detail.source.member_id, detail.source.endpoint)}</dd>
         </dl>
-        <ValuePanel value=detail.value.clone() />
+        <ValuePanel value=detail.value.view() />
         <ValueEditor detail action=save />
         <DeleteKeyControl key delete confirming />
     }

@@ -1,10 +1,12 @@
 //! One component per page of the application.
 
+mod api_reference;
 mod cluster;
 mod key_list;
 mod key_page;
 mod not_found;
 
+pub use api_reference::ApiReferencePage;
 pub use cluster::ClusterPage;
 pub use key_list::KeyListPage;
 pub use key_page::KeyPage;

@@ -69,3 +69,66 @@ impl TestApp {
         (status, body)
     }
 }
+
+impl TestApp {
+    /// A JSON request to the REST API: status, headers and the body parsed as JSON (null if empty).
+    pub async fn api(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, axum::http::HeaderMap, serde_json::Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            })
+        };
+        (status, headers, json)
+    }
+
+    /// A raw request: any method, path, headers and body bytes; answers the status.
+    pub async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> u16 {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        match request.body(Body::from(body)) {
+            Ok(request) => {
+                let response = self.router.clone().oneshot(request).await.unwrap();
+                let status = response.status().as_u16();
+                let _ = response.into_body().collect().await;
+                status
+            }
+            Err(_) => 0,
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The key endpoints of the REST API. Each handler reads its input, calls the etcd adapter once
+//! and writes its answer; the adapter and domain do the rest.
+
+use super::model::{
+    decode_cursor, encode_cursor, AppendBody, AppendResult, DeletePrefixQuery, DeletedCount,
+    Encoding, ErrorBody, KeyEntry, KeyPage, KeyQuery, KeyValueBody, ListQuery, PutBody,
+    WriteResult,
+};
+use crate::domain::{Key, PageRequest, PutCondition, Value};
+use crate::error::AppError;
+use crate::etcd::Etcd;
+use axum::{
+    extract::{
+        rejection::{JsonRejection, QueryRejection},
+        OriginalUri, Query, State,
+    },
+    http::{header, HeaderMap, HeaderValue, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    Json,
+};
+use percent_encoding::percent_decode_str;
+
+/// Where single-key paths start; the rest of the path is the key.
+pub const KEYS_PATH: &str = "/api/v1/keys/";
+/// The suffix of the append endpoint's path.
+const APPEND_SUFFIX: &str = "/append";
+
+type Answer<T> = Result<T, AppError>;
+
+/// One page of keys under a prefix, keys only unless `values=true`.
+#[utoipa::path(get, path = "/api/v1/keys", tag = "keys", params(ListQuery),
+    responses(
+        (status = 200, description = "One page of keys", body = KeyPage),
+        (status = 400, description = "A bad prefix, cursor or encoding", body = ErrorBody),
+        (status = 503, description = "etcd is unavailable", body = ErrorBody),
+    ))]
+pub async fn list_keys(
+    State(etcd): State<Etcd>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Answer<Json<KeyPage>> {
+    let Query(query) = query?;
+    let prefix = query
+        .encoding
+        .decode(query.prefix.as_deref().unwrap_or(""), "prefix")?;
+    let after = query.after.as_deref().map(decode_cursor).transpose()?;
+    let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
+    page.values = query.values;
+    let listing = etcd.list(&page).await?;
+    let keys = listing.keys.iter().map(|summary| {
+        KeyEntry::new(
+            summary,
+            summary.value.as_ref().map(Value::as_bytes),
+            query.encoding,
+        )
+    });
+    Ok(Json(KeyPage {
+        keys: keys.collect(),
+        more: listing.next.is_some(),
+        next: listing.next.as_ref().map(encode_cursor),
+        revision: listing.revision,
+        count: listing.total,
+        stale: listing.source.stale,
+    }))
+}
+
+/// A key with its value and metadata. The `ETag` is its mod revision, for `If-Match`.
+#[utoipa::path(get, path = "/api/v1/keys/{key}", tag = "keys",
+    params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery),
+    responses(
+        (status = 200, description = "The key", body = KeyValueBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    ))]
+pub async fn get_key(
+    State(etcd): State<Etcd>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+) -> Answer<Response> {
+    let Query(query) = query?;
+    let key = key_from_path(&uri, None, query.encoding)?;
+    let detail = etcd.get(&key).await?;
+    let etag = detail.summary.mod_revision;
+    Ok(with_etag(
+        Json(KeyValueBody::new(&detail, query.encoding)),
+        etag,
+    ))
+}
+
+/// Whether a key exists: 200 or 404, without a body.
+#[utoipa::path(head, path = "/api/v1/keys/{key}", tag = "keys",
+    params(("key" = String, Path, description = "The key"), KeyQuery),
+    responses((status = 200, description = "The key exists"), (status = 404, description = "No such key")))]
+pub async fn has_key(
+    State(etcd): State<Etcd>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+) -> Response {
+    let found = async {
+        let Query(query) = query?;
+        let key = key_from_path(&uri, None, query.encoding)?;
+        etcd.get(&key).await
+    };
+    match found.await {
+        Ok(detail) => with_etag(StatusCode::OK, detail.summary.mod_revision),
+        Err(err) => StatusCode::from_u16(err.status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
+    }
+}
+
+/// Writes a value. `If-Match: <mod_revision>` writes only if the key is still at that revision;
+/// `If-None-Match: *` only if it does not exist. The check and the write are one transaction.
+#[utoipa::path(put, path = "/api/v1/keys/{key}", tag = "keys", request_body = PutBody,
+    params(("key" = String, Path, description = "The key"), KeyQuery,
+        ("If-Match" = Option<i64>, Header, description = "Write only if the key's mod revision is this"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: write only if the key does not exist")),
+    responses(
+        (status = 200, description = "Written", body = WriteResult),
+        (status = 400, description = "Bad key, value, encoding or JSON", body = ErrorBody),
+        (status = 412, description = "The key is not as the precondition says", body = ErrorBody),
+        (status = 413, description = "Over etcd's 1.5 MiB request limit", body = ErrorBody),
+        (status = 504, description = "Sent, but etcd did not confirm it: check the key", body = ErrorBody),
+    ))]
+pub async fn put_key(
+    State(etcd): State<Etcd>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+    body: Result<Json<PutBody>, JsonRejection>,
+) -> Answer<Response> {
+    let Query(query) = query?;
+    let key = key_from_path(&uri, None, query.encoding)?;
+    let Json(body) = body?;
+    let value = query.encoding.decode(&body.value, "value")?;
+    let condition = precondition(&headers)?;
+    let written = etcd.put_leased(&key, value, condition, body.ttl).await?;
+    let answer = Json(WriteResult {
+        revision: written.revision,
+    });
+    Ok(with_etag(answer, written.revision))
+}
+
+/// Deletes a key and answers what it held (read and delete in one request).
+#[utoipa::path(delete, path = "/api/v1/keys/{key}", tag = "keys",
+    params(("key" = String, Path, description = "The key"), KeyQuery),
+    responses(
+        (status = 200, description = "The deleted key and value", body = KeyValueBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    ))]
+pub async fn pop_key(
+    State(etcd): State<Etcd>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+) -> Answer<Json<KeyValueBody>> {
+    let Query(query) = query?;
+    let key = key_from_path(&uri, None, query.encoding)?;
+    let deleted = etcd.delete(&key).await?;
+    Ok(Json(KeyValueBody::new(&deleted, query.encoding)))
+}
+
+/// Deletes every key under a prefix in one DeleteRange; `confirm` must repeat the prefix.
+#[utoipa::path(delete, path = "/api/v1/keys", tag = "keys", params(DeletePrefixQuery),
+    responses(
+        (status = 200, description = "How many keys were deleted", body = DeletedCount),
+        (status = 400, description = "Empty prefix, or `confirm` differs", body = ErrorBody),
+    ))]
+pub async fn delete_prefix(
+    State(etcd): State<Etcd>,
+    query: Result<Query<DeletePrefixQuery>, QueryRejection>,
+) -> Answer<Json<DeletedCount>> {
+    let Query(query) = query?;
+    if query.confirm != query.prefix {
+        return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
+    }
+    let prefix = Key::new(query.encoding.decode(&query.prefix, "prefix")?);
+    let (deleted, receipt) = etcd.delete_prefix(&prefix).await?;
+    Ok(Json(DeletedCount {
+        deleted,
+        revision: receipt.revision,
+    }))
+}
+
+/// Appends a JSON value to the JSON array stored at the key, creating it, atomically.
+#[utoipa::path(post, path = "/api/v1/keys/{key}/append", tag = "keys", request_body = AppendBody,
+    params(("key" = String, Path, description = "The key"), KeyQuery),
+    responses(
+        (status = 200, description = "Appended", body = AppendResult),
+        (status = 409, description = "The value is not a JSON array", body = ErrorBody),
+    ))]
+pub async fn append(
+    State(etcd): State<Etcd>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+    body: Result<Json<AppendBody>, JsonRejection>,
+) -> Answer<Json<AppendResult>> {
+    let Query(query) = query?;
+    let key = key_from_path(&uri, Some(APPEND_SUFFIX), query.encoding)?;
+    let Json(body) = body?;
+    let (receipt, length) = etcd.append(&key, body.value).await?;
+    Ok(Json(AppendResult {
+        revision: receipt.revision,
+        length,
+    }))
+}
+
+/// `/api/v1/keys/` names no key.
+pub async fn empty_key() -> AppError {
+    AppError::invalid("the key must not be empty: put it after /api/v1/keys/")
+}
+
+/// The key named by the rest of the path: percent-decoded bytes, or base64.
+fn key_from_path(uri: &Uri, suffix: Option<&str>, encoding: Encoding) -> Answer<Key> {
+    let rest = uri.path().strip_prefix(KEYS_PATH).unwrap_or_default();
+    let rest = match suffix {
+        Some(suffix) => rest
+            .strip_suffix(suffix)
+            .ok_or_else(|| AppError::invalid(format!("this endpoint's path ends with {suffix}")))?,
+        None => rest,
+    };
+    let raw: Vec<u8> = percent_decode_str(rest).collect();
+    let bytes = match encoding {
+        Encoding::Utf8 => raw,
+        Encoding::Base64 => {
+            let text = String::from_utf8(raw)
+                .map_err(|_| AppError::invalid("the key is not valid base64"))?;
+            encoding.decode(&text, "key")?
+        }
+    };
+    if bytes.is_empty() {
+        return Err(AppError::invalid("the key must not be empty"));
+    }
+    Ok(Key::new(bytes))
+}
+
+/// The write condition the `If-Match` / `If-None-Match` headers ask for.
+fn precondition(headers: &HeaderMap) -> Answer<PutCondition> {
+    let header = |name| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("").trim().to_string())
+    };
+    match (header(header::IF_MATCH), header(header::IF_NONE_MATCH)) {
+        (None, None) => Ok(PutCondition::Always),
+        (None, Some(star)) if star == "*" => Ok(PutCondition::Absent),
+        (None, Some(_)) => Err(AppError::invalid("If-None-Match supports only `*`")),
+        (Some(revision), None) => revision
+            .trim_matches('"')
+            .parse()
+            .map(PutCondition::ModRevision)
+            .map_err(|_| AppError::invalid("If-Match must be a mod revision, like 42")),
+        (Some(_), Some(_)) => Err(AppError::invalid("use If-Match or If-None-Match, not both")),
+    }
+}
+
+fn with_etag(answer: impl IntoResponse, revision: i64) -> Response {
+    let mut response = answer.into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(path: &str) -> Uri {
+        path.parse().unwrap()
+    }
+
+    #[test]
+    fn the_key_is_the_rest_of_the_path() {
+        let key = key_from_path(
+            &uri("/api/v1/keys/a/b%20c%3F%23%25/%C3%BC"),
+            None,
+            Encoding::Utf8,
+        );
+        assert_eq!(key.unwrap(), Key::from("a/b c?#%/ü"));
+        let key = key_from_path(&uri("/api/v1/keys/%FF%00"), None, Encoding::Utf8);
+        assert_eq!(key.unwrap(), Key::new(vec![0xff, 0]));
+        let key = key_from_path(&uri("/api/v1/keys/_w8"), None, Encoding::Base64);
+        assert_eq!(key.unwrap(), Key::new(vec![0xff, 0x0f]));
+        let key = key_from_path(
+            &uri("/api/v1/keys/q/append"),
+            Some(APPEND_SUFFIX),
+            Encoding::Utf8,
+        );
+        assert_eq!(key.unwrap(), Key::from("q"));
+        assert!(key_from_path(&uri("/api/v1/keys/"), None, Encoding::Utf8).is_err());
+    }
+
+    #[test]
+    fn preconditions_come_from_headers() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(precondition(&headers).unwrap(), PutCondition::Always);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"7\""));
+        assert_eq!(
+            precondition(&headers).unwrap(),
+            PutCondition::ModRevision(7)
+        );
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(precondition(&headers).is_err());
+        headers.remove(header::IF_MATCH);
+        assert_eq!(precondition(&headers).unwrap(), PutCondition::Absent);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("soon"));
+        headers.remove(header::IF_NONE_MATCH);
+        assert_eq!(precondition(&headers).unwrap_err().status(), 400);
+    }
+}

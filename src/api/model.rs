@@ -1,0 +1,259 @@
+//! The JSON shapes of the REST API, and how keys and values are written in them.
+
+use crate::domain::{Key, KeyDetail, KeySummary};
+use crate::error::AppError;
+use base64::{
+    engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD},
+    Engine,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// How keys and values are written in a request or response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// UTF-8 text. A response falls back to base64 for bytes that are not UTF-8, and says so.
+    #[default]
+    Utf8,
+    /// Standard base64 (URL-safe base64 is accepted too).
+    Base64,
+}
+
+impl Encoding {
+    /// Writes bytes in this encoding; in utf8, bytes that are not UTF-8 are written as base64.
+    pub fn encode(self, bytes: &[u8]) -> (String, Encoding) {
+        match (self, std::str::from_utf8(bytes)) {
+            (Encoding::Utf8, Ok(text)) => (text.to_string(), Encoding::Utf8),
+            _ => (STANDARD.encode(bytes), Encoding::Base64),
+        }
+    }
+
+    /// Reads bytes written in this encoding.
+    pub fn decode(self, text: &str, what: &str) -> Result<Vec<u8>, AppError> {
+        match self {
+            Encoding::Utf8 => Ok(text.as_bytes().to_vec()),
+            Encoding::Base64 => decode_base64(text)
+                .ok_or_else(|| AppError::invalid(format!("the {what} is not valid base64"))),
+        }
+    }
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    [&STANDARD, &URL_SAFE, &URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
+}
+
+/// The cursor of the next page: the last key of this one, opaque to clients.
+pub fn encode_cursor(key: &Key) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<Key, AppError> {
+    decode_base64(cursor)
+        .map(Key::new)
+        .ok_or_else(|| AppError::invalid("`after` is not a cursor this API returned"))
+}
+
+/// Query of `GET /api/v1/keys`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// List the keys starting with this (all keys when empty).
+    pub prefix: Option<String>,
+    /// Keys per page, 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Include each key's value.
+    #[serde(default)]
+    pub values: bool,
+    /// How keys, values and the prefix are written.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Query of the single-key endpoints.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyQuery {
+    /// How the key in the path and the values are written.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Query of `DELETE /api/v1/keys`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeletePrefixQuery {
+    /// Delete every key starting with this; must not be empty.
+    pub prefix: String,
+    /// Must repeat `prefix` exactly, as a guard against deleting the wrong range.
+    pub confirm: String,
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// A key with its metadata, and its value when asked for.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyEntry {
+    pub key: String,
+    pub key_encoding: Encoding,
+    pub version: i64,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    /// The lease id, 0 for none.
+    pub lease: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_encoding: Option<Encoding>,
+}
+
+impl KeyEntry {
+    pub fn new(summary: &KeySummary, value: Option<&[u8]>, encoding: Encoding) -> Self {
+        let (key, key_encoding) = encoding.encode(summary.key.as_bytes());
+        let value = value.map(|bytes| encoding.encode(bytes));
+        KeyEntry {
+            key,
+            key_encoding,
+            version: summary.version,
+            create_revision: summary.create_revision,
+            mod_revision: summary.mod_revision,
+            lease: summary.lease,
+            value_encoding: value.as_ref().map(|(_, encoding)| *encoding),
+            value: value.map(|(text, _)| text),
+        }
+    }
+}
+
+/// One page of keys.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyPage {
+    pub keys: Vec<KeyEntry>,
+    /// Whether there are more keys after this page.
+    pub more: bool,
+    /// Pass as `after` to get the next page.
+    pub next: Option<String>,
+    /// The store revision the page was read at.
+    pub revision: i64,
+    /// How many keys there are under the prefix in all.
+    pub count: i64,
+    /// True when etcd had no quorum and the page was read from one member: it may be stale.
+    pub stale: bool,
+}
+
+/// A key read at one revision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyValueBody {
+    #[serde(flatten)]
+    pub entry: KeyEntry,
+    /// The store revision it was read (or deleted) at.
+    pub revision: i64,
+}
+
+impl KeyValueBody {
+    pub fn new(detail: &KeyDetail, encoding: Encoding) -> Self {
+        KeyValueBody {
+            entry: KeyEntry::new(&detail.summary, Some(detail.value.as_bytes()), encoding),
+            revision: detail.revision,
+        }
+    }
+}
+
+/// Body of `PUT /api/v1/keys/{key}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PutBody {
+    pub value: String,
+    /// Seconds until the key expires (on a new lease).
+    pub ttl: Option<i64>,
+}
+
+/// Body of `POST /api/v1/keys/{key}/append`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AppendBody {
+    /// Any JSON value, appended as the array's last item.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// What a write did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WriteResult {
+    /// The store revision the write created.
+    pub revision: i64,
+}
+
+/// What an append did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AppendResult {
+    pub revision: i64,
+    /// The array's length after the append.
+    pub length: usize,
+}
+
+/// What deleting a prefix did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeletedCount {
+    pub deleted: i64,
+    pub revision: i64,
+}
+
+/// Every error: `{"error": {"code", "message"}}`, with the HTTP status of its code.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `not_found`, `precondition_failed`, `conflict`, `invalid_input`, `too_large`,
+    /// `etcd_unavailable`, `no_quorum`, `outcome_unknown`, `etcd_error` or `internal`.
+    pub code: String,
+    pub message: String,
+    /// For `precondition_failed`: the key's mod revision now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_mod_revision: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_falls_back_to_base64_and_says_so() {
+        assert_eq!(Encoding::Utf8.encode(b"hi"), ("hi".into(), Encoding::Utf8));
+        assert_eq!(
+            Encoding::Utf8.encode(&[0xff]),
+            ("/w==".into(), Encoding::Base64)
+        );
+        assert_eq!(
+            Encoding::Base64.encode(b"hi"),
+            ("aGk=".into(), Encoding::Base64)
+        );
+    }
+
+    #[test]
+    fn base64_is_read_standard_or_url_safe() {
+        for text in ["+/8=", "-_8=", "-_8"] {
+            assert_eq!(
+                Encoding::Base64.decode(text, "value").unwrap(),
+                [0xfb, 0xff]
+            );
+        }
+        assert_eq!(
+            Encoding::Base64
+                .decode("***", "value")
+                .unwrap_err()
+                .status(),
+            400
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let key = Key::new(vec![b'a', 0xff, b'/']);
+        assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
+    }
+}

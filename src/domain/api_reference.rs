@@ -1,0 +1,24 @@
+//! The REST API's reference as the UI shows it, derived on the server from the OpenAPI document.
+
+use serde::{Deserialize, Serialize};
+
+/// One method on one path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub parameters: Vec<ApiParameter>,
+    /// Status code and what it means.
+    pub responses: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiParameter {
+    pub name: String,
+    /// `path`, `query` or `header`.
+    pub location: String,
+    pub required: bool,
+    pub description: String,
+}

@@ -1,0 +1,69 @@
+//! The page at `/api`: the REST API's endpoints, read from its OpenAPI document.
+
+use crate::components::ErrorPanel;
+use crate::domain::api_reference::ApiOperation;
+use crate::server_fns::get_api_reference;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// A readable reference of the REST API, linking the OpenAPI document it is made from.
+#[component]
+pub fn ApiReferencePage() -> impl IntoView {
+    let operations = Resource::new(|| (), |_| get_api_reference());
+    view! {
+        <Title text="REST API" />
+        <h1>"REST API"</h1>
+        <p>
+            "Everything the web UI does is available as JSON under " <code>"/api/v1"</code>
+            ", with real HTTP status codes. Errors are " <code>"{\"error\": {\"code\", \"message\"}}"</code>
+            ". Add " <code>"?encoding=base64"</code>
+            " to send and receive binary keys and values. Machine-readable: "
+            <a href="/api/v1/openapi.json" rel="external">"openapi.json"</a> "."
+        </p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match operations.await {
+                    Ok(operations) => operations.into_iter().map(|operation| view! { <Operation operation /> }).collect_view().into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Operation(operation: ApiOperation) -> impl IntoView {
+    let parameters = (!operation.parameters.is_empty()).then(|| {
+        let rows = operation
+            .parameters
+            .into_iter()
+            .map(|parameter| {
+                view! {
+                    <tr>
+                        <td><code>{parameter.name}</code></td>
+                        <td>{parameter.location}</td>
+                        <td>{if parameter.required { "required" } else { "optional" }}</td>
+                        <td>{parameter.description}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! { <table class="keys"><tbody>{rows}</tbody></table> }
+    });
+    let responses = operation
+        .responses
+        .into_iter()
+        .map(|(status, description)| view! { <li><code>{status}</code> " " {description}</li> })
+        .collect_view();
+    view! {
+        <section class="panel" data-testid="api-operation">
+            <h2>
+                <code class="method">{operation.method}</code> " " <code>{operation.path}</code>
+            </h2>
+            <p>{operation.summary}</p>
+            <p class="hint">{operation.description}</p>
+            {parameters}
+            <ul class="responses">{responses}</ul>
+        </section>
+    }
+}

@@ -1,0 +1,421 @@
+//! Contract tests of the REST API against a real etcd: every endpoint, every error code,
+//! awkward and binary keys and values checked byte-exact with a direct etcd client.
+
+mod common;
+
+use common::{app::TestApp, TestCluster};
+use serde_json::{json, Value};
+
+/// The path of a key in the API: each byte percent-encoded, `/` kept.
+fn key_path(key: &[u8]) -> String {
+    let encoded: String = key
+        .iter()
+        .map(|&b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/api/v1/keys/{encoded}")
+}
+
+async fn direct(cluster: &TestCluster) -> etcd_client::Client {
+    etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn put_get_head_and_pop_a_key() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let path = key_path("app/a b%c?d#e/ünï 🔑".as_bytes());
+
+    let (status, headers, body) = app
+        .api("PUT", &path, Some(json!({"value": "hello"})), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let revision = body["revision"].as_i64().unwrap();
+    assert_eq!(headers["etag"], format!("\"{revision}\""));
+
+    let stored = direct(&cluster)
+        .await
+        .get("app/a b%c?d#e/ünï 🔑", None)
+        .await
+        .unwrap();
+    assert_eq!(stored.kvs()[0].value(), b"hello");
+
+    let (status, headers, body) = app.api("GET", &path, None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["key"], "app/a b%c?d#e/ünï 🔑");
+    assert_eq!(body["key_encoding"], "utf8");
+    assert_eq!(body["value"], "hello");
+    assert_eq!(body["value_encoding"], "utf8");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["create_revision"], revision);
+    assert_eq!(body["mod_revision"], revision);
+    assert_eq!(body["lease"], 0);
+    assert!(body["revision"].as_i64().unwrap() >= revision);
+    assert_eq!(headers["etag"], format!("\"{revision}\""));
+
+    assert_eq!(app.api("HEAD", &path, None, &[]).await.0, 200);
+    let (status, _, body) = app.api("HEAD", &key_path(b"nope"), None, &[]).await;
+    assert_eq!((status, body), (404, Value::Null));
+
+    let (status, _, body) = app.api("DELETE", &path, None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["value"], "hello");
+    assert!(body["revision"].as_i64().unwrap() > revision);
+    let (status, _, body) = app.api("DELETE", &path, None, &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, _, body) = app.api("GET", &path, None, &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("key not found"));
+}
+
+#[tokio::test]
+async fn conditional_puts_answer_412_with_the_current_revision() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let path = key_path(b"cas");
+    let create = [("If-None-Match", "*")];
+
+    let (status, _, body) = app
+        .api("PUT", &path, Some(json!({"value": "1"})), &create)
+        .await;
+    assert_eq!(status, 200);
+    let first = body["revision"].as_i64().unwrap();
+    let (status, _, body) = app
+        .api("PUT", &path, Some(json!({"value": "2"})), &create)
+        .await;
+    assert_eq!(status, 412);
+    assert_eq!(body["error"]["code"], "precondition_failed");
+    assert_eq!(body["error"]["current_mod_revision"], first);
+
+    let matching = first.to_string();
+    let (status, _, body) = app
+        .api(
+            "PUT",
+            &path,
+            Some(json!({"value": "2"})),
+            &[("If-Match", &matching)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let second = body["revision"].as_i64().unwrap();
+    let (status, _, body) = app
+        .api(
+            "PUT",
+            &path,
+            Some(json!({"value": "3"})),
+            &[("If-Match", &matching)],
+        )
+        .await;
+    assert_eq!(status, 412);
+    assert_eq!(body["error"]["current_mod_revision"], second);
+    assert_eq!(app.api("GET", &path, None, &[]).await.2["value"], "2");
+
+    let (status, _, _) = app
+        .api(
+            "PUT",
+            &path,
+            Some(json!({"value": "4"})),
+            &[("If-Match", "soon")],
+        )
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_ttl_puts_the_key_on_a_lease() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let path = key_path(b"session");
+    let (status, _, _) = app
+        .api("PUT", &path, Some(json!({"value": "v", "ttl": 60})), &[])
+        .await;
+    assert_eq!(status, 200);
+    let (_, _, body) = app.api("GET", &path, None, &[]).await;
+    assert_ne!(body["lease"], 0);
+    let (status, _, _) = app
+        .api("PUT", &path, Some(json!({"value": "v", "ttl": 0})), &[])
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn listing_pages_through_a_prefix_with_or_without_values() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    for key in ["p/1", "p/2", "p/3", "p/4", "p/5", "q/outside"] {
+        app.api(
+            "PUT",
+            &key_path(key.as_bytes()),
+            Some(json!({"value": key})),
+            &[],
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/keys?prefix=p%2F&limit=2".to_string();
+    loop {
+        let (status, _, page) = app.api("GET", &uri, None, &[]).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["count"], 5);
+        assert_eq!(page["stale"], false);
+        for entry in page["keys"].as_array().unwrap() {
+            assert!(entry.get("value").is_none(), "keys only unless asked");
+            seen.push(entry["key"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(next) => {
+                assert_eq!(page["more"], true);
+                uri = format!("/api/v1/keys?prefix=p%2F&limit=2&after={next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["p/1", "p/2", "p/3", "p/4", "p/5"]);
+
+    let (_, _, page) = app
+        .api("GET", "/api/v1/keys?prefix=p%2F&values=true", None, &[])
+        .await;
+    assert_eq!(page["keys"][2]["value"], "p/3");
+    let (status, _, body) = app
+        .api("GET", "/api/v1/keys?after=not-a-cursor!", None, &[])
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+}
+
+#[tokio::test]
+async fn binary_keys_and_values_round_trip_byte_exact() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    use base64::{
+        engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine,
+    };
+    let key = vec![b'b', b'/', 0xff, 0x00, 0xfe, b'?'];
+    let value: Vec<u8> = (0..=255).collect();
+    let path = format!(
+        "/api/v1/keys/{}?encoding=base64",
+        URL_SAFE_NO_PAD.encode(&key)
+    );
+
+    let body = json!({"value": STANDARD.encode(&value)});
+    assert_eq!(app.api("PUT", &path, Some(body), &[]).await.0, 200);
+    let stored = direct(&cluster).await.get(key.clone(), None).await.unwrap();
+    assert_eq!(stored.kvs()[0].value(), value.as_slice());
+
+    let (status, _, body) = app.api("GET", &path, None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(STANDARD.decode(body["key"].as_str().unwrap()).unwrap(), key);
+    assert_eq!(
+        STANDARD.decode(body["value"].as_str().unwrap()).unwrap(),
+        value
+    );
+
+    // Asked for text, a binary key and value come back as base64, labelled, never mangled.
+    let (status, _, body) = app.api("GET", &key_path(&key), None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["key_encoding"], "base64");
+    assert_eq!(body["value_encoding"], "base64");
+    assert_eq!(
+        STANDARD.decode(body["value"].as_str().unwrap()).unwrap(),
+        value
+    );
+
+    let (_, _, page) = app
+        .api(
+            "GET",
+            "/api/v1/keys?prefix=Yi8&encoding=base64&values=true",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        STANDARD
+            .decode(page["keys"][0]["value"].as_str().unwrap())
+            .unwrap(),
+        value
+    );
+
+    let (status, _, body) = app
+        .api("PUT", &path, Some(json!({"value": "***"})), &[])
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_prefix_needs_confirmation_and_answers_the_count() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    for key in ["d/1", "d/2", "d/3", "dx"] {
+        app.api(
+            "PUT",
+            &key_path(key.as_bytes()),
+            Some(json!({"value": "v"})),
+            &[],
+        )
+        .await;
+    }
+    let (status, _, _) = app
+        .api("DELETE", "/api/v1/keys?prefix=d%2F&confirm=d", None, &[])
+        .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = app
+        .api("DELETE", "/api/v1/keys?prefix=&confirm=", None, &[])
+        .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = app
+        .api("DELETE", "/api/v1/keys?prefix=d%2F", None, &[])
+        .await;
+    assert_eq!(status, 400);
+    let (status, _, body) = app
+        .api("DELETE", "/api/v1/keys?prefix=d%2F&confirm=d%2F", None, &[])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["deleted"], 3);
+    let (_, _, page) = app.api("GET", "/api/v1/keys?prefix=d", None, &[]).await;
+    assert_eq!(page["count"], 1);
+}
+
+#[tokio::test]
+async fn append_builds_a_json_array_and_refuses_other_values() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let append = key_path(b"log") + "/append";
+    let (status, _, body) = app
+        .api("POST", &append, Some(json!({"value": {"n": 1}})), &[])
+        .await;
+    assert_eq!((status, body["length"].as_i64()), (200, Some(1)));
+    let (_, _, body) = app
+        .api("POST", &append, Some(json!({"value": "two"})), &[])
+        .await;
+    assert_eq!(body["length"], 2);
+    let (_, _, body) = app.api("GET", &key_path(b"log"), None, &[]).await;
+    assert_eq!(body["value"], r#"[{"n":1},"two"]"#);
+
+    app.api(
+        "PUT",
+        &key_path(b"text"),
+        Some(json!({"value": "plain"})),
+        &[],
+    )
+    .await;
+    let (status, _, body) = app
+        .api(
+            "POST",
+            &(key_path(b"text") + "/append"),
+            Some(json!({"value": 1})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+}
+
+#[tokio::test]
+async fn eight_clients_appending_fifty_items_each_end_with_400() {
+    let cluster = TestCluster::start(1);
+    let app = std::sync::Arc::new(TestApp::start(&cluster).await);
+    let append = key_path(b"shared") + "/append";
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            let (app, append) = (app.clone(), append.clone());
+            tokio::spawn(async move {
+                for item in 0..50 {
+                    let body = json!({"value": format!("{client}-{item}")});
+                    let (status, _, answer) = app.api("POST", &append, Some(body), &[]).await;
+                    assert_eq!(status, 200, "{answer}");
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let (_, _, body) = app.api("GET", &key_path(b"shared"), None, &[]).await;
+    let items: Vec<String> = serde_json::from_str(body["value"].as_str().unwrap()).unwrap();
+    assert_eq!(items.len(), 400);
+    let distinct: std::collections::HashSet<&String> = items.iter().collect();
+    assert_eq!(distinct.len(), 400, "no item lost or doubled");
+}
+
+#[tokio::test]
+async fn client_mistakes_are_4xx_with_a_json_error() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let path = key_path(b"k");
+    let json_header = [("content-type".to_string(), "application/json".to_string())];
+
+    let malformed = app
+        .raw("PUT", &path, &json_header, b"{\"value\": ".to_vec())
+        .await;
+    assert_eq!(malformed, 400);
+    let wrong_shape = app
+        .raw("PUT", &path, &json_header, b"{\"val\": 1}".to_vec())
+        .await;
+    assert_eq!(wrong_shape, 400);
+    let no_type = app
+        .raw("PUT", &path, &[], b"{\"value\": \"v\"}".to_vec())
+        .await;
+    assert_eq!(no_type, 400);
+    let huge = app
+        .raw("PUT", &path, &json_header, vec![b' '; 7 * 1024 * 1024])
+        .await;
+    assert_eq!(huge, 413);
+    let over_limit = json!({"value": "x".repeat(1600 * 1024)});
+    assert_eq!(app.api("PUT", &path, Some(over_limit), &[]).await.0, 413);
+    assert_eq!(app.raw("PATCH", &path, &[], vec![]).await, 405);
+    let (status, _, body) = app.api("GET", "/api/v1/nothing/here", None, &[]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("no_such_endpoint"))
+    );
+    let (status, _, _) = app.api("GET", "/api/v1/keys/", None, &[]).await;
+    assert_eq!(status, 400);
+    let (status, _, _) = app.api("GET", "/api/v1/keys?limit=-1", None, &[]).await;
+    assert_eq!(status, 400);
+    let (status, _, _) = app
+        .api("GET", "/api/v1/keys?encoding=rot13", None, &[])
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn etcd_down_is_503_and_the_document_describes_every_endpoint() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let (status, _, doc) = app.api("GET", "/api/v1/openapi.json", None, &[]).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/v1/keys/{key}"]["put"].is_object());
+    let (status, _, cluster_view) = app.api("GET", "/api/v1/cluster", None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(cluster_view["members"].as_array().unwrap().len(), 1);
+
+    cluster.stop();
+    let (status, _, body) = app.api("GET", &key_path(b"k"), None, &[]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("etcd_unavailable"))
+    );
+    let (status, _, _) = app
+        .api("PUT", &key_path(b"k"), Some(json!({"value": "v"})), &[])
+        .await;
+    assert_eq!(status, 503);
+}
