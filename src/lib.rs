@@ -13,6 +13,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
 pub mod etcd;
 #[cfg(feature = "ssr")]
 pub mod server;

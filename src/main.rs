@@ -12,8 +12,11 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let config = etcd_deck::server::Config::parse();
-    match serve(config).await {
+    let cli = etcd_deck::server::Cli::parse();
+    if let Some(etcd_deck::server::Command::Kv(args)) = cli.command {
+        return etcd_deck::cli::run(args).await;
+    }
+    match serve(cli.serve).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("etcd-deck stopped: {err}");

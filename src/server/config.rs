@@ -1,12 +1,34 @@
 //! Command-line flags, each with an environment variable to fall back on.
 
+use crate::cli::KvArgs;
 use crate::etcd::EtcdSettings;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, time::Duration};
 
-/// etcd-deck: a web console for etcd.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "etcd-deck", version, about)]
+/// etcd-deck: a web console for etcd. Without a command, it serves the web UI and REST API.
+#[derive(Debug, Parser)]
+#[command(
+    name = "etcd-deck",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and write keys through a running etcd-deck, from the command line.
+    Kv(KvArgs),
+}
+
+/// How the server reaches etcd and where it listens.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// etcd client URLs, comma-separated.
     #[arg(
@@ -56,7 +78,7 @@ mod tests {
 
     #[test]
     fn endpoints_are_comma_separated_and_timeouts_human() {
-        let config = Config::try_parse_from([
+        let cli = Cli::try_parse_from([
             "etcd-deck",
             "--etcd-endpoints",
             "http://a:2379, http://b:2379,",
@@ -64,9 +86,17 @@ mod tests {
             "500ms",
         ])
         .unwrap();
-        let settings = config.etcd_settings();
+        let settings = cli.serve.etcd_settings();
         assert_eq!(settings.endpoints, ["http://a:2379", "http://b:2379"]);
         assert_eq!(settings.request_timeout, Duration::from_millis(500));
         assert_eq!(settings.connect_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn kv_is_a_command_of_its_own() {
+        let cli = Cli::try_parse_from(["etcd-deck", "kv", "get", "a/b", "-o", "json"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Kv(_))));
+        let mixed = Cli::try_parse_from(["etcd-deck", "--request-timeout", "1s", "kv", "ls"]);
+        assert!(mixed.is_err(), "server flags do not mix with kv");
     }
 }

@@ -6,6 +6,6 @@ mod routes;
 pub mod state;
 pub mod status;
 
-pub use config::Config;
+pub use config::{Cli, Command, Config};
 pub use routes::app;
 pub use state::AppState;

@@ -1,0 +1,171 @@
+//! The HTTP client of the REST API that the `kv` commands use.
+
+use crate::api::model::{AppendResult, ErrorBody, KeyPage, KeyValueBody, WriteResult};
+use crate::domain::cluster::ClusterOverview;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// Bytes of a key written as-is in the API path (`/` separates nothing: the whole rest is the key).
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'/');
+/// Bytes written as-is in a query value.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
+
+/// Why a command failed, as the exit code tells it.
+#[derive(Debug)]
+pub enum Failure {
+    /// The key does not exist (exit 1).
+    NotFound(String),
+    /// The request was wrong (exit 2).
+    Invalid(String),
+    /// etcd or etcd-deck is unavailable, or the write conflicted (exit 3).
+    Unavailable(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::NotFound(_) => 1,
+            Failure::Invalid(_) => 2,
+            Failure::Unavailable(_) => 3,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::NotFound(m) | Failure::Invalid(m) | Failure::Unavailable(m) => m,
+        }
+    }
+}
+
+/// A client of one etcd-deck server.
+pub struct ApiClient {
+    http: reqwest::Client,
+    server: String,
+}
+
+impl ApiClient {
+    pub fn new(server: &str) -> Self {
+        ApiClient {
+            http: reqwest::Client::new(),
+            server: server.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub async fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, Failure> {
+        let mut path = format!(
+            "/api/v1/keys?prefix={}&limit={limit}",
+            utf8_percent_encode(prefix, QUERY)
+        );
+        if let Some(after) = after {
+            path.push_str(&format!("&after={after}"));
+        }
+        self.send(Method::GET, &path, None).await
+    }
+
+    pub async fn get(&self, key: &str) -> Result<KeyValueBody, Failure> {
+        self.send(Method::GET, &key_path(key, ""), None).await
+    }
+
+    pub async fn has(&self, key: &str) -> Result<bool, Failure> {
+        let response = self.request(Method::HEAD, &key_path(key, ""), None).await?;
+        match response.status() {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(failure(status, format!("HEAD answered {status}"))),
+        }
+    }
+
+    pub async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Option<i64>,
+    ) -> Result<WriteResult, Failure> {
+        let body = json!({ "value": value, "ttl": ttl });
+        self.send(Method::PUT, &key_path(key, ""), Some(body)).await
+    }
+
+    pub async fn pop(&self, key: &str) -> Result<KeyValueBody, Failure> {
+        self.send(Method::DELETE, &key_path(key, ""), None).await
+    }
+
+    pub async fn append(
+        &self,
+        key: &str,
+        item: serde_json::Value,
+    ) -> Result<AppendResult, Failure> {
+        let body = json!({ "value": item });
+        self.send(Method::POST, &key_path(key, "/append"), Some(body))
+            .await
+    }
+
+    pub async fn cluster(&self) -> Result<ClusterOverview, Failure> {
+        self.send(Method::GET, "/api/v1/cluster", None).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, Failure> {
+        let response = self.request(method, path, body).await?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| unreachable_server(&self.server, err))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|err| {
+                Failure::Unavailable(format!("unexpected answer from the server: {err}"))
+            });
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|body| body.error.message)
+            .unwrap_or_else(|_| format!("the server answered {status}"));
+        Err(failure(status, message))
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut request = self.http.request(method, format!("{}{path}", self.server));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request
+            .send()
+            .await
+            .map_err(|err| unreachable_server(&self.server, err))
+    }
+}
+
+fn key_path(key: &str, suffix: &str) -> String {
+    format!("/api/v1/keys/{}{suffix}", utf8_percent_encode(key, PATH))
+}
+
+fn failure(status: StatusCode, message: String) -> Failure {
+    match status.as_u16() {
+        404 => Failure::NotFound(message),
+        400 | 405 | 413 => Failure::Invalid(message),
+        _ => Failure::Unavailable(message),
+    }
+}
+
+fn unreachable_server(server: &str, err: reqwest::Error) -> Failure {
+    Failure::Unavailable(format!("could not reach etcd-deck at {server}: {err}"))
+}

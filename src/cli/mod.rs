@@ -1,0 +1,136 @@
+//! `etcd-deck kv`: the command-line client of a running etcd-deck, over its REST API.
+//!
+//! Exit codes: 0 done, 1 not found, 2 usage or invalid input, 3 unavailable or conflict.
+
+mod client;
+mod output;
+mod shell;
+
+use clap::{Args, Subcommand, ValueEnum};
+use client::{ApiClient, Failure};
+use output::Printer;
+use std::process::ExitCode;
+
+/// Keys per request when `ls` pages through a prefix.
+const LS_PAGE: u32 = 1000;
+
+#[derive(Debug, Args)]
+pub struct KvArgs {
+    /// The etcd-deck server to talk to.
+    #[arg(
+        long,
+        env = "ETCD_DECK_SERVER",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
+    pub server: String,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Plain, global = true)]
+    pub output: Format,
+
+    #[command(subcommand)]
+    pub command: KvCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Plain,
+    Json,
+    Table,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KvCommand {
+    /// List the keys under a prefix (all keys without one).
+    Ls {
+        prefix: Option<String>,
+        /// Stop after this many keys.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Print a key's value.
+    Get { key: String },
+    /// Write a value.
+    Put {
+        key: String,
+        value: String,
+        /// Expire the key after this many seconds.
+        #[arg(long)]
+        ttl: Option<i64>,
+    },
+    /// Delete a key.
+    Del { key: String },
+    /// Tell whether a key exists (exit 0) or not (exit 1).
+    Has { key: String },
+    /// Delete a key and print the value it held.
+    Pop { key: String },
+    /// Append a value (JSON, or else a string) to the JSON array stored at a key.
+    Append { key: String, value: String },
+    /// List the cluster's members and their health.
+    Members,
+    /// An interactive shell with the same commands, history and `help`.
+    Shell,
+}
+
+/// Runs one `kv` command and answers the process exit code.
+pub async fn run(args: KvArgs) -> ExitCode {
+    let client = ApiClient::new(&args.server);
+    if matches!(args.command, KvCommand::Shell) {
+        return shell::run(&client, args.output).await;
+    }
+    let printer = Printer::new(args.output);
+    match execute(&client, &printer, args.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Runs one command against the server, printing its result.
+async fn execute(client: &ApiClient, printer: &Printer, command: KvCommand) -> Result<(), Failure> {
+    match command {
+        KvCommand::Ls { prefix, limit } => {
+            let prefix = prefix.unwrap_or_default();
+            let mut keys = Vec::new();
+            let mut after = None;
+            loop {
+                let page = client.list(&prefix, after.as_deref(), LS_PAGE).await?;
+                keys.extend(page.keys);
+                if limit.is_some_and(|limit| keys.len() >= limit as usize) {
+                    keys.truncate(limit.unwrap_or_default() as usize);
+                    break;
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            printer.keys(&keys);
+        }
+        KvCommand::Get { key } => printer.key_value(&client.get(&key).await?),
+        KvCommand::Put { key, value, ttl } => {
+            printer.written(&key, &client.put(&key, &value, ttl).await?)
+        }
+        KvCommand::Del { key } => printer.deleted(&client.pop(&key).await?),
+        KvCommand::Has { key } => {
+            let exists = client.has(&key).await?;
+            printer.exists(&key, exists);
+            if !exists {
+                return Err(Failure::NotFound(format!("key not found: {key}")));
+            }
+        }
+        KvCommand::Pop { key } => printer.key_value(&client.pop(&key).await?),
+        KvCommand::Append { key, value } => {
+            let item = serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value));
+            printer.appended(&key, &client.append(&key, item).await?);
+        }
+        KvCommand::Members => printer.members(&client.cluster().await?),
+        KvCommand::Shell => {
+            return Err(Failure::Invalid("the shell cannot be nested".into()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! `etcd-deck kv`, the real binary, against a running etcd-deck and a real etcd: output and exit
+//! codes.
+
+mod common;
+
+use common::{server::TestServer, TestCluster};
+use std::process::Output;
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn put_get_has_ls_append_pop_and_del() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+
+    let put = server.kv(&["put", "app/a b?c#d%", "héllo"]);
+    assert_eq!(code(&put), 0, "{put:?}");
+    assert!(stdout(&put).starts_with("OK (revision "));
+    server.kv(&["put", "app/z", "last"]);
+
+    let get = server.kv(&["get", "app/a b?c#d%"]);
+    assert_eq!((code(&get), stdout(&get)), (0, "héllo\n".to_string()));
+
+    let json = server.kv(&["get", "app/a b?c#d%", "-o", "json"]);
+    let body: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(body["value"], "héllo");
+    assert_eq!(body["version"], 1);
+
+    let table = server.kv(&["ls", "app/", "-o", "table"]);
+    let lines: Vec<String> = stdout(&table).lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("KEY"), "{lines:?}");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(stdout(&server.kv(&["ls", "app/"])), "app/a b?c#d%\napp/z\n");
+    assert_eq!(
+        stdout(&server.kv(&["ls", "app/", "--limit", "1"])),
+        "app/a b?c#d%\n"
+    );
+
+    assert_eq!(code(&server.kv(&["has", "app/z"])), 0);
+    let missing = server.kv(&["has", "app/nope"]);
+    assert_eq!(
+        (code(&missing), stdout(&missing)),
+        (1, "false\n".to_string())
+    );
+
+    server.kv(&["append", "app/list", "1"]);
+    let appended = server.kv(&["append", "app/list", "two"]);
+    assert!(
+        stdout(&appended).starts_with("OK (length 2"),
+        "{appended:?}"
+    );
+    assert_eq!(stdout(&server.kv(&["get", "app/list"])), "[1,\"two\"]\n");
+
+    let popped = server.kv(&["pop", "app/z"]);
+    assert_eq!((code(&popped), stdout(&popped)), (0, "last\n".to_string()));
+    let deleted = server.kv(&["del", "app/list"]);
+    assert_eq!(
+        (code(&deleted), stdout(&deleted)),
+        (0, "deleted app/list\n".to_string())
+    );
+    assert_eq!(code(&server.kv(&["get", "app/list"])), 1);
+    assert_eq!(code(&server.kv(&["del", "app/list"])), 1);
+}
+
+#[test]
+fn exit_codes_tell_usage_conflict_and_unavailable_apart() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+
+    assert_eq!(
+        code(&server.kv(&["get"])),
+        2,
+        "a missing argument is a usage error"
+    );
+    assert_eq!(code(&server.kv(&["frobnicate"])), 2);
+    server.kv(&["put", "text", "plain"]);
+    let conflict = server.kv(&["append", "text", "1"]);
+    assert_eq!(code(&conflict), 3, "{conflict:?}");
+    assert!(String::from_utf8_lossy(&conflict.stderr).contains("not a JSON array"));
+
+    cluster.stop();
+    let down = server.kv(&["get", "text"]);
+    assert_eq!(code(&down), 3);
+    assert!(String::from_utf8_lossy(&down.stderr).contains("etcd is unavailable"));
+
+    drop(server);
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    let url = server.url.clone();
+    drop(server);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
+        .args(["kv", "--server", &url, "get", "k"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 3, "no server is unavailable");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not reach etcd-deck"));
+}
+
+#[test]
+fn members_lists_the_cluster() {
+    let cluster = TestCluster::start(3);
+    let server = TestServer::start(&cluster);
+    let members = server.kv(&["members"]);
+    assert_eq!(code(&members), 0);
+    let lines = stdout(&members);
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert_eq!(lines.matches(" leader ").count(), 1, "{lines}");
+    assert_eq!(lines.matches("healthy").count(), 3, "{lines}");
+}
+
+#[test]
+fn the_shell_runs_the_same_commands() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    let script = "put greeting \"hello world\"\nget greeting\nhelp\nget missing\nexit\nget never\n";
+    let output = server.kv_with_input(&["shell"], Some(script));
+    assert_eq!(code(&output), 0);
+    let out = stdout(&output);
+    assert!(out.contains("hello world\n"), "{out}");
+    assert!(out.contains("append"), "help lists the commands: {out}");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("key not found: missing"), "{err}");
+    assert!(!err.contains("never"), "nothing runs after exit: {err}");
+}

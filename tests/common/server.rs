@@ -1,0 +1,80 @@
+//! The real etcd-deck binary serving on a free port, stopped (by its PID) when dropped.
+
+use super::TestCluster;
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct TestServer {
+    child: Child,
+    pub url: String,
+}
+
+impl TestServer {
+    pub fn start(cluster: &TestCluster) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
+            .env("ETCD_ENDPOINTS", cluster.endpoints.join(","))
+            .env("ETCD_DECK_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "etcd-deck")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start etcd-deck");
+        let server = TestServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "etcd-deck did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// Runs `etcd-deck kv <args>` against this server.
+    pub fn kv(&self, args: &[&str]) -> Output {
+        self.kv_with_input(args, None)
+    }
+
+    /// Runs `etcd-deck kv <args>` with `input` on its standard input.
+    pub fn kv_with_input(&self, args: &[&str], input: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
+            .arg("kv")
+            .args(args)
+            .env("ETCD_DECK_SERVER", &self.url)
+            .env("HOME", std::env::temp_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run etcd-deck kv");
+        if let Some(input) = input {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        } else {
+            drop(child.stdin.take());
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
