@@ -10,7 +10,7 @@ WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version =
 # Release builds must use the npm binaryen's wasm-opt, never Debian's (it breaks hydration).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup run build test lint unit e2e clean
+.PHONY: help setup run build test lint unit e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -66,6 +66,9 @@ unit: ## Unit tests, and integration tests against real etcd members on free por
 
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test
+
+bench: setup ## REST API against direct etcd-client: throughput, p50/p99 and ratios (BENCH_SECONDS, BENCH_CLIENTS)
+	cargo bench --quiet --features ssr --bench api
 
 clean: ## Remove build output and the local cluster's data
 	cluster/down --purge 2>/dev/null || true
