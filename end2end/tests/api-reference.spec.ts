@@ -1,0 +1,17 @@
+// The REST API's reference page, reached from the navigation.
+import { test, expect, hydrated } from './fixtures';
+
+test('the API page lists every endpoint and links the OpenAPI document', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'API', exact: true }).click();
+
+  await expect(page).toHaveURL(/\/api$/);
+  const operations = page.getByTestId('api-operation');
+  await expect(operations.filter({ hasText: 'PUT /api/v1/keys/{key}' })).toContainText('If-Match');
+  await expect(operations).toHaveCount(9);
+
+  const href = await page.getByRole('link', { name: 'openapi.json' }).getAttribute('href');
+  const document = await (await page.request.get(href!)).json();
+  expect(Object.keys(document.paths)).toContain('/api/v1/keys/{key}/append');
+});
