@@ -1,5 +1,5 @@
-//! The etcd-deck server: reads its configuration, connects to etcd and serves the web UI until
-//! SIGINT or SIGTERM.
+//! The etcd-deck binary: without a command it connects to etcd and serves the web UI and REST API
+//! until SIGINT or SIGTERM; `etcd-deck kv …` is the command-line client of a running server.
 
 #[cfg(feature = "ssr")]
 #[tokio::main]

@@ -11,7 +11,7 @@ use crate::domain::cluster::EndpointHealth;
 use crate::error::AppError;
 use etcd_client::{Client, ConnectOptions};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,8 @@ pub(super) struct Endpoint {
     pub client: Client,
     /// Answers without a leader: for status, member list and reads marked as possibly stale.
     pub local: Client,
+    /// Whether it answered its last check; read on every request, so kept apart from the details.
+    up: AtomicBool,
     health: RwLock<EndpointHealth>,
 }
 
@@ -34,10 +36,11 @@ impl Endpoint {
     }
 
     pub fn is_up(&self) -> bool {
-        self.health().up
+        self.up.load(Ordering::Relaxed)
     }
 
     pub fn set_health(&self, health: EndpointHealth) {
+        self.up.store(health.up, Ordering::Relaxed);
         match self.health.write() {
             Ok(mut slot) => *slot = health,
             Err(poisoned) => *poisoned.into_inner() = health,
@@ -84,6 +87,7 @@ impl Pool {
                 url: url.clone(),
                 client: connect(options.clone().with_require_leader(true)).await?,
                 local: connect(options).await?,
+                up: AtomicBool::new(true),
                 health: RwLock::new(EndpointHealth {
                     endpoint: url.clone(),
                     up: true,
