@@ -12,9 +12,9 @@ use crate::etcd::Etcd;
 use axum::{
     extract::{
         rejection::{JsonRejection, QueryRejection},
-        OriginalUri, Query, State,
+        FromRequestParts, OriginalUri, Query, State,
     },
-    http::{header, HeaderMap, HeaderValue, StatusCode, Uri},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
     Json,
 };
@@ -89,16 +89,8 @@ pub async fn get_key(
 #[utoipa::path(head, path = "/api/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "The key"), KeyQuery),
     responses((status = 200, description = "The key exists"), (status = 404, description = "No such key")))]
-pub async fn has_key(
-    State(etcd): State<Etcd>,
-    OriginalUri(uri): OriginalUri,
-    query: Result<Query<KeyQuery>, QueryRejection>,
-) -> Response {
-    let found = async {
-        let Query(query) = query?;
-        let key = key_from_path(&uri, None, query.encoding)?;
-        etcd.get(&key).await
-    };
+pub async fn has_key(State(etcd): State<Etcd>, path: Answer<KeyPath>) -> Response {
+    let found = async { etcd.get(&path?.key).await };
     match found.await {
         Ok(detail) => with_etag(StatusCode::OK, detail.summary.mod_revision),
         Err(err) => StatusCode::from_u16(err.status())
@@ -122,17 +114,16 @@ pub async fn has_key(
     ))]
 pub async fn put_key(
     State(etcd): State<Etcd>,
-    OriginalUri(uri): OriginalUri,
+    path: KeyPath,
     headers: HeaderMap,
-    query: Result<Query<KeyQuery>, QueryRejection>,
     body: Result<Json<PutBody>, JsonRejection>,
 ) -> Answer<Response> {
-    let Query(query) = query?;
-    let key = key_from_path(&uri, None, query.encoding)?;
     let Json(body) = body?;
-    let value = query.encoding.decode(&body.value, "value")?;
+    let value = path.encoding.decode(&body.value, "value")?;
     let condition = precondition(&headers)?;
-    let written = etcd.put_leased(&key, value, condition, body.ttl).await?;
+    let written = etcd
+        .put_leased(&path.key, value, condition, body.ttl)
+        .await?;
     let answer = Json(WriteResult {
         revision: written.revision,
     });
@@ -146,15 +137,9 @@ pub async fn put_key(
         (status = 200, description = "The deleted key and value", body = KeyValueBody),
         (status = 404, description = "No such key", body = ErrorBody),
     ))]
-pub async fn pop_key(
-    State(etcd): State<Etcd>,
-    OriginalUri(uri): OriginalUri,
-    query: Result<Query<KeyQuery>, QueryRejection>,
-) -> Answer<Json<KeyValueBody>> {
-    let Query(query) = query?;
-    let key = key_from_path(&uri, None, query.encoding)?;
-    let deleted = etcd.delete(&key).await?;
-    Ok(Json(KeyValueBody::new(&deleted, query.encoding)))
+pub async fn pop_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Json<KeyValueBody>> {
+    let deleted = etcd.delete(&path.key).await?;
+    Ok(Json(KeyValueBody::new(&deleted, path.encoding)))
 }
 
 /// Deletes every key under a prefix in one DeleteRange; `confirm` must repeat the prefix.
@@ -188,18 +173,40 @@ pub async fn delete_prefix(
     ))]
 pub async fn append(
     State(etcd): State<Etcd>,
-    OriginalUri(uri): OriginalUri,
-    query: Result<Query<KeyQuery>, QueryRejection>,
+    path: KeyPath,
     body: Result<Json<AppendBody>, JsonRejection>,
 ) -> Answer<Json<AppendResult>> {
-    let Query(query) = query?;
-    let key = key_from_path(&uri, Some(APPEND_SUFFIX), query.encoding)?;
     let Json(body) = body?;
-    let (receipt, length) = etcd.append(&key, body.value).await?;
+    let (receipt, length) = etcd.append(&path.key, body.value).await?;
     Ok(Json(AppendResult {
         revision: receipt.revision,
         length,
     }))
+}
+
+/// The key a single-key request names, and how its path, values and answer are encoded.
+pub struct KeyPath {
+    pub key: Key,
+    pub encoding: Encoding,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Answer<Self> {
+        let Query(query) = Query::<KeyQuery>::from_request_parts(parts, state).await?;
+        let uri = match parts.extensions.get::<OriginalUri>() {
+            Some(OriginalUri(uri)) => uri.clone(),
+            None => parts.uri.clone(),
+        };
+        // POST exists only as `/api/v1/keys/{key}/append`.
+        let suffix = (parts.method == Method::POST).then_some(APPEND_SUFFIX);
+        let key = key_from_path(&uri, suffix, query.encoding)?;
+        Ok(KeyPath {
+            key,
+            encoding: query.encoding,
+        })
+    }
 }
 
 /// `/api/v1/keys/` names no key.

@@ -9,8 +9,6 @@ mod error;
 mod health;
 mod pool;
 
-pub use error::map_error;
-
 use crate::domain::{
     append::append_to_array,
     cluster::{member_id_hex, ReadSource},
@@ -94,12 +92,7 @@ impl Etcd {
             })
             .await?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
-        Ok(KeyDetail {
-            summary: summary(found, false),
-            value: Value(found.value().to_vec()),
-            revision: revision(response.header()),
-            source: source(endpoint, response.header(), false),
-        })
+        Ok(detail(found, response.header(), endpoint))
     }
 
     /// Reads one page of the keys under a prefix, keys only, with the count of the whole prefix.
@@ -219,12 +212,7 @@ impl Etcd {
             })
             .await?;
         let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
-        Ok(KeyDetail {
-            summary: summary(deleted, false),
-            value: Value(deleted.value().to_vec()),
-            revision: revision(response.header()),
-            source: source(endpoint, response.header(), false),
-        })
+        Ok(detail(deleted, response.header(), endpoint))
     }
 
     /// Deletes every key under a non-empty prefix in one request; answers how many there were.
@@ -369,6 +357,15 @@ fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {
         mod_revision: kv.mod_revision(),
         lease: kv.lease(),
         value: with_value.then(|| Value(kv.value().to_vec())),
+    }
+}
+
+fn detail(kv: &KeyValue, header: Option<&ResponseHeader>, endpoint: &Endpoint) -> KeyDetail {
+    KeyDetail {
+        summary: summary(kv, false),
+        value: Value(kv.value().to_vec()),
+        revision: revision(header),
+        source: source(endpoint, header, false),
     }
 }
 
