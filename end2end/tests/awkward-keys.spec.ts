@@ -1,17 +1,14 @@
 // Keys that break naive URL handling, and keys that would be markup if rendered as HTML.
-import { test, expect, hydrated, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
+import { test, expect, hydrated, KeyListPage, KeyPage } from './fixtures';
 
 test.describe('awkward keys', () => {
   test.use({ allowedHttpErrors: [404] });
 
 test('a key with / % ? # space and unicode opens and deletes correctly', async ({ page }) => {
-  const prefix = uniquePrefix('awkward');
-  const awkward = `${prefix}dir/100% sure?#frag ünïcødé 日本 🔑`;
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
-  await list.createKey(awkward, 'odd key');
-  await list.keyLink(awkward).click();
+  const prefix = await list.openFresh('awkward');
+  const awkward = `${prefix}dir/100% sure?#frag ünïcødé 日本 🔑`;
+  await list.createAndOpen(awkward, 'odd key');
 
   const key = new KeyPage(page);
   await expect(key.name).toHaveText(awkward);
@@ -30,11 +27,9 @@ test('a key with / % ? # space and unicode opens and deletes correctly', async (
 });
 
 test('a key that looks like HTML renders as text', async ({ page }) => {
-  const prefix = uniquePrefix('xss');
-  const markup = `${prefix}<img src=x onerror=alert(1)>`;
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
+  const prefix = await list.openFresh('xss');
+  const markup = `${prefix}<img src=x onerror=alert(1)>`;
   await list.createKey(markup, '<script>alert(2)</script>');
 
   await expect(list.keyLink(markup)).toHaveText(markup);
@@ -49,13 +44,10 @@ test('a key that looks like HTML renders as text', async ({ page }) => {
 });
 
 test('a binary value is shown as labelled hex', async ({ page }) => {
-  const prefix = uniquePrefix('binary');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
+  const prefix = await list.openFresh('binary');
   await page.locator('details.new-key').getByLabel('Value format').selectOption('hex');
-  await list.createKey(`${prefix}blob`, 'de ad be ef ff 00');
-  await list.keyLink(`${prefix}blob`).click();
+  await list.createAndOpen(`${prefix}blob`, 'de ad be ef ff 00');
 
   const key = new KeyPage(page);
   await expect(key.encoding).toContainText('Binary (not valid UTF-8), 6 B, shown as hex');

@@ -1,14 +1,12 @@
 // What a user sees while etcd is down, and that the app recovers by itself when it returns.
-import { test, expect, hydrated, uniquePrefix, KeyListPage } from './fixtures';
+import { test, expect, KeyListPage } from './fixtures';
 import { cluster } from '../harness';
 
 test.use({ allowedHttpErrors: [503] });
 
 test('the error banner appears when etcd stops and goes away when it returns', async ({ page }) => {
-  const prefix = uniquePrefix('down');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
+  const prefix = await list.openFresh('down');
   await list.createKey(`${prefix}kept`, 'still here');
   await expect(list.keyLink(`${prefix}kept`)).toBeVisible();
   await expect(list.banner).toHaveCount(0);

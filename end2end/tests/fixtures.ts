@@ -36,6 +36,20 @@ export class KeyListPage {
     await this.page.goto(prefix ? `/?prefix=${encodeURIComponent(prefix)}` : '/');
   }
 
+  /** Opens the listing of a prefix of the test's own, hydrated; answers the prefix. */
+  async openFresh(name: string): Promise<string> {
+    const prefix = uniquePrefix(name);
+    await this.open(prefix);
+    await hydrated(this.page);
+    return prefix;
+  }
+
+  /** Creates a key from the list page, then opens its page from the list. */
+  async createAndOpen(key: string, value: string): Promise<void> {
+    await this.createKey(key, value);
+    await this.keyLink(key).click();
+  }
+
   async createKey(key: string, value: string): Promise<void> {
     await this.newKey.fill(key);
     await this.newValue.fill(value);

@@ -1,11 +1,9 @@
 // Creating, reading, editing and deleting keys through the hydrated UI.
-import { test, expect, hydrated, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
+import { test, expect, hydrated, KeyListPage, KeyPage } from './fixtures';
 
 test('a created key shows in the list without a reload', async ({ page }) => {
-  const prefix = uniquePrefix('create');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
+  const prefix = await list.openFresh('create');
   const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
 
   await list.createKey(`${prefix}greeting`, 'hello, etcd');
@@ -19,12 +17,9 @@ test('a created key shows in the list without a reload', async ({ page }) => {
 });
 
 test('a key opens from the list and its value can be edited', async ({ page }) => {
-  const prefix = uniquePrefix('edit');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
-  await list.createKey(`${prefix}config`, 'line one\nline two');
-  await list.keyLink(`${prefix}config`).click();
+  const prefix = await list.openFresh('edit');
+  await list.createAndOpen(`${prefix}config`, 'line one\nline two');
 
   const key = new KeyPage(page);
   await expect(key.name).toHaveText(`${prefix}config`);
@@ -38,12 +33,9 @@ test('a key opens from the list and its value can be edited', async ({ page }) =
 });
 
 test('a key is deleted after confirming, and leaves the list', async ({ page }) => {
-  const prefix = uniquePrefix('delete');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
-  await list.createKey(`${prefix}doomed`, 'bye');
-  await list.keyLink(`${prefix}doomed`).click();
+  const prefix = await list.openFresh('delete');
+  await list.createAndOpen(`${prefix}doomed`, 'bye');
 
   const key = new KeyPage(page);
   await expect(key.name).toHaveText(`${prefix}doomed`);
@@ -59,12 +51,9 @@ test.describe('refused writes', () => {
   test.use({ allowedHttpErrors: [404, 412] });
 
 test('editing a value someone else changed is refused and keeps the typed text', async ({ page, browser }) => {
-  const prefix = uniquePrefix('conflict');
   const list = new KeyListPage(page);
-  await list.open(prefix);
-  await hydrated(page);
-  await list.createKey(`${prefix}shared`, 'v1');
-  await list.keyLink(`${prefix}shared`).click();
+  const prefix = await list.openFresh('conflict');
+  await list.createAndOpen(`${prefix}shared`, 'v1');
   const key = new KeyPage(page);
   await expect(key.value).toHaveText('v1');
 
