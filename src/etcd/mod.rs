@@ -272,16 +272,20 @@ impl Etcd {
         }
     }
 
-    /// Runs a read that needs no leader on the first live endpoint that answers it.
+    /// Runs a read that needs no leader on the first endpoint that answers it, all within one
+    /// request timeout.
     async fn read_stale<T, F, Fut>(&self, request: F) -> Option<(T, &Endpoint)>
     where
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
+        let deadline = tokio::time::Instant::now() + self.pool.timeout;
         for endpoint in self.pool.order() {
-            let answer = tokio::time::timeout(self.pool.timeout, request(endpoint.local.clone()));
-            if let Ok(Ok(answer)) = answer.await {
-                return Some((answer, endpoint));
+            let answer = tokio::time::timeout_at(deadline, request(endpoint.local.clone()));
+            match answer.await {
+                Ok(Ok(answer)) => return Some((answer, endpoint)),
+                Ok(Err(_)) => continue,
+                Err(_) => break,
             }
         }
         None
