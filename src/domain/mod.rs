@@ -63,11 +63,10 @@ pub struct WriteReceipt {
     pub revision: i64,
 }
 
-/// The etcd endpoints etcd-deck uses and whether they answer.
+/// Proof that etcd answered a linearizable read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
-    pub endpoints: Vec<String>,
-    /// The store revision, as proof of a linearizable read.
+    /// The store revision it was read at.
     pub revision: i64,
 }
 

@@ -76,7 +76,6 @@ impl Etcd {
             })
             .await?;
         Ok(Connection {
-            endpoints: self.pool.urls.clone(),
             revision: revision(response.header()),
         })
     }

@@ -95,10 +95,6 @@ impl TestCluster {
         self.run("restart", &[member]);
     }
 
-    pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.path().to_path_buf()
-    }
-
     fn run(&self, script: &str, args: &[&str]) {
         let output = kit(script)
             .args(args)
