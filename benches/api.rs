@@ -116,10 +116,8 @@ async fn main() {
     let cluster = TestCluster::start(1);
 
     let etcd = cluster.connect().await;
-    let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("etcd-deck").build(),
-        etcd,
-    };
+    let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
+    let state = AppState::new(leptos_options, etcd);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

@@ -1,12 +1,15 @@
 //! The HTML shell and the application root: layout and routes.
 
 use crate::components::{ConnectionBanner, EtcdEpoch};
+use crate::domain::routes::{
+    api_reference_url, cluster_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT,
+};
 use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document every page is rendered into.
@@ -18,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -40,26 +44,33 @@ pub fn App() -> impl IntoView {
     Effect::new(|_| mark_hydrated());
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/etcd-deck.css" />
         <Title formatter=|page: String| format!("{page} · etcd-deck") />
         <Router>
             <header class="topbar">
-                <a class="brand" href="/">
+                <a class="brand" href=KEYS>
                     "etcd-deck"
                 </a>
                 <nav class="sections">
-                    <a href="/">"Keys"</a>
-                    <a href="/cluster">"Cluster"</a>
-                    <a href="/api">"API"</a>
+                    <a href=KEYS>"Keys"</a>
+                    <a href=cluster_url()>"Cluster"</a>
+                    <a href=api_reference_url()>"API"</a>
                 </nav>
             </header>
             <ConnectionBanner />
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=KeyListPage ssr=SsrMode::Async />
-                    <Route path=path!("/key/:key") view=KeyPage ssr=SsrMode::Async />
-                    <Route path=path!("/cluster") view=ClusterPage ssr=SsrMode::Async />
-                    <Route path=path!("/api") view=ApiReferencePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("") view=KeyListPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment(KEY_SEGMENT), ParamSegment("key"))
+                        view=KeyPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment(CLUSTER_SEGMENT) view=ClusterPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment(API_REFERENCE_SEGMENT)
+                        view=ApiReferencePage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

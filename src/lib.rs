@@ -1,23 +1,32 @@
 //! etcd-deck: a web console for etcd, as one Leptos application rendered on the server and
 //! hydrated in the browser.
 //!
-//! Data flows one way: page → server function → etcd adapter → etcd, and back as domain types.
-
-pub mod app;
-pub mod components;
-pub mod domain;
-pub mod error;
-pub mod pages;
-pub mod server_fns;
+//! The layers, each using only those listed before it:
+//!
+//! - [`domain`]: types and pure functions, shared by server and browser;
+//! - `etcd`: the adapter, the only code that talks to etcd (server only);
+//! - `services`: what etcd-deck does, over domain and adapter (server only);
+//! - [`server_fns`]: thin server functions over the services, and their Leptos glue;
+//! - [`components`], [`pages`], [`app`]: the UI, which knows server functions and domain types;
+//! - `api`: the REST handlers over the same services, and their JSON model (server only);
+//! - `server`: configuration, state, router and static files; it wires all of the above;
+//! - `cli`: `etcd-deck kv`, a client of the REST API that uses only its model.
 
 #[cfg(feature = "ssr")]
 pub mod api;
+pub mod app;
 #[cfg(feature = "ssr")]
 pub mod cli;
+pub mod components;
+pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod etcd;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 /// The browser entry point: attaches the application to the server-rendered page.
 #[cfg(feature = "hydrate")]

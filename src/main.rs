@@ -2,9 +2,50 @@
 //! until SIGINT or SIGTERM; `etcd-deck kv …` is the command-line client of a running server.
 
 #[cfg(feature = "ssr")]
+mod command_line {
+    use clap::{Parser, Subcommand};
+
+    /// etcd-deck: a web console for etcd. Without a command, it serves the web UI and REST API.
+    #[derive(Debug, Parser)]
+    #[command(
+        name = "etcd-deck",
+        version,
+        about,
+        args_conflicts_with_subcommands = true
+    )]
+    pub struct Cli {
+        #[command(subcommand)]
+        pub command: Option<Command>,
+
+        #[command(flatten)]
+        pub serve: etcd_deck::server::Config,
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum Command {
+        /// Read and write keys through a running etcd-deck, from the command line.
+        Kv(etcd_deck::cli::KvArgs),
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn kv_is_a_command_of_its_own() {
+            let cli = Cli::try_parse_from(["etcd-deck", "kv", "get", "a/b", "-o", "json"]).unwrap();
+            assert!(matches!(cli.command, Some(Command::Kv(_))));
+            let mixed = Cli::try_parse_from(["etcd-deck", "--request-timeout", "1s", "kv", "ls"]);
+            assert!(mixed.is_err(), "server flags do not mix with kv");
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use clap::Parser;
+    use command_line::{Cli, Command};
     use tracing_subscriber::EnvFilter;
 
     tracing_subscriber::fmt()
@@ -12,8 +53,8 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let cli = etcd_deck::server::Cli::parse();
-    if let Some(etcd_deck::server::Command::Kv(args)) = cli.command {
+    let cli = Cli::parse();
+    if let Some(Command::Kv(args)) = cli.command {
         return etcd_deck::cli::run(args).await;
     }
     match serve(cli.serve).await {
@@ -31,22 +72,14 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
         etcd::Etcd,
         server::{app, AppState},
     };
-    use leptos::config::get_configuration;
 
-    let mut leptos_options = get_configuration(None)?.leptos_options;
-    if let Some(addr) = config.addr {
-        leptos_options.site_addr = addr;
-    }
+    let leptos_options = config.leptos_options()?;
     let addr = leptos_options.site_addr;
     let etcd = Etcd::connect(config.etcd_settings()).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");
-    let state = AppState {
-        leptos_options,
-        etcd,
-    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("etcd-deck is serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(AppState::new(leptos_options, etcd)))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("etcd-deck stopped");

@@ -110,8 +110,17 @@ fn members_lists_the_cluster() {
     assert_eq!(code(&members), 0);
     let lines = stdout(&members);
     assert_eq!(lines.lines().count(), 3, "{lines}");
-    assert_eq!(lines.matches(" leader ").count(), 1, "{lines}");
-    assert_eq!(lines.matches("healthy").count(), 3, "{lines}");
+    assert_eq!(lines.matches("\tleader\t").count(), 1, "{lines}");
+    assert_eq!(lines.matches("\thealthy\t").count(), 3, "{lines}");
+
+    // A member that is down is still listed, as down, with why in words.
+    cluster.kill("m3");
+    let members = server.kv(&["members"]);
+    let lines = stdout(&members);
+    let m3 = lines.lines().find(|line| line.starts_with("m3\t"));
+    let m3 = m3.unwrap_or_else(|| panic!("m3 is listed: {lines}"));
+    assert!(m3.contains("\tdown: connection refused\t"), "{m3}");
+    assert_eq!(lines.matches("\thealthy\t").count(), 2, "{lines}");
 }
 
 #[test]

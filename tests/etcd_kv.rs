@@ -3,10 +3,11 @@
 mod common;
 
 use common::{eventually, TestCluster, REQUEST_TIMEOUT};
+use etcd_deck::domain::AppError;
 use etcd_deck::domain::{
     limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, Value, ValueView,
 };
-use etcd_deck::error::AppError;
+use etcd_deck::services::keys;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -16,11 +17,10 @@ async fn put_get_list_and_delete_a_key() {
     let etcd = cluster.connect().await;
     let key = Key::from("app/config/a b%c?d#e/ünï");
 
-    let written = etcd
-        .put(&key, b"v1".to_vec(), PutCondition::Always)
+    let written = keys::put(&etcd, &key, b"v1".to_vec(), PutCondition::Always, None)
         .await
         .unwrap();
-    let detail = etcd.get(&key).await.unwrap();
+    let detail = keys::get(&etcd, &key).await.unwrap();
     assert_eq!(detail.value, Value(b"v1".to_vec()));
     assert_eq!(detail.summary.key, key);
     assert_eq!(detail.summary.version, 1);
@@ -29,18 +29,17 @@ async fn put_get_list_and_delete_a_key() {
     assert_eq!(detail.summary.lease, 0);
     assert!(detail.revision >= written.revision);
 
-    let listing = etcd
-        .list(&PageRequest::new(Key::from("app/"), None, None))
+    let listing = keys::list(&etcd, &PageRequest::new(Key::from("app/"), None, None))
         .await
         .unwrap();
     assert_eq!(listing.total, 1);
     assert_eq!(listing.keys.len(), 1);
     assert_eq!(listing.keys[0].key, key);
 
-    let deleted = etcd.delete(&key).await.unwrap();
+    let deleted = keys::delete(&etcd, &key).await.unwrap();
     assert!(deleted.revision > written.revision);
     assert!(matches!(
-        etcd.get(&key).await,
+        keys::get(&etcd, &key).await,
         Err(AppError::NotFound { .. })
     ));
 }
@@ -52,14 +51,13 @@ async fn binary_values_and_keys_are_kept_byte_exact() {
     let key = Key::new(vec![b'b', b'/', 0xff, 0x00, 0xfe]);
     let value = vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x80];
 
-    etcd.put(&key, value.clone(), PutCondition::Always)
+    keys::put(&etcd, &key, value.clone(), PutCondition::Always, None)
         .await
         .unwrap();
-    let detail = etcd.get(&key).await.unwrap();
+    let detail = keys::get(&etcd, &key).await.unwrap();
     assert_eq!(detail.value, Value(value));
     assert!(matches!(detail.value.view(), ValueView::Binary { .. }));
-    let listing = etcd
-        .list(&PageRequest::new(Key::from("b/"), None, None))
+    let listing = keys::list(&etcd, &PageRequest::new(Key::from("b/"), None, None))
         .await
         .unwrap();
     assert_eq!(listing.keys[0].key, key);
@@ -70,8 +68,8 @@ async fn a_missing_key_is_not_found_for_get_and_delete() {
     let cluster = TestCluster::start(1);
     let etcd = cluster.connect().await;
     let missing = Key::from("no/such/key");
-    let get = etcd.get(&missing).await.unwrap_err();
-    let delete = etcd.delete(&missing).await.unwrap_err();
+    let get = keys::get(&etcd, &missing).await.unwrap_err();
+    let delete = keys::delete(&etcd, &missing).await.unwrap_err();
     for err in [get, delete] {
         assert_eq!(
             err,
@@ -89,20 +87,19 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
     let etcd = cluster.connect().await;
     let key = Key::from("cas");
 
-    let created = etcd
-        .put(&key, b"one".to_vec(), PutCondition::Absent)
+    let created = keys::put(&etcd, &key, b"one".to_vec(), PutCondition::Absent, None)
         .await
         .unwrap();
-    let again = etcd
-        .put(&key, b"two".to_vec(), PutCondition::Absent)
+    let again = keys::put(&etcd, &key, b"two".to_vec(), PutCondition::Absent, None)
         .await
         .unwrap_err();
     assert_eq!(again.status(), 412);
 
     let expected = PutCondition::ModRevision(created.revision);
-    let updated = etcd.put(&key, b"two".to_vec(), expected).await.unwrap();
-    let stale = etcd
-        .put(&key, b"three".to_vec(), expected)
+    let updated = keys::put(&etcd, &key, b"two".to_vec(), expected, None)
+        .await
+        .unwrap();
+    let stale = keys::put(&etcd, &key, b"three".to_vec(), expected, None)
         .await
         .unwrap_err();
     assert_eq!(stale.status(), 412);
@@ -110,17 +107,22 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
         stale.to_string().contains(&updated.revision.to_string()),
         "{stale}"
     );
-    assert_eq!(etcd.get(&key).await.unwrap().value, Value(b"two".to_vec()));
+    assert_eq!(
+        keys::get(&etcd, &key).await.unwrap().value,
+        Value(b"two".to_vec())
+    );
 
-    etcd.delete(&key).await.unwrap();
-    let deleted = etcd.put(
+    keys::delete(&etcd, &key).await.unwrap();
+    let deleted = keys::put(
+        &etcd,
         &key,
         b"four".to_vec(),
         PutCondition::ModRevision(updated.revision),
+        None,
     );
     assert!(deleted.await.unwrap_err().to_string().contains("deleted"));
     assert!(matches!(
-        etcd.get(&key).await,
+        keys::get(&etcd, &key).await,
         Err(AppError::NotFound { .. })
     ));
 }
@@ -133,7 +135,7 @@ async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
         .map(|i| Key::from(format!("many/{i}").as_str()))
         .collect();
     for key in &written {
-        etcd.put(key, b"x".to_vec(), PutCondition::Always)
+        keys::put(&etcd, key, b"x".to_vec(), PutCondition::Always, None)
             .await
             .unwrap();
     }
@@ -143,7 +145,7 @@ async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
     let mut after = None;
     loop {
         let page = PageRequest::new(Key::from("many/"), after, Some(100));
-        let listing = etcd.list(&page).await.unwrap();
+        let listing = keys::list(&etcd, &page).await.unwrap();
         assert_eq!(listing.total, 250);
         assert_eq!(listing.offset, seen.len() as i64);
         pages.push(listing.keys.len());
@@ -167,15 +169,20 @@ async fn a_prefix_lists_only_the_keys_under_it() {
     let cluster = TestCluster::start(1);
     let etcd = cluster.connect().await;
     for key in ["ap", "app", "app/a", "app/b", "app0", "apple", "b"] {
-        etcd.put(&Key::from(key), b"v".to_vec(), PutCondition::Always)
-            .await
-            .unwrap();
+        keys::put(
+            &etcd,
+            &Key::from(key),
+            b"v".to_vec(),
+            PutCondition::Always,
+            None,
+        )
+        .await
+        .unwrap();
     }
     let keys = |prefix: &'static str| {
         let etcd = etcd.clone();
         async move {
-            let listing = etcd
-                .list(&PageRequest::new(Key::from(prefix), None, None))
+            let listing = keys::list(&etcd, &PageRequest::new(Key::from(prefix), None, None))
                 .await
                 .unwrap();
             assert_eq!(listing.total, listing.keys.len() as i64);
@@ -201,21 +208,31 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
     let etcd = cluster.connect().await;
     let key = Key::from("big");
     let near_limit = vec![b'x'; MAX_REQUEST_BYTES - 1024];
-    etcd.put(&key, near_limit.clone(), PutCondition::Always)
+    keys::put(&etcd, &key, near_limit.clone(), PutCondition::Always, None)
         .await
         .unwrap();
     assert_eq!(
-        etcd.get(&key).await.unwrap().value.as_bytes().len(),
+        keys::get(&etcd, &key).await.unwrap().value.as_bytes().len(),
         near_limit.len()
     );
 
-    let over = etcd
-        .put(&key, vec![b'x'; MAX_REQUEST_BYTES], PutCondition::Always)
-        .await;
+    let over = keys::put(
+        &etcd,
+        &key,
+        vec![b'x'; MAX_REQUEST_BYTES],
+        PutCondition::Always,
+        None,
+    )
+    .await;
     assert_eq!(over.unwrap_err().status(), 413);
-    let empty = etcd
-        .put(&Key::default(), b"v".to_vec(), PutCondition::Always)
-        .await;
+    let empty = keys::put(
+        &etcd,
+        &Key::default(),
+        b"v".to_vec(),
+        PutCondition::Always,
+        None,
+    )
+    .await;
     assert_eq!(empty.unwrap_err().status(), 400);
 }
 
@@ -224,7 +241,7 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     let cluster = TestCluster::start(1);
     let etcd = cluster.connect().await;
     let key = Key::from("survivor");
-    etcd.put(&key, b"before".to_vec(), PutCondition::Always)
+    keys::put(&etcd, &key, b"before".to_vec(), PutCondition::Always, None)
         .await
         .unwrap();
 
@@ -233,15 +250,15 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     let deadline = REQUEST_TIMEOUT + Duration::from_millis(500);
     let results = [
         timed(async { etcd.connection().await.map(|_| ()) }).await,
-        timed(async { etcd.get(&key).await.map(|_| ()) }).await,
-        timed(async { etcd.list(&page).await.map(|_| ()) }).await,
+        timed(async { keys::get(&etcd, &key).await.map(|_| ()) }).await,
+        timed(async { keys::list(&etcd, &page).await.map(|_| ()) }).await,
         timed(async {
-            etcd.put(&key, b"during".to_vec(), PutCondition::Always)
+            keys::put(&etcd, &key, b"during".to_vec(), PutCondition::Always, None)
                 .await
                 .map(|_| ())
         })
         .await,
-        timed(async { etcd.delete(&key).await.map(|_| ()) }).await,
+        timed(async { keys::delete(&etcd, &key).await.map(|_| ()) }).await,
     ];
     for (result, took) in results {
         let err = result.unwrap_err();
@@ -257,13 +274,13 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     });
     assert!(back.await, "the same handle works again once etcd is back");
     assert_eq!(
-        etcd.get(&key).await.unwrap().value,
+        keys::get(&etcd, &key).await.unwrap().value,
         Value(b"before".to_vec())
     );
-    etcd.put(&key, b"after".to_vec(), PutCondition::Always)
+    keys::put(&etcd, &key, b"after".to_vec(), PutCondition::Always, None)
         .await
         .unwrap();
-    etcd.delete(&key).await.unwrap();
+    keys::delete(&etcd, &key).await.unwrap();
 }
 
 async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Duration) {

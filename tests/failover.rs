@@ -4,8 +4,8 @@
 mod common;
 
 use common::{app::TestApp, eventually, TestCluster, REQUEST_TIMEOUT};
+use etcd_deck::domain::AppError;
 use etcd_deck::domain::{Key, KeyListing};
-use etcd_deck::error::AppError;
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey, ListKeys, SaveValue};
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;

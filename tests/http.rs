@@ -4,8 +4,9 @@
 mod common;
 
 use common::{app::TestApp, TestCluster};
-use etcd_deck::domain::{Key, PutCondition};
+use etcd_deck::domain::{routes::key_url, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
+use etcd_deck::services::keys;
 use leptos::server_fn::ServerFn;
 
 #[tokio::test]
@@ -27,10 +28,15 @@ async fn pages_carry_the_status_of_what_they_show() {
     let cluster = TestCluster::start(1);
     let app = TestApp::start(&cluster).await;
     let key = Key::from("<img src=x onerror=alert(1)>");
-    app.etcd
-        .put(&key, b"<b>bold</b>".to_vec(), PutCondition::Always)
-        .await
-        .unwrap();
+    keys::put(
+        &app.etcd,
+        &key,
+        b"<b>bold</b>".to_vec(),
+        PutCondition::Always,
+        None,
+    )
+    .await
+    .unwrap();
 
     let (status, body) = app.get("/").await;
     assert_eq!(status, 200);
@@ -43,11 +49,11 @@ async fn pages_carry_the_status_of_what_they_show() {
         "no markup from etcd reaches the page"
     );
 
-    let (status, body) = app.get(&key.page_url()).await;
+    let (status, body) = app.get(&key_url(&key)).await;
     assert_eq!(status, 200);
     assert!(body.contains("&lt;b&gt;bold&lt;/b&gt;"));
 
-    let (status, body) = app.get(&Key::from("missing/key").page_url()).await;
+    let (status, body) = app.get(&key_url(&Key::from("missing/key"))).await;
     assert_eq!(status, 404);
     assert!(body.contains("key not found: missing/key"), "{body}");
 
@@ -57,7 +63,7 @@ async fn pages_carry_the_status_of_what_they_show() {
     let (status, body) = app.get("/").await;
     assert_eq!(status, 503);
     assert!(body.contains("etcd is unavailable"), "{body}");
-    assert_eq!(app.get(&key.page_url()).await.0, 503);
+    assert_eq!(app.get(&key_url(&key)).await.0, 503);
 }
 
 #[tokio::test]
@@ -100,7 +106,9 @@ async fn forms_work_without_javascript() {
         location.as_deref(),
         Some("/?prefix=app%2F&created=app%2Fnew%20key")
     );
-    let stored = app.etcd.get(&Key::from("app/new key")).await.unwrap();
+    let stored = keys::get(&app.etcd, &Key::from("app/new key"))
+        .await
+        .unwrap();
     assert_eq!(stored.value, etcd_deck::domain::Value(b"hello".to_vec()));
 
     // Creating it again fails: back to the form's page, with the error in the URL...
@@ -124,5 +132,7 @@ async fn forms_work_without_javascript() {
         location.as_deref(),
         Some("/?prefix=app%2F&deleted=app%2Fnew%20key")
     );
-    assert!(app.etcd.get(&Key::from("app/new key")).await.is_err());
+    assert!(keys::get(&app.etcd, &Key::from("app/new key"))
+        .await
+        .is_err());
 }

@@ -1,7 +1,8 @@
-//! Errors as the REST API answers them: `{"error": {"code", "message"}}` with their HTTP status.
+//! Errors as the REST API answers them: `{"error": {"code", "message"}}` with the status their
+//! code has (see [`crate::domain::error`]).
 
 use super::model::{ErrorBody, ErrorDetail};
-use crate::error::AppError;
+use crate::domain::AppError;
 use axum::{
     extract::rejection::{JsonRejection, QueryRejection},
     http::StatusCode,
@@ -9,28 +10,8 @@ use axum::{
     Json,
 };
 
-impl AppError {
-    /// The machine-readable name of the error in API responses.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AppError::NotFound { .. } => "not_found",
-            AppError::PreconditionFailed { .. } => "precondition_failed",
-            AppError::Conflict { .. } => "conflict",
-            AppError::InvalidInput { .. } => "invalid_input",
-            AppError::TooLarge { .. } => "too_large",
-            AppError::EtcdUnavailable { .. } => "etcd_unavailable",
-            AppError::NoQuorum { .. } => "no_quorum",
-            AppError::OutcomeUnknown { .. } => "outcome_unknown",
-            AppError::Etcd { .. } => "etcd_error",
-            AppError::Internal { .. } => "internal",
-        }
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let current_mod_revision = match &self {
             AppError::PreconditionFailed {
                 current_mod_revision,
@@ -40,12 +21,12 @@ impl IntoResponse for AppError {
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_string(),
+                code: self.code(),
                 message: self.to_string(),
                 current_mod_revision,
             },
         };
-        (status, Json(body)).into_response()
+        (self.status(), Json(body)).into_response()
     }
 }
 
@@ -70,13 +51,8 @@ impl From<QueryRejection> for AppError {
 }
 
 /// The answer to any path under `/api/v1` that names no endpoint.
-pub async fn no_such_endpoint() -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code: "no_such_endpoint".into(),
-            message: "there is no API endpoint at this path; see /api/v1/openapi.json".into(),
-            current_mod_revision: None,
-        },
-    };
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
+pub async fn no_such_endpoint() -> AppError {
+    AppError::NoSuchEndpoint {
+        message: "there is no API endpoint at this path; see /api/v1/openapi.json".into(),
+    }
 }

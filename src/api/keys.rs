@@ -1,20 +1,18 @@
-//! The key endpoints of the REST API. Each handler reads its input, calls the etcd adapter once
-//! and writes its answer; the adapter and domain do the rest.
+//! The key endpoints of the REST API. Each handler reads its input through extractors that
+//! answer bad input with an [`AppError`], calls one service and writes its answer.
 
+use super::extract::{ApiJson, ApiQuery};
 use super::model::{
     decode_cursor, encode_cursor, AppendBody, AppendResult, DeletePrefixQuery, DeletedCount,
     Encoding, ErrorBody, KeyEntry, KeyPage, KeyQuery, KeyValueBody, ListQuery, PutBody,
     WriteResult,
 };
-use crate::domain::{Key, PageRequest, PutCondition, Value};
-use crate::error::AppError;
+use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
 use crate::etcd::Etcd;
+use crate::services::keys;
 use axum::{
-    extract::{
-        rejection::{JsonRejection, QueryRejection},
-        FromRequestParts, OriginalUri, Query, State,
-    },
-    http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    extract::{FromRequestParts, OriginalUri, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method, Uri},
     response::{IntoResponse, Response},
     Json,
 };
@@ -36,16 +34,15 @@ type Answer<T> = Result<T, AppError>;
     ))]
 pub async fn list_keys(
     State(etcd): State<Etcd>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Answer<Json<KeyPage>> {
-    let Query(query) = query?;
     let prefix = query
         .encoding
         .decode(query.prefix.as_deref().unwrap_or(""), "prefix")?;
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
     let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
     page.values = query.values;
-    let listing = etcd.list(&page).await?;
+    let listing = keys::list(&etcd, &page).await?;
     let keys = listing.keys.iter().map(|summary| {
         KeyEntry::new(
             summary,
@@ -70,17 +67,11 @@ pub async fn list_keys(
         (status = 200, description = "The key", body = KeyValueBody),
         (status = 404, description = "No such key", body = ErrorBody),
     ))]
-pub async fn get_key(
-    State(etcd): State<Etcd>,
-    OriginalUri(uri): OriginalUri,
-    query: Result<Query<KeyQuery>, QueryRejection>,
-) -> Answer<Response> {
-    let Query(query) = query?;
-    let key = key_from_path(&uri, None, query.encoding)?;
-    let detail = etcd.get(&key).await?;
+pub async fn get_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Response> {
+    let detail = keys::get(&etcd, &path.key).await?;
     let etag = detail.summary.mod_revision;
     Ok(with_etag(
-        Json(KeyValueBody::new(&detail, query.encoding)),
+        Json(KeyValueBody::new(&detail, path.encoding)),
         etag,
     ))
 }
@@ -90,12 +81,10 @@ pub async fn get_key(
     params(("key" = String, Path, description = "The key"), KeyQuery),
     responses((status = 200, description = "The key exists"), (status = 404, description = "No such key")))]
 pub async fn has_key(State(etcd): State<Etcd>, path: Answer<KeyPath>) -> Response {
-    let found = async { etcd.get(&path?.key).await };
+    let found = async { keys::get(&etcd, &path?.key).await };
     match found.await {
-        Ok(detail) => with_etag(StatusCode::OK, detail.summary.mod_revision),
-        Err(err) => StatusCode::from_u16(err.status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response(),
+        Ok(detail) => with_etag((), detail.summary.mod_revision),
+        Err(err) => err.status().into_response(),
     }
 }
 
@@ -116,14 +105,11 @@ pub async fn put_key(
     State(etcd): State<Etcd>,
     path: KeyPath,
     headers: HeaderMap,
-    body: Result<Json<PutBody>, JsonRejection>,
+    ApiJson(body): ApiJson<PutBody>,
 ) -> Answer<Response> {
-    let Json(body) = body?;
     let value = path.encoding.decode(&body.value, "value")?;
     let condition = precondition(&headers)?;
-    let written = etcd
-        .put_leased(&path.key, value, condition, body.ttl)
-        .await?;
+    let written = keys::put(&etcd, &path.key, value, condition, body.ttl).await?;
     let answer = Json(WriteResult {
         revision: written.revision,
     });
@@ -138,7 +124,7 @@ pub async fn put_key(
         (status = 404, description = "No such key", body = ErrorBody),
     ))]
 pub async fn pop_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Json<KeyValueBody>> {
-    let deleted = etcd.delete(&path.key).await?;
+    let deleted = keys::delete(&etcd, &path.key).await?;
     Ok(Json(KeyValueBody::new(&deleted, path.encoding)))
 }
 
@@ -150,14 +136,11 @@ pub async fn pop_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Json<Key
     ))]
 pub async fn delete_prefix(
     State(etcd): State<Etcd>,
-    query: Result<Query<DeletePrefixQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<DeletePrefixQuery>,
 ) -> Answer<Json<DeletedCount>> {
-    let Query(query) = query?;
-    if query.confirm != query.prefix {
-        return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
-    }
     let prefix = Key::new(query.encoding.decode(&query.prefix, "prefix")?);
-    let (deleted, receipt) = etcd.delete_prefix(&prefix).await?;
+    let confirm = Key::new(query.encoding.decode(&query.confirm, "confirm")?);
+    let (deleted, receipt) = keys::delete_prefix(&etcd, &prefix, &confirm).await?;
     Ok(Json(DeletedCount {
         deleted,
         revision: receipt.revision,
@@ -174,10 +157,9 @@ pub async fn delete_prefix(
 pub async fn append(
     State(etcd): State<Etcd>,
     path: KeyPath,
-    body: Result<Json<AppendBody>, JsonRejection>,
+    ApiJson(body): ApiJson<AppendBody>,
 ) -> Answer<Json<AppendResult>> {
-    let Json(body) = body?;
-    let (receipt, length) = etcd.append(&path.key, body.value).await?;
+    let (receipt, length) = keys::append(&etcd, &path.key, body.value).await?;
     Ok(Json(AppendResult {
         revision: receipt.revision,
         length,
@@ -194,7 +176,7 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Answer<Self> {
-        let Query(query) = Query::<KeyQuery>::from_request_parts(parts, state).await?;
+        let ApiQuery(query) = ApiQuery::<KeyQuery>::from_request_parts(parts, state).await?;
         let uri = match parts.extensions.get::<OriginalUri>() {
             Some(OriginalUri(uri)) => uri.clone(),
             None => parts.uri.clone(),
@@ -220,7 +202,9 @@ fn key_from_path(uri: &Uri, suffix: Option<&str>, encoding: Encoding) -> Answer<
     let rest = match suffix {
         Some(suffix) => rest
             .strip_suffix(suffix)
-            .ok_or_else(|| AppError::invalid(format!("this endpoint's path ends with {suffix}")))?,
+            .ok_or_else(|| AppError::NoSuchEndpoint {
+                message: format!("POST is only for paths ending with {suffix}"),
+            })?,
         None => rest,
     };
     let raw: Vec<u8> = percent_decode_str(rest).collect();
@@ -232,9 +216,6 @@ fn key_from_path(uri: &Uri, suffix: Option<&str>, encoding: Encoding) -> Answer<
             encoding.decode(&text, "key")?
         }
     };
-    if bytes.is_empty() {
-        return Err(AppError::invalid("the key must not be empty"));
-    }
     Ok(Key::new(bytes))
 }
 
@@ -292,7 +273,6 @@ mod tests {
             Encoding::Utf8,
         );
         assert_eq!(key.unwrap(), Key::from("q"));
-        assert!(key_from_path(&uri("/api/v1/keys/"), None, Encoding::Utf8).is_err());
     }
 
     #[test]
@@ -310,6 +290,6 @@ mod tests {
         assert_eq!(precondition(&headers).unwrap(), PutCondition::Absent);
         headers.insert(header::IF_MATCH, HeaderValue::from_static("soon"));
         headers.remove(header::IF_NONE_MATCH);
-        assert_eq!(precondition(&headers).unwrap_err().status(), 400);
+        assert_eq!(precondition(&headers).unwrap_err().status().as_u16(), 400);
     }
 }

@@ -1,22 +1,26 @@
 //! The JSON REST API under `/api/v1`, with real HTTP status codes and an OpenAPI document
-//! generated from the handlers. It calls the same etcd adapter as the server functions.
+//! generated from the handlers. Its handlers call the same services as the server functions.
 
 mod error;
+mod extract;
 mod keys;
 pub mod model;
 mod reference;
 
 pub use reference::api_reference;
 
-use crate::domain::cluster::ClusterOverview;
 use crate::etcd::Etcd;
-use crate::server::AppState;
+use crate::services::cluster;
 use axum::{
-    extract::State,
+    extract::{FromRef, State},
     routing::{any, get},
     Json, Router,
 };
+use model::ClusterOverview;
 use utoipa::OpenApi;
+
+/// Where the API lives.
+pub const API_ROOT: &str = "/api/v1";
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -34,7 +38,7 @@ use utoipa::OpenApi;
         keys::put_key,
         keys::pop_key,
         keys::append,
-        cluster,
+        cluster_overview,
         openapi_json
     ),
     tags(
@@ -44,8 +48,12 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// The `/api/v1` routes.
-pub fn routes() -> Router<AppState> {
+/// The `/api/v1` routes, for any router state that holds the etcd handle.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Etcd: FromRef<S>,
+{
     let api = Router::new()
         .route("/keys", get(keys::list_keys).delete(keys::delete_prefix))
         .route("/keys/", any(keys::empty_key))
@@ -57,17 +65,17 @@ pub fn routes() -> Router<AppState> {
                 .delete(keys::pop_key)
                 .post(keys::append),
         )
-        .route("/cluster", get(cluster))
+        .route("/cluster", get(cluster_overview))
         .route("/openapi.json", get(openapi_json))
         .fallback(error::no_such_endpoint);
-    Router::new().nest("/api/v1", api)
+    Router::new().nest(API_ROOT, api)
 }
 
 /// Members, every endpoint's health, the leader and alarms.
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "cluster",
     responses((status = 200, description = "The cluster as every configured endpoint sees it", body = Object)))]
-async fn cluster(State(etcd): State<Etcd>) -> Json<ClusterOverview> {
-    Json(etcd.cluster_overview().await)
+async fn cluster_overview(State(etcd): State<Etcd>) -> Json<ClusterOverview> {
+    Json(cluster::overview(&etcd).await)
 }
 
 /// This document.
@@ -75,4 +83,108 @@ async fn cluster(State(etcd): State<Etcd>) -> Json<ClusterOverview> {
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", body = Object)))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::api_reference::ApiOperation;
+    use crate::etcd::EtcdSettings;
+    use axum::{body::Body, http::Request};
+    use http_body_util::BodyExt;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    const METHODS: [&str; 6] = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"];
+
+    /// The router on an etcd that is not there: every endpoint answers, with etcd's absence
+    /// when it gets that far, and every path and method that is no endpoint says so.
+    async fn router() -> Router {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let etcd = Etcd::connect(EtcdSettings {
+            endpoints: vec![format!("http://127.0.0.1:{port}")],
+            connect_timeout: Duration::from_millis(200),
+            request_timeout: Duration::from_millis(500),
+            health_interval: Duration::from_secs(60),
+        })
+        .await
+        .unwrap();
+        routes::<Etcd>().with_state(etcd)
+    }
+
+    /// Whether the router has something at `method path`: not a 405, not `no_such_endpoint`.
+    async fn served(router: &Router, method: &str, path: &str) -> bool {
+        let request = Request::builder().method(method).uri(path);
+        let request = request
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"value": "v"}"#))
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let code = serde_json::from_slice::<serde_json::Value>(&body)
+            .map(|json| json["error"]["code"].clone())
+            .unwrap_or_default();
+        status != 405 && code != "no_such_endpoint" && !(method == "HEAD" && status == 404)
+    }
+
+    /// Whether the document lists `method` at a path like `concrete` (`{key}` is any text).
+    fn documented(operations: &[ApiOperation], method: &str, concrete: &str) -> bool {
+        let matches = |template: &str| match template.split_once("{key}") {
+            Some((head, tail)) => {
+                concrete.starts_with(head)
+                    && concrete.ends_with(tail)
+                    && concrete.len() > head.len() + tail.len()
+            }
+            None => template == concrete,
+        };
+        // A server answers HEAD wherever it answers GET.
+        let same = |op: &str| op == method || (method == "HEAD" && op == "GET");
+        operations
+            .iter()
+            .any(|op| same(&op.method) && matches(&op.path))
+    }
+
+    #[tokio::test]
+    async fn the_router_serves_exactly_what_the_document_lists() {
+        let router = router().await;
+        let operations = api_reference();
+        assert!(operations.len() >= 9, "{operations:?}");
+        for operation in &operations {
+            let path = operation.path.replace("{key}", "probe");
+            assert!(
+                served(&router, &operation.method, &path).await,
+                "{} {path} is documented but not served",
+                operation.method
+            );
+            for method in METHODS {
+                let documented = documented(&operations, method, &path);
+                let served = served(&router, method, &path).await;
+                assert_eq!(served, documented, "{method} {path}: served {served}");
+            }
+        }
+        assert!(!served(&router, "GET", "/api/v1/nothing").await);
+    }
+
+    #[test]
+    fn the_document_lists_every_error_code() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let listed = &doc["components"]["schemas"]["ErrorCode"]["enum"];
+        let codes: Vec<&str> = crate::domain::ErrorCode::ALL
+            .iter()
+            .map(|code| code.as_str())
+            .collect();
+        let mut listed: Vec<&str> = listed
+            .as_array()
+            .unwrap_or_else(|| panic!("no ErrorCode enum in {doc}"))
+            .iter()
+            .filter_map(|code| code.as_str())
+            .collect();
+        let mut expected = codes.clone();
+        listed.sort();
+        expected.sort();
+        assert_eq!(listed, expected);
+    }
 }

@@ -1,13 +1,15 @@
 //! The JSON shapes of the REST API, and how keys and values are written in them.
 
-use crate::domain::{Key, KeyDetail, KeySummary};
-use crate::error::AppError;
+use crate::domain::{AppError, ErrorCode, Key, KeyDetail, KeySummary};
 use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD},
     Engine,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+/// The cluster as `GET /api/v1/cluster` answers it.
+pub use crate::domain::cluster::{ClusterOverview, EndpointHealth, MemberInfo};
 
 /// How keys and values are written in a request or response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -208,9 +210,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `not_found`, `precondition_failed`, `conflict`, `invalid_input`, `too_large`,
-    /// `etcd_unavailable`, `no_quorum`, `outcome_unknown`, `etcd_error` or `internal`.
-    pub code: String,
+    /// What kind of error it is; each code has one HTTP status.
+    pub code: ErrorCode,
     pub message: String,
     /// For `precondition_failed`: the key's mod revision now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,7 +247,8 @@ mod tests {
             Encoding::Base64
                 .decode("***", "value")
                 .unwrap_err()
-                .status(),
+                .status()
+                .as_u16(),
             400
         );
     }

@@ -1,7 +1,8 @@
 //! The HTTP client of the REST API that the `kv` commands use.
 
-use crate::api::model::{AppendResult, ErrorBody, KeyPage, KeyValueBody, WriteResult};
-use crate::domain::cluster::ClusterOverview;
+use crate::api::model::{
+    AppendResult, ClusterOverview, ErrorBody, KeyPage, KeyValueBody, WriteResult,
+};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;

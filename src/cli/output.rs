@@ -1,8 +1,9 @@
 //! How `kv` commands print their results: plain (for scripts), JSON, or aligned tables.
 
 use super::Format;
-use crate::api::model::{AppendResult, Encoding, KeyEntry, KeyValueBody, WriteResult};
-use crate::domain::cluster::ClusterOverview;
+use crate::api::model::{
+    AppendResult, ClusterOverview, Encoding, KeyEntry, KeyValueBody, WriteResult,
+};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Serialize;
 use serde_json::json;
@@ -102,29 +103,16 @@ impl Printer {
 
     pub fn members(&self, overview: &ClusterOverview) {
         let rows = overview.members.iter().map(|member| {
-            let health = match overview.health_of(member) {
-                Some(health) if health.up => "healthy".to_string(),
-                Some(_) => "unreachable".to_string(),
-                None => "unknown".to_string(),
-            };
-            let leader = overview.leader.as_deref() == Some(member.name.as_str());
-            let role = if member.is_learner {
-                "learner"
-            } else if leader {
-                "leader"
-            } else {
-                "voter"
-            };
             vec![
                 member.name.clone(),
                 member.id.clone(),
-                role.to_string(),
-                health,
+                overview.role_of(member).as_str().to_string(),
+                overview.health_of(member).label(),
                 member.client_urls.join(","),
             ]
         });
         match self.format {
-            Format::Plain => rows.for_each(|row| println!("{}", row.join(" "))),
+            Format::Plain => rows.for_each(|row| println!("{}", row.join("\t"))),
             Format::Json => print_json(overview),
             Format::Table => table(
                 &["NAME", "ID", "ROLE", "HEALTH", "CLIENT URLS"],

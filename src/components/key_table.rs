@@ -1,6 +1,9 @@
 //! One page of keys as a table, with the links to move between pages.
 
-use crate::domain::{paging::list_url, KeyListing};
+use crate::domain::{
+    routes::{key_url, list_url},
+    KeyListing,
+};
 use leptos::prelude::*;
 
 /// The keys of a listing, each linking to its page, and the pager below them.
@@ -39,7 +42,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             view! {
                 <tr>
                     <td class="key">
-                        <a href=summary.key.page_url()>{summary.key.display()}</a>
+                        <a href=key_url(&summary.key)>{summary.key.display()}</a>
                     </td>
                     <td class="num">{summary.version}</td>
                     <td class="num">{summary.mod_revision}</td>

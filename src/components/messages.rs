@@ -1,15 +1,15 @@
 //! Success notices and error panels.
 
-use crate::domain::{notice::Notice, Key};
-use crate::error::AppError;
-use leptos::prelude::*;
+use crate::domain::{notice::Notice, routes::key_url, AppError, Key};
+use leptos::{either::EitherOf3, prelude::*};
+use leptos_router::hooks::use_location;
 
 /// An error in full: what happened, etcd's message, and what to do about it.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     view! {
         <section class="panel panel-error" role="alert" data-testid="error">
-            <h2>{error.title()} " (" {error.status()} ")"</h2>
+            <h2>{error.title()} " (" {error.status().as_u16()} ")"</h2>
             <p class="message">{error.to_string()}</p>
             {error.hint().map(|hint| view! { <p class="hint">{hint}</p> })}
         </section>
@@ -25,25 +25,37 @@ pub fn ActionError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
     move || {
         error.get().map(|error| {
             #[cfg(feature = "ssr")]
-            crate::server::status::set_error_status(&error);
+            crate::server_fns::glue::set_error_status(&error);
             view! { <ErrorPanel error /> }
         })
     }
 }
 
+/// The success message a write left in the URL it landed on, unless the page's last submission
+/// failed (then the error is what the page shows).
+pub fn use_notice(failed: Signal<Option<AppError>>) -> Signal<Option<Notice>> {
+    let search = use_location().search;
+    Signal::derive(move || {
+        failed
+            .with(Option::is_none)
+            .then(|| search.with(|search| Notice::from_query(search)))
+            .flatten()
+    })
+}
+
 /// The success message a write left in the URL.
 #[component]
 pub fn NoticeBar(#[prop(into)] notice: Signal<Option<Notice>>) -> impl IntoView {
-    let link = |key: Key| view! { <a href=key.page_url()>{key.display()}</a> };
+    let link = |key: Key| view! { <a href=key_url(&key)>{key.display()}</a> };
     move || {
         notice.get().map(|notice| {
             let text = match notice {
-                Notice::Created(key) => view! { "Created key " {link(key)} "." }.into_any(),
+                Notice::Created(key) => EitherOf3::A(view! { "Created key " {link(key)} "." }),
                 Notice::Saved { revision } => {
-                    view! { "Saved at revision " {revision} "." }.into_any()
+                    EitherOf3::B(view! { "Saved at revision " {revision} "." })
                 }
                 Notice::Deleted(key) => {
-                    view! { "Deleted key " <code>{key.display()}</code> "." }.into_any()
+                    EitherOf3::C(view! { "Deleted key " <code>{key.display()}</code> "." })
                 }
             };
             view! {

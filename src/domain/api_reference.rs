@@ -22,3 +22,7 @@ pub struct ApiParameter {
     pub required: bool,
     pub description: String,
 }
+
+/// The whole reference, as the server hands it to the page that shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiReference(pub Vec<ApiOperation>);

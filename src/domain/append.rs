@@ -1,6 +1,6 @@
 //! Appending an item to a value that holds a JSON array.
 
-use crate::error::AppError;
+use crate::domain::AppError;
 
 /// The value after appending `item` to the JSON array in `current` (an absent value is an empty
 /// array), and the array's new length.

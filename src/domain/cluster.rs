@@ -30,20 +30,42 @@ impl ClusterOverview {
         self.endpoints.iter().filter(|e| e.up).count()
     }
 
-    /// The health of the endpoint that reaches `member`: the one whose status names it, or
-    /// else one of its client URLs.
-    pub fn health_of(&self, member: &MemberInfo) -> Option<&EndpointHealth> {
+    /// The endpoint that reaches `member`: the one whose status names it, or else one of its
+    /// client URLs.
+    pub fn endpoint_of(&self, member: &MemberInfo) -> Option<&EndpointHealth> {
         let by_id = self.endpoints.iter().find(|e| {
             e.status
                 .as_ref()
                 .is_some_and(|status| status.member_id == member.id)
         });
         by_id.or_else(|| {
-            let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
-            self.endpoints
-                .iter()
-                .find(|e| member.client_urls.iter().any(|url| same(url, &e.endpoint)))
+            self.endpoints.iter().find(|e| {
+                member
+                    .client_urls
+                    .iter()
+                    .any(|url| same_url(url, &e.endpoint))
+            })
         })
+    }
+
+    /// How `member` is doing, as seen through its configured endpoint.
+    pub fn health_of(&self, member: &MemberInfo) -> Health {
+        self.endpoint_of(member)
+            .map_or(Health::NotConfigured, EndpointHealth::health)
+    }
+
+    /// Whether `member` leads the cluster; the leader is known by name, or by id when unnamed.
+    pub fn role_of(&self, member: &MemberInfo) -> Role {
+        let leads = |leader: &str| {
+            leader == member.id || (!member.name.is_empty() && leader == member.name)
+        };
+        if member.is_learner {
+            Role::Learner
+        } else if self.leader.as_deref().is_some_and(leads) {
+            Role::Leader
+        } else {
+            Role::Voter
+        }
     }
 }
 
@@ -65,9 +87,75 @@ pub struct EndpointHealth {
     pub up: bool,
     /// How long its last status request took.
     pub latency_ms: Option<f64>,
-    /// Why it is down, when it is.
+    /// Why it is down, in a few words ("connection refused", "timed out after 2s").
     pub error: Option<String>,
+    /// The failure in full, for whoever needs to dig.
+    #[serde(default)]
+    pub error_detail: Option<String>,
     pub status: Option<MemberStatus>,
+}
+
+/// A member's role in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Leader,
+    Voter,
+    Learner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Voter => "voter",
+            Role::Learner => "learner",
+        }
+    }
+}
+
+/// How a member or endpoint is doing, as the cluster page and `kv members` say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    /// Answering, but it knows of no leader: it cannot serve writes or linearizable reads.
+    NoLeader,
+    /// Configured, but not answering; with why, in a few words.
+    Down(String),
+    /// A member none of whose client URLs is among etcd-deck's configured endpoints.
+    NotConfigured,
+}
+
+impl Health {
+    /// A one-word name, also the CSS class of the cell that shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::NoLeader => "no-leader",
+            Health::Down(_) => "down",
+            Health::NotConfigured => "not-configured",
+        }
+    }
+
+    /// What the user reads.
+    pub fn label(&self) -> String {
+        match self {
+            Health::Healthy => "healthy".into(),
+            Health::NoLeader => "up, but no leader".into(),
+            Health::Down(reason) if reason.is_empty() => "down".into(),
+            Health::Down(reason) => format!("down: {reason}"),
+            Health::NotConfigured => "not configured in etcd-deck".into(),
+        }
+    }
+}
+
+impl EndpointHealth {
+    pub fn health(&self) -> Health {
+        match &self.status {
+            _ if !self.up => Health::Down(self.error.clone().unwrap_or_default()),
+            Some(status) if status.leader_id.is_empty() => Health::NoLeader,
+            _ => Health::Healthy,
+        }
+    }
 }
 
 /// A member's own report of itself (etcd's maintenance `Status`).
@@ -86,12 +174,6 @@ pub struct MemberStatus {
     pub errors: Vec<String>,
 }
 
-impl MemberStatus {
-    pub fn is_leader(&self) -> bool {
-        !self.leader_id.is_empty() && self.leader_id == self.member_id
-    }
-}
-
 /// An active alarm: `NOSPACE` (writes refused until space is freed) or `CORRUPT`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alarm {
@@ -107,6 +189,18 @@ pub struct ReadSource {
     pub member_id: String,
     /// True for a serializable read served by one member without quorum: it may be out of date.
     pub stale: bool,
+}
+
+/// Whether two client URLs name the same endpoint: scheme and host case, a trailing `/` and the
+/// loopback spellings `localhost` / `127.0.0.1` do not matter.
+fn same_url(a: &str, b: &str) -> bool {
+    let normal = |url: &str| {
+        url.trim()
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+            .replace("://localhost", "://127.0.0.1")
+    };
+    normal(a) == normal(b)
 }
 
 /// Formats a member id as etcdctl does.
@@ -130,71 +224,90 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_members_health_is_found_by_id_or_client_url() {
-        let member = |id: &str, url: &str| MemberInfo {
-            id: id.into(),
-            name: format!("m-{id}"),
-            client_urls: vec![url.into()],
-            peer_urls: vec![],
-            is_learner: false,
-        };
-        let endpoint = |url: &str, id: Option<&str>| EndpointHealth {
+    fn endpoint(url: &str, id: Option<&str>) -> EndpointHealth {
+        EndpointHealth {
             endpoint: url.into(),
             up: id.is_some(),
             latency_ms: None,
-            error: None,
+            error: id.is_none().then(|| "connection refused".into()),
+            error_detail: None,
             status: id.map(|id| MemberStatus {
                 member_id: id.into(),
                 version: String::new(),
                 db_size: 0,
                 db_size_in_use: 0,
-                leader_id: String::new(),
+                leader_id: "a".into(),
                 raft_term: 0,
                 raft_index: 0,
                 revision: 0,
                 is_learner: false,
                 errors: vec![],
             }),
-        };
+        }
+    }
+
+    fn member(id: &str, name: &str, url: &str) -> MemberInfo {
+        MemberInfo {
+            id: id.into(),
+            name: name.into(),
+            client_urls: vec![url.into()],
+            peer_urls: vec![],
+            is_learner: false,
+        }
+    }
+
+    #[test]
+    fn a_members_health_is_found_by_id_or_client_url() {
         let overview = ClusterOverview {
             members: vec![],
             endpoints: vec![
                 endpoint("http://h:1", Some("a")),
                 endpoint("http://h:2", None),
+                endpoint("http://localhost:4", None),
             ],
             leader: None,
             revision: 0,
             alarms: None,
         };
-        let a = member("a", "http://other:9");
-        let b = member("b", "http://h:2/");
-        let c = member("c", "http://h:3");
-        assert_eq!(overview.health_of(&a).unwrap().endpoint, "http://h:1");
-        assert_eq!(overview.health_of(&b).unwrap().endpoint, "http://h:2");
-        assert!(overview.health_of(&c).is_none());
+        let a = member("a", "m-a", "http://other:9");
+        let b = member("b", "m-b", "http://H:2/");
+        let c = member("c", "m-c", "http://h:3");
+        let d = member("d", "m-d", "http://127.0.0.1:4");
+        assert_eq!(overview.health_of(&a), Health::Healthy);
+        assert_eq!(
+            overview.health_of(&b),
+            Health::Down("connection refused".into())
+        );
+        assert_eq!(overview.health_of(&b).label(), "down: connection refused");
+        assert_eq!(overview.health_of(&c), Health::NotConfigured);
+        assert_eq!(overview.health_of(&d).name(), "down");
         assert_eq!(overview.endpoints_up(), 1);
+
+        let mut leaderless = endpoint("http://h:5", Some("e"));
+        if let Some(status) = leaderless.status.as_mut() {
+            status.leader_id.clear();
+        }
+        assert_eq!(leaderless.health(), Health::NoLeader);
     }
 
     #[test]
-    fn a_member_is_leader_when_it_names_itself() {
-        let mut status = MemberStatus {
-            member_id: "a1".into(),
-            version: "3.4.23".into(),
-            db_size: 0,
-            db_size_in_use: 0,
-            leader_id: "a1".into(),
-            raft_term: 2,
-            raft_index: 10,
-            revision: 1,
-            is_learner: false,
-            errors: vec![],
+    fn the_leader_is_known_by_name_or_by_id() {
+        let mut overview = ClusterOverview {
+            members: vec![],
+            endpoints: vec![],
+            leader: Some("m1".into()),
+            revision: 0,
+            alarms: None,
         };
-        assert!(status.is_leader());
-        status.leader_id = "b2".into();
-        assert!(!status.is_leader());
-        status.leader_id = String::new();
-        status.member_id = String::new();
-        assert!(!status.is_leader());
+        assert_eq!(overview.role_of(&member("a1", "m1", "")), Role::Leader);
+        assert_eq!(overview.role_of(&member("b2", "m2", "")), Role::Voter);
+        overview.leader = Some("c3".into());
+        assert_eq!(overview.role_of(&member("c3", "", "")), Role::Leader);
+        assert_eq!(overview.role_of(&member("d4", "", "")), Role::Voter);
+        overview.leader = None;
+        assert_eq!(overview.role_of(&member("e5", "", "")), Role::Voter);
+        let mut learner = member("c3", "", "");
+        learner.is_learner = true;
+        assert_eq!(overview.role_of(&learner), Role::Learner);
     }
 }

@@ -31,10 +31,6 @@ impl Key {
         &self.0
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.0
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -57,11 +53,6 @@ impl Key {
             _ => segment,
         };
         Key(percent_decode_str(body).collect())
-    }
-
-    /// The URL of this key's page.
-    pub fn page_url(&self) -> String {
-        format!("/key/{}", self.to_segment())
     }
 
     /// The prefix a listing of this key's siblings uses: everything up to and including the last `/`.

@@ -1,6 +1,6 @@
 //! What etcd accepts in one request, checked before anything is sent.
 
-use crate::error::AppError;
+use crate::domain::AppError;
 
 /// etcd's default `--max-request-bytes`: the largest request a member accepts.
 pub const MAX_REQUEST_BYTES: usize = 1536 * 1024;

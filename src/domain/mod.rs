@@ -4,12 +4,15 @@
 pub mod api_reference;
 pub mod append;
 pub mod cluster;
+pub mod error;
 pub mod key;
 pub mod limits;
 pub mod notice;
 pub mod paging;
+pub mod routes;
 pub mod value;
 
+pub use error::{AppError, ErrorCode};
 pub use key::Key;
 pub use paging::PageRequest;
 pub use value::{Value, ValueFormat, ValueView};

@@ -3,7 +3,7 @@
 //! A page starts just after a cursor (the last key of the previous page) and never loads more than
 //! `limit` keys, so a listing costs the same however large the keyspace is.
 
-use super::key::{percent_encode_bytes, Key};
+use super::key::Key;
 use serde::{Deserialize, Serialize};
 
 /// Keys per page unless the URL asks for another size.
@@ -73,7 +73,7 @@ impl PageRequest {
 
     /// The URL of the page after one that ended at `last`.
     pub fn next_url(&self, last: &Key) -> String {
-        list_url(&self.prefix, Some(last), self.limit)
+        super::routes::list_url(&self.prefix, Some(last), self.limit)
     }
 }
 
@@ -95,28 +95,6 @@ pub fn next_cursor(last: Option<&Key>, more: bool) -> Option<Key> {
         last.cloned()
     } else {
         None
-    }
-}
-
-/// The URL of a key listing, as the list page reads it back.
-pub fn list_url(prefix: &Key, after: Option<&Key>, limit: u32) -> String {
-    let mut query = Vec::new();
-    if !prefix.is_empty() {
-        query.push(format!(
-            "prefix={}",
-            percent_encode_bytes(prefix.as_bytes())
-        ));
-    }
-    if let Some(after) = after {
-        query.push(format!("after={}", percent_encode_bytes(after.as_bytes())));
-    }
-    if limit != DEFAULT_PAGE_SIZE {
-        query.push(format!("limit={limit}"));
-    }
-    if query.is_empty() {
-        "/".to_string()
-    } else {
-        format!("/?{}", query.join("&"))
     }
 }
 
@@ -197,18 +175,6 @@ mod tests {
         assert_eq!(next_cursor(Some(&last), true), Some(last.clone()));
         assert_eq!(next_cursor(Some(&last), false), None);
         assert_eq!(next_cursor(None, false), None);
-    }
-
-    #[test]
-    fn list_urls_read_back_to_the_same_request() {
-        let prefix = Key::from("a b/%?#ü");
-        let after = Key::new(vec![b'a', b' ', 0xff]);
-        let url = list_url(&prefix, Some(&after), 25);
-        let search = url.trim_start_matches("/?");
-        assert_eq!(query_param(search, "prefix").unwrap(), prefix.as_bytes());
-        assert_eq!(query_param(search, "after").unwrap(), after.as_bytes());
-        assert_eq!(query_param(search, "limit").unwrap(), b"25");
-        assert_eq!(list_url(&Key::default(), None, DEFAULT_PAGE_SIZE), "/");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The one place where etcd's errors become [`AppError`]s.
 
-use crate::error::AppError;
+use crate::domain::AppError;
 use tonic::Code;
 
 /// Maps an error from etcd (or from reaching it) to what the user is told.
@@ -56,7 +56,7 @@ pub fn classify(err: etcd_client::Error, endpoints: &[String]) -> Failure {
             return Failure::NoLeader;
         }
         if never_sent(status) {
-            return Failure::NotSent(describe_unavailable(status.message()));
+            return Failure::NotSent(in_words(&err));
         }
     }
     match map_error(err, endpoints) {
@@ -97,6 +97,45 @@ fn is_unavailable_message(message: &str) -> bool {
     ]
     .iter()
     .any(|needle| message.contains(needle))
+}
+
+/// Why a request to one endpoint failed, in a few words a person understands: "connection
+/// refused", "host not found", "timed out", "no leader". The full error is for the details.
+pub fn in_words(err: &etcd_client::Error) -> String {
+    use std::io::ErrorKind;
+    let etcd_client::Error::GRpcStatus(status) = err else {
+        return err.to_string();
+    };
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return "connection refused".into(),
+                ErrorKind::TimedOut => return "timed out".into(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
+                    return "connection lost".into()
+                }
+                _ => {}
+            }
+        }
+        let text = cause.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup") {
+            return "host not found".into();
+        }
+        source = cause.source();
+    }
+    let message = status.message();
+    if message.contains("no leader") {
+        "no leader".into()
+    } else if message.contains("Timeout expired") || message.contains("timed out") {
+        "timed out".into()
+    } else if message.contains("tcp connect error") || message.contains("connect") {
+        "cannot connect".into()
+    } else if message.is_empty() {
+        status.code().description().to_string()
+    } else {
+        message.to_string()
+    }
 }
 
 fn describe_unavailable(message: &str) -> String {
@@ -190,6 +229,24 @@ mod tests {
             failure(missing),
             Failure::Answered(AppError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn failures_are_told_in_words() {
+        let words = |status| in_words(&etcd_client::Error::GRpcStatus(status));
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let mut status = Status::unavailable("tcp connect error");
+        status.set_source(std::sync::Arc::new(refused));
+        assert_eq!(words(status), "connection refused");
+        assert_eq!(
+            words(Status::unavailable("etcdserver: no leader")),
+            "no leader"
+        );
+        assert_eq!(words(Status::cancelled("Timeout expired")), "timed out");
+        assert_eq!(
+            words(Status::unavailable("tcp connect error")),
+            "cannot connect"
+        );
     }
 
     #[test]

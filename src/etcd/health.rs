@@ -1,7 +1,8 @@
 //! The background health check: asks every endpoint for its status at a fixed interval, takes
 //! endpoints that do not answer out of rotation and puts them back when they do.
 
-use super::pool::{Endpoint, Pool};
+use super::error::in_words;
+use super::pool::{human, Endpoint, Pool};
 use crate::domain::cluster::{member_id_hex, EndpointHealth, MemberStatus};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -42,6 +43,7 @@ async fn check(endpoint: &Endpoint, timeout: Duration) {
                 up: true,
                 latency_ms,
                 error: None,
+                error_detail: None,
                 status: Some(MemberStatus {
                     member_id: member_id_hex(header.map(|h| h.member_id()).unwrap_or_default()),
                     version: status.version().to_string(),
@@ -59,8 +61,12 @@ async fn check(endpoint: &Endpoint, timeout: Duration) {
                 }),
             }
         }
-        Ok(Err(err)) => down(endpoint, latency_ms, err.to_string()),
-        Err(_) => down(endpoint, None, format!("no answer within {timeout:?}")),
+        Ok(Err(err)) => down(endpoint, latency_ms, in_words(&err), err.to_string()),
+        Err(_) => {
+            let words = format!("timed out after {}", human(timeout));
+            let detail = format!("the status request had no answer within {timeout:?}");
+            down(endpoint, None, words, detail)
+        }
     };
     if health.up != endpoint.is_up() {
         tracing::info!(endpoint = %endpoint.url, up = health.up, error = ?health.error, "endpoint health changed");
@@ -68,12 +74,18 @@ async fn check(endpoint: &Endpoint, timeout: Duration) {
     endpoint.set_health(health);
 }
 
-fn down(endpoint: &Endpoint, latency_ms: Option<f64>, error: String) -> EndpointHealth {
+fn down(
+    endpoint: &Endpoint,
+    latency_ms: Option<f64>,
+    words: String,
+    detail: String,
+) -> EndpointHealth {
     EndpointHealth {
         endpoint: endpoint.url.clone(),
         up: false,
         latency_ms,
-        error: Some(error),
+        error: Some(words),
+        error_detail: Some(detail),
         status: None,
     }
 }

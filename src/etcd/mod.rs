@@ -9,24 +9,19 @@ mod error;
 mod health;
 mod pool;
 
+use crate::domain::AppError;
 use crate::domain::{
-    append::append_to_array,
     cluster::{member_id_hex, ReadSource},
-    limits::{check_key, check_put},
     paging::next_cursor,
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
-use crate::error::AppError;
 use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, Txn, TxnOp, TxnOpResponse, TxnResponse,
 };
 use pool::{Endpoint, Pool, Retry};
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
@@ -66,6 +61,11 @@ impl Etcd {
         &self.pool.urls
     }
 
+    /// The deadline of every request, retries included.
+    pub fn request_timeout(&self) -> Duration {
+        self.pool.timeout
+    }
+
     /// Checks that the cluster answers a linearizable read, which needs a leader and a quorum.
     pub async fn connection(&self) -> Result<Connection, AppError> {
         let (response, _) = self
@@ -82,7 +82,6 @@ impl Etcd {
 
     /// Reads one key with its value.
     pub async fn get(&self, key: &Key) -> Result<KeyDetail, AppError> {
-        check_key(key.as_bytes())?;
         let bytes = key.as_bytes();
         let (response, endpoint) = self
             .pool
@@ -118,34 +117,19 @@ impl Etcd {
         listing(page, &response, source)
     }
 
-    /// Writes a value, if `condition` holds at the moment of writing.
+    /// Writes a value if `condition` holds at the moment of writing; with a `ttl`, on a new lease
+    /// of that many seconds.
     pub async fn put(
-        &self,
-        key: &Key,
-        value: Vec<u8>,
-        condition: PutCondition,
-    ) -> Result<WriteReceipt, AppError> {
-        self.put_leased(key, value, condition, None).await
-    }
-
-    /// Writes a value that expires after `ttl` seconds (on a new lease), if `condition` holds.
-    pub async fn put_leased(
         &self,
         key: &Key,
         value: Vec<u8>,
         condition: PutCondition,
         ttl: Option<i64>,
     ) -> Result<WriteReceipt, AppError> {
-        check_put(key.as_bytes(), &value)?;
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
         let mut options = PutOptions::new();
         if let Some(ttl) = ttl {
-            if ttl <= 0 {
-                return Err(AppError::invalid(
-                    "the ttl must be a positive number of seconds",
-                ));
-            }
             let (lease, _) = self
                 .pool
                 .run(retry(), |mut client| async move {
@@ -200,7 +184,6 @@ impl Etcd {
     /// Deletes one key and answers what it held; a key that does not exist is
     /// [`AppError::NotFound`]. The read and the delete are one request.
     pub async fn delete(&self, key: &Key) -> Result<KeyDetail, AppError> {
-        check_key(key.as_bytes())?;
         let bytes = key.as_bytes();
         let retry = Retry::Write { key: key.display() };
         let (response, endpoint) = self
@@ -214,13 +197,8 @@ impl Etcd {
         Ok(detail(deleted, response.header(), endpoint))
     }
 
-    /// Deletes every key under a non-empty prefix in one request; answers how many there were.
+    /// Deletes every key under a prefix in one request; answers how many there were.
     pub async fn delete_prefix(&self, prefix: &Key) -> Result<(i64, WriteReceipt), AppError> {
-        if prefix.is_empty() {
-            return Err(AppError::invalid(
-                "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
-            ));
-        }
         let page = PageRequest::new(prefix.clone(), None, None);
         let retry = Retry::Write {
             key: format!("{prefix}*"),
@@ -236,39 +214,6 @@ impl Etcd {
             })
             .await?;
         Ok((response.deleted(), receipt(response.header())))
-    }
-
-    /// Appends `item` to the JSON array stored at `key` (creating it), as a compare-and-swap on
-    /// the revision read, retried while other writers win the race. Answers the new length.
-    pub async fn append(
-        &self,
-        key: &Key,
-        item: serde_json::Value,
-    ) -> Result<(WriteReceipt, usize), AppError> {
-        let deadline = Instant::now() + self.pool.timeout;
-        loop {
-            let current = match self.get(key).await {
-                Ok(detail) => Some(detail),
-                Err(AppError::NotFound { .. }) => None,
-                Err(err) => return Err(err),
-            };
-            let bytes = current.as_ref().map(|detail| detail.value.as_bytes());
-            let (value, length) = append_to_array(bytes, item.clone())?;
-            let condition = match &current {
-                Some(detail) => PutCondition::ModRevision(detail.summary.mod_revision),
-                None => PutCondition::Absent,
-            };
-            match self.put(key, value, condition).await {
-                Ok(receipt) => return Ok((receipt, length)),
-                Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
-                Err(AppError::PreconditionFailed { .. }) => {
-                    return Err(AppError::Conflict {
-                        message: format!("other writers kept changing {key}; nothing was appended"),
-                    })
-                }
-                Err(err) => return Err(err),
-            }
-        }
     }
 
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one

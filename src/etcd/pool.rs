@@ -8,7 +8,7 @@
 use super::error::{classify, Failure};
 use super::EtcdSettings;
 use crate::domain::cluster::EndpointHealth;
-use crate::error::AppError;
+use crate::domain::AppError;
 use etcd_client::{Client, ConnectOptions};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -50,6 +50,7 @@ impl Endpoint {
     fn mark_down(&self, error: String) {
         let mut health = self.health();
         health.up = false;
+        health.error_detail = Some(error.clone());
         health.error = Some(error);
         self.set_health(health);
     }
@@ -93,6 +94,7 @@ impl Pool {
                     up: true,
                     latency_ms: None,
                     error: None,
+                    error_detail: None,
                     status: None,
                 }),
             });
@@ -177,6 +179,7 @@ impl Pool {
     }
 }
 
-fn human(duration: Duration) -> String {
+/// A duration as people read it, to the millisecond: `2s`, `1s 500ms`.
+pub(super) fn human(duration: Duration) -> String {
     humantime::format_duration(Duration::from_millis(duration.as_millis() as u64)).to_string()
 }

@@ -1,6 +1,6 @@
 //! The page at `/api`: the REST API's endpoints, read from its OpenAPI document.
 
-use crate::components::ErrorPanel;
+use crate::components::Loaded;
 use crate::domain::api_reference::ApiOperation;
 use crate::server_fns::get_api_reference;
 use leptos::prelude::*;
@@ -20,15 +20,19 @@ pub fn ApiReferencePage() -> impl IntoView {
             " to send and receive binary keys and values. Machine-readable: "
             <a href="/api/v1/openapi.json" rel="external">"openapi.json"</a> "."
         </p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match operations.await {
-                    Ok(operations) => operations.into_iter().map(|operation| view! { <Operation operation /> }).collect_view().into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded
+            resource=operations
+            loading="Loading…"
+            show=operation_list
+        />
     }
+}
+
+fn operation_list(operations: Vec<ApiOperation>) -> impl IntoView {
+    operations
+        .into_iter()
+        .map(|operation| view! { <Operation operation /> })
+        .collect_view()
 }
 
 #[component]
@@ -48,7 +52,11 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
                 }
             })
             .collect_view();
-        view! { <table class="keys"><tbody>{rows}</tbody></table> }
+        view! {
+            <div class="table-scroll">
+                <table class="keys"><tbody>{rows}</tbody></table>
+            </div>
+        }
     });
     let responses = operation
         .responses

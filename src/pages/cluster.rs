@@ -1,9 +1,11 @@
 //! The cluster page at `/cluster`: members, each endpoint's health, the leader and alarms,
 //! refreshed every few seconds.
 
-use crate::components::ErrorPanel;
+use crate::components::Loaded;
 use crate::domain::{
-    cluster::{quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo},
+    cluster::{
+        quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo, MemberStatus,
+    },
     limits::human_bytes,
 };
 use crate::server_fns::get_cluster;
@@ -31,21 +33,73 @@ pub fn ClusterPage() -> impl IntoView {
     view! {
         <Title text="Cluster" />
         <h1>"Cluster"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Asking every endpoint…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <Overview overview /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded
+            resource=overview
+            loading="Asking every endpoint…"
+            show=|overview| view! { <Overview overview /> }
+        />
     }
 }
 
 #[component]
 fn Overview(overview: ClusterOverview) -> impl IntoView {
+    let members = overview
+        .members
+        .iter()
+        .map(|member| member_row(&overview, member))
+        .collect_view();
+    let endpoints = overview.endpoints.iter().map(endpoint_row).collect_view();
+    view! {
+        <p class="summary" data-testid="cluster-summary">{summary(&overview)}</p>
+        <section class="panel">
+            <h2>"Members"</h2>
+            <div class="table-scroll">
+                <table class="keys" data-testid="members">
+                    <thead>
+                        <tr>
+                            <th>"Name"</th>
+                            <th>"ID"</th>
+                            <th>"Role"</th>
+                            <th>"Health"</th>
+                            <th>"Client URLs"</th>
+                            <th>"Peer URLs"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{members}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Endpoints"</h2>
+            <div class="table-scroll">
+                <table class="keys" data-testid="endpoints">
+                    <thead>
+                        <tr>
+                            <th>"Endpoint"</th>
+                            <th>"Health"</th>
+                            <th class="num">"Latency"</th>
+                            <th>"Version"</th>
+                            <th class="num">"DB size / in use"</th>
+                            <th class="num">"Raft term"</th>
+                            <th class="num">"Raft index"</th>
+                            <th class="num">"Revision"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{endpoints}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Alarms"</h2>
+            <p data-testid="alarms">{alarms(&overview)}</p>
+        </section>
+    }
+}
+
+/// One sentence on the cluster's state: members, quorum, endpoints up, leader, revision.
+fn summary(overview: &ClusterOverview) -> String {
     let voters = overview.members.iter().filter(|m| !m.is_learner).count();
-    let summary = format!(
+    format!(
         "{} members; quorum is {} of {} voters, so the cluster survives the loss of {}. {} of {} endpoints answer. Leader: {}. Revision {}.",
         overview.members.len(),
         quorum(voters),
@@ -53,22 +107,13 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
         tolerated_failures(voters),
         overview.endpoints_up(),
         overview.endpoints.len(),
-        overview.leader.clone().unwrap_or_else(|| "none".into()),
+        overview.leader.as_deref().unwrap_or("none"),
         overview.revision,
-    );
-    let members = overview
-        .members
-        .iter()
-        .map(|member| {
-            member_row(
-                member,
-                overview.health_of(member),
-                overview.leader.as_deref(),
-            )
-        })
-        .collect_view();
-    let endpoints = overview.endpoints.iter().map(endpoint_row).collect_view();
-    let alarms = match &overview.alarms {
+    )
+}
+
+fn alarms(overview: &ClusterOverview) -> String {
+    match &overview.alarms {
         None => "Unknown: reading alarms needs a quorum.".to_string(),
         Some(alarms) if alarms.is_empty() => "None.".to_string(),
         Some(alarms) => alarms
@@ -76,86 +121,42 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
             .map(|alarm| format!("{} on member {}", alarm.kind, alarm.member_id))
             .collect::<Vec<_>>()
             .join("; "),
-    };
-    view! {
-        <p class="summary" data-testid="cluster-summary">{summary}</p>
-        <section class="panel">
-            <h2>"Members"</h2>
-            <table class="keys" data-testid="members">
-                <thead>
-                    <tr>
-                        <th>"Name"</th>
-                        <th>"ID"</th>
-                        <th>"Role"</th>
-                        <th>"Health"</th>
-                        <th>"Client URLs"</th>
-                        <th>"Peer URLs"</th>
-                    </tr>
-                </thead>
-                <tbody>{members}</tbody>
-            </table>
-        </section>
-        <section class="panel">
-            <h2>"Endpoints"</h2>
-            <table class="keys" data-testid="endpoints">
-                <thead>
-                    <tr>
-                        <th>"Endpoint"</th>
-                        <th>"Health"</th>
-                        <th class="num">"Latency"</th>
-                        <th>"Version"</th>
-                        <th class="num">"DB size / in use"</th>
-                        <th class="num">"Raft term"</th>
-                        <th class="num">"Raft index"</th>
-                        <th class="num">"Revision"</th>
-                    </tr>
-                </thead>
-                <tbody>{endpoints}</tbody>
-            </table>
-        </section>
-        <section class="panel">
-            <h2>"Alarms"</h2>
-            <p data-testid="alarms">{alarms}</p>
-        </section>
     }
 }
 
-fn member_row(
-    member: &MemberInfo,
-    health: Option<&EndpointHealth>,
-    leader: Option<&str>,
-) -> impl IntoView {
-    let is_leader = leader == Some(member.name.as_str()) || leader == Some(member.id.as_str());
-    let role = match (member.is_learner, is_leader) {
-        (true, _) => "learner",
-        (false, true) => "leader",
-        (false, false) => "voter",
-    };
-    let (class, text) = health_label(health);
+fn member_row(overview: &ClusterOverview, member: &MemberInfo) -> impl IntoView {
+    let health = overview.health_of(member);
+    let detail = overview
+        .endpoint_of(member)
+        .and_then(|endpoint| endpoint.error_detail.clone());
     view! {
         <tr data-testid="member-row" data-member=member.name.clone()>
             <td>{member.name.clone()}</td>
             <td><code>{member.id.clone()}</code></td>
-            <td data-testid="member-role">{role}</td>
-            <td class=class data-testid="member-health">{text}</td>
-            <td>{member.client_urls.join(", ")}</td>
-            <td>{member.peer_urls.join(", ")}</td>
+            <td data-testid="member-role">{overview.role_of(member).as_str()}</td>
+            <td class=health.name() data-testid="member-health">
+                <HealthCell label=health.label() detail />
+            </td>
+            <td class="url">{member.client_urls.join(", ")}</td>
+            <td class="url">{member.peer_urls.join(", ")}</td>
         </tr>
     }
 }
 
-fn endpoint_row(health: &EndpointHealth) -> impl IntoView {
-    let (class, text) = health_label(Some(health));
-    let latency = health
+fn endpoint_row(endpoint: &EndpointHealth) -> impl IntoView {
+    let health = endpoint.health();
+    let latency = endpoint
         .latency_ms
-        .filter(|_| health.up)
+        .filter(|_| endpoint.up)
         .map(|ms| format!("{ms:.1} ms"));
-    let status = health.status.clone();
-    let cell = move |f: fn(&crate::domain::cluster::MemberStatus) -> String| status.as_ref().map(f);
+    let status = endpoint.status.clone();
+    let cell = move |f: fn(&MemberStatus) -> String| status.as_ref().map(f);
     view! {
         <tr data-testid="endpoint-row">
-            <td>{health.endpoint.clone()}</td>
-            <td class=class title=health.error.clone().unwrap_or_default()>{text}</td>
+            <td class="url">{endpoint.endpoint.clone()}</td>
+            <td class=health.name() data-testid="endpoint-health">
+                <HealthCell label=health.label() detail=endpoint.error_detail.clone() />
+            </td>
             <td class="num">{latency}</td>
             <td>{cell(|s| s.version.clone())}</td>
             <td class="num">{cell(|s| format!("{} / {}", human_bytes(s.db_size as u64), human_bytes(s.db_size_in_use as u64)))}</td>
@@ -166,13 +167,16 @@ fn endpoint_row(health: &EndpointHealth) -> impl IntoView {
     }
 }
 
-fn health_label(health: Option<&EndpointHealth>) -> (&'static str, String) {
-    match health {
-        Some(health) if health.up => ("healthy", "healthy".to_string()),
-        Some(health) => (
-            "unhealthy",
-            format!("unreachable: {}", health.error.clone().unwrap_or_default()),
-        ),
-        None => ("unknown", "not among the configured endpoints".to_string()),
+/// A health in words, with the full error one click away.
+#[component]
+fn HealthCell(label: String, detail: Option<String>) -> impl IntoView {
+    view! {
+        <span>{label}</span>
+        {detail.map(|detail| view! {
+            <details class="error-detail">
+                <summary>"details"</summary>
+                <code>{detail}</code>
+            </details>
+        })}
     }
 }

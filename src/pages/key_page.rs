@@ -1,14 +1,16 @@
 //! The page of one key at `/key/<percent-encoded key>`: its value and metadata, the edit form and
 //! deletion with a confirmation step.
 
-use crate::components::{ActionError, ErrorPanel, EtcdEpoch, NoticeBar, ValueEditor, ValuePanel};
-use crate::domain::{
-    notice::Notice, paging::list_url, paging::query_param, paging::DEFAULT_PAGE_SIZE, Key,
-    KeyDetail,
+use crate::components::{
+    use_notice, ActionError, EtcdEpoch, Loaded, NoticeBar, ValueEditor, ValuePanel,
 };
-use crate::error::AppError;
+use crate::domain::{
+    paging::query_param,
+    routes::{key_from_path, key_url, prefix_url},
+    Key, KeyDetail,
+};
 use crate::server_fns::{get_key, DeleteKey, SaveValue};
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
@@ -20,14 +22,12 @@ pub fn KeyPage() -> impl IntoView {
     let key = Memo::new(move |last: Option<&Key>| {
         location
             .pathname
-            .with(|path| match path.strip_prefix("/key/") {
-                Some(segment) => Key::from_segment(segment),
-                None => last.cloned().unwrap_or_default(),
-            })
+            .with(|path| key_from_path(path).unwrap_or_else(|| last.cloned().unwrap_or_default()))
     });
-    let search = location.search;
     let confirming = Memo::new(move |_| {
-        search.with(|search| query_param(search, "confirm").as_deref() == Some(b"delete"))
+        location
+            .search
+            .with(|search| query_param(search, "confirm").as_deref() == Some(b"delete"))
     });
     let save = ServerAction::<SaveValue>::new();
     let delete = ServerAction::<DeleteKey>::new();
@@ -41,34 +41,26 @@ pub fn KeyPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| delete.value().get().and_then(Result::err))
     });
-    let notice = Signal::derive(move || {
-        error
-            .with(Option::is_none)
-            .then(|| search.with(|search| Notice::from_query(search)))
-            .flatten()
-    });
 
     view! {
-        <Title text=move || key.get().display() />
+        // The title is a plain string, made anew when the key changes: a title that read the
+        // key itself would be read again after the page is gone, while the response is written.
+        {move || view! { <Title text=key.get().display() /> }}
         <nav class="crumbs">
-            <a href=move || list_url(&key.get().parent_prefix(), None, DEFAULT_PAGE_SIZE)>
+            <a href=move || prefix_url(&key.get().parent_prefix())>
                 "« Keys under " {move || display_prefix(&key.get().parent_prefix())}
             </a>
         </nav>
         <h1 class="key-name" data-testid="key-name">
             {move || key.get().display()}
         </h1>
-        <NoticeBar notice />
+        <NoticeBar notice=use_notice(error) />
         <ActionError error />
-        <Transition fallback=|| view! { <p class="loading">"Loading key…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <KeyDetails detail save delete confirming /> }.into_any(),
-                    Err(error @ AppError::NotFound { .. }) => view! { <MissingKey error /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded
+            resource=detail
+            loading="Loading key…"
+            show=move |detail| view! { <KeyDetails detail save delete confirming /> }
+        />
     }
 }
 
@@ -115,20 +107,21 @@ fn DeleteKeyControl(
     delete: ServerAction<DeleteKey>,
     confirming: Memo<bool>,
 ) -> impl IntoView {
-    let page = key.page_url();
+    let page = key_url(&key);
+    let ask = format!("{page}?confirm=delete");
     let segment = key.to_segment();
     let name = key.display();
-    let ask = format!("{page}?confirm=delete");
     view! {
         <section class="panel danger-zone">
             <h2>"Delete"</h2>
             {move || {
                 if !confirming.get() {
-                    return view! { <a class="button danger" href=ask.clone()>"Delete…"</a> }
-                        .into_any();
+                    return Either::Left(
+                        view! { <a class="button danger" href=ask.clone()>"Delete…"</a> },
+                    );
                 }
                 let segment = segment.clone();
-                view! {
+                Either::Right(view! {
                     <div role="alertdialog" aria-label="Confirm deletion" class="confirm">
                         <p>"Delete the key " <code>{name.clone()}</code> "? This cannot be undone."</p>
                         <ActionForm action=delete>
@@ -139,19 +132,9 @@ fn DeleteKeyControl(
                         </ActionForm>
                         <a href=page.clone()>"Cancel"</a>
                     </div>
-                }
-                    .into_any()
+                })
             }}
         </section>
-    }
-}
-
-/// The key does not exist (any more): say so, and offer a way back.
-#[component]
-fn MissingKey(error: AppError) -> impl IntoView {
-    view! {
-        <ErrorPanel error />
-        <p>"It may have been deleted, or it expired with its lease."</p>
     }
 }
 

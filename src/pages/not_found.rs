@@ -1,5 +1,6 @@
 //! The page for URLs that name no page.
 
+use crate::domain::routes::KEYS;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -7,16 +8,14 @@ use leptos_meta::Title;
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    crate::server_fns::glue::set_page_not_found();
     view! {
         <Title text="Not found" />
         <section class="panel panel-error" data-testid="error">
             <h2>"Not found (404)"</h2>
             <p>"There is no page at this address."</p>
             <p>
-                <a href="/">"Browse keys"</a>
+                <a href=KEYS>"Browse keys"</a>
             </p>
         </section>
     }

@@ -1,31 +1,10 @@
-//! Command-line flags, each with an environment variable to fall back on.
+//! How the server is configured: flags, each with an environment variable to fall back on, and
+//! Leptos' own options.
 
-use crate::cli::KvArgs;
+use super::assets::hash_file_beside_binary;
 use crate::etcd::EtcdSettings;
-use clap::{Parser, Subcommand};
+use leptos::config::{get_configuration, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
-
-/// etcd-deck: a web console for etcd. Without a command, it serves the web UI and REST API.
-#[derive(Debug, Parser)]
-#[command(
-    name = "etcd-deck",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-
-    #[command(flatten)]
-    pub serve: Config,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Read and write keys through a running etcd-deck, from the command line.
-    Kv(KvArgs),
-}
 
 /// How the server reaches etcd and where it listens.
 #[derive(Debug, Clone, clap::Args)]
@@ -70,15 +49,35 @@ impl Config {
             health_interval: self.health_interval,
         }
     }
+
+    /// Leptos' options from its environment variables, with this configuration's address. The
+    /// release build's hashed file names are used whenever its `hash.txt` is beside the binary.
+    pub fn leptos_options(
+        &self,
+    ) -> Result<LeptosOptions, leptos::config::errors::LeptosConfigError> {
+        let mut options = get_configuration(None)?.leptos_options;
+        if let Some(addr) = self.addr {
+            options.site_addr = addr;
+        }
+        options.hash_files |= hash_file_beside_binary(&options.hash_file);
+        Ok(options)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        config: Config,
+    }
 
     #[test]
     fn endpoints_are_comma_separated_and_timeouts_human() {
-        let cli = Cli::try_parse_from([
+        let flags = Flags::try_parse_from([
             "etcd-deck",
             "--etcd-endpoints",
             "http://a:2379, http://b:2379,",
@@ -86,17 +85,9 @@ mod tests {
             "500ms",
         ])
         .unwrap();
-        let settings = cli.serve.etcd_settings();
+        let settings = flags.config.etcd_settings();
         assert_eq!(settings.endpoints, ["http://a:2379", "http://b:2379"]);
         assert_eq!(settings.request_timeout, Duration::from_millis(500));
         assert_eq!(settings.connect_timeout, Duration::from_secs(2));
-    }
-
-    #[test]
-    fn kv_is_a_command_of_its_own() {
-        let cli = Cli::try_parse_from(["etcd-deck", "kv", "get", "a/b", "-o", "json"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Kv(_))));
-        let mixed = Cli::try_parse_from(["etcd-deck", "--request-timeout", "1s", "kv", "ls"]);
-        assert!(mixed.is_err(), "server flags do not mix with kv");
     }
 }

@@ -1,11 +1,11 @@
-//! The axum host, compiled only with the `ssr` feature: configuration, shared state, routes, and
-//! the HTTP status of errors.
+//! The axum host, compiled only with the `ssr` feature: configuration, shared state, the router
+//! and how static files are served. It wires every other layer together.
 
+mod assets;
 pub mod config;
 mod routes;
 pub mod state;
-pub mod status;
 
-pub use config::{Cli, Command, Config};
+pub use config::Config;
 pub use routes::app;
 pub use state::AppState;

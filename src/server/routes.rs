@@ -1,18 +1,26 @@
-//! The axum router: Leptos pages and server functions, static files, and health probes.
+//! The axum router: Leptos pages and server functions, the REST API, static files, health
+//! probes, and the layers every response passes through.
 
-use super::status::server_fn_status;
+use super::assets::{cache_control, HashedAssets};
 use super::AppState;
 use crate::app::{shell, App};
 use crate::etcd::Etcd;
+use crate::services::cluster;
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
     middleware,
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::any::Any;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    trace::{DefaultOnFailure, TraceLayer},
+};
 use tracing::Level;
 
 /// Request bodies above this are refused before parsing: a value at etcd's 1.5 MiB limit,
@@ -23,14 +31,26 @@ const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hashed = HashedAssets(options.hash_files);
+    let context = {
+        let state = state.clone();
+        move || state.provide()
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(server_fn_status))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(hashed, cache_control))
+        // Precompressed static files already carry a Content-Encoding and pass through as they are.
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(answer_panic))
         // A 5xx here is usually etcd being down, which the health check already reports.
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::WARN)))
         .with_state(state)
@@ -43,7 +63,7 @@ async fn healthz() -> &'static str {
 
 /// etcd answers a linearizable read through this process.
 async fn readyz(State(etcd): State<Etcd>) -> (StatusCode, String) {
-    match etcd.connection().await {
+    match cluster::connection(&etcd).await {
         Ok(connection) => (
             StatusCode::OK,
             format!("ready: etcd at revision {}\n", connection.revision),
@@ -53,4 +73,19 @@ async fn readyz(State(etcd): State<Etcd>) -> (StatusCode, String) {
             format!("not ready: {err}\n"),
         ),
     }
+}
+
+/// A handler that panicked is a bug: it is logged and answered with a 500, and the server goes on.
+fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "etcd-deck failed on this request; the error is in its log\n",
+    )
+        .into_response()
 }

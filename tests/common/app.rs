@@ -18,10 +18,7 @@ impl TestApp {
     pub async fn start(cluster: &TestCluster) -> Self {
         let etcd = cluster.connect().await;
         let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-        let router = app(AppState {
-            leptos_options,
-            etcd: etcd.clone(),
-        });
+        let router = app(AppState::new(leptos_options, etcd.clone()));
         TestApp { router, etcd }
     }
 

@@ -1,41 +1,45 @@
-//! The server functions the UI calls. Each one is thin: it reads the etcd handle from the request
-//! context, calls the etcd adapter with domain types, and gives a failure its HTTP status.
-//! Writes answer with a redirect to the page that shows their outcome, so forms behave the same
-//! with and without JavaScript.
+//! The server functions the UI calls. Each one is thin: it takes the etcd handle from the request
+//! context, calls a service with domain types, and gives a failure its HTTP status (see
+//! [`glue`]). Writes answer with a redirect to the page that shows their outcome, so forms
+//! behave the same with and without JavaScript.
+
+pub mod glue;
 
 use crate::domain::{
-    api_reference::ApiOperation, cluster::ClusterOverview, Connection, Key, KeyDetail, KeyListing,
-    ValueFormat, WriteReceipt,
+    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection, Key, KeyDetail,
+    KeyListing, ValueFormat, WriteReceipt,
 };
-use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     crate::domain::{
-        notice::Notice, paging::list_url, paging::DEFAULT_PAGE_SIZE, value::parse_value,
+        api_reference::ApiReference,
+        notice::Notice,
+        routes::{self, prefix_url},
+        value::parse_value,
         PageRequest, PutCondition,
     },
-    crate::etcd::Etcd,
-    crate::server::{status::ErrorStatus, AppState},
+    crate::services::{cluster, keys},
+    glue::{from_context, with_etcd},
     leptos_axum::redirect,
 };
 
 /// Whether etcd answers, for the connection banner.
 #[server(prefix = "/fn")]
 pub async fn etcd_connection() -> Result<Connection, AppError> {
-    with_etcd(|etcd| async move { etcd.connection().await }).await
+    with_etcd(|etcd| async move { cluster::connection(&etcd).await }).await
 }
 
 /// Members, endpoint health, leader and alarms, for the cluster page.
 #[server(prefix = "/fn")]
 pub async fn get_cluster() -> Result<ClusterOverview, AppError> {
-    with_etcd(|etcd| async move { Ok(etcd.cluster_overview().await) }).await
+    with_etcd(|etcd| async move { Ok(cluster::overview(&etcd).await) }).await
 }
 
 /// The REST API's reference, from its OpenAPI document.
 #[server(prefix = "/fn")]
 pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
-    Ok(crate::api::api_reference())
+    from_context::<ApiReference>().map(|reference| reference.0)
 }
 
 /// One page of the keys under `prefix`, after the cursor `after`.
@@ -46,13 +50,13 @@ pub async fn list_keys(
     limit: Option<u32>,
 ) -> Result<KeyListing, AppError> {
     let page = PageRequest::new(prefix, after, limit);
-    with_etcd(|etcd| async move { etcd.list(&page).await }).await
+    with_etcd(|etcd| async move { keys::list(&etcd, &page).await }).await
 }
 
 /// One key with its value.
 #[server(prefix = "/fn")]
 pub async fn get_key(key: Key) -> Result<KeyDetail, AppError> {
-    with_etcd(|etcd| async move { etcd.get(&key).await }).await
+    with_etcd(|etcd| async move { keys::get(&etcd, &key).await }).await
 }
 
 /// Creates a key typed into the new-key form; an existing key is a conflict, not overwritten.
@@ -67,8 +71,8 @@ pub async fn create_key(
     let key = Key::from(key.as_str());
     with_etcd(|etcd| async move {
         let value = parse_value(&value, format, false)?;
-        let receipt = etcd.put(&key, value, PutCondition::Absent).await?;
-        redirect(&Notice::Created(key).add_to(&list_url(&prefix, None, DEFAULT_PAGE_SIZE)));
+        let receipt = keys::put(&etcd, &key, value, PutCondition::Absent, None).await?;
+        redirect(&Notice::Created(key).add_to(&prefix_url(&prefix)));
         Ok(receipt)
     })
     .await
@@ -87,11 +91,11 @@ pub async fn save_value(
     with_etcd(|etcd| async move {
         let value = parse_value(&value, format, keep_crlf)?;
         let condition = PutCondition::ModRevision(expected_mod_revision);
-        let receipt = etcd.put(&key, value, condition).await?;
+        let receipt = keys::put(&etcd, &key, value, condition, None).await?;
         let notice = Notice::Saved {
             revision: receipt.revision,
         };
-        redirect(&notice.add_to(&key.page_url()));
+        redirect(&notice.add_to(&routes::key_url(&key)));
         Ok(receipt)
     })
     .await
@@ -101,30 +105,12 @@ pub async fn save_value(
 #[server(prefix = "/fn")]
 pub async fn delete_key(key: Key) -> Result<WriteReceipt, AppError> {
     with_etcd(|etcd| async move {
-        let deleted = etcd.delete(&key).await?;
-        let listing = list_url(&key.parent_prefix(), None, DEFAULT_PAGE_SIZE);
+        let deleted = keys::delete(&etcd, &key).await?;
+        let listing = prefix_url(&key.parent_prefix());
         redirect(&Notice::Deleted(key).add_to(&listing));
         Ok(WriteReceipt {
             revision: deleted.revision,
         })
     })
     .await
-}
-
-/// Runs `operation` with the etcd handle, setting the response status when it fails.
-#[cfg(feature = "ssr")]
-async fn with_etcd<T, F, Fut>(operation: F) -> Result<T, AppError>
-where
-    F: FnOnce(Etcd) -> Fut,
-    Fut: std::future::Future<Output = Result<T, AppError>>,
-{
-    let status = ErrorStatus::capture();
-    let result = match AppState::from_context() {
-        Ok(state) => operation(state.etcd).await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = &result {
-        status.set(err);
-    }
-    result
 }

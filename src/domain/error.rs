@@ -1,0 +1,357 @@
+//! The one error type of etcd-deck, and every fact about each kind of error.
+//!
+//! Every failure a user can meet, from a server function, a page render or the REST API, is an
+//! [`AppError`]. What each kind means to the outside world — its HTTP status, its code in the
+//! REST API, its heading and what to do about it — is written once, in [`ErrorCode::facts`].
+//! The mapping from etcd's own errors lives in `crate::etcd::error`, and nowhere else.
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in terms a user of etcd-deck can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The key does not exist.
+    #[error("key not found: {key}")]
+    NotFound { key: String },
+    /// A conditional write found the key not as expected: it changed since it was read, or it
+    /// exists when it should not.
+    #[error("{message}")]
+    PreconditionFailed {
+        message: String,
+        /// The key's mod revision now, when it exists.
+        current_mod_revision: Option<i64>,
+    },
+    /// The key's value does not allow the operation, or writers kept racing for it.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// The request itself is wrong: an empty key, malformed hex, a bad cursor.
+    #[error("{message}")]
+    InvalidInput { message: String },
+    /// The key or value is over etcd's request size limit.
+    #[error("{message}")]
+    TooLarge { message: String },
+    /// etcd could not be reached, has no leader, or did not answer in time.
+    #[error("etcd is unavailable ({reason}); tried {}", endpoints.join(", "))]
+    EtcdUnavailable {
+        endpoints: Vec<String>,
+        reason: String,
+    },
+    /// No member can reach a quorum: writes and linearizable reads cannot be served.
+    #[error(
+        "no quorum: the cluster has no leader; members still answering: {}",
+        if up.is_empty() { "none".to_string() } else { up.join(", ") }
+    )]
+    NoQuorum {
+        up: Vec<String>,
+        endpoints: Vec<String>,
+    },
+    /// A write was sent but not answered in time: it may or may not have been applied.
+    #[error("outcome unknown — check the key {key}: the write was sent but etcd did not confirm it ({reason})")]
+    OutcomeUnknown { key: String, reason: String },
+    /// etcd answered with an error of its own.
+    #[error("etcd error: {message}")]
+    Etcd { message: String },
+    /// etcd-deck itself failed: a broken request between browser and server.
+    #[error("{message}")]
+    Internal { message: String },
+    /// A REST API path that names no endpoint, or a method the path does not have.
+    #[error("{message}")]
+    NoSuchEndpoint { message: String },
+}
+
+/// The kind of an error, as the REST API names it in `{"error": {"code"}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    PreconditionFailed,
+    Conflict,
+    InvalidInput,
+    TooLarge,
+    EtcdUnavailable,
+    NoQuorum,
+    OutcomeUnknown,
+    EtcdError,
+    Internal,
+    NoSuchEndpoint,
+}
+
+/// What an error kind means to the outside world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorFacts {
+    pub status: StatusCode,
+    /// A short heading, shown above the message.
+    pub title: &'static str,
+    /// What the user can do about it, when there is something to say.
+    pub hint: Option<&'static str>,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the documentation lists them.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::NotFound,
+        ErrorCode::NoSuchEndpoint,
+        ErrorCode::Conflict,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::TooLarge,
+        ErrorCode::Internal,
+        ErrorCode::EtcdError,
+        ErrorCode::EtcdUnavailable,
+        ErrorCode::NoQuorum,
+        ErrorCode::OutcomeUnknown,
+    ];
+
+    /// The one place where each kind's status, heading and hint are written.
+    pub const fn facts(self) -> ErrorFacts {
+        let (status, title, hint) = match self {
+            ErrorCode::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                Some("It may have been deleted, or it expired with its lease."),
+            ),
+            ErrorCode::NoSuchEndpoint => (
+                StatusCode::NOT_FOUND,
+                "No such endpoint",
+                Some("The API's endpoints are listed in /api/v1/openapi.json."),
+            ),
+            ErrorCode::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "Changed meanwhile",
+                Some("Nothing was written. Reload the key to see its current value."),
+            ),
+            ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflict", None),
+            ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "Invalid input", None),
+            ErrorCode::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                Some("etcd accepts at most 1.5 MiB per request (its --max-request-bytes)."),
+            ),
+            ErrorCode::EtcdUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "etcd is unavailable",
+                Some(
+                    "Check that etcd is running and reachable at these endpoints, or point \
+                     etcd-deck at another cluster with --etcd-endpoints / ETCD_ENDPOINTS. \
+                     Nothing was changed.",
+                ),
+            ),
+            ErrorCode::NoQuorum => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "No quorum",
+                Some(
+                    "Fewer than a majority of members are up, so etcd accepts no writes. Restart \
+                     the members that are down; etcd-deck recovers by itself once a leader is \
+                     elected.",
+                ),
+            ),
+            ErrorCode::OutcomeUnknown => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "Outcome unknown",
+                Some(
+                    "The write may have been applied. Open the key to see its current value \
+                     before trying again.",
+                ),
+            ),
+            ErrorCode::EtcdError => (StatusCode::BAD_GATEWAY, "etcd error", None),
+            ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Request failed", None),
+        };
+        ErrorFacts {
+            status,
+            title,
+            hint,
+        }
+    }
+
+    /// The code as it is written in API responses, like `not_found`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::EtcdUnavailable => "etcd_unavailable",
+            ErrorCode::NoQuorum => "no_quorum",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::EtcdError => "etcd_error",
+            ErrorCode::Internal => "internal",
+            ErrorCode::NoSuchEndpoint => "no_such_endpoint",
+        }
+    }
+}
+
+impl AppError {
+    /// The kind of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::InvalidInput { .. } => ErrorCode::InvalidInput,
+            AppError::TooLarge { .. } => ErrorCode::TooLarge,
+            AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
+            AppError::NoQuorum { .. } => ErrorCode::NoQuorum,
+            AppError::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
+            AppError::Etcd { .. } => ErrorCode::EtcdError,
+            AppError::Internal { .. } => ErrorCode::Internal,
+            AppError::NoSuchEndpoint { .. } => ErrorCode::NoSuchEndpoint,
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.code().facts().status
+    }
+
+    /// A short heading for the error, as shown above its message.
+    pub fn title(&self) -> &'static str {
+        self.code().facts().title
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.code().facts().hint
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::InvalidInput {
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        AppError::Internal {
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// One error of every variant: the match makes the compiler name any variant left out.
+    fn one_of_each() -> Vec<AppError> {
+        let all = vec![
+            AppError::NotFound { key: "k".into() },
+            AppError::PreconditionFailed {
+                message: "p".into(),
+                current_mod_revision: Some(3),
+            },
+            AppError::Conflict {
+                message: "c".into(),
+            },
+            AppError::invalid("i"),
+            AppError::TooLarge {
+                message: "t".into(),
+            },
+            AppError::EtcdUnavailable {
+                endpoints: vec!["http://127.0.0.1:2379".into()],
+                reason: "connection refused".into(),
+            },
+            AppError::NoQuorum {
+                up: vec![],
+                endpoints: vec![],
+            },
+            AppError::OutcomeUnknown {
+                key: "k".into(),
+                reason: "r".into(),
+            },
+            AppError::Etcd {
+                message: "e".into(),
+            },
+            AppError::internal("x"),
+            AppError::NoSuchEndpoint {
+                message: "n".into(),
+            },
+        ];
+        for err in &all {
+            match err {
+                AppError::NotFound { .. }
+                | AppError::PreconditionFailed { .. }
+                | AppError::Conflict { .. }
+                | AppError::InvalidInput { .. }
+                | AppError::TooLarge { .. }
+                | AppError::EtcdUnavailable { .. }
+                | AppError::NoQuorum { .. }
+                | AppError::OutcomeUnknown { .. }
+                | AppError::Etcd { .. }
+                | AppError::Internal { .. }
+                | AppError::NoSuchEndpoint { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_variant_has_its_own_code_and_an_error_status() {
+        let errors = one_of_each();
+        let codes: HashSet<ErrorCode> = errors.iter().map(AppError::code).collect();
+        assert_eq!(codes.len(), errors.len(), "two variants share a code");
+        assert_eq!(codes.len(), ErrorCode::ALL.len(), "a code no variant has");
+        for err in &errors {
+            let status = err.status();
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{err:?}"
+            );
+            assert!(ErrorCode::ALL.contains(&err.code()), "{err:?}");
+            // A client's mistake is 4xx, a failure of etcd or etcd-deck 5xx.
+            let clients_fault = matches!(
+                err,
+                AppError::NotFound { .. }
+                    | AppError::PreconditionFailed { .. }
+                    | AppError::Conflict { .. }
+                    | AppError::InvalidInput { .. }
+                    | AppError::TooLarge { .. }
+                    | AppError::NoSuchEndpoint { .. }
+            );
+            assert_eq!(status.is_client_error(), clients_fault, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn codes_are_written_as_serde_writes_them() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!(seen.insert(code), "{code:?} is listed twice");
+        }
+    }
+
+    #[test]
+    fn unavailable_names_the_endpoints_tried() {
+        let err = AppError::EtcdUnavailable {
+            endpoints: vec!["http://a:1".into(), "http://b:2".into()],
+            reason: "no leader".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "etcd is unavailable (no leader); tried http://a:1, http://b:2"
+        );
+    }
+
+    #[test]
+    fn no_quorum_names_the_members_still_up() {
+        let err = AppError::NoQuorum {
+            up: vec!["http://127.0.0.1:32379".into()],
+            endpoints: vec![],
+        };
+        assert!(err.to_string().starts_with("no quorum"), "{err}");
+        assert!(err.to_string().ends_with("http://127.0.0.1:32379"), "{err}");
+    }
+
+    #[test]
+    fn the_readme_lists_every_code_with_its_status() {
+        let readme = include_str!("../../README.md");
+        for code in ErrorCode::ALL {
+            let entry = format!("{} `{}`", code.facts().status.as_u16(), code.as_str());
+            assert!(readme.contains(&entry), "README lacks {entry}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Reading and writing keys: listings, single keys, conditional writes, deletes and appends.
+//! Every key and value is checked here, once, before etcd is asked.
+
+use crate::domain::{
+    append::append_to_array,
+    limits::{check_key, check_put},
+    AppError, Key, KeyDetail, KeyListing, PageRequest, PutCondition, WriteReceipt,
+};
+use crate::etcd::Etcd;
+use std::time::Instant;
+
+/// One page of the keys under a prefix, with the count of the whole prefix.
+pub async fn list(etcd: &Etcd, page: &PageRequest) -> Result<KeyListing, AppError> {
+    etcd.list(page).await
+}
+
+/// One key with its value; a key that does not exist is [`AppError::NotFound`].
+pub async fn get(etcd: &Etcd, key: &Key) -> Result<KeyDetail, AppError> {
+    check_key(key.as_bytes())?;
+    etcd.get(key).await
+}
+
+/// Writes a value if `condition` holds when it is written; with a `ttl`, the key expires after
+/// that many seconds.
+pub async fn put(
+    etcd: &Etcd,
+    key: &Key,
+    value: Vec<u8>,
+    condition: PutCondition,
+    ttl: Option<i64>,
+) -> Result<WriteReceipt, AppError> {
+    check_put(key.as_bytes(), &value)?;
+    if ttl.is_some_and(|ttl| ttl <= 0) {
+        return Err(AppError::invalid(
+            "the ttl must be a positive number of seconds",
+        ));
+    }
+    etcd.put(key, value, condition, ttl).await
+}
+
+/// Deletes one key and answers what it held.
+pub async fn delete(etcd: &Etcd, key: &Key) -> Result<KeyDetail, AppError> {
+    check_key(key.as_bytes())?;
+    etcd.delete(key).await
+}
+
+/// Deletes every key under a prefix, which `confirm` must repeat exactly; answers how many keys
+/// there were. The whole keyspace is never deleted this way.
+pub async fn delete_prefix(
+    etcd: &Etcd,
+    prefix: &Key,
+    confirm: &Key,
+) -> Result<(i64, WriteReceipt), AppError> {
+    if confirm != prefix {
+        return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
+    }
+    if prefix.is_empty() {
+        return Err(AppError::invalid(
+            "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
+        ));
+    }
+    etcd.delete_prefix(prefix).await
+}
+
+/// Appends `item` to the JSON array stored at `key` (creating it), as a compare-and-swap on the
+/// revision read, retried while other writers win the race, within one request timeout.
+/// Answers the array's new length.
+pub async fn append(
+    etcd: &Etcd,
+    key: &Key,
+    item: serde_json::Value,
+) -> Result<(WriteReceipt, usize), AppError> {
+    check_key(key.as_bytes())?;
+    let deadline = Instant::now() + etcd.request_timeout();
+    loop {
+        let current = match etcd.get(key).await {
+            Ok(detail) => Some(detail),
+            Err(AppError::NotFound { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        let bytes = current.as_ref().map(|detail| detail.value.as_bytes());
+        let (value, length) = append_to_array(bytes, item.clone())?;
+        let condition = match &current {
+            Some(detail) => PutCondition::ModRevision(detail.summary.mod_revision),
+            None => PutCondition::Absent,
+        };
+        match put(etcd, key, value, condition, None).await {
+            Ok(receipt) => return Ok((receipt, length)),
+            Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
+            Err(AppError::PreconditionFailed { .. }) => {
+                return Err(AppError::Conflict {
+                    message: format!("other writers kept changing {key}; nothing was appended"),
+                })
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
