@@ -9,6 +9,14 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 # Release builds must use the npm binaryen's wasm-opt, never Debian's (it breaks hydration).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Leptos reads this at compile time. cargo-leptos sets it; every other cargo command here must
+# set it the same, or each rebuilds Leptos and everything above it for the next.
+export LEPTOS_OUTPUT_NAME := etcd-deck
+
+# Everything the release build reads. When none of it changed since the last build, `make build`
+# does nothing: cargo-leptos itself would run wasm-bindgen and wasm-opt again every time.
+BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find src style public -type f)
+RELEASE_STAMP := target/release/.etcd-deck-built
 
 .PHONY: help setup run build test lint unit e2e bench clean
 
@@ -42,8 +50,13 @@ setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools
 	  cp end2end/package-lock.json end2end/node_modules/.installed-lock.json
 	fi
 
-build: setup ## Build the release server and wasm bundle into target/
-	cargo leptos build --release
+build: setup ## Build the release server and the precompressed, hashed wasm bundle into target/
+	@[ -x target/release/etcd-deck ] && [ -f target/release/hash.txt ] || rm -f $(RELEASE_STAMP)
+	$(MAKE) --no-print-directory $(RELEASE_STAMP)
+
+$(RELEASE_STAMP): $(BUILD_INPUTS)
+	cargo leptos build --release --precompress
+	touch $@
 
 run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set) and serve the app
 	@if [ -z "$${ETCD_ENDPOINTS:-}" ]; then

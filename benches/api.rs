@@ -7,9 +7,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::TestCluster;
-use etcd_deck::server::{app, AppState};
-use leptos::prelude::LeptosOptions;
+use common::{app::serve_on_free_port, TestCluster};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -115,12 +113,7 @@ async fn main() {
     let clients = env_number("BENCH_CLIENTS", 64) as usize;
     let cluster = TestCluster::start(1);
 
-    let etcd = cluster.connect().await;
-    let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-    let state = AppState::new(leptos_options, etcd);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let (base, _) = serve_on_free_port(&cluster).await;
 
     let direct = etcd_client::Client::connect(&cluster.endpoints, None)
         .await

@@ -76,3 +76,18 @@ test('a missing key is a 404 page', async ({ page }) => {
   await expect(new KeyPage(page).error).toContainText('key not found: no/such/key');
 });
 });
+
+test('on a phone, a long key wraps at its separators, not after every character', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const list = new KeyListPage(page);
+  const prefix = await list.openFresh('phone');
+  const key = `${prefix}services/payments-api/10.0.0.7:8080/health-check`;
+  await list.createKey(key, 'ok');
+  const link = list.keyLink(key);
+  await expect(link).toBeVisible();
+  const box = (await link.boundingBox())!;
+  const lineHeight = await link.evaluate((a) => parseFloat(getComputedStyle(a).lineHeight));
+  // Broken after every character, the link was one character wide and dozens of lines tall.
+  expect(box.width).toBeGreaterThan(120);
+  expect(box.height / lineHeight).toBeLessThanOrEqual(5);
+});

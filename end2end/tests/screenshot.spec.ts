@@ -1,29 +1,36 @@
-// The screenshot in the README, taken of a real listing.
+// The screenshots the README embeds, taken of real pages after checking that they show what the
+// README says they show.
 import path from 'node:path';
 import { test, expect, hydrated, KeyListPage } from './fixtures';
+
+const screenshots = path.join(__dirname, '..', 'screenshots');
 
 test('the key list, for the README', async ({ page }) => {
   const prefix = 'demo/app/';
   const list = new KeyListPage(page);
   await list.open(prefix);
   await hydrated(page);
-  for (const [key, value] of [
+  const keys = [
     ['config/feature-flags', '{"dark_mode": true}'],
     ['config/limits', 'max_conn=512'],
     ['services/api/10.0.0.7:8080', 'healthy'],
     ['services/web/10.0.0.9:80', 'healthy'],
-  ]) {
+  ];
+  for (const [key, value] of keys) {
     await list.createKey(`${prefix}${key}`, value);
     await expect(list.keyLink(`${prefix}${key}`)).toBeVisible();
   }
+  await expect(page.getByTestId('key-count')).toContainText(`Keys 1–4 of 4 under ${prefix}`);
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'key-list.png'), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, 'key-list.png'), fullPage: true });
 });
 
 test('the cluster page, for the README', async ({ page }) => {
   await page.goto('/cluster');
   await hydrated(page);
   await expect(page.getByTestId('member-row')).toHaveCount(3);
+  await expect(page.getByTestId('member-role').filter({ hasText: 'leader' })).toHaveCount(1);
+  await expect(page.getByTestId('member-health').filter({ hasText: 'healthy' })).toHaveCount(3);
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(__dirname, '..', 'test-results', 'cluster.png'), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, 'cluster.png'), fullPage: true });
 });

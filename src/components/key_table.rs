@@ -1,8 +1,9 @@
 //! One page of keys as a table, with the links to move between pages.
 
 use crate::domain::{
+    key::wrap_points,
     routes::{key_url, list_url},
-    KeyListing,
+    Key, KeyListing,
 };
 use leptos::prelude::*;
 
@@ -42,7 +43,9 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             view! {
                 <tr>
                     <td class="key">
-                        <a href=key_url(&summary.key)>{summary.key.display()}</a>
+                        <a href=key_url(&summary.key)>
+                            <KeyName key=summary.key.clone() />
+                        </a>
                     </td>
                     <td class="num">{summary.version}</td>
                     <td class="num">{summary.mod_revision}</td>
@@ -82,4 +85,14 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
         </nav>
     }
+}
+
+/// A key's name that wraps at its separators on narrow screens.
+#[component]
+fn KeyName(key: Key) -> impl IntoView {
+    let text = key.display();
+    wrap_points(&text)
+        .into_iter()
+        .map(|part| view! { {part.to_string()} <wbr /> })
+        .collect_view()
 }

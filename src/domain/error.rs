@@ -350,8 +350,14 @@ mod tests {
     fn the_readme_lists_every_code_with_its_status() {
         let readme = include_str!("../../README.md");
         for code in ErrorCode::ALL {
-            let entry = format!("{} `{}`", code.facts().status.as_u16(), code.as_str());
-            assert!(readme.contains(&entry), "README lacks {entry}");
+            let facts = code.facts();
+            let row = format!(
+                "| `{}` | {} | {} |",
+                code.as_str(),
+                facts.status.as_u16(),
+                facts.title
+            );
+            assert!(readme.contains(&row), "README lacks the row {row}");
         }
     }
 }

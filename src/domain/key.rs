@@ -69,6 +69,24 @@ impl Key {
     }
 }
 
+/// Splits text just after each separator a key is usually built with (`/ . - _ : = @ ,`), so
+/// that a long key can wrap there rather than anywhere.
+pub fn wrap_points(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '/' | '.' | '-' | '_' | ':' | '=' | '@' | ',') {
+            let end = i + c.len_utf8();
+            parts.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        parts.push(&text[start..]);
+    }
+    parts
+}
+
 /// Percent-encodes bytes for a URL path segment or query value.
 pub fn percent_encode_bytes(bytes: &[u8]) -> String {
     percent_encode(bytes, SEGMENT).to_string()
@@ -182,6 +200,18 @@ mod tests {
         assert_eq!(Key::from("/a/b/c").parent_prefix(), Key::from("/a/b/"));
         assert_eq!(Key::from("a/").parent_prefix(), Key::from("a/"));
         assert_eq!(Key::from("top").parent_prefix(), Key::default());
+    }
+
+    #[test]
+    fn keys_wrap_after_their_separators() {
+        assert_eq!(
+            wrap_points("/registry/pods/web-1"),
+            ["/", "registry/", "pods/", "web-", "1"]
+        );
+        assert_eq!(wrap_points("plain"), ["plain"]);
+        assert_eq!(wrap_points("a/"), ["a/"]);
+        assert_eq!(wrap_points("ü/日本"), ["ü/", "日本"]);
+        assert!(wrap_points("").is_empty());
     }
 
     #[test]

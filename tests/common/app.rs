@@ -129,3 +129,15 @@ impl TestApp {
         }
     }
 }
+
+/// Serves the whole app over real HTTP on a free loopback port, in this process; answers its
+/// base URL and the etcd handle it uses.
+pub async fn serve_on_free_port(cluster: &TestCluster) -> (String, Etcd) {
+    let etcd = cluster.connect().await;
+    let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
+    let router = app(AppState::new(leptos_options, etcd.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, etcd)
+}
