@@ -8,7 +8,7 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
-/** Runs one cluster/ kit script against the suite's private member. */
+/** Runs one cluster/ kit script against the suite's private 3-member cluster. */
 export function cluster(script: string, ...args: string[]): string {
   const dataDir = process.env.ETCD_DECK_E2E_DATA_DIR;
   if (!dataDir) throw new Error('ETCD_DECK_E2E_DATA_DIR is not set: run the suite through Playwright');

@@ -1,8 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
 // The suite runs against the release build (target/release/etcd-deck + target/site), started by
-// global-setup.ts with a private etcd member on free ports. Tests run one at a time because some
-// of them stop and start that member.
+// global-setup.ts with a private 3-member etcd cluster on free ports. Tests run one at a time because
+// some of them stop and start its members.
 export default defineConfig({
   testDir: './tests',
   globalSetup: './global-setup.ts',

@@ -8,7 +8,7 @@ use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{FlatRoutes, Route, Router},
     ParamSegment, SsrMode, StaticSegment,
 };
 
@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
             </header>
             <ConnectionBanner />
             <main>
-                <Routes fallback=NotFound>
+                <FlatRoutes fallback=NotFound>
                     <Route path=StaticSegment("") view=KeyListPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment(KEY_SEGMENT), ParamSegment("key"))
@@ -71,7 +71,7 @@ pub fn App() -> impl IntoView {
                         view=ApiReferencePage
                         ssr=SsrMode::Async
                     />
-                </Routes>
+                </FlatRoutes>
             </main>
         </Router>
     }

@@ -189,5 +189,8 @@ async fn every_page_and_server_function_under_concurrent_load() {
         "{} failures: {failures:#?}",
         failures.len()
     );
-    assert!(requests >= CLIENTS * REQUESTS_PER_ROUND, "every client finished a round");
+    assert!(
+        requests >= CLIENTS * REQUESTS_PER_ROUND,
+        "every client finished a round"
+    );
 }

@@ -40,10 +40,9 @@ async fn pages_carry_the_status_of_what_they_show() {
 
     let (status, body) = app.get("/").await;
     assert_eq!(status, 200);
-    assert!(
-        body.contains("&lt;img src=x onerror=alert(1)&gt;"),
-        "the key is escaped"
-    );
+    // The key is shown escaped (with <wbr> after its separators, where it may wrap).
+    assert!(body.contains("&lt;img src="), "the key is escaped");
+    assert!(body.contains("alert(1)&gt;"), "the key is escaped");
     assert!(
         !body.contains("<img src=x"),
         "no markup from etcd reaches the page"

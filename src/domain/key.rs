@@ -69,13 +69,13 @@ impl Key {
     }
 }
 
-/// Splits text just after each separator a key is usually built with (`/ . - _ : = @ ,`), so
-/// that a long key can wrap there rather than anywhere.
+/// Splits text just after each separator a key is usually built with (`/ - _ : = @ ,`), so that
+/// a long key can wrap there rather than anywhere. Dots are left alone: `10.0.0.7` stays whole.
 pub fn wrap_points(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
-        if matches!(c, '/' | '.' | '-' | '_' | ':' | '=' | '@' | ',') {
+        if matches!(c, '/' | '-' | '_' | ':' | '=' | '@' | ',') {
             let end = i + c.len_utf8();
             parts.push(&text[start..end]);
             start = end;

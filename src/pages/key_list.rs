@@ -9,9 +9,9 @@ use crate::domain::{
     Key, PageRequest,
 };
 use crate::server_fns::{list_keys, CreateKey};
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_location};
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// Lists keys under the `prefix` in the URL query, `limit` at a time, after the cursor `after`.
 #[component]
@@ -35,18 +35,7 @@ pub fn KeyListPage() -> impl IntoView {
     view! {
         <Title text="Keys" />
         <h1>"Keys"</h1>
-        <Form method="GET" action=KEYS attr:class="prefix-form">
-            <label>
-                "Prefix"
-                <input
-                    type="search"
-                    name="prefix"
-                    placeholder="all keys"
-                    value=move || prefix.get().display()
-                />
-            </label>
-            <button type="submit">"List"</button>
-        </Form>
+        <PrefixForm prefix />
         <PrefixCrumbs prefix />
         <NoticeBar notice=use_notice(error) />
         <ActionError error />
@@ -62,6 +51,38 @@ pub fn KeyListPage() -> impl IntoView {
                 <NewKeyForm action=create prefix />
             </aside>
         </div>
+    }
+}
+
+/// Lists another prefix: a plain GET form, which the hydrated page turns into a navigation
+/// without a reload.
+#[component]
+fn PrefixForm(prefix: Signal<Key>) -> impl IntoView {
+    let input = NodeRef::<html::Input>::new();
+    let navigate = use_navigate();
+    let list = move |event: SubmitEvent| {
+        if let Some(input) = input.get() {
+            event.prevent_default();
+            navigate(
+                &prefix_url(&Key::from(input.value().as_str())),
+                Default::default(),
+            );
+        }
+    };
+    view! {
+        <form method="GET" action=KEYS class="prefix-form" on:submit=list>
+            <label>
+                "Prefix"
+                <input
+                    type="search"
+                    name="prefix"
+                    placeholder="all keys"
+                    node_ref=input
+                    value=move || prefix.get().display()
+                />
+            </label>
+            <button type="submit">"List"</button>
+        </form>
     }
 }
 

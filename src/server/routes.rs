@@ -5,6 +5,7 @@ use super::assets::{cache_control, HashedAssets};
 use super::AppState;
 use crate::app::{shell, App};
 use crate::etcd::Etcd;
+use crate::server_fns::glue::server_fn_status;
 use crate::services::cluster;
 use axum::{
     extract::{DefaultBodyLimit, State},
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(hashed, cache_control))
         // Precompressed static files already carry a Content-Encoding and pass through as they are.

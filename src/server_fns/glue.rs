@@ -1,11 +1,13 @@
 //! What ties [`AppError`] to Leptos: its encoding between server and browser, and the HTTP status
 //! of a response that carries one.
 //!
-//! A response gets its status in one way, [`ErrorStatus`]: the error's own status, set through
-//! Leptos' `ResponseOptions` — on a page render, and on a server function called by the hydrated
-//! app. The exception is a form posted without JavaScript: Leptos answers it with a redirect back
-//! to the form's page, carrying the error in the URL, and that page, rendered with the error,
-//! gets the status instead.
+//! One rule: a response that carries an `AppError` has that error's status. Leptos answers every
+//! failed server function with 500, arguments that do not parse included, so the status of a
+//! server function's answer is read back from the error it encoded ([`server_fn_status`], the
+//! one place for those). A page shows its error in HTML; the page render sets the status as it
+//! renders the error ([`ErrorStatus`], the one place for those). A form posted without
+//! JavaScript is answered with a redirect that carries the error to the form's page, which is
+//! then rendered with the error, and its status.
 
 use crate::domain::AppError;
 use leptos::server_fn::{
@@ -36,21 +38,35 @@ pub use server::*;
 mod server {
     use crate::domain::AppError;
     use crate::etcd::Etcd;
-    use axum::http::{header, request::Parts, Method};
-    use leptos::prelude::use_context;
+    use axum::{
+        body::{to_bytes, Body},
+        extract::Request,
+        http::StatusCode,
+        middleware::Next,
+        response::Response,
+    };
+    use leptos::{
+        prelude::use_context,
+        server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER},
+    };
     use leptos_axum::ResponseOptions;
+    use leptos_router::location::RequestUrl;
 
-    /// The status setter of the response being made, captured before any `.await` (the reactive
-    /// context is not there after one).
+    /// The largest error body [`server_fn_status`] reads back.
+    const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+    /// The status setter of the page being rendered, captured before any `.await` (the reactive
+    /// context is not there after one). Outside a page render it does nothing: a server
+    /// function's answer gets its status from [`server_fn_status`].
     pub struct ErrorStatus {
         response: Option<ResponseOptions>,
     }
 
     impl ErrorStatus {
         pub fn capture() -> Self {
-            let redirected = use_context::<Parts>().is_some_and(|parts| is_plain_form_post(&parts));
+            let rendering_a_page = use_context::<RequestUrl>().is_some();
             ErrorStatus {
-                response: use_context::<ResponseOptions>().filter(|_| !redirected),
+                response: use_context::<ResponseOptions>().filter(|_| rendering_a_page),
             }
         }
 
@@ -61,7 +77,7 @@ mod server {
         }
     }
 
-    /// Gives the response being made the status of `err`.
+    /// Gives the page being rendered the status of `err`.
     pub fn set_error_status(err: &AppError) {
         ErrorStatus::capture().set(err);
     }
@@ -69,19 +85,26 @@ mod server {
     /// Answers the page being rendered with 404: its address names no page.
     pub fn set_page_not_found() {
         if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(axum::http::StatusCode::NOT_FOUND);
+            response.set_status(StatusCode::NOT_FOUND);
         }
     }
 
-    /// A form posted by a browser without JavaScript, which Leptos answers with a redirect to the
-    /// form's page (its own test: the request accepts HTML and names a referer).
-    fn is_plain_form_post(parts: &Parts) -> bool {
-        let accepts_html = parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.contains("text/html"));
-        parts.method == Method::POST && accepts_html && parts.headers.contains_key(header::REFERER)
+    /// Middleware: gives a failed server function's answer the status of the [`AppError`] Leptos
+    /// encoded in its body (400 for arguments that do not parse, 404, 503…). Redirects of plain
+    /// form posts, which carry the error in their URL instead, are left alone.
+    pub async fn server_fn_status(request: Request, next: Next) -> Response {
+        let response = next.run(request).await;
+        if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+            || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        {
+            return response;
+        }
+        let (mut parts, body) = response.into_parts();
+        let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY_BYTES).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
+        parts.status = AppError::de(bytes.clone()).status();
+        Response::from_parts(parts, Body::from(bytes))
     }
 
     /// A value the server put into every request's context.
