@@ -54,9 +54,11 @@ build: setup ## Build the release server and the precompressed, hashed wasm bund
 	@[ -x target/release/etcd-deck ] && [ -f target/release/hash.txt ] || rm -f $(RELEASE_STAMP)
 	$(MAKE) --no-print-directory $(RELEASE_STAMP)
 
+# The stamp takes the time the build started, so a file changed during the build is built next time.
 $(RELEASE_STAMP): $(BUILD_INPUTS)
+	touch $@.started
 	cargo leptos build --release --precompress
-	touch $@
+	mv $@.started $@
 
 run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set) and serve the app
 	@if [ -z "$${ETCD_ENDPOINTS:-}" ]; then

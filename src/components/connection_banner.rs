@@ -1,5 +1,6 @@
 //! The banner that says etcd is unreachable, checked on every page load and every few seconds.
 
+use super::page_data;
 use crate::server_fns::etcd_connection;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -35,7 +36,7 @@ impl Default for EtcdEpoch {
 #[component]
 pub fn ConnectionBanner() -> impl IntoView {
     let poll = RwSignal::new(0u32);
-    let connection = Resource::new(move || poll.get(), |_| etcd_connection());
+    let connection = page_data(move || poll.get(), |_| etcd_connection());
 
     Effect::new(move |_| {
         set_interval(move || poll.update(|n| *n += 1), POLL_INTERVAL);

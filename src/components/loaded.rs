@@ -1,7 +1,6 @@
 //! The one way a page waits for its data: a loading line, then the data shown, or the error.
 
-use super::ErrorPanel;
-use crate::domain::AppError;
+use super::{ErrorPanel, PageData};
 use leptos::{either::Either, prelude::*};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -9,7 +8,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// it reloads, what was shown stays.
 #[component]
 pub fn Loaded<T, V, F>(
-    resource: Resource<Result<T, AppError>>,
+    resource: PageData<T>,
     /// What to say while loading, like "Loading keys…".
     loading: &'static str,
     /// The view of the loaded data.

@@ -6,6 +6,9 @@ mod key_table;
 mod loaded;
 mod messages;
 mod new_key_form;
+mod page_data;
+mod page_view;
+mod server_form;
 mod value_panel;
 
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
@@ -13,4 +16,7 @@ pub use key_table::KeyTable;
 pub use loaded::Loaded;
 pub use messages::{use_notice, ActionError, ErrorPanel, NoticeBar};
 pub use new_key_form::NewKeyForm;
+pub use page_data::{page_data, PageData};
+pub use page_view::PageView;
+pub use server_form::{FormFields, ServerForm};
 pub use value_panel::{ValueEditor, ValuePanel};

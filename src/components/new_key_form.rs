@@ -1,5 +1,6 @@
 //! The form that creates a key under the prefix being browsed.
 
+use super::server_form::{FormFields, ServerForm};
 use crate::domain::{Key, ValueFormat};
 use crate::server_fns::CreateKey;
 use leptos::{html, prelude::*};
@@ -20,7 +21,7 @@ pub fn NewKeyForm(
     view! {
         <details class="panel new-key" open>
             <summary>"New key"</summary>
-            <ActionForm action node_ref=form>
+            <ServerForm action read=read_new_key node_ref=form>
                 <input type="hidden" name="prefix" value=move || prefix.get().to_segment() />
                 <label>
                     "Key"
@@ -40,9 +41,18 @@ pub fn NewKeyForm(
                 <button type="submit" disabled=move || action.pending().get()>
                     "Create"
                 </button>
-            </ActionForm>
+            </ServerForm>
         </details>
     }
+}
+
+fn read_new_key(fields: &FormFields) -> Option<CreateKey> {
+    Some(CreateKey {
+        prefix: Key::from_segment(&fields.text("prefix")?),
+        key: fields.text("key")?,
+        value: fields.text("value")?,
+        format: ValueFormat::parse(&fields.text("format")?)?,
+    })
 }
 
 /// Chooses how the value field is read: as UTF-8 text or as hex digits.

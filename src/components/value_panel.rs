@@ -1,7 +1,10 @@
 //! A key's value: shown read-only, and in the form that edits it.
 
 use super::new_key_form::FormatSelect;
-use crate::domain::{limits::human_bytes, value::pretty_hex, KeyDetail, ValueView};
+use super::server_form::{FormFields, ServerForm};
+use crate::domain::{
+    limits::human_bytes, value::pretty_hex, Key, KeyDetail, ValueFormat, ValueView,
+};
 use crate::server_fns::SaveValue;
 use leptos::prelude::*;
 
@@ -38,7 +41,7 @@ pub fn ValueEditor(detail: KeyDetail, action: ServerAction<SaveValue>) -> impl I
     view! {
         <section class="panel">
             <h2>"Edit"</h2>
-            <ActionForm action>
+            <ServerForm action read=read_edit>
                 <input type="hidden" name="key" value=detail.summary.key.to_segment() />
                 <input
                     type="hidden"
@@ -59,9 +62,19 @@ pub fn ValueEditor(detail: KeyDetail, action: ServerAction<SaveValue>) -> impl I
                 <button type="submit" disabled=move || action.pending().get()>
                     "Save"
                 </button>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
+}
+
+fn read_edit(fields: &FormFields) -> Option<SaveValue> {
+    Some(SaveValue {
+        key: Key::from_segment(&fields.text("key")?),
+        value: fields.text("value")?,
+        format: ValueFormat::parse(&fields.text("format")?)?,
+        keep_crlf: fields.text("keep_crlf")?.parse().ok()?,
+        expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
+    })
 }
 
 /// Text for a `<textarea>`. An HTML parser drops the first line break after `<textarea>`, so the

@@ -107,6 +107,13 @@ impl ValueFormat {
             ValueFormat::Hex => "hex",
         }
     }
+
+    /// Reads back what [`ValueFormat::as_str`] wrote.
+    pub fn parse(text: &str) -> Option<Self> {
+        [ValueFormat::Text, ValueFormat::Hex]
+            .into_iter()
+            .find(|format| format.as_str() == text)
+    }
 }
 
 /// Turns a submitted value field into the bytes to store.
@@ -190,6 +197,14 @@ mod tests {
             parse_value(&pretty, ValueFormat::Hex, false).unwrap(),
             bytes
         );
+    }
+
+    #[test]
+    fn formats_read_back_from_their_names() {
+        for format in [ValueFormat::Text, ValueFormat::Hex] {
+            assert_eq!(ValueFormat::parse(format.as_str()), Some(format));
+        }
+        assert_eq!(ValueFormat::parse("base64"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The page at `/api`: the REST API's endpoints, read from its OpenAPI document.
 
-use crate::components::Loaded;
+use crate::components::{page_data, Loaded, PageView};
 use crate::domain::api_reference::ApiOperation;
 use crate::server_fns::get_api_reference;
 use leptos::prelude::*;
@@ -9,8 +9,8 @@ use leptos_meta::Title;
 /// A readable reference of the REST API, linking the OpenAPI document it is made from.
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
-    let operations = Resource::new(|| (), |_| get_api_reference());
-    view! {
+    let operations = page_data(|| (), |_| get_api_reference());
+    PageView(view! {
         <Title text="REST API" />
         <h1>"REST API"</h1>
         <p>
@@ -25,7 +25,7 @@ pub fn ApiReferencePage() -> impl IntoView {
             loading="Loading…"
             show=operation_list
         />
-    }
+    })
 }
 
 fn operation_list(operations: Vec<ApiOperation>) -> impl IntoView {

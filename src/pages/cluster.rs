@@ -1,7 +1,7 @@
 //! The cluster page at `/cluster`: members, each endpoint's health, the leader and alarms,
 //! refreshed every few seconds.
 
-use crate::components::Loaded;
+use crate::components::{page_data, Loaded, PageView};
 use crate::domain::{
     cluster::{
         quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo, MemberStatus,
@@ -20,7 +20,7 @@ const REFRESH: Duration = Duration::from_secs(2);
 #[component]
 pub fn ClusterPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let overview = Resource::new(move || refresh.get(), |_| get_cluster());
+    let overview = page_data(move || refresh.get(), |_| get_cluster());
     Effect::new(move |_| {
         let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH);
         on_cleanup(move || {
@@ -30,7 +30,7 @@ pub fn ClusterPage() -> impl IntoView {
         });
     });
 
-    view! {
+    PageView(view! {
         <Title text="Cluster" />
         <h1>"Cluster"</h1>
         <Loaded
@@ -38,7 +38,7 @@ pub fn ClusterPage() -> impl IntoView {
             loading="Asking every endpoint…"
             show=|overview| view! { <Overview overview /> }
         />
-    }
+    })
 }
 
 #[component]

@@ -1,7 +1,8 @@
 //! The key list at `/`: one page of the keys under a prefix, and the form for a new key.
 
 use crate::components::{
-    use_notice, ActionError, EtcdEpoch, KeyTable, Loaded, NewKeyForm, NoticeBar,
+    page_data, use_notice, ActionError, EtcdEpoch, KeyTable, Loaded, NewKeyForm, NoticeBar,
+    PageView,
 };
 use crate::domain::{
     paging::prefix_crumbs,
@@ -25,14 +26,14 @@ pub fn KeyListPage() -> impl IntoView {
             .with(|search| PageRequest::from_query(search)),
     });
     let create = ServerAction::<CreateKey>::new();
-    let listing = Resource::new(
+    let listing = page_data(
         move || (request.get(), create.version().get(), EtcdEpoch::track()),
         |(request, _, _)| list_keys(request.prefix, request.after, Some(request.limit)),
     );
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let prefix = Signal::derive(move || request.get().prefix);
 
-    view! {
+    PageView(view! {
         <Title text="Keys" />
         <h1>"Keys"</h1>
         <PrefixForm prefix />
@@ -51,7 +52,7 @@ pub fn KeyListPage() -> impl IntoView {
                 <NewKeyForm action=create prefix />
             </aside>
         </div>
-    }
+    })
 }
 
 /// Lists another prefix: a plain GET form, which the hydrated page turns into a navigation

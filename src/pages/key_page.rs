@@ -2,7 +2,8 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    use_notice, ActionError, EtcdEpoch, Loaded, NoticeBar, ValueEditor, ValuePanel,
+    page_data, use_notice, ActionError, EtcdEpoch, FormFields, Loaded, NoticeBar, PageView,
+    ServerForm, ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
@@ -31,7 +32,7 @@ pub fn KeyPage() -> impl IntoView {
     });
     let save = ServerAction::<SaveValue>::new();
     let delete = ServerAction::<DeleteKey>::new();
-    let detail = Resource::new(
+    let detail = page_data(
         move || (key.get(), save.version().get(), EtcdEpoch::track()),
         |(key, _, _)| get_key(key),
     );
@@ -42,7 +43,7 @@ pub fn KeyPage() -> impl IntoView {
             .or_else(|| delete.value().get().and_then(Result::err))
     });
 
-    view! {
+    PageView(view! {
         // The title is a plain string, made anew when the key changes: a title that read the
         // key itself would be read again after the page is gone, while the response is written.
         {move || view! { <Title text=key.get().display() /> }}
@@ -61,7 +62,7 @@ pub fn KeyPage() -> impl IntoView {
             loading="Loading key…"
             show=move |detail| view! { <KeyDetails detail save delete confirming /> }
         />
-    }
+    })
 }
 
 /// Metadata, value, edit form and delete control of a key that exists.
@@ -124,18 +125,24 @@ fn DeleteKeyControl(
                 Either::Right(view! {
                     <div role="alertdialog" aria-label="Confirm deletion" class="confirm">
                         <p>"Delete the key " <code>{name.clone()}</code> "? This cannot be undone."</p>
-                        <ActionForm action=delete>
+                        <ServerForm action=delete read=read_delete>
                             <input type="hidden" name="key" value=segment />
                             <button type="submit" class="danger" disabled=move || delete.pending().get()>
                                 "Delete permanently"
                             </button>
-                        </ActionForm>
+                        </ServerForm>
                         <a href=page.clone()>"Cancel"</a>
                     </div>
                 })
             }}
         </section>
     }
+}
+
+fn read_delete(fields: &FormFields) -> Option<DeleteKey> {
+    Some(DeleteKey {
+        key: Key::from_segment(&fields.text("key")?),
+    })
 }
 
 fn display_prefix(prefix: &Key) -> String {

@@ -1,5 +1,6 @@
 //! The page for URLs that name no page.
 
+use crate::components::PageView;
 use crate::domain::routes::KEYS;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,7 +10,7 @@ use leptos_meta::Title;
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server_fns::glue::set_page_not_found();
-    view! {
+    PageView(view! {
         <Title text="Not found" />
         <section class="panel panel-error" data-testid="error">
             <h2>"Not found (404)"</h2>
@@ -18,5 +19,5 @@ pub fn NotFound() -> impl IntoView {
                 <a href=KEYS>"Browse keys"</a>
             </p>
         </section>
-    }
+    })
 }
