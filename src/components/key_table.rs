@@ -3,57 +3,27 @@
 use crate::domain::{
     key::wrap_points,
     routes::{key_url, list_url},
-    Key, KeyListing,
+    Key, KeyListing, KeySummary,
 };
 use leptos::prelude::*;
 
 /// The keys of a listing, each linking to its page, and the pager below them.
 #[component]
 pub fn KeyTable(listing: KeyListing) -> impl IntoView {
+    let summary = listing.summary();
     let KeyListing {
         request,
         keys,
-        total,
-        offset,
         next,
-        revision,
         source,
+        ..
     } = listing;
-    let first = offset + 1;
-    let last = offset + keys.len() as i64;
-    let prefix_label = if request.prefix.is_empty() {
-        "in the whole keyspace".to_string()
-    } else {
-        format!("under {}", request.prefix.display())
-    };
-    let summary = if keys.is_empty() {
-        format!("No keys on this page; {total} {prefix_label}, at revision {revision}.")
-    } else {
-        format!("Keys {first}–{last} of {total} {prefix_label}, at revision {revision}.")
-    };
     let first_page = request
         .after
         .is_some()
         .then(|| list_url(&request.prefix, None, request.limit));
     let next_page = next.map(|cursor| request.next_url(&cursor));
-    let rows = keys
-        .into_iter()
-        .map(|summary| {
-            let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
-            view! {
-                <tr>
-                    <td class="key">
-                        <a href=key_url(&summary.key)>
-                            <KeyName key=summary.key.clone() />
-                        </a>
-                    </td>
-                    <td class="num">{summary.version}</td>
-                    <td class="num">{summary.mod_revision}</td>
-                    <td class="num">{lease}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let rows = keys.into_iter().map(key_row).collect_view();
 
     let stale = source.stale.then(|| {
         view! {
@@ -84,6 +54,23 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             {first_page.map(|href| view! { <a href=href>"« First page"</a> })}
             {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
         </nav>
+    }
+}
+
+/// One key: its name linking to its page, version, mod revision and lease.
+fn key_row(summary: KeySummary) -> impl IntoView {
+    let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
+    view! {
+        <tr>
+            <td class="key">
+                <a href=key_url(&summary.key)>
+                    <KeyName key=summary.key.clone() />
+                </a>
+            </td>
+            <td class="num">{summary.version}</td>
+            <td class="num">{summary.mod_revision}</td>
+            <td class="num">{lease}</td>
+        </tr>
     }
 }
 

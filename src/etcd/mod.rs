@@ -128,16 +128,7 @@ impl Etcd {
     ) -> Result<WriteReceipt, AppError> {
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
-        let mut options = PutOptions::new();
-        if let Some(ttl) = ttl {
-            let (lease, _) = self
-                .pool
-                .run(retry(), |mut client| async move {
-                    client.lease_grant(ttl, None).await
-                })
-                .await?;
-            options = options.with_lease(lease.id());
-        }
+        let options = self.lease_options(key, ttl).await?;
         let compare = match condition {
             PutCondition::Always => {
                 let (response, _) = self
@@ -157,17 +148,7 @@ impl Etcd {
         let (response, _) = self
             .pool
             .run(retry(), |client| {
-                let txn = Txn::new()
-                    .when(vec![compare.clone()])
-                    .and_then(vec![TxnOp::put(
-                        bytes,
-                        value.clone(),
-                        Some(options.clone()),
-                    )])
-                    .or_else(vec![TxnOp::get(
-                        bytes,
-                        Some(GetOptions::new().with_keys_only()),
-                    )]);
+                let txn = conditional_put(bytes, &value, &options, &compare);
                 async move { kv(&client).txn(txn).await }
             })
             .await?;
@@ -179,6 +160,21 @@ impl Etcd {
             _ => None,
         });
         Err(precondition_failed(key, condition, current))
+    }
+
+    /// Put options that attach the key to a new lease of `ttl` seconds, when there is a ttl.
+    async fn lease_options(&self, key: &Key, ttl: Option<i64>) -> Result<PutOptions, AppError> {
+        let Some(ttl) = ttl else {
+            return Ok(PutOptions::new());
+        };
+        let retry = Retry::Write { key: key.display() };
+        let (lease, _) = self
+            .pool
+            .run(retry, |mut client| async move {
+                client.lease_grant(ttl, None).await
+            })
+            .await?;
+        Ok(PutOptions::new().with_lease(lease.id()))
     }
 
     /// Deletes one key and answers what it held; a key that does not exist is
@@ -240,6 +236,17 @@ fn kv(client: &Client) -> KvClient {
     client
         .kv_client()
         .max_decoding_message_size(MAX_RESPONSE_BYTES)
+}
+
+/// A put that happens only if `compare` holds; otherwise the transaction reads the key's mod
+/// revision, to say what it is now.
+fn conditional_put(key: &[u8], value: &[u8], options: &PutOptions, compare: &Compare) -> Txn {
+    let put = TxnOp::put(key, value, Some(options.clone()));
+    let read = TxnOp::get(key, Some(GetOptions::new().with_keys_only()));
+    Txn::new()
+        .when(vec![compare.clone()])
+        .and_then(vec![put])
+        .or_else(vec![read])
 }
 
 /// A transaction of two reads: the count of the whole prefix, and this page of keys.

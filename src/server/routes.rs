@@ -91,3 +91,22 @@ fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_answered_with_500() {
+        let router: Router = Router::new()
+            .route("/boom", get(|| async { panic!("bug") }))
+            .layer(CatchPanicLayer::custom(answer_panic));
+        let request = axum::http::Request::get("/boom")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
