@@ -98,10 +98,14 @@ mod tests {
     use axum::body::Body;
     use tower::ServiceExt;
 
+    async fn boom() -> &'static str {
+        panic!("a bug")
+    }
+
     #[tokio::test]
     async fn a_handler_that_panics_is_answered_with_500() {
         let router: Router = Router::new()
-            .route("/boom", get(|| async { panic!("bug") }))
+            .route("/boom", get(boom))
             .layer(CatchPanicLayer::custom(answer_panic));
         let request = axum::http::Request::get("/boom")
             .body(Body::empty())
