@@ -14,6 +14,8 @@ use leptos_router::{
 
 /// The HTML document every page is rendered into.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server_fns::glue::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -70,18 +70,19 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::error::Error>> {
     use etcd_deck::{
         etcd::Etcd,
-        server::{app, AppState},
+        server::{app, serve, AppState},
     };
 
     let leptos_options = config.leptos_options()?;
     let addr = leptos_options.site_addr;
+    let site = config.site_names(addr)?;
     let etcd = Etcd::connect(config.etcd_settings()).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");
+    let mut state = AppState::new(leptos_options, etcd);
+    state.site = std::sync::Arc::new(site);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("etcd-deck is serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(AppState::new(leptos_options, etcd)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve(listener, app(state), config.limits(), shutdown_signal()).await;
     tracing::info!("etcd-deck stopped");
     Ok(())
 }

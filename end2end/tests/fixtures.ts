@@ -109,6 +109,12 @@ export const test = base.extend<{ allowedHttpErrors: number[]; consoleErrors: st
         if (status === undefined || !allowedHttpErrors.includes(status)) errors.push(message.text());
       });
       page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+      // Anything the page's Content-Security-Policy blocks fails the test too.
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) =>
+          console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
+        );
+      });
       page.on('dialog', (dialog) => {
         errors.push(`unexpected dialog: ${dialog.message()}`);
         void dialog.dismiss();

@@ -25,6 +25,9 @@ pub enum AppError {
     /// The key's value does not allow the operation, or writers kept racing for it.
     #[error("{message}")]
     Conflict { message: String },
+    /// The request is not allowed: it came from another site, or names a host this server is not.
+    #[error("{message}")]
+    Forbidden { message: String },
     /// The request itself is wrong: an empty key, malformed hex, a bad cursor.
     #[error("{message}")]
     InvalidInput { message: String },
@@ -69,6 +72,7 @@ pub enum ErrorCode {
     PreconditionFailed,
     Conflict,
     InvalidInput,
+    Forbidden,
     TooLarge,
     EtcdUnavailable,
     NoQuorum,
@@ -90,8 +94,9 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::InvalidInput,
+        ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
@@ -124,6 +129,11 @@ impl ErrorCode {
             ),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflict", None),
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "Invalid input", None),
+            ErrorCode::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                Some("Nothing was changed. Use etcd-deck from its own pages, at an address it serves."),
+            ),
             ErrorCode::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
@@ -172,6 +182,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::EtcdUnavailable => "etcd_unavailable",
             ErrorCode::NoQuorum => "no_quorum",
@@ -191,6 +202,7 @@ impl AppError {
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidInput { .. } => ErrorCode::InvalidInput,
+            AppError::Forbidden { .. } => ErrorCode::Forbidden,
             AppError::TooLarge { .. } => ErrorCode::TooLarge,
             AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
             AppError::NoQuorum { .. } => ErrorCode::NoQuorum,
@@ -246,6 +258,9 @@ mod tests {
                 message: "c".into(),
             },
             AppError::invalid("i"),
+            AppError::Forbidden {
+                message: "f".into(),
+            },
             AppError::TooLarge {
                 message: "t".into(),
             },
@@ -275,6 +290,7 @@ mod tests {
                 | AppError::PreconditionFailed { .. }
                 | AppError::Conflict { .. }
                 | AppError::InvalidInput { .. }
+                | AppError::Forbidden { .. }
                 | AppError::TooLarge { .. }
                 | AppError::EtcdUnavailable { .. }
                 | AppError::NoQuorum { .. }
@@ -307,6 +323,7 @@ mod tests {
                     | AppError::PreconditionFailed { .. }
                     | AppError::Conflict { .. }
                     | AppError::InvalidInput { .. }
+                    | AppError::Forbidden { .. }
                     | AppError::TooLarge { .. }
                     | AppError::NoSuchEndpoint { .. }
             );

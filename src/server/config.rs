@@ -2,6 +2,8 @@
 //! Leptos' own options.
 
 use super::assets::hash_file_beside_binary;
+use super::listen::Limits;
+use super::security::SiteNames;
 use crate::etcd::EtcdSettings;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
@@ -33,6 +35,25 @@ pub struct Config {
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].
     #[arg(long, env = "ETCD_DECK_ADDR")]
     pub addr: Option<SocketAddr>,
+
+    /// The URLs people reach etcd-deck at, when that is not the address it serves on (behind a
+    /// reverse proxy, or by a DNS name), comma-separated: `https://deck.example`.
+    #[arg(long, env = "ETCD_DECK_PUBLIC_URL", value_delimiter = ',')]
+    pub public_url: Vec<String>,
+
+    /// More host names requests may name, comma-separated. Loopback names and the address
+    /// served on are always allowed.
+    #[arg(long, env = "ETCD_DECK_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// The most client connections open at once (kept below the process's open file limit).
+    #[arg(long, env = "ETCD_DECK_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send a request's head, and the longest an idle connection
+    /// is kept.
+    #[arg(long, env = "ETCD_DECK_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
 }
 
 impl Config {
@@ -48,6 +69,20 @@ impl Config {
             request_timeout: self.request_timeout,
             health_interval: self.health_interval,
         }
+    }
+
+    /// What one client connection may cost.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+        }
+        .within_open_file_limit()
+    }
+
+    /// The names and origins this server answers to when it serves on `addr`.
+    pub fn site_names(&self, addr: SocketAddr) -> Result<SiteNames, String> {
+        SiteNames::new(addr, &self.public_url, &self.allowed_hosts)
     }
 
     /// Leptos' options from its environment variables, with this configuration's address. The

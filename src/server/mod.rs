@@ -3,9 +3,13 @@
 
 mod assets;
 pub mod config;
+mod listen;
 mod routes;
+mod security;
 pub mod state;
 
 pub use config::Config;
+pub use listen::{serve, Limits};
 pub use routes::app;
+pub use security::SiteNames;
 pub use state::AppState;

@@ -2,6 +2,7 @@
 //! probes, and the layers every response passes through.
 
 use super::assets::{cache_control, HashedAssets};
+use super::security::guard;
 use super::AppState;
 use crate::app::{shell, App};
 use crate::etcd::Etcd;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
             context, shell,
         ))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(state.site.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(hashed, cache_control))
         // Precompressed static files already carry a Content-Encoding and pass through as they are.

@@ -12,6 +12,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(cluster: &TestCluster) -> Self {
+        Self::start_with(cluster, &[])
+    }
+
+    /// Starts the server with more environment variables (its flags' fallbacks).
+    pub fn start_with(cluster: &TestCluster, env: &[(&str, &str)]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -22,6 +27,7 @@ impl TestServer {
             .env("ETCD_DECK_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_OUTPUT_NAME", "etcd-deck")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("start etcd-deck");

@@ -1,0 +1,140 @@
+//! Accepting connections, with limits a slow or hostile client cannot wear out.
+//!
+//! Every connection must send a whole request head within the header timeout, and an idle
+//! keep-alive connection is closed after the same time (HTTP/1.1; a browser talking to a plain
+//! `http://` server does not use HTTP/2). At most `max_connections` are open at once, kept below
+//! what the process may hold, so that a client holding many connections open cannot take the
+//! file descriptors the server needs for everyone else.
+
+use axum::{extract::ConnectInfo, Router};
+use hyper::{body::Incoming, server::conn::http1, Request};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use std::{future::Future, pin::pin, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, sync::Semaphore};
+use tower::ServiceExt;
+
+/// How long connections still serving a request may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// File descriptors kept for everything but client connections: etcd channels, files, logs.
+const RESERVED_DESCRIPTORS: usize = 256;
+
+/// What one client connection may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections open at once; more wait in the kernel's backlog until one closes.
+    pub max_connections: usize,
+    /// The time to send a request head, and the longest a kept-alive connection may idle.
+    pub header_timeout: Duration,
+}
+
+impl Limits {
+    /// These limits, with at most as many connections as the process may open files, less a
+    /// reserve.
+    pub fn within_open_file_limit(self) -> Self {
+        let Some(limit) = open_file_limit() else {
+            return self;
+        };
+        let most = limit.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+        if self.max_connections > most {
+            tracing::warn!(
+                max_connections = most,
+                open_file_limit = limit,
+                "fewer connections allowed than asked: the process may not open more files"
+            );
+        }
+        Limits {
+            max_connections: self.max_connections.min(most),
+            ..self
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, or a connection reset before it was accepted.
+                    tracing::warn!("could not accept a connection: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(client));
+                request
+            });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%client, "connection closed: {err}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopped with requests still open after {SHUTDOWN_GRACE:?}");
+    }
+}
+
+/// The most files this process may have open (its soft `RLIMIT_NOFILE`), on Linux.
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_stay_below_the_open_file_limit() {
+        let limit = open_file_limit().expect("Linux reports its limits");
+        let limits = Limits {
+            max_connections: usize::MAX,
+            header_timeout: Duration::from_secs(1),
+        };
+        let capped = limits.within_open_file_limit();
+        assert_eq!(capped.max_connections, limit - RESERVED_DESCRIPTORS);
+        let small = Limits {
+            max_connections: 10,
+            ..limits
+        };
+        assert_eq!(small.within_open_file_limit().max_connections, 10);
+    }
+}
