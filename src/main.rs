@@ -60,7 +60,7 @@ async fn main() -> std::process::ExitCode {
     match serve(cli.serve).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("etcd-deck stopped: {err}");
+            eprintln!("etcd-deck: {err}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -75,6 +75,7 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
 
     let leptos_options = config.leptos_options()?;
     let addr = leptos_options.site_addr;
+    config.check_exposure(addr)?;
     let site = config.site_names(addr)?;
     let etcd = Etcd::connect(config.etcd_settings()).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");

@@ -50,6 +50,11 @@ pub struct Config {
     #[arg(long, env = "ETCD_DECK_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
 
+    /// Serve on an address other machines can reach although etcd-deck has no sign-in: anyone
+    /// who reaches it can read and write every key.
+    #[arg(long, env = "ETCD_DECK_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+
     /// How long a client may take to send a request's head, and the longest an idle connection
     /// is kept.
     #[arg(long, env = "ETCD_DECK_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -69,6 +74,19 @@ impl Config {
             request_timeout: self.request_timeout,
             health_interval: self.health_interval,
         }
+    }
+
+    /// Refuses to serve the keyspace without sign-in on an address other machines can reach,
+    /// unless `--insecure-no-auth` says so.
+    pub fn check_exposure(&self, addr: SocketAddr) -> Result<(), String> {
+        if addr.ip().is_loopback() || self.insecure_no_auth {
+            return Ok(());
+        }
+        Err(format!(
+            "refusing to serve on {addr}: etcd-deck has no sign-in yet, so anyone who can reach \
+             that address could read and write every key. Serve on 127.0.0.1 (behind a proxy that \
+             signs people in), or pass --insecure-no-auth to serve anyway."
+        ))
     }
 
     /// What one client connection may cost.
@@ -108,6 +126,25 @@ mod tests {
     struct Flags {
         #[command(flatten)]
         config: Config,
+    }
+
+    #[test]
+    fn only_loopback_is_served_without_sign_in_unless_asked() {
+        let flags = |args: &[&str]| Flags::try_parse_from(args).unwrap().config;
+        let open = flags(&["etcd-deck"]);
+        assert!(open
+            .check_exposure("127.0.0.1:3000".parse().unwrap())
+            .is_ok());
+        assert!(open.check_exposure("[::1]:3000".parse().unwrap()).is_ok());
+        let refused = open.check_exposure("0.0.0.0:3000".parse().unwrap());
+        assert!(refused.unwrap_err().contains("--insecure-no-auth"));
+        assert!(open
+            .check_exposure("10.0.0.5:3000".parse().unwrap())
+            .is_err());
+        let insecure = flags(&["etcd-deck", "--insecure-no-auth"]);
+        assert!(insecure
+            .check_exposure("0.0.0.0:3000".parse().unwrap())
+            .is_ok());
     }
 
     #[test]
