@@ -56,6 +56,7 @@ build: setup ## Build the release server and the precompressed, hashed wasm bund
 
 # The stamp takes the time the build started, so a file changed during the build is built next time.
 $(RELEASE_STAMP): $(BUILD_INPUTS)
+	mkdir -p $(@D)
 	touch $@.started
 	cargo leptos build --release --precompress
 	mv $@.started $@
