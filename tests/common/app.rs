@@ -3,7 +3,7 @@
 use super::TestCluster;
 use axum::{body::Body, http::Request, Router};
 use etcd_deck::etcd::Etcd;
-use etcd_deck::server::{app, AppState};
+use etcd_deck::server::{app, serve, AppState, Limits};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
@@ -130,14 +130,19 @@ impl TestApp {
     }
 }
 
-/// Serves the whole app over real HTTP on a free loopback port, in this process; answers its
-/// base URL and the etcd handle it uses.
+/// Serves the whole app over real HTTP on a free loopback port, in this process, through the
+/// server's own accept loop; answers its base URL and the etcd handle it uses.
 pub async fn serve_on_free_port(cluster: &TestCluster) -> (String, Etcd) {
     let etcd = cluster.connect().await;
     let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
     let router = app(AppState::new(leptos_options, etcd.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let limits = Limits {
+        max_connections: 10_000,
+        header_timeout: std::time::Duration::from_secs(10),
+    }
+    .within_open_file_limit();
+    tokio::spawn(serve(listener, router, limits, std::future::pending()));
     (base, etcd)
 }
