@@ -52,12 +52,14 @@ impl SiteNames {
             hosts.push(host_name(authority));
             public_origins.push(format!("{scheme}://{authority}").to_ascii_lowercase());
         }
-        hosts.extend(allowed_hosts.iter().map(|host| {
-            let host = host.trim().to_ascii_lowercase();
-            host.trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string()
-        }));
+        for host in allowed_hosts {
+            // A port, if given, does not matter: proxies change it.
+            let authority: Authority = host
+                .trim()
+                .parse()
+                .map_err(|err| format!("--allowed-hosts {host:?} is not a host name: {err}"))?;
+            hosts.push(host_name(&authority));
+        }
         hosts.retain(|host| !host.is_empty());
         hosts.dedup();
         Ok(SiteNames {
@@ -186,7 +188,12 @@ mod tests {
     fn names() -> SiteNames {
         let addr = "0.0.0.0:3000".parse().unwrap();
         let public = ["https://deck.example".to_string()];
-        SiteNames::new(addr, &public, &["ops.internal".into()]).unwrap()
+        let allowed = [
+            "ops.internal".into(),
+            "Tools.Internal:8443".into(),
+            "[fd00::1]".into(),
+        ];
+        SiteNames::new(addr, &public, &allowed).unwrap()
     }
 
     fn check(method: Method, headers: &[(&str, &str)]) -> Result<(), AppError> {
@@ -207,6 +214,8 @@ mod tests {
         assert!(check(Method::GET, &[("host", "[::1]:3000")]).is_ok());
         assert!(check(Method::GET, &[("host", "deck.example")]).is_ok());
         assert!(check(Method::GET, &[("host", "ops.internal:8080")]).is_ok());
+        assert!(check(Method::GET, &[("host", "tools.internal")]).is_ok());
+        assert!(check(Method::GET, &[("host", "[fd00::1]:3000")]).is_ok());
         assert!(check(Method::GET, &[]).is_ok(), "no host: not a browser");
         let rebinding = check(Method::GET, &[("host", "attacker.example:3000")]);
         assert_eq!(rebinding.unwrap_err().status().as_u16(), 403);
@@ -245,5 +254,6 @@ mod tests {
     fn a_public_url_must_be_a_url() {
         let addr = "127.0.0.1:3000".parse().unwrap();
         assert!(SiteNames::new(addr, &["deck.example".into()], &[]).is_err());
+        assert!(SiteNames::new(addr, &[], &["deck example".into()]).is_err());
     }
 }
