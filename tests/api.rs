@@ -386,8 +386,9 @@ async fn client_mistakes_are_4xx_with_a_json_error() {
         (status, body["error"]["code"].as_str()),
         (404, Some("no_such_endpoint"))
     );
-    let (status, _, _) = app.api("GET", "/api/v1/keys/", None, &[]).await;
+    let (status, _, body) = app.api("GET", "/api/v1/keys/", None, &[]).await;
     assert_eq!(status, 400);
+    assert_eq!(body["error"]["message"], "the key must not be empty");
     let (status, _, _) = app.api("GET", "/api/v1/keys?limit=-1", None, &[]).await;
     assert_eq!(status, 400);
     let (status, _, _) = app

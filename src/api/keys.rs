@@ -191,11 +191,6 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
     }
 }
 
-/// `/api/v1/keys/` names no key.
-pub async fn empty_key() -> AppError {
-    AppError::invalid("the key must not be empty: put it after /api/v1/keys/")
-}
-
 /// The key named by the rest of the path: percent-decoded bytes, or base64.
 fn key_from_path(uri: &Uri, suffix: Option<&str>, encoding: Encoding) -> Answer<Key> {
     let rest = uri.path().strip_prefix(KEYS_PATH).unwrap_or_default();

@@ -13,7 +13,7 @@ use crate::etcd::Etcd;
 use crate::services::cluster;
 use axum::{
     extract::{FromRef, State},
-    routing::{any, get},
+    routing::get,
     Json, Router,
 };
 use model::ClusterOverview;
@@ -54,17 +54,16 @@ where
     S: Clone + Send + Sync + 'static,
     Etcd: FromRef<S>,
 {
+    // `/keys/` names the empty key, which the services refuse like any other invalid key.
+    let single_key = get(keys::get_key)
+        .head(keys::has_key)
+        .put(keys::put_key)
+        .delete(keys::pop_key)
+        .post(keys::append);
     let api = Router::new()
         .route("/keys", get(keys::list_keys).delete(keys::delete_prefix))
-        .route("/keys/", any(keys::empty_key))
-        .route(
-            "/keys/{*key}",
-            get(keys::get_key)
-                .head(keys::has_key)
-                .put(keys::put_key)
-                .delete(keys::pop_key)
-                .post(keys::append),
-        )
+        .route("/keys/", single_key.clone())
+        .route("/keys/{*key}", single_key)
         .route("/cluster", get(cluster_overview))
         .route("/openapi.json", get(openapi_json))
         .fallback(error::no_such_endpoint);
