@@ -10,7 +10,6 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use std::path::Path;
 
 /// Where the built wasm, JS and CSS are served from.
 const PKG_PATH: &str = "/pkg/";
@@ -25,7 +24,7 @@ pub fn hash_file_beside_binary(hash_file: &str) -> bool {
     std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
-        .is_some_and(|path| Path::new(&path).exists())
+        .is_some_and(|path| path.exists())
 }
 
 /// Middleware: gives every response without one a `Cache-Control` header.

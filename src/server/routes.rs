@@ -2,7 +2,7 @@
 //! probes, and the layers every response passes through.
 
 use super::assets::{cache_control, HashedAssets};
-use super::security::guard;
+use super::security::{guard, with_safety_headers};
 use super::AppState;
 use crate::app::{shell, App};
 use crate::etcd::Etcd;
@@ -31,9 +31,13 @@ const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// Builds the whole application around its state.
 pub fn app(state: AppState) -> Router {
+    with_layers(routes(&state), state)
+}
+
+/// Every page, server function, REST endpoint, probe and static file.
+fn routes(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let hashed = HashedAssets(options.hash_files);
     let context = {
         let state = state.clone();
         move || state.provide()
@@ -42,12 +46,18 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
-        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+        .leptos_routes_with_context(state, routes, context.clone(), move || {
             shell(options.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+}
+
+/// What every response passes through, innermost first.
+fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let hashed = HashedAssets(state.leptos_options.hash_files);
+    routes
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(state.site.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -55,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         // Precompressed static files already carry a Content-Encoding and pass through as they are.
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(answer_panic))
+        .layer(middleware::map_response(with_safety_headers))
         // A 5xx here is usually etcd being down, which the health check already reports.
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::WARN)))
         .with_state(state)
@@ -106,13 +117,28 @@ mod tests {
 
     #[tokio::test]
     async fn a_handler_that_panics_is_answered_with_500() {
-        let router: Router = Router::new()
-            .route("/boom", get(boom))
-            .layer(CatchPanicLayer::custom(answer_panic));
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let etcd = Etcd::connect(crate::etcd::EtcdSettings {
+            endpoints: vec![format!("http://127.0.0.1:{port}")],
+            connect_timeout: std::time::Duration::from_millis(200),
+            request_timeout: std::time::Duration::from_millis(500),
+            health_interval: std::time::Duration::from_secs(60),
+        })
+        .await
+        .unwrap();
+        let options = leptos::prelude::LeptosOptions::builder()
+            .output_name("etcd-deck")
+            .build();
+        let state = AppState::new(options, etcd);
+        // The app's own layers, around its own routes and one that panics.
+        let router = with_layers(routes(&state).route("/boom", get(boom)), state);
         let request = axum::http::Request::get("/boom")
             .body(Body::empty())
             .unwrap();
         let response = router.oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     }
 }

@@ -137,17 +137,18 @@ impl SiteNames {
     }
 }
 
-/// Middleware: refuses what [`SiteNames::check`] refuses, and gives every response its safety
-/// headers.
+/// Middleware: refuses what [`SiteNames::check`] refuses.
 pub async fn guard(State(names): State<Arc<SiteNames>>, request: Request, next: Next) -> Response {
     if let Err(err) = names.check(request.method(), request.uri(), request.headers()) {
         tracing::warn!(method = %request.method(), path = request.uri().path(), "refused: {err}");
-        return with_safety_headers(err.into_response());
+        return err.into_response();
     }
-    with_safety_headers(next.run(request).await)
+    next.run(request).await
 }
 
-fn with_safety_headers(mut response: Response) -> Response {
+/// Gives a response the safety headers it lacks; applied outside everything else, so refusals
+/// and the answers to panics get them too.
+pub async fn with_safety_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name, value| {
         headers
