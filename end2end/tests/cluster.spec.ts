@@ -44,17 +44,33 @@ test('a killed member shows as down, in words, and healthy again after its resta
   });
 });
 
-test('the cluster tables fit their cards at 1280 px', async ({ page }) => {
+test('the cluster tables fit their cards at 1280 px, also with a member down', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto('/cluster');
   await hydrated(page);
   await expect(page.getByTestId('member-row')).toHaveCount(3);
-  for (const table of ['members', 'endpoints']) {
-    const overflow = await page.getByTestId(table).evaluate((element) => {
-      const card = element.closest('section')!.getBoundingClientRect();
-      const box = element.getBoundingClientRect();
-      return Math.max(0, box.right - card.right);
+  const follower = page.getByTestId('member-row').filter({
+    has: page.getByTestId('member-role').filter({ hasText: 'voter' }),
+  });
+  const name = (await follower.first().getAttribute('data-member'))!;
+  cluster('kill', name);
+  try {
+    // The row of a member that is down carries the longest text the page shows.
+    await expect(member(page, name).getByTestId('member-health')).toContainText('down', {
+      timeout: 10_000,
     });
-    expect(overflow, `${table} runs past its card`).toBe(0);
+    for (const table of ['members', 'endpoints']) {
+      const overflow = await page.getByTestId(table).evaluate((element) => {
+        const card = element.closest('section')!.getBoundingClientRect();
+        const box = element.getBoundingClientRect();
+        return Math.max(0, box.right - card.right);
+      });
+      expect(overflow, `${table} runs past its card`).toBe(0);
+    }
+  } finally {
+    cluster('restart', name);
   }
+  await expect(member(page, name).getByTestId('member-health')).toHaveText('healthy', {
+    timeout: 10_000,
+  });
 });
