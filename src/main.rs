@@ -25,6 +25,8 @@ mod command_line {
     pub enum Command {
         /// Read and write keys through a running etcd-deck, from the command line.
         Kv(etcd_deck::cli::KvArgs),
+        /// Manage the users file (`--users-file`) of an etcd without authentication.
+        User(etcd_deck::cli::user::UserArgs),
     }
 
     #[cfg(test)]
@@ -54,8 +56,10 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    if let Some(Command::Kv(args)) = cli.command {
-        return etcd_deck::cli::run(args).await;
+    match cli.command {
+        Some(Command::Kv(args)) => return etcd_deck::cli::run(args).await,
+        Some(Command::User(args)) => return etcd_deck::cli::user::run(args),
+        None => {}
     }
     match serve(cli.serve).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -72,15 +76,33 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
         etcd::Etcd,
         server::{app, serve, AppState},
     };
+    use std::sync::Arc;
 
     let leptos_options = config.leptos_options()?;
     let addr = leptos_options.site_addr;
-    config.check_exposure(addr)?;
     let site = config.site_names(addr)?;
     let etcd = Etcd::connect(config.etcd_settings()).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");
+    let access = Arc::new(config.access(etcd.clone(), addr).await?);
+    if config.session_key_file.is_none() {
+        tracing::info!(
+            "sessions end when this process stops, and other processes do not honour them; \
+             give --session-key-file to share them"
+        );
+    }
+    if !access.sign_in_required() {
+        // Notice when etcd requires authentication, once it answers.
+        let access = access.clone();
+        tokio::spawn(async move {
+            while access.detect_etcd_authentication().await.is_err() {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
+    }
     let mut state = AppState::new(leptos_options, etcd);
-    state.site = std::sync::Arc::new(site);
+    state.site = Arc::new(site);
+    state.access = access;
+    state.secure_cookies = config.secure_cookies();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("etcd-deck is serving on http://{}", listener.local_addr()?);
     serve(listener, app(state), config.limits(), shutdown_signal()).await;

@@ -9,7 +9,6 @@ use etcd_deck::domain::{routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, ListKeys, SaveValue,
 };
-use etcd_deck::services::keys;
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -149,8 +148,7 @@ async fn every_page_and_server_function_under_concurrent_load() {
     count_panics();
     let cluster = TestCluster::start(1);
     let (base, etcd) = serve_on_free_port(&cluster).await;
-    keys::put(
-        &etcd,
+    etcd.put(
         &Key::from("load/existing"),
         b"<b>v</b>".to_vec(),
         PutCondition::Always,

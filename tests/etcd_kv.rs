@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn put_get_list_and_delete_a_key() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let key = Key::from("app/config/a b%c?d#e/ünï");
 
     let written = keys::put(&etcd, &key, b"v1".to_vec(), PutCondition::Always, None)
@@ -47,7 +47,7 @@ async fn put_get_list_and_delete_a_key() {
 #[tokio::test]
 async fn binary_values_and_keys_are_kept_byte_exact() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let key = Key::new(vec![b'b', b'/', 0xff, 0x00, 0xfe]);
     let value = vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x80];
 
@@ -66,7 +66,7 @@ async fn binary_values_and_keys_are_kept_byte_exact() {
 #[tokio::test]
 async fn a_missing_key_is_not_found_for_get_and_delete() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let missing = Key::from("no/such/key");
     let get = keys::get(&etcd, &missing).await.unwrap_err();
     let delete = keys::delete(&etcd, &missing).await.unwrap_err();
@@ -84,7 +84,7 @@ async fn a_missing_key_is_not_found_for_get_and_delete() {
 #[tokio::test]
 async fn conditional_puts_never_overwrite_unseen_changes() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let key = Key::from("cas");
 
     let created = keys::put(&etcd, &key, b"one".to_vec(), PutCondition::Absent, None)
@@ -130,7 +130,7 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
 #[tokio::test]
 async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let written: BTreeSet<Key> = (0..250)
         .map(|i| Key::from(format!("many/{i}").as_str()))
         .collect();
@@ -167,7 +167,7 @@ async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
 #[tokio::test]
 async fn a_prefix_lists_only_the_keys_under_it() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     for key in ["ap", "app", "app/a", "app/b", "app0", "apple", "b"] {
         keys::put(
             &etcd,
@@ -205,7 +205,7 @@ async fn a_prefix_lists_only_the_keys_under_it() {
 #[tokio::test]
 async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_sending() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let key = Key::from("big");
     let near_limit = vec![b'x'; MAX_REQUEST_BYTES - 1024];
     keys::put(&etcd, &key, near_limit.clone(), PutCondition::Always, None)
@@ -239,7 +239,7 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
 #[tokio::test]
 async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_after() {
     let cluster = TestCluster::start(1);
-    let etcd = cluster.connect().await;
+    let etcd = cluster.caller().await;
     let key = Key::from("survivor");
     keys::put(&etcd, &key, b"before".to_vec(), PutCondition::Always, None)
         .await
@@ -249,7 +249,7 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     let page = PageRequest::new(Key::default(), None, None);
     let deadline = REQUEST_TIMEOUT + Duration::from_millis(500);
     let results = [
-        timed(async { etcd.connection().await.map(|_| ()) }).await,
+        timed(async { etcd.etcd.connection().await.map(|_| ()) }).await,
         timed(async { keys::get(&etcd, &key).await.map(|_| ()) }).await,
         timed(async { keys::list(&etcd, &page).await.map(|_| ()) }).await,
         timed(async {
@@ -270,7 +270,7 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
 
     cluster.resume();
     let back = eventually(Duration::from_secs(10), || async {
-        etcd.connection().await.is_ok()
+        etcd.etcd.connection().await.is_ok()
     });
     assert!(back.await, "the same handle works again once etcd is back");
     assert_eq!(

@@ -6,7 +6,6 @@ mod common;
 use common::{app::TestApp, TestCluster};
 use etcd_deck::domain::{routes::key_url, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
-use etcd_deck::services::keys;
 use leptos::server_fn::ServerFn;
 
 #[tokio::test]
@@ -28,15 +27,10 @@ async fn pages_carry_the_status_of_what_they_show() {
     let cluster = TestCluster::start(1);
     let app = TestApp::start(&cluster).await;
     let key = Key::from("<img src=x onerror=alert(1)>");
-    keys::put(
-        &app.etcd,
-        &key,
-        b"<b>bold</b>".to_vec(),
-        PutCondition::Always,
-        None,
-    )
-    .await
-    .unwrap();
+    app.etcd
+        .put(&key, b"<b>bold</b>".to_vec(), PutCondition::Always, None)
+        .await
+        .unwrap();
 
     let (status, body) = app.get("/").await;
     assert_eq!(status, 200);
@@ -105,9 +99,7 @@ async fn forms_work_without_javascript() {
         location.as_deref(),
         Some("/?prefix=app%2F&created=app%2Fnew%20key")
     );
-    let stored = keys::get(&app.etcd, &Key::from("app/new key"))
-        .await
-        .unwrap();
+    let stored = app.etcd.get(&Key::from("app/new key")).await.unwrap();
     assert_eq!(stored.value, etcd_deck::domain::Value(b"hello".to_vec()));
 
     // Creating it again fails: back to the form's page, with the error in the URL...
@@ -131,7 +123,5 @@ async fn forms_work_without_javascript() {
         location.as_deref(),
         Some("/?prefix=app%2F&deleted=app%2Fnew%20key")
     );
-    assert!(keys::get(&app.etcd, &Key::from("app/new key"))
-        .await
-        .is_err());
+    assert!(app.etcd.get(&Key::from("app/new key")).await.is_err());
 }

@@ -8,7 +8,6 @@ use axum::{body::Body, http::Request};
 use common::{app::TestApp, server::TestServer, TestCluster};
 use etcd_deck::domain::{Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, SaveValue};
-use etcd_deck::services::keys;
 use leptos::server_fn::ServerFn;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -30,7 +29,7 @@ fn form_post(path: &str, form: &str, headers: &[(&str, &str)]) -> Request<Body> 
 }
 
 async fn exists(app: &TestApp, key: &str) -> bool {
-    keys::get(&app.etcd, &Key::from(key)).await.is_ok()
+    app.etcd.get(&Key::from(key)).await.is_ok()
 }
 
 #[tokio::test]
@@ -53,7 +52,9 @@ async fn cross_site_form_posts_are_refused_and_write_nothing() {
     }
 
     let key = Key::from("csrf/kept");
-    let written = keys::put(&app.etcd, &key, b"v1".to_vec(), PutCondition::Always, None)
+    let written = app
+        .etcd
+        .put(&key, b"v1".to_vec(), PutCondition::Always, None)
         .await
         .unwrap();
     let save = format!(
@@ -66,7 +67,7 @@ async fn cross_site_form_posts_are_refused_and_write_nothing() {
         let request = form_post(path, form, &[("origin", EVIL)]);
         assert_eq!(app.send(request).await.0, 403, "{path}");
     }
-    let kept = keys::get(&app.etcd, &key).await.unwrap();
+    let kept = app.etcd.get(&key).await.unwrap();
     assert_eq!(kept.value.as_bytes(), b"v1", "nothing was changed");
 
     // The app's own form, posted without JavaScript, still works.
@@ -87,15 +88,15 @@ async fn cross_site_rest_writes_are_refused() {
     assert_eq!(json["error"]["code"], "forbidden");
     assert!(!exists(&app, "rest/x").await);
 
-    keys::put(
-        &app.etcd,
-        &Key::from("rest/y"),
-        b"v".to_vec(),
-        PutCondition::Always,
-        None,
-    )
-    .await
-    .unwrap();
+    app.etcd
+        .put(
+            &Key::from("rest/y"),
+            b"v".to_vec(),
+            PutCondition::Always,
+            None,
+        )
+        .await
+        .unwrap();
     let (status, _, _) = app.api("DELETE", "/api/v1/keys/rest/y", None, &evil).await;
     assert_eq!(status, 403);
     assert!(exists(&app, "rest/y").await);

@@ -5,10 +5,13 @@ use super::model::{ErrorBody, ErrorDetail};
 use crate::domain::AppError;
 use axum::{
     extract::rejection::{JsonRejection, QueryRejection},
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
+
+/// What a handler answers: its response, or the error in the API's format.
+pub type Answer<T> = Result<T, AppError>;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
@@ -26,7 +29,25 @@ impl IntoResponse for AppError {
                 current_mod_revision,
             },
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            // Where sign-in is on, the API takes HTTP basic credentials, as `curl -u` sends them.
+            AppError::Unauthenticated { .. } => {
+                let challenge = r#"Basic realm="etcd-deck", charset="UTF-8""#;
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            AppError::TooManyAttempts {
+                retry_after_secs, ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -8,10 +8,9 @@ use super::model::{
     WriteResult,
 };
 use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
-use crate::etcd::Etcd;
-use crate::services::keys;
+use crate::services::{access::Caller, keys};
 use axum::{
-    extract::{FromRequestParts, OriginalUri, State},
+    extract::{FromRequestParts, OriginalUri},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, Uri},
     response::{IntoResponse, Response},
     Json,
@@ -23,7 +22,7 @@ pub const KEYS_PATH: &str = "/api/v1/keys/";
 /// The suffix of the append endpoint's path.
 const APPEND_SUFFIX: &str = "/append";
 
-type Answer<T> = Result<T, AppError>;
+use super::error::Answer;
 
 /// One page of keys under a prefix, keys only unless `values=true`.
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys", params(ListQuery),
@@ -33,7 +32,7 @@ type Answer<T> = Result<T, AppError>;
         (status = 503, description = "etcd is unavailable", body = ErrorBody),
     ))]
 pub async fn list_keys(
-    State(etcd): State<Etcd>,
+    caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Answer<Json<KeyPage>> {
     let prefix = query
@@ -42,7 +41,7 @@ pub async fn list_keys(
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
     let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
     page.values = query.values;
-    let listing = keys::list(&etcd, &page).await?;
+    let listing = keys::list(&caller, &page).await?;
     let keys = listing.keys.iter().map(|summary| {
         KeyEntry::new(
             summary,
@@ -67,8 +66,8 @@ pub async fn list_keys(
         (status = 200, description = "The key", body = KeyValueBody),
         (status = 404, description = "No such key", body = ErrorBody),
     ))]
-pub async fn get_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Response> {
-    let detail = keys::get(&etcd, &path.key).await?;
+pub async fn get_key(caller: Caller, path: KeyPath) -> Answer<Response> {
+    let detail = keys::get(&caller, &path.key).await?;
     let etag = detail.summary.mod_revision;
     Ok(with_etag(
         Json(KeyValueBody::new(&detail, path.encoding)),
@@ -80,8 +79,8 @@ pub async fn get_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Response
 #[utoipa::path(head, path = "/api/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "The key"), KeyQuery),
     responses((status = 200, description = "The key exists"), (status = 404, description = "No such key")))]
-pub async fn has_key(State(etcd): State<Etcd>, path: Answer<KeyPath>) -> Response {
-    let found = async { keys::get(&etcd, &path?.key).await };
+pub async fn has_key(caller: Caller, path: Answer<KeyPath>) -> Response {
+    let found = async { keys::get(&caller, &path?.key).await };
     match found.await {
         Ok(detail) => with_etag((), detail.summary.mod_revision),
         Err(err) => err.status().into_response(),
@@ -102,14 +101,14 @@ pub async fn has_key(State(etcd): State<Etcd>, path: Answer<KeyPath>) -> Respons
         (status = 504, description = "Sent, but etcd did not confirm it: check the key", body = ErrorBody),
     ))]
 pub async fn put_key(
-    State(etcd): State<Etcd>,
+    caller: Caller,
     path: KeyPath,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PutBody>,
 ) -> Answer<Response> {
     let value = path.encoding.decode(&body.value, "value")?;
     let condition = precondition(&headers)?;
-    let written = keys::put(&etcd, &path.key, value, condition, body.ttl).await?;
+    let written = keys::put(&caller, &path.key, value, condition, body.ttl).await?;
     let answer = Json(WriteResult {
         revision: written.revision,
     });
@@ -123,8 +122,8 @@ pub async fn put_key(
         (status = 200, description = "The deleted key and value", body = KeyValueBody),
         (status = 404, description = "No such key", body = ErrorBody),
     ))]
-pub async fn pop_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Json<KeyValueBody>> {
-    let deleted = keys::delete(&etcd, &path.key).await?;
+pub async fn pop_key(caller: Caller, path: KeyPath) -> Answer<Json<KeyValueBody>> {
+    let deleted = keys::delete(&caller, &path.key).await?;
     Ok(Json(KeyValueBody::new(&deleted, path.encoding)))
 }
 
@@ -135,12 +134,12 @@ pub async fn pop_key(State(etcd): State<Etcd>, path: KeyPath) -> Answer<Json<Key
         (status = 400, description = "Empty prefix, or `confirm` differs", body = ErrorBody),
     ))]
 pub async fn delete_prefix(
-    State(etcd): State<Etcd>,
+    caller: Caller,
     ApiQuery(query): ApiQuery<DeletePrefixQuery>,
 ) -> Answer<Json<DeletedCount>> {
     let prefix = Key::new(query.encoding.decode(&query.prefix, "prefix")?);
     let confirm = Key::new(query.encoding.decode(&query.confirm, "confirm")?);
-    let (deleted, receipt) = keys::delete_prefix(&etcd, &prefix, &confirm).await?;
+    let (deleted, receipt) = keys::delete_prefix(&caller, &prefix, &confirm).await?;
     Ok(Json(DeletedCount {
         deleted,
         revision: receipt.revision,
@@ -155,11 +154,11 @@ pub async fn delete_prefix(
         (status = 409, description = "The value is not a JSON array", body = ErrorBody),
     ))]
 pub async fn append(
-    State(etcd): State<Etcd>,
+    caller: Caller,
     path: KeyPath,
     ApiJson(body): ApiJson<AppendBody>,
 ) -> Answer<Json<AppendResult>> {
-    let (receipt, length) = keys::append(&etcd, &path.key, body.value).await?;
+    let (receipt, length) = keys::append(&caller, &path.key, body.value).await?;
     Ok(Json(AppendResult {
         revision: receipt.revision,
         length,

@@ -6,17 +6,17 @@ mod extract;
 mod keys;
 pub mod model;
 mod reference;
+mod session;
 
 pub use reference::api_reference;
 
-use crate::etcd::Etcd;
-use crate::services::cluster;
-use axum::{
-    extract::{FromRef, State},
-    routing::get,
-    Json, Router,
+use crate::services::{
+    access::{Access, Caller},
+    cluster,
 };
+use axum::{extract::FromRef, routing::get, Json, Router};
 use model::ClusterOverview;
+use std::sync::Arc;
 use utoipa::OpenApi;
 
 /// Where the API lives.
@@ -39,20 +39,24 @@ pub const API_ROOT: &str = "/api/v1";
         keys::pop_key,
         keys::append,
         cluster_overview,
+        session::create_session,
+        session::who,
         openapi_json
     ),
     tags(
+        (name = "session", description = "Signing in: HTTP basic credentials work on every request; a bearer token saves sending the password"),
         (name = "keys", description = "Keys and values"),
         (name = "cluster", description = "Members and their health")
     )
 )]
 pub struct ApiDoc;
 
-/// The `/api/v1` routes, for any router state that holds the etcd handle.
+/// The `/api/v1` routes. Each request acts for the [`Caller`] the sign-in layer put into its
+/// extensions.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
-    Etcd: FromRef<S>,
+    Arc<Access>: FromRef<S>,
 {
     // `/keys/` names the empty key, which the services refuse like any other invalid key.
     let single_key = get(keys::get_key)
@@ -65,6 +69,7 @@ where
         .route("/keys/", single_key.clone())
         .route("/keys/{*key}", single_key)
         .route("/cluster", get(cluster_overview))
+        .route("/session", get(session::who).post(session::create_session))
         .route("/openapi.json", get(openapi_json))
         .fallback(error::no_such_endpoint);
     Router::new().nest(API_ROOT, api)
@@ -73,8 +78,8 @@ where
 /// Members, every endpoint's health, the leader and alarms.
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "cluster",
     responses((status = 200, description = "The cluster as every configured endpoint sees it", body = Object)))]
-async fn cluster_overview(State(etcd): State<Etcd>) -> Json<ClusterOverview> {
-    Json(cluster::overview(&etcd).await)
+async fn cluster_overview(caller: Caller) -> Json<ClusterOverview> {
+    Json(cluster::overview(&caller).await)
 }
 
 /// This document.
@@ -88,7 +93,8 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 mod tests {
     use super::*;
     use crate::domain::api_reference::ApiOperation;
-    use crate::etcd::EtcdSettings;
+    use crate::etcd::{Etcd, EtcdSettings};
+    use crate::services::access::AccessSettings;
     use axum::{body::Body, http::Request};
     use http_body_util::BodyExt;
     use std::time::Duration;
@@ -110,7 +116,11 @@ mod tests {
         })
         .await
         .unwrap();
-        routes::<Etcd>().with_state(etcd)
+        let access = Arc::new(Access::new(etcd, AccessSettings::open()));
+        let caller = access.anonymous(None).unwrap();
+        routes::<Arc<Access>>()
+            .layer(axum::Extension(caller))
+            .with_state(access)
     }
 
     /// Whether the router has something at `method path`: not a 405, not `no_such_endpoint`.

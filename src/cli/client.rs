@@ -26,6 +26,8 @@ pub enum Failure {
     Invalid(String),
     /// etcd or etcd-deck is unavailable, or the write conflicted (exit 3).
     Unavailable(String),
+    /// Not signed in, or not allowed (exit 4).
+    Denied(String),
 }
 
 impl Failure {
@@ -34,27 +36,39 @@ impl Failure {
             Failure::NotFound(_) => 1,
             Failure::Invalid(_) => 2,
             Failure::Unavailable(_) => 3,
+            Failure::Denied(_) => 4,
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            Failure::NotFound(m) | Failure::Invalid(m) | Failure::Unavailable(m) => m,
+            Failure::NotFound(m)
+            | Failure::Invalid(m)
+            | Failure::Unavailable(m)
+            | Failure::Denied(m) => m,
         }
     }
+}
+
+/// A user name and password, sent with every request (HTTP basic).
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
 }
 
 /// A client of one etcd-deck server.
 pub struct ApiClient {
     http: reqwest::Client,
     server: String,
+    credentials: Option<Credentials>,
 }
 
 impl ApiClient {
-    pub fn new(server: &str) -> Self {
+    pub fn new(server: &str, credentials: Option<Credentials>) -> Self {
         ApiClient {
             http: reqwest::Client::new(),
             server: server.trim_end_matches('/').to_string(),
+            credentials,
         }
     }
 
@@ -148,6 +162,9 @@ impl ApiClient {
         if let Some(body) = body {
             request = request.json(&body);
         }
+        if let Some(credentials) = &self.credentials {
+            request = request.basic_auth(&credentials.user, Some(&credentials.password));
+        }
         request
             .send()
             .await
@@ -163,6 +180,7 @@ fn failure(status: StatusCode, message: String) -> Failure {
     match status.as_u16() {
         404 => Failure::NotFound(message),
         400 | 405 | 413 => Failure::Invalid(message),
+        401 | 403 | 429 => Failure::Denied(message),
         _ => Failure::Unavailable(message),
     }
 }

@@ -1,13 +1,15 @@
 //! `etcd-deck kv`: the command-line client of a running etcd-deck, over its REST API.
 //!
-//! Exit codes: 0 done, 1 not found, 2 usage or invalid input, 3 unavailable or conflict.
+//! Exit codes: 0 done, 1 not found, 2 usage or invalid input, 3 unavailable or conflict, 4 not
+//! signed in or not allowed.
 
 mod client;
 mod output;
 mod shell;
+pub mod user;
 
 use clap::{Args, Subcommand, ValueEnum};
-use client::{ApiClient, Failure};
+use client::{ApiClient, Credentials, Failure};
 use output::Printer;
 use std::process::ExitCode;
 
@@ -28,6 +30,10 @@ pub struct KvArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Plain, global = true)]
     pub output: Format,
+
+    /// Sign in as this user; the password is read from ETCD_DECK_PASSWORD, or asked for.
+    #[arg(long, env = "ETCD_DECK_USER", global = true)]
+    pub user: Option<String>,
 
     #[command(subcommand)]
     pub command: KvCommand,
@@ -75,7 +81,20 @@ pub enum KvCommand {
 
 /// Runs one `kv` command and answers the process exit code.
 pub async fn run(args: KvArgs) -> ExitCode {
-    let client = ApiClient::new(&args.server);
+    let credentials = match &args.user {
+        Some(user) => match password_for(user) {
+            Ok(password) => Some(Credentials {
+                user: user.clone(),
+                password,
+            }),
+            Err(message) => {
+                eprintln!("etcd-deck: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let client = ApiClient::new(&args.server, credentials);
     if matches!(args.command, KvCommand::Shell) {
         return shell::run(&client, args.output).await;
     }
@@ -133,4 +152,14 @@ async fn execute(client: &ApiClient, printer: &Printer, command: KvCommand) -> R
         }
     }
     Ok(())
+}
+
+/// The password of `user`: from `ETCD_DECK_PASSWORD`, or typed at the terminal without echo.
+pub fn password_for(user: &str) -> Result<String, String> {
+    if let Ok(password) = std::env::var("ETCD_DECK_PASSWORD") {
+        return Ok(password);
+    }
+    rpassword::prompt_password(format!("Password for {user}: ")).map_err(|err| {
+        format!("cannot read the password of {user} ({err}); set ETCD_DECK_PASSWORD")
+    })
 }

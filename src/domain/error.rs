@@ -28,6 +28,18 @@ pub enum AppError {
     /// The request is not allowed: it came from another site, or names a host this server is not.
     #[error("{message}")]
     Forbidden { message: String },
+    /// Nobody is signed in, or the credentials given are wrong or expired.
+    #[error("{message}")]
+    Unauthenticated { message: String },
+    /// The signed-in user may not do this: etcd's roles, an etcd-deck role, or read-only mode.
+    #[error("{message}")]
+    PermissionDenied { message: String },
+    /// Too many failed sign-in attempts for this user or from this address.
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The request itself is wrong: an empty key, malformed hex, a bad cursor.
     #[error("{message}")]
     InvalidInput { message: String },
@@ -73,6 +85,9 @@ pub enum ErrorCode {
     Conflict,
     InvalidInput,
     Forbidden,
+    Unauthenticated,
+    PermissionDenied,
+    TooManyAttempts,
     TooLarge,
     EtcdUnavailable,
     NoQuorum,
@@ -94,14 +109,17 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
+        ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
+        ErrorCode::PermissionDenied,
         ErrorCode::NotFound,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
         ErrorCode::PreconditionFailed,
         ErrorCode::TooLarge,
+        ErrorCode::TooManyAttempts,
         ErrorCode::Internal,
         ErrorCode::EtcdError,
         ErrorCode::EtcdUnavailable,
@@ -133,6 +151,21 @@ impl ErrorCode {
                 StatusCode::FORBIDDEN,
                 "Not allowed",
                 Some("Nothing was changed. Use etcd-deck from its own pages, at an address it serves."),
+            ),
+            ErrorCode::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "Sign-in needed",
+                Some("Sign in with your user name and password; nothing was changed."),
+            ),
+            ErrorCode::PermissionDenied => (
+                StatusCode::FORBIDDEN,
+                "Permission denied",
+                Some("Nothing was changed. Ask an administrator for a role that allows it."),
+            ),
+            ErrorCode::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                Some("Wait a minute before trying to sign in again."),
             ),
             ErrorCode::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -183,6 +216,9 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::EtcdUnavailable => "etcd_unavailable",
             ErrorCode::NoQuorum => "no_quorum",
@@ -203,6 +239,9 @@ impl AppError {
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidInput { .. } => ErrorCode::InvalidInput,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
+            AppError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
+            AppError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             AppError::TooLarge { .. } => ErrorCode::TooLarge,
             AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
             AppError::NoQuorum { .. } => ErrorCode::NoQuorum,
@@ -261,6 +300,16 @@ mod tests {
             AppError::Forbidden {
                 message: "f".into(),
             },
+            AppError::Unauthenticated {
+                message: "u".into(),
+            },
+            AppError::PermissionDenied {
+                message: "d".into(),
+            },
+            AppError::TooManyAttempts {
+                message: "m".into(),
+                retry_after_secs: 30,
+            },
             AppError::TooLarge {
                 message: "t".into(),
             },
@@ -296,6 +345,9 @@ mod tests {
             | AppError::Conflict { .. }
             | AppError::InvalidInput { .. }
             | AppError::Forbidden { .. }
+            | AppError::Unauthenticated { .. }
+            | AppError::PermissionDenied { .. }
+            | AppError::TooManyAttempts { .. }
             | AppError::TooLarge { .. }
             | AppError::NoSuchEndpoint { .. } => true,
             AppError::EtcdUnavailable { .. }

@@ -67,6 +67,15 @@ impl Key {
     pub fn display(&self) -> String {
         crate::domain::value::escape_bytes(&self.0)
     }
+
+    /// This key as a prefix, in words: `the keys under app/`, or `every key`.
+    pub fn describe_prefix(&self) -> String {
+        if self.0.is_empty() {
+            "every key".into()
+        } else {
+            format!("the keys under {}", self.display())
+        }
+    }
 }
 
 /// Splits text just after each separator a key is usually built with (`/ - _ : = @ ,`), so that

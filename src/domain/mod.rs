@@ -1,6 +1,7 @@
 //! The domain layer: etcd-deck's types and pure functions, shared by the server and the browser.
 //! Nothing here talks to etcd or renders HTML.
 
+pub mod access;
 pub mod api_reference;
 pub mod append;
 pub mod cluster;
@@ -100,6 +101,17 @@ pub enum PutCondition {
     Absent,
     /// Only if the key still has this mod revision (nobody wrote it since it was read).
     ModRevision(i64),
+}
+
+impl PutCondition {
+    /// The condition as the audit log writes it: `always`, `absent`, `mod_revision=42`.
+    pub fn describe(self) -> String {
+        match self {
+            PutCondition::Always => "always".into(),
+            PutCondition::Absent => "absent".into(),
+            PutCondition::ModRevision(revision) => format!("mod_revision={revision}"),
+        }
+    }
 }
 
 #[cfg(test)]

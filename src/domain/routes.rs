@@ -11,6 +11,14 @@ pub const KEY_SEGMENT: &str = "key";
 pub const CLUSTER_SEGMENT: &str = "cluster";
 /// The REST API reference's one segment: `/api`.
 pub const API_REFERENCE_SEGMENT: &str = "api";
+/// The sign-in page's one segment.
+pub const SIGN_IN_SEGMENT: &str = "sign-in";
+/// The sign-in page.
+pub const SIGN_IN: &str = "/sign-in";
+/// Where the sign-in form posts (a plain form post, handled by the server, not a page).
+pub const SIGN_IN_POST: &str = "/auth/sign-in";
+/// Where the sign-out button posts.
+pub const SIGN_OUT_POST: &str = "/auth/sign-out";
 
 /// The cluster page.
 pub fn cluster_url() -> String {

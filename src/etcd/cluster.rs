@@ -17,7 +17,6 @@ impl Etcd {
             .unwrap_or_default();
         members.sort_by(|a, b| a.name.cmp(&b.name));
         let alarms = self
-            .pool
             .run(Retry::Read, |mut client| async move {
                 client.alarm(AlarmAction::Get, AlarmType::None, None).await
             })

@@ -13,7 +13,9 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         etcd_client::Error::GRpcStatus(status) => {
             let message = status.message().to_string();
             let code = status.code();
-            if matches!(
+            if let Some(err) = auth_error(&message) {
+                err
+            } else if matches!(
                 code,
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
             ) || is_unavailable_message(&message)
@@ -31,6 +33,48 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         other => AppError::Etcd {
             message: other.to_string(),
         },
+    }
+}
+
+/// etcd's answers about authentication and permissions, which are the same on every member.
+fn auth_error(message: &str) -> Option<AppError> {
+    let unauthenticated = |message: &str| {
+        Some(AppError::Unauthenticated {
+            message: message.into(),
+        })
+    };
+    if message.contains("user name is empty") {
+        unauthenticated("etcd requires authentication: sign in with an etcd user name and password")
+    } else if message.contains("authentication failed") {
+        unauthenticated("wrong user name or password")
+    } else if message.contains("invalid auth token") {
+        unauthenticated("etcd no longer accepts this sign-in: sign in again")
+    } else if message.contains("authentication is not enabled") {
+        unauthenticated(
+            "etcd does not have authentication enabled, so there are no etcd users to sign in as",
+        )
+    } else if message.contains("permission denied") {
+        Some(AppError::PermissionDenied {
+            message: "etcd's roles do not allow this".into(),
+        })
+    } else {
+        None
+    }
+}
+
+/// Says what was denied, and to whom, when etcd answered "permission denied".
+pub fn denied(err: AppError, user: Option<&str>, what: &str) -> AppError {
+    match err {
+        AppError::PermissionDenied { .. } => {
+            let who = match user {
+                Some(user) => format!("the etcd user {user}"),
+                None => "an anonymous user".into(),
+            };
+            AppError::PermissionDenied {
+                message: format!("etcd's roles do not allow {who} to {what}"),
+            }
+        }
+        other => other,
     }
 }
 

@@ -20,7 +20,7 @@ use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, Txn, TxnOp, TxnOpResponse, TxnResponse,
 };
-use pool::{Endpoint, Pool, Retry};
+use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 use std::{sync::Arc, time::Duration};
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
@@ -39,10 +39,11 @@ pub struct EtcdSettings {
     pub health_interval: Duration,
 }
 
-/// A handle on the etcd cluster.
+/// A handle on the etcd cluster, acting anonymously or as one etcd user.
 #[derive(Clone)]
 pub struct Etcd {
     pool: Arc<Pool>,
+    user: Option<Arc<UserClients>>,
 }
 
 impl Etcd {
@@ -54,7 +55,41 @@ impl Etcd {
         }
         let pool = Arc::new(Pool::connect(&settings).await?);
         health::spawn(&pool, settings.health_interval);
-        Ok(Etcd { pool })
+        Ok(Etcd { pool, user: None })
+    }
+
+    /// A handle that acts as the etcd user `name`, sharing this one's endpoints and their
+    /// health. It checks the password first: wrong credentials are
+    /// [`AppError::Unauthenticated`].
+    pub async fn as_user(&self, name: &str, password: &str) -> Result<Etcd, AppError> {
+        let user = Arc::new(UserClients::new(name, password, self.pool.endpoints.len()));
+        let etcd = Etcd {
+            pool: self.pool.clone(),
+            user: Some(user),
+        };
+        // Connecting one client authenticates; a wrong password is etcd's definite answer.
+        etcd.run(Retry::Read, |_| async { Ok::<_, etcd_client::Error>(()) })
+            .await?;
+        Ok(etcd)
+    }
+
+    /// The etcd user this handle acts as, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_ref().map(|user| user.name.as_str())
+    }
+
+    /// Says what `err` did not allow, when it is etcd's "permission denied".
+    fn denied(&self, err: AppError, what: &str) -> AppError {
+        error::denied(err, self.user(), what)
+    }
+
+    /// Runs a request through the pool, as this handle's user.
+    async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), AppError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.pool.run(retry, self.user.as_deref(), request).await
     }
 
     pub fn endpoints(&self) -> &[String] {
@@ -69,12 +104,12 @@ impl Etcd {
     /// Checks that the cluster answers a linearizable read, which needs a leader and a quorum.
     pub async fn connection(&self) -> Result<Connection, AppError> {
         let (response, _) = self
-            .pool
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_count_only();
                 kv(&client).get(vec![0], Some(options)).await
             })
-            .await?;
+            .await
+            .map_err(|err| self.denied(err, "read from etcd"))?;
         Ok(Connection {
             revision: revision(response.header()),
         })
@@ -84,11 +119,11 @@ impl Etcd {
     pub async fn get(&self, key: &Key) -> Result<KeyDetail, AppError> {
         let bytes = key.as_bytes();
         let (response, endpoint) = self
-            .pool
             .run(Retry::Read, |client| async move {
                 kv(&client).get(bytes, None).await
             })
-            .await?;
+            .await
+            .map_err(|err| self.denied(err, &format!("read the key {key}")))?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(found, response.header(), endpoint))
     }
@@ -100,7 +135,7 @@ impl Etcd {
         let read = |client: Client, serializable: bool| async move {
             kv(&client).txn(listing_txn(page, serializable)).await
         };
-        let (response, source) = match self.pool.run(Retry::Read, |c| read(c, false)).await {
+        let (response, source) = match self.run(Retry::Read, |c| read(c, false)).await {
             Ok((response, endpoint)) => {
                 let source = source(endpoint, response.header(), false);
                 (response, source)
@@ -112,7 +147,10 @@ impl Etcd {
                 let source = source(endpoint, response.header(), true);
                 (response, source)
             }
-            Err(err) => return Err(err),
+            Err(err) => {
+                let what = format!("list {}", page.prefix.describe_prefix());
+                return Err(self.denied(err, &what));
+            }
         };
         listing(page, &response, source)
     }
@@ -128,16 +166,20 @@ impl Etcd {
     ) -> Result<WriteReceipt, AppError> {
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
-        let options = self.lease_options(key, ttl).await?;
+        let write = format!("write the key {key}");
+        let options = self
+            .lease_options(key, ttl)
+            .await
+            .map_err(|err| self.denied(err, &write))?;
         let compare = match condition {
             PutCondition::Always => {
                 let (response, _) = self
-                    .pool
                     .run(retry(), |client| {
                         let (value, options) = (value.clone(), options.clone());
                         async move { kv(&client).put(bytes, value, Some(options)).await }
                     })
-                    .await?;
+                    .await
+                    .map_err(|err| self.denied(err, &write))?;
                 return Ok(receipt(response.header()));
             }
             PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
@@ -146,12 +188,12 @@ impl Etcd {
             }
         };
         let (response, _) = self
-            .pool
             .run(retry(), |client| {
                 let txn = conditional_put(bytes, &value, &options, &compare);
                 async move { kv(&client).txn(txn).await }
             })
-            .await?;
+            .await
+            .map_err(|err| self.denied(err, &write))?;
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }
@@ -169,7 +211,6 @@ impl Etcd {
         };
         let retry = Retry::Write { key: key.display() };
         let (lease, _) = self
-            .pool
             .run(retry, |mut client| async move {
                 client.lease_grant(ttl, None).await
             })
@@ -183,12 +224,12 @@ impl Etcd {
         let bytes = key.as_bytes();
         let retry = Retry::Write { key: key.display() };
         let (response, endpoint) = self
-            .pool
             .run(retry, |client| async move {
                 let options = DeleteOptions::new().with_prev_key();
                 kv(&client).delete(bytes, Some(options)).await
             })
-            .await?;
+            .await
+            .map_err(|err| self.denied(err, &format!("delete the key {key}")))?;
         let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(deleted, response.header(), endpoint))
     }
@@ -200,7 +241,6 @@ impl Etcd {
             key: format!("{prefix}*"),
         };
         let (response, _) = self
-            .pool
             .run(retry, |client| {
                 let (start, end) = (page.range_start(), page.range_end());
                 async move {
@@ -208,7 +248,11 @@ impl Etcd {
                     kv(&client).delete(start, Some(options)).await
                 }
             })
-            .await?;
+            .await
+            .map_err(|err| {
+                let what = format!("delete {}", prefix.describe_prefix());
+                self.denied(err, &what)
+            })?;
         Ok((response.deleted(), receipt(response.header())))
     }
 
@@ -220,9 +264,13 @@ impl Etcd {
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + self.pool.timeout;
+        let user = self.user.as_deref();
         for endpoint in self.pool.order() {
-            let answer = tokio::time::timeout_at(deadline, request(endpoint.local.clone()));
-            match answer.await {
+            let attempt = async {
+                let client = self.pool.client_at(endpoint, user, Needs::NoLeader).await?;
+                request(client).await
+            };
+            match tokio::time::timeout_at(deadline, attempt).await {
                 Ok(Ok(answer)) => return Some((answer, endpoint)),
                 Ok(Err(_)) => continue,
                 Err(_) => break,

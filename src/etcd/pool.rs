@@ -14,9 +14,12 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
 
 /// One configured endpoint.
 pub(super) struct Endpoint {
+    /// Its place among the configured endpoints.
+    pub index: usize,
     pub url: String,
     /// Requires a leader: for writes and linearizable reads.
     pub client: Client,
@@ -69,25 +72,56 @@ pub(super) struct Pool {
     pub urls: Vec<String>,
     pub timeout: Duration,
     next: AtomicUsize,
+    /// How the clients were connected, for the clients of signed-in users.
+    options: ConnectOptions,
+}
+
+/// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
+/// authenticates) when first needed. etcd-client renews their tokens when etcd says they expired.
+pub(super) struct UserClients {
+    pub name: String,
+    password: String,
+    /// Per endpoint: the one that requires a leader, then the one that does not.
+    clients: Vec<[OnceCell<Client>; 2]>,
+}
+
+impl UserClients {
+    pub fn new(name: &str, password: &str, endpoints: usize) -> Self {
+        UserClients {
+            name: name.to_string(),
+            password: password.to_string(),
+            clients: (0..endpoints).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+/// Which of an endpoint's two clients.
+#[derive(Clone, Copy)]
+pub(super) enum Needs {
+    /// For writes and linearizable reads.
+    Leader,
+    /// For status, member list and reads marked as possibly stale.
+    NoLeader,
 }
 
 impl Pool {
     pub async fn connect(settings: &EtcdSettings) -> Result<Self, AppError> {
         let mut endpoints = Vec::new();
-        for url in &settings.endpoints {
-            let options = ConnectOptions::new()
-                .with_connect_timeout(settings.connect_timeout)
-                .with_timeout(settings.request_timeout)
-                .with_keep_alive(Duration::from_secs(10), settings.request_timeout);
-            let connect = |options| async {
+        let options = ConnectOptions::new()
+            .with_connect_timeout(settings.connect_timeout)
+            .with_timeout(settings.request_timeout)
+            .with_keep_alive(Duration::from_secs(10), settings.request_timeout);
+        for (index, url) in settings.endpoints.iter().enumerate() {
+            let connect = |options: ConnectOptions| async {
                 Client::connect([url], Some(options))
                     .await
                     .map_err(|err| AppError::invalid(format!("bad etcd endpoint {url:?}: {err}")))
             };
             endpoints.push(Endpoint {
+                index,
                 url: url.clone(),
                 client: connect(options.clone().with_require_leader(true)).await?,
-                local: connect(options).await?,
+                local: connect(options.clone()).await?,
                 up: AtomicBool::new(true),
                 health: RwLock::new(EndpointHealth {
                     endpoint: url.clone(),
@@ -104,7 +138,35 @@ impl Pool {
             urls: settings.endpoints.clone(),
             timeout: settings.request_timeout,
             next: AtomicUsize::new(0),
+            options: options.with_require_leader(true),
         })
+    }
+
+    /// The client to send a request through at `endpoint`: the pool's own, or the signed-in
+    /// user's, connected and authenticated the first time.
+    pub async fn client_at(
+        &self,
+        endpoint: &Endpoint,
+        user: Option<&UserClients>,
+        needs: Needs,
+    ) -> Result<Client, etcd_client::Error> {
+        let Some(user) = user else {
+            return Ok(match needs {
+                Needs::Leader => endpoint.client.clone(),
+                Needs::NoLeader => endpoint.local.clone(),
+            });
+        };
+        let connect = || {
+            let options = self
+                .options
+                .clone()
+                .with_require_leader(matches!(needs, Needs::Leader))
+                .with_user(user.name.clone(), user.password.clone())
+                .with_auto_token_refresh(true);
+            Client::connect([endpoint.url.as_str()], Some(options))
+        };
+        let cell = &user.clients[endpoint.index][needs as usize];
+        cell.get_or_try_init(connect).await.cloned()
     }
 
     /// The endpoints to try, in order: up ones first, taking turns; then the others.
@@ -124,7 +186,12 @@ impl Pool {
 
     /// Runs `request` against one endpoint after another until one answers, within one overall
     /// request timeout. Returns the answer and the endpoint that gave it.
-    pub async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), AppError>
+    pub async fn run<T, F, Fut>(
+        &self,
+        retry: Retry,
+        user: Option<&UserClients>,
+        request: F,
+    ) -> Result<(T, &Endpoint), AppError>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -144,8 +211,11 @@ impl Pool {
                 Retry::Read if !last => remaining / 2,
                 _ => remaining,
             };
-            let failure = match tokio::time::timeout(budget, request(endpoint.client.clone())).await
-            {
+            let attempt = async {
+                let client = self.client_at(endpoint, user, Needs::Leader).await?;
+                request(client).await
+            };
+            let failure = match tokio::time::timeout(budget, attempt).await {
                 Ok(Ok(answer)) => return Ok((answer, endpoint)),
                 Ok(Err(err)) => classify(err, &self.urls),
                 Err(_) => Failure::Unanswered(format!("no answer within {}", human(budget))),

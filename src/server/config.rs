@@ -4,9 +4,16 @@
 use super::assets::hash_file_beside_binary;
 use super::listen::Limits;
 use super::security::SiteNames;
-use crate::etcd::EtcdSettings;
+use crate::domain::access::SignInMethod;
+use crate::etcd::{Etcd, EtcdSettings};
+use crate::services::{
+    access::{Access, AccessSettings},
+    audit::AuditLog,
+    session::SessionCodec,
+    users::UsersFile,
+};
 use leptos::config::{get_configuration, LeptosOptions};
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// How the server reaches etcd and where it listens.
 #[derive(Debug, Clone, clap::Args)]
@@ -50,10 +57,38 @@ pub struct Config {
     #[arg(long, env = "ETCD_DECK_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
 
-    /// Serve on an address other machines can reach although etcd-deck has no sign-in: anyone
-    /// who reaches it can read and write every key.
+    /// Serve on an address other machines can reach although nobody signs in (no users file,
+    /// and etcd does not require authentication): anyone who reaches it can read and write every
+    /// key.
     #[arg(long, env = "ETCD_DECK_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
+
+    /// Sign people in from this file of etcd-deck users (`etcd-deck user add` writes it), for an
+    /// etcd without authentication. Without it, people sign in as etcd users when etcd requires
+    /// authentication.
+    #[arg(long, env = "ETCD_DECK_USERS_FILE")]
+    pub users_file: Option<PathBuf>,
+
+    /// Refuse every write, for everyone.
+    #[arg(long, env = "ETCD_DECK_READ_ONLY")]
+    pub read_only: bool,
+
+    /// Write one JSON line per write attempt to this file (`-` for standard output).
+    #[arg(long, env = "ETCD_DECK_AUDIT_LOG")]
+    pub audit_log: Option<String>,
+
+    /// The file with the key that seals sessions, made if missing. Processes given the same key
+    /// honour each other's sessions; without one, sessions end when the process stops.
+    #[arg(long, env = "ETCD_DECK_SESSION_KEY_FILE")]
+    pub session_key_file: Option<PathBuf>,
+
+    /// A session not used for this long ends.
+    #[arg(long, env = "ETCD_DECK_SESSION_IDLE", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub session_idle: Duration,
+
+    /// No session lasts longer than this.
+    #[arg(long, env = "ETCD_DECK_SESSION_MAX", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub session_max: Duration,
 
     /// How long a client may take to send a request's head, and the longest an idle connection
     /// is kept.
@@ -76,17 +111,75 @@ impl Config {
         }
     }
 
-    /// Refuses to serve the keyspace without sign-in on an address other machines can reach,
-    /// unless `--insecure-no-auth` says so.
-    pub fn check_exposure(&self, addr: SocketAddr) -> Result<(), String> {
-        if addr.ip().is_loopback() || self.insecure_no_auth {
-            return Ok(());
+    /// Who may use etcd-deck and how: sign-in from the users file, or as etcd users when etcd
+    /// requires it (asked now when serving beyond loopback), or nobody. Serving the keyspace
+    /// without sign-in on an address other machines can reach is refused, unless
+    /// `--insecure-no-auth` says so.
+    pub async fn access(&self, etcd: Etcd, addr: SocketAddr) -> Result<Access, String> {
+        let users = match &self.users_file {
+            Some(path) => Some(UsersFile::load(path)?),
+            None => None,
+        };
+        let audit = match &self.audit_log {
+            Some(path) => Some(
+                AuditLog::open(path)
+                    .map_err(|err| format!("cannot open the audit log {path}: {err}"))?,
+            ),
+            None => None,
+        };
+        let sessions = match &self.session_key_file {
+            Some(path) => SessionCodec::from_key_file(path, self.session_idle, self.session_max)?,
+            None => SessionCodec::ephemeral(self.session_idle, self.session_max),
+        };
+        let method = if users.is_some() {
+            SignInMethod::UsersFile
+        } else {
+            SignInMethod::None
+        };
+        let access = Access::new(
+            etcd,
+            AccessSettings {
+                method,
+                users,
+                read_only: self.read_only,
+                audit: audit.unwrap_or_default(),
+                sessions,
+            },
+        );
+        if method == SignInMethod::None && !self.may_serve_without_sign_in(addr) {
+            match access.detect_etcd_authentication().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(format!(
+                        "refusing to serve on {addr}: nobody would sign in (etcd does not require \
+                     authentication, and no --users-file is given), so anyone who can reach that \
+                     address could read and write every key. Enable authentication in etcd, give \
+                     --users-file, serve on 127.0.0.1, or pass --insecure-no-auth to serve anyway."
+                    ))
+                }
+                Err(err) => {
+                    return Err(format!(
+                        "refusing to serve on {addr}: could not ask etcd whether it requires \
+                     authentication ({err}), and without it nobody would sign in. Give \
+                     --users-file, serve on 127.0.0.1, start etcd first, or pass \
+                     --insecure-no-auth to serve anyway."
+                    ))
+                }
+            }
         }
-        Err(format!(
-            "refusing to serve on {addr}: etcd-deck has no sign-in yet, so anyone who can reach \
-             that address could read and write every key. Serve on 127.0.0.1 (behind a proxy that \
-             signs people in), or pass --insecure-no-auth to serve anyway."
-        ))
+        Ok(access)
+    }
+
+    /// Whether the keyspace may be served on `addr` with nobody signing in.
+    pub fn may_serve_without_sign_in(&self, addr: SocketAddr) -> bool {
+        addr.ip().is_loopback() || self.insecure_no_auth
+    }
+
+    /// Whether people reach etcd-deck over HTTPS, so cookies must say `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .iter()
+            .any(|url| url.to_ascii_lowercase().starts_with("https://"))
     }
 
     /// What one client connection may cost.
@@ -131,20 +224,14 @@ mod tests {
     #[test]
     fn only_loopback_is_served_without_sign_in_unless_asked() {
         let flags = |args: &[&str]| Flags::try_parse_from(args).unwrap().config;
+        let addr = |text: &str| text.parse().unwrap();
         let open = flags(&["etcd-deck"]);
-        assert!(open
-            .check_exposure("127.0.0.1:3000".parse().unwrap())
-            .is_ok());
-        assert!(open.check_exposure("[::1]:3000".parse().unwrap()).is_ok());
-        let refused = open.check_exposure("0.0.0.0:3000".parse().unwrap());
-        assert!(refused.unwrap_err().contains("--insecure-no-auth"));
-        assert!(open
-            .check_exposure("10.0.0.5:3000".parse().unwrap())
-            .is_err());
+        assert!(open.may_serve_without_sign_in(addr("127.0.0.1:3000")));
+        assert!(open.may_serve_without_sign_in(addr("[::1]:3000")));
+        assert!(!open.may_serve_without_sign_in(addr("0.0.0.0:3000")));
+        assert!(!open.may_serve_without_sign_in(addr("10.0.0.5:3000")));
         let insecure = flags(&["etcd-deck", "--insecure-no-auth"]);
-        assert!(insecure
-            .check_exposure("0.0.0.0:3000".parse().unwrap())
-            .is_ok());
+        assert!(insecure.may_serve_without_sign_in(addr("0.0.0.0:3000")));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod config;
 mod listen;
 mod routes;
 mod security;
+mod sign_in;
 pub mod state;
 
 pub use config::Config;

@@ -3,21 +3,22 @@
 
 use super::assets::{cache_control, HashedAssets};
 use super::security::{guard, with_safety_headers};
-use super::AppState;
+use super::{sign_in, AppState};
 use crate::app::{shell, App};
-use crate::etcd::Etcd;
+use crate::domain::routes::{SIGN_IN_POST, SIGN_OUT_POST};
 use crate::server_fns::glue::server_fn_status;
-use crate::services::cluster;
+use crate::services::access::Access;
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
     middleware,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::any::Any;
+use std::sync::Arc;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -45,6 +46,8 @@ fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(SIGN_IN_POST, post(sign_in::sign_in))
+        .route(SIGN_OUT_POST, post(sign_in::sign_out))
         .merge(crate::api::routes())
         .leptos_routes_with_context(state, routes, context.clone(), move || {
             shell(options.clone())
@@ -59,6 +62,10 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let hashed = HashedAssets(state.leptos_options.hash_files);
     routes
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            sign_in::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(state.site.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(hashed, cache_control))
@@ -76,13 +83,11 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// etcd answers a linearizable read through this process.
-async fn readyz(State(etcd): State<Etcd>) -> (StatusCode, String) {
-    match cluster::connection(&etcd).await {
-        Ok(connection) => (
-            StatusCode::OK,
-            format!("ready: etcd at revision {}\n", connection.revision),
-        ),
+/// etcd answers through this process (a linearizable read, or that it needs a signed-in user).
+async fn readyz(State(access): State<Arc<Access>>) -> (StatusCode, String) {
+    match access.detect_etcd_authentication().await {
+        Ok(true) => (StatusCode::OK, "ready: etcd requires sign-in\n".into()),
+        Ok(false) => (StatusCode::OK, "ready: etcd answers\n".into()),
         Err(err) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: {err}\n"),
@@ -120,7 +125,7 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = closed.local_addr().unwrap().port();
         drop(closed);
-        let etcd = Etcd::connect(crate::etcd::EtcdSettings {
+        let etcd = crate::etcd::Etcd::connect(crate::etcd::EtcdSettings {
             endpoints: vec![format!("http://127.0.0.1:{port}")],
             connect_timeout: std::time::Duration::from_millis(200),
             request_timeout: std::time::Duration::from_millis(500),

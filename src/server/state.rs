@@ -3,6 +3,7 @@
 use super::security::SiteNames;
 use crate::domain::api_reference::ApiReference;
 use crate::etcd::Etcd;
+use crate::services::access::{Access, AccessSettings};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -17,24 +18,31 @@ pub struct AppState {
     pub api_reference: ApiReference,
     /// The names this server answers to.
     pub site: Arc<SiteNames>,
+    /// Who may sign in, and as whom requests act.
+    pub access: Arc<Access>,
+    /// Whether session cookies are only sent over HTTPS.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     /// The state of a server that answers to the address in `leptos_options` and the loopback
-    /// names; [`AppState::site`] can name more.
+    /// names, with nobody signing in; [`AppState::site`] and [`AppState::access`] can say
+    /// otherwise.
     pub fn new(leptos_options: LeptosOptions, etcd: Etcd) -> Self {
         let site = SiteNames::local(leptos_options.site_addr);
         AppState {
             leptos_options,
+            access: Arc::new(Access::new(etcd.clone(), AccessSettings::open())),
             etcd,
             api_reference: ApiReference(crate::api::api_reference()),
             site: Arc::new(site),
+            secure_cookies: false,
         }
     }
 
-    /// Puts what server functions and pages may use into the context of one request.
+    /// Puts what server functions and pages may use into the context of one request; the
+    /// caller comes with the request itself (see `super::sign_in`).
     pub fn provide(&self) {
-        provide_context(self.etcd.clone());
         provide_context(self.api_reference.clone());
     }
 }

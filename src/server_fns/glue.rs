@@ -37,7 +37,7 @@ pub use server::*;
 #[cfg(feature = "ssr")]
 mod server {
     use crate::domain::AppError;
-    use crate::etcd::Etcd;
+    use crate::services::access::Caller;
     use axum::{
         body::{to_bytes, Body},
         extract::Request,
@@ -136,17 +136,26 @@ mod server {
         })
     }
 
-    /// Runs `operation` with the request's etcd handle, giving the response the status of its
-    /// error when it fails.
-    pub async fn with_etcd<T, F, Fut>(operation: F) -> Result<T, AppError>
+    /// The person the request acts for, as the sign-in layer found them; none when nobody is
+    /// signed in where that is needed.
+    pub fn caller() -> Option<Caller> {
+        let parts = use_context::<axum::http::request::Parts>()?;
+        parts.extensions.get::<Caller>().cloned()
+    }
+
+    /// Runs `operation` for the request's caller, giving the response the status of its error
+    /// when it fails.
+    pub async fn with_caller<T, F, Fut>(operation: F) -> Result<T, AppError>
     where
-        F: FnOnce(Etcd) -> Fut,
+        F: FnOnce(Caller) -> Fut,
         Fut: std::future::Future<Output = Result<T, AppError>>,
     {
         let status = ErrorStatus::capture();
-        let result = match from_context::<Etcd>() {
-            Ok(etcd) => operation(etcd).await,
-            Err(err) => Err(err),
+        let result = match caller() {
+            Some(caller) => operation(caller).await,
+            None => Err(AppError::Unauthenticated {
+                message: "sign in to use etcd-deck".into(),
+            }),
         };
         if let Err(err) = &result {
             status.set(err);

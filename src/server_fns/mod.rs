@@ -6,8 +6,8 @@
 pub mod glue;
 
 use crate::domain::{
-    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection, Key, KeyDetail,
-    KeyListing, ValueFormat, WriteReceipt,
+    access::Viewer, api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection,
+    Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt,
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -20,20 +20,29 @@ use {
         PageRequest, PutCondition,
     },
     crate::services::{cluster, keys},
-    glue::{from_context, with_etcd},
+    glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
+
+/// Who the page is shown to: the top bar's name and sign-out, and whether pages offer writes.
+#[server(prefix = "/fn")]
+pub async fn get_viewer() -> Result<Viewer, AppError> {
+    Ok(caller().map(|caller| caller.viewer()).unwrap_or(Viewer {
+        can_sign_in: true,
+        ..Viewer::default()
+    }))
+}
 
 /// Whether etcd answers, for the connection banner.
 #[server(prefix = "/fn")]
 pub async fn etcd_connection() -> Result<Connection, AppError> {
-    with_etcd(|etcd| async move { cluster::connection(&etcd).await }).await
+    with_caller(|caller| async move { cluster::connection(&caller).await }).await
 }
 
 /// Members, endpoint health, leader and alarms, for the cluster page.
 #[server(prefix = "/fn")]
 pub async fn get_cluster() -> Result<ClusterOverview, AppError> {
-    with_etcd(|etcd| async move { Ok(cluster::overview(&etcd).await) }).await
+    with_caller(|caller| async move { Ok(cluster::overview(&caller).await) }).await
 }
 
 /// The REST API's reference, from its OpenAPI document.
@@ -50,13 +59,13 @@ pub async fn list_keys(
     limit: Option<u32>,
 ) -> Result<KeyListing, AppError> {
     let page = PageRequest::new(prefix, after, limit);
-    with_etcd(|etcd| async move { keys::list(&etcd, &page).await }).await
+    with_caller(|caller| async move { keys::list(&caller, &page).await }).await
 }
 
 /// One key with its value.
 #[server(prefix = "/fn")]
 pub async fn get_key(key: Key) -> Result<KeyDetail, AppError> {
-    with_etcd(|etcd| async move { keys::get(&etcd, &key).await }).await
+    with_caller(|caller| async move { keys::get(&caller, &key).await }).await
 }
 
 /// Creates a key typed into the new-key form; an existing key is a conflict, not overwritten.
@@ -69,9 +78,9 @@ pub async fn create_key(
     format: ValueFormat,
 ) -> Result<WriteReceipt, AppError> {
     let key = Key::from(key.as_str());
-    with_etcd(|etcd| async move {
+    with_caller(|caller| async move {
         let value = parse_value(&value, format, false)?;
-        let receipt = keys::put(&etcd, &key, value, PutCondition::Absent, None).await?;
+        let receipt = keys::put(&caller, &key, value, PutCondition::Absent, None).await?;
         redirect(&Notice::Created(key).add_to(&prefix_url(&prefix)));
         Ok(receipt)
     })
@@ -88,10 +97,10 @@ pub async fn save_value(
     keep_crlf: bool,
     expected_mod_revision: i64,
 ) -> Result<WriteReceipt, AppError> {
-    with_etcd(|etcd| async move {
+    with_caller(|caller| async move {
         let value = parse_value(&value, format, keep_crlf)?;
         let condition = PutCondition::ModRevision(expected_mod_revision);
-        let receipt = keys::put(&etcd, &key, value, condition, None).await?;
+        let receipt = keys::put(&caller, &key, value, condition, None).await?;
         let notice = Notice::Saved {
             revision: receipt.revision,
         };
@@ -104,8 +113,8 @@ pub async fn save_value(
 /// Deletes a key, landing on the listing of its parent prefix.
 #[server(prefix = "/fn")]
 pub async fn delete_key(key: Key) -> Result<WriteReceipt, AppError> {
-    with_etcd(|etcd| async move {
-        let deleted = keys::delete(&etcd, &key).await?;
+    with_caller(|caller| async move {
+        let deleted = keys::delete(&caller, &key).await?;
         let listing = prefix_url(&key.parent_prefix());
         redirect(&Notice::Deleted(key).add_to(&listing));
         Ok(WriteReceipt {

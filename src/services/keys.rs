@@ -1,7 +1,11 @@
 //! Reading and writing keys: listings, single keys, conditional writes, deletes and appends.
-//! Every key and value is checked here, once, before etcd is asked.
+//! Every key and value is checked here, once, before etcd is asked; every write goes through
+//! [`Caller::write`], which applies etcd-deck's own limits and writes the audit log.
 
+use super::access::Caller;
+use super::audit::WriteAttempt;
 use crate::domain::{
+    access::Role,
     append::append_to_array,
     limits::{check_key, check_put},
     AppError, Key, KeyDetail, KeyListing, PageRequest, PutCondition, WriteReceipt,
@@ -10,62 +14,97 @@ use crate::etcd::Etcd;
 use std::time::Instant;
 
 /// One page of the keys under a prefix, with the count of the whole prefix.
-pub async fn list(etcd: &Etcd, page: &PageRequest) -> Result<KeyListing, AppError> {
-    etcd.list(page).await
+pub async fn list(caller: &Caller, page: &PageRequest) -> Result<KeyListing, AppError> {
+    caller.etcd.list(page).await
 }
 
 /// One key with its value; a key that does not exist is [`AppError::NotFound`].
-pub async fn get(etcd: &Etcd, key: &Key) -> Result<KeyDetail, AppError> {
+pub async fn get(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
     check_key(key.as_bytes())?;
-    etcd.get(key).await
+    caller.etcd.get(key).await
 }
 
 /// Writes a value if `condition` holds when it is written; with a `ttl`, the key expires after
 /// that many seconds.
 pub async fn put(
-    etcd: &Etcd,
+    caller: &Caller,
     key: &Key,
     value: Vec<u8>,
     condition: PutCondition,
     ttl: Option<i64>,
 ) -> Result<WriteReceipt, AppError> {
-    check_put(key.as_bytes(), &value)?;
-    if ttl.is_some_and(|ttl| ttl <= 0) {
-        return Err(AppError::invalid(
-            "the ttl must be a positive number of seconds",
-        ));
-    }
-    etcd.put(key, value, condition, ttl).await
+    let operation = match condition {
+        PutCondition::Absent => "create",
+        _ => "put",
+    };
+    let attempt = on_key(operation, key, Some(condition));
+    caller
+        .write(attempt, Role::Editor, async {
+            check_put(key.as_bytes(), &value)?;
+            if ttl.is_some_and(|ttl| ttl <= 0) {
+                return Err(AppError::invalid(
+                    "the ttl must be a positive number of seconds",
+                ));
+            }
+            caller.etcd.put(key, value, condition, ttl).await
+        })
+        .await
 }
 
 /// Deletes one key and answers what it held.
-pub async fn delete(etcd: &Etcd, key: &Key) -> Result<KeyDetail, AppError> {
-    check_key(key.as_bytes())?;
-    etcd.delete(key).await
+pub async fn delete(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
+    let attempt = on_key("delete", key, None);
+    caller
+        .write(attempt, Role::Editor, async {
+            check_key(key.as_bytes())?;
+            caller.etcd.delete(key).await
+        })
+        .await
 }
 
 /// Deletes every key under a prefix, which `confirm` must repeat exactly; answers how many keys
 /// there were. The whole keyspace is never deleted this way.
 pub async fn delete_prefix(
-    etcd: &Etcd,
+    caller: &Caller,
     prefix: &Key,
     confirm: &Key,
 ) -> Result<(i64, WriteReceipt), AppError> {
-    if confirm != prefix {
-        return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
-    }
-    if prefix.is_empty() {
-        return Err(AppError::invalid(
-            "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
-        ));
-    }
-    etcd.delete_prefix(prefix).await
+    let attempt = WriteAttempt {
+        operation: "delete_prefix",
+        key: None,
+        prefix: Some(prefix.display()),
+        condition: None,
+    };
+    caller
+        .write(attempt, Role::Admin, async {
+            if confirm != prefix {
+                return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
+            }
+            if prefix.is_empty() {
+                return Err(AppError::invalid(
+                    "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
+                ));
+            }
+            caller.etcd.delete_prefix(prefix).await
+        })
+        .await
 }
 
 /// Appends `item` to the JSON array stored at `key` (creating it), as a compare-and-swap on the
 /// revision read, retried while other writers win the race, within one request timeout.
 /// Answers the array's new length.
 pub async fn append(
+    caller: &Caller,
+    key: &Key,
+    item: serde_json::Value,
+) -> Result<(WriteReceipt, usize), AppError> {
+    let attempt = on_key("append", key, None);
+    caller
+        .write(attempt, Role::Editor, append_as(&caller.etcd, key, item))
+        .await
+}
+
+async fn append_as(
     etcd: &Etcd,
     key: &Key,
     item: serde_json::Value,
@@ -80,11 +119,12 @@ pub async fn append(
         };
         let bytes = current.as_ref().map(|detail| detail.value.as_bytes());
         let (value, length) = append_to_array(bytes, item.clone())?;
+        check_put(key.as_bytes(), &value)?;
         let condition = match &current {
             Some(detail) => PutCondition::ModRevision(detail.summary.mod_revision),
             None => PutCondition::Absent,
         };
-        match put(etcd, key, value, condition, None).await {
+        match etcd.put(key, value, condition, None).await {
             Ok(receipt) => return Ok((receipt, length)),
             Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
             Err(AppError::PreconditionFailed { .. }) => {
@@ -94,5 +134,14 @@ pub async fn append(
             }
             Err(err) => return Err(err),
         }
+    }
+}
+
+fn on_key(operation: &'static str, key: &Key, condition: Option<PutCondition>) -> WriteAttempt {
+    WriteAttempt {
+        operation,
+        key: Some(key.display()),
+        prefix: None,
+        condition: condition.map(PutCondition::describe),
     }
 }

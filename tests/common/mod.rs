@@ -7,6 +7,7 @@ pub mod app;
 pub mod server;
 
 use etcd_deck::etcd::{Etcd, EtcdSettings};
+use etcd_deck::services::access::{Access, AccessSettings, Caller};
 use std::{
     collections::hash_map::RandomState,
     hash::{BuildHasher, Hasher},
@@ -73,6 +74,13 @@ impl TestCluster {
         })
         .await
         .expect("connect to etcd")
+    }
+
+    /// The caller of a server where nobody signs in, acting on this cluster as etcd-deck's
+    /// services see it.
+    pub async fn caller(&self) -> Caller {
+        let access = Access::new(self.connect().await, AccessSettings::open());
+        access.anonymous(None).expect("nobody needs to sign in")
     }
 
     /// Stops every member, keeping their data.

@@ -1,0 +1,442 @@
+//! Who may use etcd-deck, and as whom each request acts.
+//!
+//! [`Access`] is made once at start. For each request it gives a [`Caller`]: the etcd handle
+//! the request acts through (the signed-in etcd user's own, so etcd's roles decide), what
+//! etcd-deck itself allows (read-only mode, users-file roles), and where the request came from,
+//! for the audit log. Checking a password is slow (argon2) or a round trip (etcd's
+//! Authenticate), so credentials once checked are remembered by a salted digest, never in clear.
+
+use super::audit::{AuditEntry, AuditLog, WriteAttempt};
+use super::session::{SessionCodec, Subject};
+use super::users::UsersFile;
+use crate::domain::access::{Role, SignInMethod, Viewer};
+use crate::domain::{AppError, KeyDetail, WriteReceipt};
+use crate::etcd::Etcd;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failed sign-ins allowed per user name and client address in one [`ATTEMPT_WINDOW`].
+const FAILURES_PER_USER_AND_ADDRESS: u32 = 5;
+/// Failed sign-ins allowed per client address, whatever the user names, in one window.
+const FAILURES_PER_ADDRESS: u32 = 20;
+const ATTEMPT_WINDOW: Duration = Duration::from_secs(60);
+/// Beyond this many remembered credentials or failure counts, the stale ones are dropped.
+const MAX_REMEMBERED: usize = 10_000;
+
+/// What etcd-deck allows, besides what etcd allows.
+pub struct AccessSettings {
+    pub method: SignInMethod,
+    pub users: Option<UsersFile>,
+    pub read_only: bool,
+    pub audit: AuditLog,
+    pub sessions: SessionCodec,
+}
+
+impl AccessSettings {
+    /// Nobody signs in, everyone may write, nothing is audited.
+    pub fn open() -> AccessSettings {
+        AccessSettings {
+            method: SignInMethod::None,
+            users: None,
+            read_only: false,
+            audit: AuditLog::default(),
+            sessions: SessionCodec::ephemeral(DEFAULT_IDLE, DEFAULT_MAX),
+        }
+    }
+}
+
+/// How long an unused session lasts, unless configured.
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(60 * 60);
+/// How long any session lasts, unless configured.
+pub const DEFAULT_MAX: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// How people sign in here, and the credentials already checked.
+pub struct Access {
+    etcd: Etcd,
+    method: SignInMethod,
+    users: Option<UsersFile>,
+    read_only: bool,
+    audit: AuditLog,
+    pub sessions: SessionCodec,
+    /// etcd answered that it requires authentication, so nobody acts anonymously.
+    etcd_requires_sign_in: AtomicBool,
+    salt: [u8; 32],
+    checked: Mutex<HashMap<[u8; 32], Checked>>,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// Credentials checked before, by the digest of name and password.
+struct Checked {
+    /// The etcd user's handle, or nothing for a users-file user (whose role is read anew).
+    etcd: Option<Etcd>,
+    last_used: Instant,
+}
+
+impl Access {
+    pub fn new(etcd: Etcd, settings: AccessSettings) -> Access {
+        let mut salt = [0; 32];
+        rand::rng().fill_bytes(&mut salt);
+        Access {
+            etcd,
+            method: settings.method,
+            users: settings.users,
+            read_only: settings.read_only,
+            audit: settings.audit,
+            sessions: settings.sessions,
+            etcd_requires_sign_in: AtomicBool::new(false),
+            salt,
+            checked: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How people sign in: as set at start, or as etcd users once etcd turned out to require it.
+    pub fn method(&self) -> SignInMethod {
+        match self.method {
+            SignInMethod::None if self.etcd_requires_sign_in.load(Ordering::Relaxed) => {
+                SignInMethod::Etcd
+            }
+            method => method,
+        }
+    }
+
+    /// Whether every request needs a signed-in user.
+    pub fn sign_in_required(&self) -> bool {
+        self.method() != SignInMethod::None
+    }
+
+    /// Asks etcd, as nobody, whether it requires authentication; answers whether it does, or
+    /// the error that kept etcd from saying.
+    pub async fn detect_etcd_authentication(&self) -> Result<bool, AppError> {
+        match self.etcd.connection().await {
+            Ok(_) => Ok(false),
+            Err(AppError::Unauthenticated { .. }) => {
+                self.etcd_requires_sign_in.store(true, Ordering::Relaxed);
+                Ok(true)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The caller of a request without credentials, where that is allowed.
+    pub fn anonymous(&self, client: Option<IpAddr>) -> Result<Caller, AppError> {
+        if self.sign_in_required() {
+            return Err(AppError::Unauthenticated {
+                message: "sign in to use etcd-deck".into(),
+            });
+        }
+        Ok(self.caller(self.etcd.clone(), None, None, client))
+    }
+
+    /// Checks a name and password typed into the sign-in form or sent with HTTP basic
+    /// authentication; failures are counted per user and client address, and too many refused.
+    pub async fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(Caller, Subject), AppError> {
+        let digest = self.digest(name, password);
+        if let Some(known) = self.remembered(&digest) {
+            return self.with_checked(name, password, known, client);
+        }
+        self.check_attempts(name, client)?;
+        match self.check(name, password).await {
+            Ok(known) => {
+                self.remember(digest, known.clone());
+                self.with_checked(name, password, known, client)
+            }
+            Err(err) => {
+                if matches!(err, AppError::Unauthenticated { .. }) {
+                    self.count_failure(name, client);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// The caller of a session this server (or another sharing its session key) issued.
+    pub async fn resume(
+        &self,
+        subject: &Subject,
+        client: Option<IpAddr>,
+    ) -> Result<Caller, AppError> {
+        match subject {
+            Subject::Etcd { name, password } => self
+                .sign_in(name, password, client)
+                .await
+                .map(|(caller, _)| caller),
+            Subject::Local { name, fingerprint } => {
+                let user = self.local_user(name)?;
+                if &user.fingerprint() != fingerprint {
+                    return Err(AppError::Unauthenticated {
+                        message: "the password was changed since this session began: sign in \
+                                  again"
+                            .into(),
+                    });
+                }
+                Ok(self.caller(self.etcd.clone(), Some(name), Some(user.role), client))
+            }
+        }
+    }
+
+    /// The slow check of a name and password: argon2 against the users file, or etcd's
+    /// Authenticate.
+    async fn check(&self, name: &str, password: &str) -> Result<Option<Etcd>, AppError> {
+        if self.users.is_some() {
+            let user = self.local_user(name)?;
+            let password = password.to_string();
+            let valid = tokio::task::spawn_blocking(move || user.verify(&password))
+                .await
+                .unwrap_or(false);
+            return if valid {
+                Ok(None)
+            } else {
+                Err(wrong_password())
+            };
+        }
+        self.etcd.as_user(name, password).await.map(Some)
+    }
+
+    fn local_user(&self, name: &str) -> Result<super::users::LocalUser, AppError> {
+        self.users
+            .as_ref()
+            .and_then(|users| users.get(name))
+            .ok_or_else(wrong_password)
+    }
+
+    /// The caller for credentials found valid, and the subject of a session for them.
+    fn with_checked(
+        &self,
+        name: &str,
+        password: &str,
+        etcd: Option<Etcd>,
+        client: Option<IpAddr>,
+    ) -> Result<(Caller, Subject), AppError> {
+        match etcd {
+            Some(etcd) => {
+                let subject = Subject::Etcd {
+                    name: name.into(),
+                    password: password.into(),
+                };
+                Ok((self.caller(etcd, Some(name), None, client), subject))
+            }
+            None => {
+                let user = self.local_user(name)?;
+                let subject = Subject::Local {
+                    name: name.into(),
+                    fingerprint: user.fingerprint(),
+                };
+                let caller = self.caller(self.etcd.clone(), Some(name), Some(user.role), client);
+                Ok((caller, subject))
+            }
+        }
+    }
+
+    fn caller(
+        &self,
+        etcd: Etcd,
+        name: Option<&str>,
+        role: Option<Role>,
+        client: Option<IpAddr>,
+    ) -> Caller {
+        let read_only = if self.read_only {
+            Some("etcd-deck runs read-only (--read-only): nothing can be changed through it".into())
+        } else if role == Some(Role::Viewer) {
+            Some(format!(
+                "{} has the viewer role, which cannot change keys",
+                name.unwrap_or_default()
+            ))
+        } else {
+            None
+        };
+        Caller {
+            etcd,
+            name: name.map(str::to_string),
+            role,
+            read_only,
+            client,
+            can_sign_in: self.sign_in_required(),
+            audit: self.audit.clone(),
+        }
+    }
+
+    fn digest(&self, name: &str, password: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt);
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name);
+        hasher.update(password);
+        hasher.finalize().into()
+    }
+
+    fn remembered(&self, digest: &[u8; 32]) -> Option<Option<Etcd>> {
+        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        let known = checked.get_mut(digest)?;
+        if known.last_used.elapsed() > self.sessions.idle {
+            checked.remove(digest);
+            return None;
+        }
+        known.last_used = Instant::now();
+        Some(known.etcd.clone())
+    }
+
+    fn remember(&self, digest: [u8; 32], etcd: Option<Etcd>) {
+        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        if checked.len() >= MAX_REMEMBERED {
+            let idle = self.sessions.idle;
+            checked.retain(|_, known| known.last_used.elapsed() <= idle);
+        }
+        let last_used = Instant::now();
+        checked.insert(digest, Checked { etcd, last_used });
+    }
+
+    fn attempt_keys(name: &str, client: Option<IpAddr>) -> [String; 2] {
+        let address = client.map(|ip| ip.to_string()).unwrap_or_default();
+        [format!("{address} {name}"), address]
+    }
+
+    /// Refuses a sign-in while too many recent ones failed for this user and address, or from
+    /// this address.
+    fn check_attempts(&self, name: &str, client: Option<IpAddr>) -> Result<(), AppError> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let limits = [FAILURES_PER_USER_AND_ADDRESS, FAILURES_PER_ADDRESS];
+        for (key, limit) in Self::attempt_keys(name, client).iter().zip(limits) {
+            if let Some((count, since)) = failures.get(key) {
+                let elapsed = since.elapsed();
+                if *count >= limit && elapsed < ATTEMPT_WINDOW {
+                    let wait = (ATTEMPT_WINDOW - elapsed).as_secs() + 1;
+                    return Err(AppError::TooManyAttempts {
+                        message: format!("too many failed sign-ins; try again in {wait} s"),
+                        retry_after_secs: wait,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn count_failure(&self, name: &str, client: Option<IpAddr>) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() >= MAX_REMEMBERED {
+            failures.retain(|_, (_, since)| since.elapsed() < ATTEMPT_WINDOW);
+        }
+        for key in Self::attempt_keys(name, client) {
+            let entry = failures.entry(key).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= ATTEMPT_WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+        }
+    }
+}
+
+fn wrong_password() -> AppError {
+    AppError::Unauthenticated {
+        message: "wrong user name or password".into(),
+    }
+}
+
+/// The person a request acts for.
+#[derive(Clone)]
+pub struct Caller {
+    /// The etcd handle the request acts through: the signed-in etcd user's own, or the shared
+    /// one.
+    pub etcd: Etcd,
+    name: Option<String>,
+    role: Option<Role>,
+    /// Why this caller may not write, when etcd-deck itself forbids it.
+    read_only: Option<String>,
+    client: Option<IpAddr>,
+    can_sign_in: bool,
+    audit: AuditLog,
+}
+
+impl Caller {
+    /// The signed-in user's name.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The caller as a page shows it.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            name: self.name.clone(),
+            role: self.role,
+            read_only: self.read_only.clone(),
+            can_sign_in: self.can_sign_in,
+        }
+    }
+
+    /// Runs a write if etcd-deck allows it to this caller (`needs` is the users-file role it
+    /// takes), and writes the attempt and its outcome to the audit log before answering.
+    pub async fn write<T: Written>(
+        &self,
+        attempt: WriteAttempt,
+        needs: Role,
+        work: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        let result = match self.allowed(needs) {
+            Ok(()) => work.await,
+            Err(err) => Err(err),
+        };
+        let outcome = result.as_ref().map(Written::revision);
+        let entry = AuditEntry::new(&attempt, self.name(), self.client, outcome);
+        self.audit.record(&entry);
+        result
+    }
+
+    fn allowed(&self, needs: Role) -> Result<(), AppError> {
+        if let Some(reason) = &self.read_only {
+            return Err(AppError::PermissionDenied {
+                message: reason.clone(),
+            });
+        }
+        match self.role {
+            Some(role) if role < needs => Err(AppError::PermissionDenied {
+                message: format!(
+                    "{} has the {} role; this takes the {} role",
+                    self.name().unwrap_or_default(),
+                    role.as_str(),
+                    needs.as_str()
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a write answers, as far as the audit log is concerned: the revision it made.
+pub trait Written {
+    fn revision(&self) -> Option<i64>;
+}
+
+impl Written for WriteReceipt {
+    fn revision(&self) -> Option<i64> {
+        Some(self.revision)
+    }
+}
+
+impl Written for KeyDetail {
+    fn revision(&self) -> Option<i64> {
+        Some(self.revision)
+    }
+}
+
+impl<T> Written for (WriteReceipt, T) {
+    fn revision(&self) -> Option<i64> {
+        Some(self.0.revision)
+    }
+}
+
+impl Written for (i64, WriteReceipt) {
+    fn revision(&self) -> Option<i64> {
+        Some(self.1.revision)
+    }
+}

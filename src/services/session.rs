@@ -1,0 +1,212 @@
+//! Sessions that any etcd-deck process sharing the session key can honour: everything a session
+//! needs is sealed (AES-256-GCM) into the token the browser keeps in a cookie, or an API client
+//! sends as a bearer token. No process keeps session state of its own.
+
+use crate::domain::AppError;
+use aes_gcm::{
+    aead::{Aead, AeadCore, KeyInit, OsRng},
+    Aes256Gcm, Key, Nonce,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Who a session is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// An etcd user. The password is needed to authenticate again when etcd's token expires, on
+    /// any process; it never leaves the sealed token.
+    Etcd { name: String, password: String },
+    /// A user of the users file, with the fingerprint of the password hash signed in with.
+    Local { name: String, fingerprint: String },
+}
+
+impl Subject {
+    pub fn name(&self) -> &str {
+        match self {
+            Subject::Etcd { name, .. } | Subject::Local { name, .. } => name,
+        }
+    }
+}
+
+/// A session: who, when it began, and when it was last used (both in seconds since 1970).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub subject: Subject,
+    pub issued: u64,
+    pub seen: u64,
+}
+
+impl Session {
+    pub fn new(subject: Subject) -> Session {
+        let now = now();
+        Session {
+            subject,
+            issued: now,
+            seen: now,
+        }
+    }
+}
+
+/// Seals and opens session tokens, and knows how long sessions last.
+pub struct SessionCodec {
+    cipher: Aes256Gcm,
+    /// A session not used for this long has ended.
+    pub idle: Duration,
+    /// No session lasts longer than this.
+    pub max: Duration,
+}
+
+impl SessionCodec {
+    /// A codec with a key only this process knows: its sessions end when it stops.
+    pub fn ephemeral(idle: Duration, max: Duration) -> SessionCodec {
+        let key = Aes256Gcm::generate_key(&mut OsRng);
+        SessionCodec {
+            cipher: Aes256Gcm::new(&key),
+            idle,
+            max,
+        }
+    }
+
+    /// A codec with the key in `path`, made (readable by its owner only) when the file does not
+    /// exist yet. Processes given the same file honour each other's sessions.
+    pub fn from_key_file(path: &Path, idle: Duration, max: Duration) -> Result<Self, String> {
+        let secret = match std::fs::read(path) {
+            Ok(secret) => secret,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let secret = URL_SAFE_NO_PAD.encode(Aes256Gcm::generate_key(&mut OsRng));
+                create_private(path, secret.as_bytes())
+                    .map_err(|err| format!("cannot create {}: {err}", path.display()))?;
+                secret.into_bytes()
+            }
+            Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+        };
+        if secret.trim_ascii().len() < 32 {
+            return Err(format!(
+                "the session key in {} is too short: it needs at least 32 characters",
+                path.display()
+            ));
+        }
+        let key: [u8; 32] = Sha256::digest(secret.trim_ascii()).into();
+        Ok(SessionCodec {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            idle,
+            max,
+        })
+    }
+
+    /// The sealed token of `session`.
+    pub fn seal(&self, session: &Session) -> String {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let plain = serde_json::to_vec(session).unwrap_or_default();
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, plain.as_slice())
+            .unwrap_or_default();
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The session sealed in `token`, if this codec's key sealed it and it has not ended.
+    pub fn open(&self, token: &str) -> Result<Session, AppError> {
+        let ended = |why: &str| AppError::Unauthenticated {
+            message: format!("{why}: sign in again"),
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| ended("the session token is malformed"))?;
+        if bytes.len() < 12 {
+            return Err(ended("the session token is malformed"));
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .map_err(|_| ended("the session is not one this server issued"))?;
+        let session: Session =
+            serde_json::from_slice(&plain).map_err(|_| ended("the session token is malformed"))?;
+        let now = now();
+        if now.saturating_sub(session.issued) > self.max.as_secs() {
+            return Err(ended("the session has ended"));
+        }
+        if now.saturating_sub(session.seen) > self.idle.as_secs() {
+            return Err(ended("the session ended after being idle"));
+        }
+        Ok(session)
+    }
+}
+
+/// Seconds since 1970.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
+}
+
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn alice() -> Session {
+        Session::new(Subject::Etcd {
+            name: "alice".into(),
+            password: "secret".into(),
+        })
+    }
+
+    #[test]
+    fn a_token_opens_only_with_its_key_and_hides_the_password() {
+        let codec = SessionCodec::ephemeral(HOUR, HOUR);
+        let token = codec.seal(&alice());
+        assert!(!token.contains("secret") && !token.contains("alice"));
+        assert_eq!(codec.open(&token).unwrap(), alice());
+        let other = SessionCodec::ephemeral(HOUR, HOUR);
+        assert_eq!(other.open(&token).unwrap_err().status().as_u16(), 401);
+        let mut tampered = token.into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert!(codec.open(&tampered).is_err());
+        assert!(codec.open("").is_err());
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_old() {
+        let codec = SessionCodec::ephemeral(Duration::from_secs(60), HOUR);
+        let mut idle = alice();
+        idle.seen -= 61;
+        assert!(codec.open(&codec.seal(&idle)).is_err());
+        let mut old = alice();
+        old.issued -= 3601;
+        assert!(codec.open(&codec.seal(&old)).is_err());
+    }
+
+    #[test]
+    fn processes_with_one_key_file_share_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.key");
+        let first = SessionCodec::from_key_file(&path, HOUR, HOUR).unwrap();
+        let second = SessionCodec::from_key_file(&path, HOUR, HOUR).unwrap();
+        assert_eq!(second.open(&first.seal(&alice())).unwrap(), alice());
+        std::fs::write(dir.path().join("short"), "abc").unwrap();
+        assert!(SessionCodec::from_key_file(&dir.path().join("short"), HOUR, HOUR).is_err());
+    }
+}
