@@ -114,7 +114,8 @@ check_ports_free() {
   return 0
 }
 
-# member_args I: sets MEMBER_ARGS to the etcd command line for member I.
+# member_args I: sets MEMBER_ARGS to the etcd command line for member I, ending with the
+# words of $CLUSTER_ETCD_ARGS (more etcd flags, like --auth-token-ttl=2).
 member_args() {
   local i=$1 j cluster=()
   for ((j = 1; j <= N; j++)); do cluster+=("m$j=http://$HOST:$(peer_port "$j")"); done
@@ -125,6 +126,8 @@ member_args() {
     --listen-metrics-urls "http://$HOST:$(metrics_port "$i")"
     --initial-cluster "$(IFS=,; echo "${cluster[*]}")"
     --initial-cluster-token "$TOKEN" --initial-cluster-state new)
+  # shellcheck disable=SC2206
+  MEMBER_ARGS+=(${CLUSTER_ETCD_ARGS:-})
 }
 
 # start_member I: launches etcd in its own session (immune to the caller's Ctrl-C)

@@ -1,10 +1,11 @@
 //! The HTML shell and the application root: layout and routes.
 
-use crate::components::{ConnectionBanner, EtcdEpoch};
+use crate::components::{ConnectionBanner, EtcdEpoch, SessionBar};
 use crate::domain::routes::{
     api_reference_url, cluster_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT,
+    SIGN_IN_SEGMENT,
 };
-use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound};
+use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound, SignInPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -16,6 +17,13 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server_fns::glue::set_page_policy();
+    // Write controls are hidden (by the style sheet) from whom writes are refused anyway.
+    #[cfg(feature = "ssr")]
+    let read_only = crate::server_fns::glue::caller()
+        .and_then(|caller| caller.viewer().read_only)
+        .map(|_| "");
+    #[cfg(not(feature = "ssr"))]
+    let read_only: Option<&str> = None;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body>
+            <body data-read-only=read_only>
                 <App />
             </body>
         </html>
@@ -57,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
+                <SessionBar />
             </header>
             <ConnectionBanner />
             <main>
@@ -68,6 +77,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment(CLUSTER_SEGMENT) view=ClusterPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />
                     <Route
                         path=StaticSegment(API_REFERENCE_SEGMENT)
                         view=ApiReferencePage

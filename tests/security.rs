@@ -226,17 +226,3 @@ fn status_of_get(url: &str) -> u16 {
         .unwrap();
     runtime.block_on(async { reqwest::get(url).await.unwrap().status().as_u16() })
 }
-
-#[test]
-fn serving_beyond_loopback_without_sign_in_needs_saying_so() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
-        .env("ETCD_DECK_ADDR", "0.0.0.0:0")
-        .env("ETCD_ENDPOINTS", "http://127.0.0.1:1")
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let log = String::from_utf8_lossy(&output.stderr);
-    assert!(log.contains("refusing to serve on 0.0.0.0:0"), "{log}");
-    assert!(log.contains("--insecure-no-auth"), "{log}");
-}

@@ -1,6 +1,7 @@
 //! The banner that says etcd is unreachable, checked on every page load and every few seconds.
 
 use super::page_data;
+use crate::domain::ErrorCode;
 use crate::server_fns::etcd_connection;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -61,6 +62,8 @@ pub fn ConnectionBanner() -> impl IntoView {
                 connection
                     .await
                     .err()
+                    // Signing in is the sign-in page's business, not a connection problem.
+                    .filter(|err| err.code() != ErrorCode::Unauthenticated)
                     .map(|err| {
                         view! {
                             <div class="banner banner-error" role="alert" data-testid="etcd-banner">

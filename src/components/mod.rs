@@ -9,6 +9,7 @@ mod new_key_form;
 mod page_data;
 mod page_view;
 mod server_form;
+mod session_bar;
 mod value_panel;
 
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
@@ -19,4 +20,5 @@ pub use new_key_form::NewKeyForm;
 pub use page_data::{page_data, PageData};
 pub use page_view::PageView;
 pub use server_form::{FormFields, ServerForm};
+pub use session_bar::SessionBar;
 pub use value_panel::{ValueEditor, ValuePanel};

@@ -19,7 +19,7 @@ pub fn NewKeyForm(
     });
 
     view! {
-        <details class="panel new-key" open>
+        <details class="panel new-key needs-write" open>
             <summary>"New key"</summary>
             <ServerForm action read=read_new_key node_ref=form>
                 <input type="hidden" name="prefix" value=move || prefix.get().to_segment() />

@@ -39,7 +39,7 @@ pub fn ValueEditor(detail: KeyDetail, action: ServerAction<SaveValue>) -> impl I
     let value = detail.value.view();
     let (text, format) = value.editable();
     view! {
-        <section class="panel">
+        <section class="panel needs-write">
             <h2>"Edit"</h2>
             <ServerForm action read=read_edit>
                 <input type="hidden" name="key" value=detail.summary.key.to_segment() />

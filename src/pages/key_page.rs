@@ -113,7 +113,7 @@ fn DeleteKeyControl(
     let segment = key.to_segment();
     let name = key.display();
     view! {
-        <section class="panel danger-zone">
+        <section class="panel danger-zone needs-write">
             <h2>"Delete"</h2>
             {move || {
                 if !confirming.get() {

@@ -29,11 +29,17 @@ pub struct TestCluster {
 impl TestCluster {
     /// Starts `members` etcd members (1, 3 or 5) on free ports and waits until they are healthy.
     pub fn start(members: u8) -> Self {
+        Self::start_with_flags(members, "")
+    }
+
+    /// Starts a cluster whose members get more etcd flags, like `--auth-token-ttl=2`.
+    pub fn start_with_flags(members: u8, etcd_flags: &str) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let mut last_error = String::new();
         for _ in 0..8 {
             let base = free_base_port(members);
             let output = kit("up")
+                .env("CLUSTER_ETCD_ARGS", etcd_flags)
                 .arg(members.to_string())
                 .arg("--base-port")
                 .arg(base.to_string())
