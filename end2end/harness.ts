@@ -61,9 +61,37 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/** The release binary. */
+export const binary = path.join(repoRoot, 'target', 'release', 'etcd-deck');
+
+/** Starts one more release server on the suite's cluster, with more environment (its flags). */
+export async function startServer(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const server = spawn(binary, [], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ETCD_ENDPOINTS: process.env.ETCD_DECK_E2E_ENDPOINTS,
+      ETCD_DECK_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
+      LEPTOS_ENV: 'PROD',
+      RUST_LOG: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}/readyz`, 30_000);
+  } catch (error) {
+    server.kill('SIGKILL');
+    throw error;
+  }
+  return { url, process: server };
+}
+
 /** Starts etcd and the server; resolves to the function that stops both. */
 export async function startHarness(): Promise<() => Promise<void>> {
-  const binary = path.join(repoRoot, 'target', 'release', 'etcd-deck');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run 'make build' first`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-'));
   process.env.ETCD_DECK_E2E_DATA_DIR = dataDir;
@@ -85,22 +113,10 @@ export async function startHarness(): Promise<() => Promise<void>> {
     const base = await freeBasePort();
     const up = cluster('up', '3', '--base-port', String(base));
     const endpoints = up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', '');
-    const port = await freePort();
-    server = spawn(binary, [], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        ETCD_ENDPOINTS: endpoints,
-        ETCD_DECK_ADDR: `127.0.0.1:${port}`,
-        LEPTOS_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
-        LEPTOS_ENV: 'PROD',
-        RUST_LOG: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/readyz`, 30_000);
-    process.env.ETCD_DECK_URL = url;
+    process.env.ETCD_DECK_E2E_ENDPOINTS = endpoints;
+    const started = await startServer({});
+    server = started.process;
+    process.env.ETCD_DECK_URL = started.url;
     return stop;
   } catch (error) {
     await stop();

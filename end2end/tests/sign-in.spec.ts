@@ -1,0 +1,65 @@
+// Signing in, in a real browser: a second server with a users file, where a viewer sees no write
+// controls and an editor can create a key; sign-out ends the session.
+import { ChildProcess, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { binary, startServer } from '../harness';
+import { test, expect, hydrated, uniquePrefix } from './fixtures';
+
+let server: { url: string; process: ChildProcess };
+let dir: string;
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-users-'));
+  const users = path.join(dir, 'users');
+  for (const [name, role] of [['vera', 'viewer'], ['ed', 'editor']]) {
+    execFileSync(binary, ['user', 'add', name, '--role', role, '--users-file', users], {
+      env: { ...process.env, ETCD_DECK_PASSWORD: `${name}-password` },
+      stdio: 'ignore',
+    });
+  }
+  server = await startServer({ ETCD_DECK_USERS_FILE: users });
+});
+
+test.afterAll(async () => {
+  server?.process.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function signIn(page: import('@playwright/test').Page, user: string, password: string) {
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a viewer signs in, sees no write controls, and signs out', async ({ page }) => {
+  await page.goto(`${server.url}/?prefix=app/`);
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+  await signIn(page, 'vera', 'wrong');
+  await expect(page.getByTestId('sign-in-message')).toHaveText('Wrong user name or password.');
+  await signIn(page, 'vera', 'vera-password');
+  await expect(page).toHaveURL(`${server.url}/?prefix=app/`);
+  await hydrated(page);
+  await expect(page.getByTestId('signed-in-as')).toHaveText('vera (viewer)');
+  await expect(page.getByTestId('read-only')).toBeVisible();
+  await expect(page.locator('details.new-key')).toBeHidden();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByTestId('sign-in-message')).toHaveText('You are signed out.');
+  await page.goto(`${server.url}/`);
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+});
+
+test('an editor signs in and creates a key', async ({ page }) => {
+  const prefix = uniquePrefix('signed-in');
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, 'ed', 'ed-password');
+  await hydrated(page);
+  await expect(page.getByTestId('signed-in-as')).toHaveText('ed (editor)');
+  const form = page.locator('details.new-key');
+  await form.getByLabel('Key').fill(`${prefix}made-by-ed`);
+  await form.getByLabel('Value', { exact: true }).fill('hello');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('notice')).toContainText('made-by-ed');
+});
