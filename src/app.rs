@@ -1,6 +1,6 @@
 //! The HTML shell and the application root: layout and routes.
 
-use crate::components::{ConnectionBanner, EtcdEpoch, SessionBar};
+use crate::components::{ConnectionBanner, EtcdEpoch};
 use crate::domain::routes::{
     api_reference_url, cluster_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT,
     SIGN_IN_SEGMENT,
@@ -17,13 +17,19 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server_fns::glue::set_page_policy();
-    // Write controls are hidden (by the style sheet) from whom writes are refused anyway.
+    // Who is signed in, shown by the server only (see `session_bar`); write controls are hidden
+    // (by the style sheet) from whom writes are refused anyway.
     #[cfg(feature = "ssr")]
-    let read_only = crate::server_fns::glue::caller()
-        .and_then(|caller| caller.viewer().read_only)
-        .map(|_| "");
+    let viewer = crate::server_fns::glue::caller().map(|caller| caller.viewer());
     #[cfg(not(feature = "ssr"))]
-    let read_only: Option<&str> = None;
+    let viewer: Option<crate::domain::access::Viewer> = None;
+    let read_only = viewer
+        .as_ref()
+        .and_then(|viewer| viewer.read_only.as_ref())
+        .map(|_| "");
+    let session = viewer
+        .filter(|viewer| viewer.name.is_some() || viewer.read_only.is_some())
+        .map(crate::components::session_bar);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body data-read-only=read_only>
                 <App />
+                {session}
             </body>
         </html>
     }
@@ -65,7 +72,6 @@ pub fn App() -> impl IntoView {
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
-                <SessionBar />
             </header>
             <ConnectionBanner />
             <main>

@@ -83,7 +83,6 @@ pub async fn who(caller: Caller) -> Json<WhoBody> {
         name,
         role,
         read_only,
-        ..
     } = caller.viewer();
     Json(WhoBody {
         user: name,

@@ -20,5 +20,5 @@ pub use new_key_form::NewKeyForm;
 pub use page_data::{page_data, PageData};
 pub use page_view::PageView;
 pub use server_form::{FormFields, ServerForm};
-pub use session_bar::SessionBar;
+pub use session_bar::session_bar;
 pub use value_panel::{ValueEditor, ValuePanel};

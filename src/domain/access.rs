@@ -55,8 +55,6 @@ pub struct Viewer {
     /// Why this person may not write, when they may not: read-only mode or a viewer role.
     /// etcd's own roles are only known when etcd is asked.
     pub read_only: Option<String>,
-    /// Whether signing in is possible here (and so signing out).
-    pub can_sign_in: bool,
 }
 
 impl Viewer {

@@ -101,8 +101,8 @@ fn is_public(path: &str) -> bool {
         || path == "/readyz"
         || path == "/api/v1/session"
         || path == "/api/v1/openapi.json"
-        // The top bar of the sign-in page asks who is signed in.
-        || path.starts_with("/fn/get_viewer")
+        // The sign-in page says when etcd is down.
+        || path.starts_with("/fn/etcd_connection")
 }
 
 /// Answers a request that needs a caller and has none.

@@ -44,5 +44,6 @@ impl AppState {
     /// caller comes with the request itself (see `super::sign_in`).
     pub fn provide(&self) {
         provide_context(self.api_reference.clone());
+        provide_context(self.access.clone());
     }
 }

@@ -6,7 +6,7 @@
 pub mod glue;
 
 use crate::domain::{
-    access::Viewer, api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection,
+    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection,
     Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt,
 };
 use leptos::prelude::*;
@@ -19,23 +19,19 @@ use {
         value::parse_value,
         PageRequest, PutCondition,
     },
-    crate::services::{cluster, keys},
+    crate::services::{access::Access, cluster, keys},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
 
-/// Who the page is shown to: the top bar's name and sign-out, and whether pages offer writes.
-#[server(prefix = "/fn")]
-pub async fn get_viewer() -> Result<Viewer, AppError> {
-    Ok(caller().map(|caller| caller.viewer()).unwrap_or(Viewer {
-        can_sign_in: true,
-        ..Viewer::default()
-    }))
-}
-
-/// Whether etcd answers, for the connection banner.
+/// Whether etcd answers, for the connection banner; asked by nobody in particular before
+/// anyone signs in, so the sign-in page can say that etcd is down.
 #[server(prefix = "/fn")]
 pub async fn etcd_connection() -> Result<Connection, AppError> {
+    if caller().is_none() {
+        let access = from_context::<std::sync::Arc<Access>>()?;
+        return cluster::reachable(&access).await;
+    }
     with_caller(|caller| async move { cluster::connection(&caller).await }).await
 }
 

@@ -262,7 +262,6 @@ impl Access {
             role,
             read_only,
             client,
-            can_sign_in: self.sign_in_required(),
             audit: self.audit.clone(),
         }
     }
@@ -354,7 +353,6 @@ pub struct Caller {
     /// Why this caller may not write, when etcd-deck itself forbids it.
     read_only: Option<String>,
     client: Option<IpAddr>,
-    can_sign_in: bool,
     audit: AuditLog,
 }
 
@@ -370,7 +368,6 @@ impl Caller {
             name: self.name.clone(),
             role: self.role,
             read_only: self.read_only.clone(),
-            can_sign_in: self.can_sign_in,
         }
     }
 
