@@ -6,8 +6,8 @@
 pub mod glue;
 
 use crate::domain::{
-    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection,
-    Key, KeyDetail, KeyListing, ValueFormat, WriteReceipt,
+    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection, Key, KeyDetail,
+    KeyListing, ValueFormat, WriteReceipt,
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
