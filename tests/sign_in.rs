@@ -318,7 +318,8 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     assert_eq!(lines[0]["client"], "127.0.0.1");
     assert!(!log.contains("\"1\"") && !log.contains("value"), "{log}");
 
-    // Guessing is slowed down: after a few failures for one user, even the right password waits.
+    // Guessing is slowed down: after five failures for one user from one address, the next guess
+    // is refused before it is checked.
     for _ in 0..5 {
         let (status, _) = api(
             &server,

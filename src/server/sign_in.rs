@@ -49,7 +49,9 @@ pub async fn authenticate(
     let client = client_address(&request);
     let access = &state.access;
     let mut refreshed = None;
-    let caller = match presented(request.headers()) {
+    let presented = presented(request.headers());
+    let had_session = matches!(presented, Presented::Cookie(_));
+    let caller = match presented {
         Presented::Basic { name, password } => access
             .sign_in(&name, &password, client)
             .await
@@ -86,7 +88,7 @@ pub async fn authenticate(
             response
         }
         Err(_) if is_public(request.uri().path()) => next.run(request).await,
-        Err(err) => turn_away(&request, err),
+        Err(err) => turn_away(&request, err, had_session),
     }
 }
 
@@ -105,8 +107,9 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/fn/etcd_connection")
 }
 
-/// Answers a request that needs a caller and has none.
-fn turn_away(request: &Request, err: AppError) -> Response {
+/// Answers a request that needs a caller and has none; `had_session` says a session cookie came
+/// with it, which has ended.
+fn turn_away(request: &Request, err: AppError, had_session: bool) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
         return err.into_response();
@@ -141,10 +144,8 @@ fn turn_away(request: &Request, err: AppError) -> Response {
             .map_or_else(|| "/".into(), |p| p.to_string())
     };
     let mut query = url_query(&[("next", &back)]);
-    if let AppError::Unauthenticated { message } = &err {
-        if message.contains("ended") || message.contains("again") {
-            query.push_str("&expired=1");
-        }
+    if had_session {
+        query.push_str("&expired=1");
     }
     Redirect::to(&format!("{SIGN_IN}?{query}")).into_response()
 }
