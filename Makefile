@@ -61,10 +61,11 @@ $(RELEASE_STAMP): $(BUILD_INPUTS)
 	cargo leptos build --release --precompress
 	mv $@.started $@
 
-run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set) and serve the app
+run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set; TLS=1 for TLS) and serve the app
 	@if [ -z "$${ETCD_ENDPOINTS:-}" ]; then
-	  endpoints=$$(cluster/up 3 | tail -n 1)
-	  export ETCD_ENDPOINTS=$${endpoints#ETCD_ENDPOINTS=}
+	  tls=$$([ "$${TLS:-0}" = 1 ] && echo --tls || true)
+	  settings=$$(cluster/up 3 $$tls)
+	  while IFS= read -r line; do export "$$line"; done < <(grep '^ETCD_' <<<"$$settings")
 	  trap 'cluster/down' EXIT
 	fi
 	LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD target/release/etcd-deck

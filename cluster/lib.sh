@@ -18,7 +18,12 @@ unset_env() {
   UNSET=()
   for v in $(compgen -e "$1" || true); do [[ $v == ETCD_UNSUPPORTED_ARCH ]] || UNSET+=(-u "$v"); done
 }
-ectl() { unset_env ETCDCTL_; env "${UNSET[@]}" ETCDCTL_API=3 etcdctl --dial-timeout=1s --command-timeout=3s "$@"; }
+ectl() {
+  unset_env ETCDCTL_
+  local tls=()
+  ((${TLS:-0})) && tls=(--cacert="$(tls_file ca.pem)" --cert="$(tls_file client.pem)" --key="$(tls_file client-key.pem)")
+  env "${UNSET[@]}" ETCDCTL_API=3 etcdctl --dial-timeout=1s --command-timeout=3s "${tls[@]}" "$@"
+}
 
 # parse_common "EXTRA OPTS" "$@": handles --data-dir (+ -h); sets DATA_DIR, STATE_FILE and
 # ARGS (leftovers). --base-port (-> BASE_PORT_REQ) and flags such as --purge are only
@@ -53,7 +58,8 @@ parse_common() {
 client_port()  { if (($1 == 1)); then echo $((2379 + OFFSET)); else echo $(($1 * 10000 + 2379 + OFFSET)); fi; }
 peer_port()    { echo $(($1 * 10000 + 2380 + OFFSET)); }
 metrics_port() { echo $(($1 * 10000 + 2381 + OFFSET)); }
-client_url()   { echo "http://$HOST:$(client_port "$1")"; }
+client_url()   { if ((${TLS:-0})); then echo "https://$HOST:$(client_port "$1")"; else echo "http://$HOST:$(client_port "$1")"; fi; }
+tls_file()     { echo "$DATA_DIR/tls/$1"; }
 member_dir()   { echo "$DATA_DIR/m$1"; }
 pid_file()     { echo "$DATA_DIR/m$1.pid"; }
 
@@ -74,15 +80,45 @@ all_endpoints() { local i eps=(); for ((i = 1; i <= N; i++)); do eps+=("$(client
 load_state() {
   [[ -f $STATE_FILE ]] || die "no cluster recorded in $DATA_DIR (run cluster/up first)"
   local k v n='' b=''
-  TOKEN=''
+  TOKEN='' TLS=0
   while IFS='=' read -r k v; do
-    case $k in N) n=$v ;; BASE_PORT) b=$v ;; TOKEN) TOKEN=$v ;; esac
+    case $k in N) n=$v ;; BASE_PORT) b=$v ;; TOKEN) TOKEN=$v ;; TLS) TLS=$v ;; esac
   done <"$STATE_FILE"
   [[ $n =~ ^[135]$ ]] || die "corrupt state file $STATE_FILE"
   set_topology "$n" "$b"
 }
 
-save_state() { mkdir -p "$DATA_DIR"; printf 'N=%s\nBASE_PORT=%s\nTOKEN=%s\n' "$N" "$BASE_PORT" "$TOKEN" >"$STATE_FILE"; }
+save_state() { mkdir -p "$DATA_DIR"; printf 'N=%s\nBASE_PORT=%s\nTOKEN=%s\nTLS=%s\n' "$N" "$BASE_PORT" "$TOKEN" "${TLS:-0}" >"$STATE_FILE"; }
+
+# make_certs: writes a CA, a certificate for the members (127.0.0.1 and localhost) and a client
+# certificate into $DATA_DIR/tls, unless they are there. The client certificate's common name,
+# etcd-deck-client, is no etcd user: with authentication on, it still signs in as nobody.
+make_certs() {
+  local dir=$DATA_DIR/tls
+  [[ -s $dir/client-key.pem ]] && return 0
+  command -v openssl >/dev/null || die "openssl must be on PATH for --tls"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    umask 077
+    ossl() { openssl "$@" 2>/dev/null || die "openssl $1 failed"; }
+    ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+      -subj "/CN=etcd-deck local CA" -keyout ca-key.pem -out ca.pem \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    issue() { # NAME CN EXTENDED-USAGE [SAN]
+      ossl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$2" \
+        -keyout "$1-key.pem" -out "$1.csr"
+      printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s\n' \
+        "$3" "${4:+subjectAltName=$4}" >"$1.ext"
+      ossl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 825 \
+        -extfile "$1.ext" -out "$1.pem"
+      rm -f "$1.csr" "$1.ext"
+    }
+    issue member "$HOST" serverAuth,clientAuth "IP:$HOST,DNS:localhost"
+    issue client etcd-deck-client clientAuth
+  )
+  log "made a CA and certificates in $dir (CA: ca.pem; members: member.pem; clients: client.pem)"
+}
 
 # member_index ARG: accepts mK or K, prints K (must be within 1..N).
 member_index() {
@@ -126,6 +162,10 @@ member_args() {
     --listen-metrics-urls "http://$HOST:$(metrics_port "$i")"
     --initial-cluster "$(IFS=,; echo "${cluster[*]}")"
     --initial-cluster-token "$TOKEN" --initial-cluster-state new)
+  if ((${TLS:-0})); then
+    MEMBER_ARGS+=(--client-cert-auth "--trusted-ca-file=$(tls_file ca.pem)"
+      "--cert-file=$(tls_file member.pem)" "--key-file=$(tls_file member-key.pem)")
+  fi
   # shellcheck disable=SC2206
   MEMBER_ARGS+=(${CLUSTER_ETCD_ARGS:-})
 }

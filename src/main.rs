@@ -81,7 +81,8 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
     let leptos_options = config.leptos_options()?;
     let addr = leptos_options.site_addr;
     let site = config.site_names(addr)?;
-    let etcd = Etcd::connect(config.etcd_settings()).await?;
+    let https = config.https()?;
+    let etcd = Etcd::connect(config.etcd_settings()?).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");
     let access = Arc::new(config.access(etcd.clone(), addr).await?);
     if config.session_key_file.is_none() {
@@ -90,8 +91,9 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
              give --session-key-file to share them"
         );
     }
-    if !access.sign_in_required() {
-        // Notice when etcd requires authentication, once it answers.
+    // Notice whether etcd requires authentication before the first request when it answers now,
+    // or else once it does.
+    if !access.sign_in_required() && access.detect_etcd_authentication().await.is_err() {
         let access = access.clone();
         tokio::spawn(async move {
             while access.detect_etcd_authentication().await.is_err() {
@@ -104,8 +106,13 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
     state.access = access;
     state.secure_cookies = config.secure_cookies();
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("etcd-deck is serving on http://{}", listener.local_addr()?);
-    serve(listener, app(state), config.limits(), shutdown_signal()).await;
+    let scheme = if https.is_some() { "https" } else { "http" };
+    println!(
+        "etcd-deck is serving on {scheme}://{}",
+        listener.local_addr()?
+    );
+    let limits = config.limits();
+    serve(listener, app(state), limits, https, shutdown_signal()).await;
     tracing::info!("etcd-deck stopped");
     Ok(())
 }

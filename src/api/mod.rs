@@ -113,6 +113,7 @@ mod tests {
             connect_timeout: Duration::from_millis(200),
             request_timeout: Duration::from_millis(500),
             health_interval: Duration::from_secs(60),
+            tls: Default::default(),
         })
         .await
         .unwrap();

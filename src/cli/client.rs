@@ -7,6 +7,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use std::path::Path;
 
 /// Bytes of a key written as-is in the API path (`/` separates nothing: the whole rest is the key).
 const PATH: &AsciiSet = &NON_ALPHANUMERIC
@@ -64,12 +65,31 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(server: &str, credentials: Option<Credentials>) -> Self {
-        ApiClient {
-            http: reqwest::Client::new(),
+    /// A client of `server`, trusting `ca_cert` (PEM) beside the system's roots.
+    pub fn new(
+        server: &str,
+        ca_cert: Option<&Path>,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, String> {
+        let mut http = reqwest::Client::builder();
+        if let Some(path) = ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certificates| !certificates.is_empty())
+                .ok_or_else(|| format!("no PEM certificate in {}", path.display()))?;
+            for certificate in certificates {
+                http = http.add_root_certificate(certificate);
+            }
+        }
+        Ok(ApiClient {
+            http: http
+                .build()
+                .map_err(|err| format!("cannot make an HTTP client: {err}"))?,
             server: server.trim_end_matches('/').to_string(),
             credentials,
-        }
+        })
     }
 
     pub async fn list(
@@ -185,6 +205,14 @@ fn failure(status: StatusCode, message: String) -> Failure {
     }
 }
 
+/// Says why `server` could not be reached, with the causes reqwest keeps behind its own words
+/// (a refused connection, an untrusted certificate).
 fn unreachable_server(server: &str, err: reqwest::Error) -> Failure {
-    Failure::Unavailable(format!("could not reach etcd-deck at {server}: {err}"))
+    let mut message = format!("could not reach etcd-deck at {server}: {err}");
+    let mut cause = std::error::Error::source(&err);
+    while let Some(err) = cause {
+        message.push_str(&format!(": {err}"));
+        cause = err.source();
+    }
+    Failure::Unavailable(message)
 }

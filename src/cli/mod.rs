@@ -27,6 +27,10 @@ pub struct KvArgs {
     )]
     pub server: String,
 
+    /// The CA certificate (PEM) to trust for an `https://` server, beside the system's roots.
+    #[arg(long, env = "ETCD_DECK_CA_CERT", global = true)]
+    pub ca_cert: Option<std::path::PathBuf>,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Plain, global = true)]
     pub output: Format,
@@ -94,7 +98,13 @@ pub async fn run(args: KvArgs) -> ExitCode {
         },
         None => None,
     };
-    let client = ApiClient::new(&args.server, credentials);
+    let client = match ApiClient::new(&args.server, args.ca_cert.as_deref(), credentials) {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("etcd-deck: {message}");
+            return ExitCode::from(2);
+        }
+    };
     if matches!(args.command, KvCommand::Shell) {
         return shell::run(&client, args.output).await;
     }

@@ -15,6 +15,8 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
             let code = status.code();
             if let Some(err) = auth_error(&message) {
                 err
+            } else if closed_by_member(&status) {
+                unavailable(CLOSED_IN_WORDS.into())
             } else if matches!(
                 code,
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
@@ -34,6 +36,24 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
             message: other.to_string(),
         },
     }
+}
+
+/// How hyper says the other side closed the connection before answering.
+const CLOSED: &str = "connection closed";
+/// What that means; a TLS member that wants a client certificate does it to a client without one.
+const CLOSED_IN_WORDS: &str =
+    "the member closed the connection (if it uses TLS: does it want a client certificate?)";
+
+/// Whether the member closed the connection before it answered.
+fn closed_by_member(status: &tonic::Status) -> bool {
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        if cause.to_string() == CLOSED {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// etcd's answers about authentication and permissions, which are the same on every member.
@@ -165,6 +185,9 @@ pub fn in_words(err: &etcd_client::Error) -> String {
         let text = cause.to_string();
         if text.contains("dns error") || text.contains("failed to lookup") {
             return "host not found".into();
+        }
+        if text == CLOSED {
+            return CLOSED_IN_WORDS.into();
         }
         source = cause.source();
     }

@@ -8,6 +8,7 @@ mod cluster;
 mod error;
 mod health;
 mod pool;
+mod tls;
 
 use crate::domain::AppError;
 use crate::domain::{
@@ -22,6 +23,7 @@ use etcd_client::{
 };
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 use std::{sync::Arc, time::Duration};
+pub use tls::EtcdTls;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
@@ -37,6 +39,8 @@ pub struct EtcdSettings {
     pub request_timeout: Duration,
     /// How often every endpoint's health is checked.
     pub health_interval: Duration,
+    /// What to trust and present on `https://` endpoints.
+    pub tls: EtcdTls,
 }
 
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
@@ -106,19 +110,35 @@ impl Etcd {
     /// A user who may not read the key it reads still learns that etcd answers: etcd checks
     /// permissions after the read has gone through the leader. The revision is then unknown (0).
     pub async fn connection(&self) -> Result<Connection, AppError> {
-        let answer = self
+        match self.probe().await {
+            Ok(revision) => Ok(Connection { revision }),
+            Err(AppError::PermissionDenied { .. }) => Ok(Connection { revision: 0 }),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Whether etcd has authentication enabled, as this handle finds: a request without a token
+    /// is refused, or (with a TLS client certificate, whose common name etcd then takes for a
+    /// user name) denied. Only a client certificate naming an etcd user allowed to read the
+    /// probed key would hide it.
+    pub async fn authentication_enabled(&self) -> Result<bool, AppError> {
+        match self.probe().await {
+            Ok(_) => Ok(false),
+            Err(AppError::Unauthenticated { .. } | AppError::PermissionDenied { .. }) => Ok(true),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A linearizable count of one key: the cheapest request that needs a quorum. Answers the
+    /// revision.
+    async fn probe(&self) -> Result<i64, AppError> {
+        let (response, _) = self
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_count_only();
                 kv(&client).get(vec![0], Some(options)).await
             })
-            .await;
-        match answer {
-            Ok((response, _)) => Ok(Connection {
-                revision: revision(response.header()),
-            }),
-            Err(AppError::PermissionDenied { .. }) => Ok(Connection { revision: 0 }),
-            Err(err) => Err(err),
-        }
+            .await?;
+        Ok(revision(response.header()))
     }
 
     /// Reads one key with its value.

@@ -6,6 +6,7 @@
 //! are down last, in case they are back before the health check notices.
 
 use super::error::{classify, Failure};
+use super::tls::{is_https, EtcdTls};
 use super::EtcdSettings;
 use crate::domain::cluster::EndpointHealth;
 use crate::domain::AppError;
@@ -74,6 +75,7 @@ pub(super) struct Pool {
     next: AtomicUsize,
     /// How the clients were connected, for the clients of signed-in users.
     options: ConnectOptions,
+    tls: EtcdTls,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -95,6 +97,15 @@ impl UserClients {
     }
 }
 
+/// `options` for connecting to `url`: with TLS when it is `https://`.
+fn with_tls(options: ConnectOptions, tls: &EtcdTls, url: &str) -> ConnectOptions {
+    if is_https(url) {
+        options.with_tls(tls.options())
+    } else {
+        options
+    }
+}
+
 /// Which of an endpoint's two clients.
 #[derive(Clone, Copy)]
 pub(super) enum Needs {
@@ -111,8 +122,14 @@ impl Pool {
             .with_connect_timeout(settings.connect_timeout)
             .with_timeout(settings.request_timeout)
             .with_keep_alive(Duration::from_secs(10), settings.request_timeout);
+        if settings.tls.is_configured() && !settings.endpoints.iter().any(|url| is_https(url)) {
+            return Err(AppError::invalid(
+                "TLS settings for etcd were given, but no endpoint is https://",
+            ));
+        }
         for (index, url) in settings.endpoints.iter().enumerate() {
             let connect = |options: ConnectOptions| async {
+                let options = with_tls(options, &settings.tls, url);
                 Client::connect([url], Some(options))
                     .await
                     .map_err(|err| AppError::invalid(format!("bad etcd endpoint {url:?}: {err}")))
@@ -139,6 +156,7 @@ impl Pool {
             timeout: settings.request_timeout,
             next: AtomicUsize::new(0),
             options: options.with_require_leader(true),
+            tls: settings.tls.clone(),
         })
     }
 
@@ -163,6 +181,7 @@ impl Pool {
                 .with_require_leader(matches!(needs, Needs::Leader))
                 .with_user(user.name.clone(), user.password.clone())
                 .with_auto_token_refresh(true);
+            let options = with_tls(options, &self.tls, &endpoint.url);
             Client::connect([endpoint.url.as_str()], Some(options))
         };
         let cell = &user.clients[endpoint.index][needs as usize];

@@ -2,10 +2,10 @@
 //! Leptos' own options.
 
 use super::assets::hash_file_beside_binary;
-use super::listen::Limits;
+use super::listen::{Https, Limits};
 use super::security::SiteNames;
 use crate::domain::access::SignInMethod;
-use crate::etcd::{Etcd, EtcdSettings};
+use crate::etcd::{Etcd, EtcdSettings, EtcdTls};
 use crate::services::{
     access::{Access, AccessSettings},
     audit::AuditLog,
@@ -39,9 +39,31 @@ pub struct Config {
     #[arg(long, env = "ETCD_HEALTH_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub health_interval: Duration,
 
+    /// The CA certificate (PEM) that signed the certificates of `https://` etcd endpoints
+    /// [default: the system's trusted roots].
+    #[arg(long, env = "ETCD_DECK_ETCD_CA")]
+    pub etcd_ca: Option<PathBuf>,
+
+    /// The client certificate (PEM) to present to etcd, for members run with
+    /// `--client-cert-auth`; with --etcd-key.
+    #[arg(long, env = "ETCD_DECK_ETCD_CERT", requires = "etcd_key")]
+    pub etcd_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --etcd-cert.
+    #[arg(long, env = "ETCD_DECK_ETCD_KEY", requires = "etcd_cert")]
+    pub etcd_key: Option<PathBuf>,
+
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].
     #[arg(long, env = "ETCD_DECK_ADDR")]
     pub addr: Option<SocketAddr>,
+
+    /// Serve HTTPS with this certificate chain (PEM); with --tls-key.
+    #[arg(long, env = "ETCD_DECK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "ETCD_DECK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     /// The URLs people reach etcd-deck at, when that is not the address it serves on (behind a
     /// reverse proxy, or by a DNS name), comma-separated: `https://deck.example`.
@@ -97,8 +119,13 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn etcd_settings(&self) -> EtcdSettings {
-        EtcdSettings {
+    pub fn etcd_settings(&self) -> Result<EtcdSettings, String> {
+        let tls = EtcdTls::from_files(
+            self.etcd_ca.as_deref(),
+            self.etcd_cert.as_deref(),
+            self.etcd_key.as_deref(),
+        )?;
+        Ok(EtcdSettings {
             endpoints: self
                 .etcd_endpoints
                 .iter()
@@ -108,6 +135,15 @@ impl Config {
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             health_interval: self.health_interval,
+            tls,
+        })
+    }
+
+    /// The certificate to serve HTTPS with, if one is given.
+    pub fn https(&self) -> Result<Option<Https>, String> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Https::from_files(cert, key).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -175,11 +211,14 @@ impl Config {
         addr.ip().is_loopback() || self.insecure_no_auth
     }
 
-    /// Whether people reach etcd-deck over HTTPS, so cookies must say `Secure`.
+    /// Whether people reach etcd-deck over HTTPS (served with a certificate, or behind a proxy
+    /// that does), so cookies must say `Secure`.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url
-            .iter()
-            .any(|url| url.to_ascii_lowercase().starts_with("https://"))
+        self.tls_cert.is_some()
+            || self
+                .public_url
+                .iter()
+                .any(|url| url.to_ascii_lowercase().starts_with("https://"))
     }
 
     /// What one client connection may cost.
@@ -244,9 +283,21 @@ mod tests {
             "500ms",
         ])
         .unwrap();
-        let settings = flags.config.etcd_settings();
+        let settings = flags.config.etcd_settings().unwrap();
         assert_eq!(settings.endpoints, ["http://a:2379", "http://b:2379"]);
         assert_eq!(settings.request_timeout, Duration::from_millis(500));
         assert_eq!(settings.connect_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn certificates_come_with_their_keys() {
+        let parse = |args: &[&str]| Flags::try_parse_from(args).map(|flags| flags.config);
+        assert!(parse(&["etcd-deck", "--tls-cert", "c.pem"]).is_err());
+        assert!(parse(&["etcd-deck", "--etcd-key", "k.pem"]).is_err());
+        let https = parse(&["etcd-deck", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        assert!(https.secure_cookies());
+        let missing = https.https().err().unwrap();
+        assert!(missing.contains("c.pem"), "{missing}");
+        assert!(!parse(&["etcd-deck"]).unwrap().secure_cookies());
     }
 }

@@ -4,21 +4,35 @@
 //! keep-alive connection is closed after the same time (HTTP/1.1; a browser talking to a plain
 //! `http://` server does not use HTTP/2). At most `max_connections` are open at once, kept below
 //! what the process may hold, so that a client holding many connections open cannot take the
-//! file descriptors the server needs for everyone else.
+//! file descriptors the server needs for everyone else. With a certificate, connections are
+//! HTTPS (rustls), and the TLS handshake must also finish within the header timeout.
 
-use axum::{extract::ConnectInfo, Router};
+use axum::{
+    extract::ConnectInfo,
+    http::{header, HeaderValue},
+    response::Response,
+    Router,
+};
 use hyper::{body::Incoming, server::conn::http1, Request};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
-    server::graceful::GracefulShutdown,
+    server::graceful::{GracefulShutdown, Watcher},
     service::TowerToHyperService,
 };
-use std::{future::Future, pin::pin, sync::Arc, time::Duration};
-use tokio::{net::TcpListener, sync::Semaphore};
+use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+use std::{future::Future, net::SocketAddr, path::Path, pin::pin, sync::Arc, time::Duration};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpListener,
+    sync::Semaphore,
+};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// How long connections still serving a request may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Browsers that reached etcd-deck over HTTPS use nothing else on that host for a year.
+const STRICT_TRANSPORT: HeaderValue = HeaderValue::from_static("max-age=31536000");
 /// File descriptors kept for everything but client connections: etcd channels, files, logs.
 const RESERVED_DESCRIPTORS: usize = 256;
 
@@ -53,11 +67,48 @@ impl Limits {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
+/// The certificate etcd-deck serves HTTPS with.
+#[derive(Clone)]
+pub struct Https(TlsAcceptor);
+
+impl Https {
+    /// Reads a PEM certificate chain and its private key.
+    pub fn from_files(cert: &Path, key: &Path) -> Result<Self, String> {
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|err| format!("cannot read the certificate {}: {err}", cert.display()))?;
+        if chain.is_empty() {
+            return Err(format!("no certificate in {}", cert.display()));
+        }
+        let key_der = PrivateKeyDer::from_pem_file(key)
+            .map_err(|err| format!("cannot read the private key {}: {err}", key.display()))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|builder| {
+                builder
+                    .with_no_client_auth()
+                    .with_single_cert(chain, key_der)
+            })
+            .map_err(|err| {
+                format!(
+                    "cannot serve HTTPS with {} and {}: {err}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Https(TlsAcceptor::from(Arc::new(config))))
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish. With
+/// `https`, every connection is TLS.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    https: Option<Https>,
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -82,20 +133,22 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(client));
-                request
-            });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        let https = https.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%client, "connection closed: {err}");
+            match https {
+                None => serve_connection(stream, client, app, limits, watcher, false).await,
+                Some(Https(acceptor)) => {
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(limits.header_timeout, handshake).await {
+                        Ok(Ok(stream)) => {
+                            serve_connection(stream, client, app, limits, watcher, true).await
+                        }
+                        Ok(Err(err)) => tracing::debug!(%client, "TLS handshake failed: {err}"),
+                        Err(_) => tracing::debug!(%client, "TLS handshake timed out"),
+                    }
+                }
             }
             drop(permit);
         });
@@ -106,6 +159,40 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("stopped with requests still open after {SHUTDOWN_GRACE:?}");
+    }
+}
+
+/// Serves the requests of one connection until it closes, or is idle past the header timeout.
+/// Over TLS, responses tell browsers to come back over HTTPS only.
+async fn serve_connection<IO>(
+    stream: IO,
+    client: SocketAddr,
+    app: Router,
+    limits: Limits,
+    watcher: Watcher,
+    tls: bool,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = app
+        .map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(client));
+            request
+        })
+        .map_response(move |mut response: Response| {
+            if tls {
+                response
+                    .headers_mut()
+                    .insert(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT);
+            }
+            response
+        });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    if let Err(err) = watcher.watch(connection).await {
+        tracing::debug!(%client, "connection closed: {err}");
     }
 }
 

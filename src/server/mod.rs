@@ -10,7 +10,7 @@ mod sign_in;
 pub mod state;
 
 pub use config::Config;
-pub use listen::{serve, Limits};
+pub use listen::{serve, Https, Limits};
 pub use routes::app;
 pub use security::SiteNames;
 pub use state::AppState;

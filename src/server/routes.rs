@@ -130,6 +130,7 @@ mod tests {
             connect_timeout: std::time::Duration::from_millis(200),
             request_timeout: std::time::Duration::from_millis(500),
             health_interval: std::time::Duration::from_secs(60),
+            tls: Default::default(),
         })
         .await
         .unwrap();

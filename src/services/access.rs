@@ -114,9 +114,9 @@ impl Access {
     /// Asks etcd, as nobody, whether it requires authentication; answers whether it does, or
     /// the error that kept etcd from saying.
     pub async fn detect_etcd_authentication(&self) -> Result<bool, AppError> {
-        match self.etcd.connection().await {
-            Ok(_) => Ok(false),
-            Err(AppError::Unauthenticated { .. }) => {
+        match self.etcd.authentication_enabled().await {
+            Ok(false) => Ok(false),
+            Ok(true) => {
                 self.etcd_requires_sign_in.store(true, Ordering::Relaxed);
                 Ok(true)
             }

@@ -143,6 +143,12 @@ pub async fn serve_on_free_port(cluster: &TestCluster) -> (String, Etcd) {
         header_timeout: std::time::Duration::from_secs(10),
     }
     .within_open_file_limit();
-    tokio::spawn(serve(listener, router, limits, std::future::pending()));
+    tokio::spawn(serve(
+        listener,
+        router,
+        limits,
+        None,
+        std::future::pending(),
+    ));
     (base, etcd)
 }

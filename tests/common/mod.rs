@@ -6,7 +6,7 @@
 pub mod app;
 pub mod server;
 
-use etcd_deck::etcd::{Etcd, EtcdSettings};
+use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
 use etcd_deck::services::access::{Access, AccessSettings, Caller};
 use std::{
     collections::hash_map::RandomState,
@@ -24,6 +24,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct TestCluster {
     data_dir: tempfile::TempDir,
     pub endpoints: Vec<String>,
+    /// With `--tls`: the kit's `ETCD_DECK_ETCD_CA`, `…_CERT` and `…_KEY`, as etcd-deck reads them.
+    pub tls_env: Vec<(String, String)>,
 }
 
 impl TestCluster {
@@ -34,6 +36,16 @@ impl TestCluster {
 
     /// Starts a cluster whose members get more etcd flags, like `--auth-token-ttl=2`.
     pub fn start_with_flags(members: u8, etcd_flags: &str) -> Self {
+        Self::start_kit(members, etcd_flags, false)
+    }
+
+    /// Starts a cluster that serves clients over TLS and requires client certificates
+    /// (`cluster/up --tls`).
+    pub fn start_tls(members: u8) -> Self {
+        Self::start_kit(members, "", true)
+    }
+
+    fn start_kit(members: u8, etcd_flags: &str, tls: bool) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let mut last_error = String::new();
         for _ in 0..8 {
@@ -45,6 +57,7 @@ impl TestCluster {
                 .arg(base.to_string())
                 .arg("--data-dir")
                 .arg(data_dir.path())
+                .args(tls.then_some("--tls"))
                 .output()
                 .expect("run cluster/up");
             if output.status.success() {
@@ -55,9 +68,16 @@ impl TestCluster {
                     .split(',')
                     .map(str::to_string)
                     .collect();
+                let tls_env = stdout
+                    .lines()
+                    .filter(|line| line.starts_with("ETCD_DECK_ETCD_"))
+                    .filter_map(|line| line.split_once('='))
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect();
                 return TestCluster {
                     data_dir,
                     endpoints,
+                    tls_env,
                 };
             }
             last_error = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -77,9 +97,24 @@ impl TestCluster {
             connect_timeout: Duration::from_secs(1),
             request_timeout: REQUEST_TIMEOUT,
             health_interval: Duration::from_millis(500),
+            tls: self.etcd_tls(),
         })
         .await
         .expect("connect to etcd")
+    }
+
+    /// What etcd-deck trusts and presents to this cluster's members.
+    pub fn etcd_tls(&self) -> EtcdTls {
+        let file = |name: &str| {
+            let found = self.tls_env.iter().find(|(key, _)| key == name);
+            found.map(|(_, path)| std::path::Path::new(path))
+        };
+        EtcdTls::from_files(
+            file("ETCD_DECK_ETCD_CA"),
+            file("ETCD_DECK_ETCD_CERT"),
+            file("ETCD_DECK_ETCD_KEY"),
+        )
+        .expect("the kit's certificates")
     }
 
     /// The caller of a server where nobody signs in, acting on this cluster as etcd-deck's

@@ -15,7 +15,8 @@ impl TestServer {
         Self::start_with(cluster, &[])
     }
 
-    /// Starts the server with more environment variables (its flags' fallbacks).
+    /// Starts the server with more environment variables (its flags' fallbacks). It reaches a
+    /// TLS cluster with the kit's certificates, and serves HTTPS when given `ETCD_DECK_TLS_CERT`.
     pub fn start_with(cluster: &TestCluster, env: &[(&str, &str)]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -27,13 +28,16 @@ impl TestServer {
             .env("ETCD_DECK_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_OUTPUT_NAME", "etcd-deck")
             .env("RUST_LOG", "warn")
+            .envs(cluster.tls_env.iter().map(|(k, v)| (k, v)))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("start etcd-deck");
+        let https = env.iter().any(|(name, _)| *name == "ETCD_DECK_TLS_CERT");
+        let scheme = if https { "https" } else { "http" };
         let server = TestServer {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
