@@ -84,7 +84,7 @@ unit: ## Unit tests, and integration tests against real etcd members on free por
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test
 
-bench: setup ## REST API against direct etcd-client: throughput, p50/p99 and ratios (BENCH_SECONDS, BENCH_CLIENTS)
+bench: setup ## REST API (open and signed in) against direct etcd-client: throughput, p50/p99, ratios (BENCH_SECONDS, BENCH_CLIENTS)
 	cargo bench --quiet --features ssr --bench api
 
 clean: ## Remove build output and the local cluster's data

@@ -74,7 +74,7 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::error::Error>> {
     use etcd_deck::{
         etcd::Etcd,
-        server::{app, serve, AppState},
+        server::{app, serve, AppState, TrustedProxies},
     };
     use std::sync::Arc;
 
@@ -105,6 +105,7 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
     state.site = Arc::new(site);
     state.access = access;
     state.secure_cookies = config.secure_cookies();
+    state.proxies = Arc::new(TrustedProxies::new(&config.trusted_proxies));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let scheme = if https.is_some() { "https" } else { "http" };
     println!(

@@ -344,20 +344,29 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     assert_eq!(status, 200, "other users are not locked out");
 }
 
-#[tokio::test]
-async fn users_file_roles_and_read_only_mode() {
-    let cluster = TestCluster::start(1);
-    let dir = tempfile::tempdir().unwrap();
-    let users = dir.path().join("users");
-    for (name, role) in [("vera", "viewer"), ("ed", "editor"), ("ada", "admin")] {
+/// A users file made with `etcd-deck user add`; each password is the name and `-pw`.
+fn users_file(dir: &std::path::Path, users: &[(&str, &str)]) -> std::path::PathBuf {
+    let path = dir.join("users");
+    for (name, role) in users {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
             .args(["user", "add", name, "--role", role])
-            .env("ETCD_DECK_USERS_FILE", &users)
+            .env("ETCD_DECK_USERS_FILE", &path)
             .env("ETCD_DECK_PASSWORD", format!("{name}-pw"))
             .output()
             .unwrap();
         assert!(output.status.success(), "{output:?}");
     }
+    path
+}
+
+#[tokio::test]
+async fn users_file_roles_and_read_only_mode() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(
+        dir.path(),
+        &[("vera", "viewer"), ("ed", "editor"), ("ada", "admin")],
+    );
     let audit = dir.path().join("audit.jsonl");
     let server = TestServer::start_with(
         &cluster,
@@ -534,4 +543,47 @@ async fn serving_beyond_loopback_takes_sign_in() {
     let _ = child.wait();
     let said = String::from_utf8_lossy(&first[..read]);
     assert!(said.contains("serving on"), "{said}");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path(), &[("ed", "editor")]);
+    let audit = dir.path().join("audit.jsonl");
+    let server = TestServer::start_with(
+        &cluster,
+        &[
+            ("ETCD_DECK_USERS_FILE", users.to_str().unwrap()),
+            ("ETCD_DECK_AUDIT_LOG", audit.to_str().unwrap()),
+            ("ETCD_DECK_TRUSTED_PROXIES", "127.0.0.1,::1"),
+        ],
+    );
+    let put = |password: &'static str, forwarded: &'static str| {
+        http()
+            .put(format!("{}/api/v1/keys/proxied", server.url))
+            .basic_auth("ed", Some(password))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({ "value": "v" }))
+            .send()
+    };
+    let status = put("ed-pw", "198.51.100.1, 203.0.113.7")
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let line: Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        line["client"], "203.0.113.7",
+        "the proxy's own entry: {line}"
+    );
+
+    // Sign-in limits count the client behind the proxy, not the proxy.
+    for _ in 0..5 {
+        let status = put("wrong", "203.0.113.8").await.unwrap().status();
+        assert_eq!(status, 401);
+    }
+    assert_eq!(put("wrong", "203.0.113.8").await.unwrap().status(), 429);
+    assert_eq!(put("wrong", "203.0.113.9").await.unwrap().status(), 401);
 }

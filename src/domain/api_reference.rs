@@ -23,6 +23,7 @@ pub struct ApiParameter {
     pub description: String,
 }
 
-/// The whole reference, as the server hands it to the page that shows it.
+/// The whole reference, as the server hands it to the page that shows it; shared, since the
+/// server's state (cloned for every request) holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiReference(pub Vec<ApiOperation>);
+pub struct ApiReference(pub std::sync::Arc<[ApiOperation]>);

@@ -75,6 +75,11 @@ pub struct Config {
     #[arg(long, env = "ETCD_DECK_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
 
+    /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client,
+    /// for the sign-in limits and the audit log.
+    #[arg(long, env = "ETCD_DECK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// The most client connections open at once (kept below the process's open file limit).
     #[arg(long, env = "ETCD_DECK_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,

@@ -3,6 +3,7 @@
 
 mod assets;
 pub mod config;
+mod forwarded;
 mod listen;
 mod routes;
 mod security;
@@ -10,6 +11,7 @@ mod sign_in;
 pub mod state;
 
 pub use config::Config;
+pub use forwarded::TrustedProxies;
 pub use listen::{serve, Https, Limits};
 pub use routes::app;
 pub use security::SiteNames;

@@ -2,6 +2,7 @@
 //! probes, and the layers every response passes through.
 
 use super::assets::{cache_control, HashedAssets};
+use super::forwarded::forwarded_client;
 use super::security::{guard, with_safety_headers};
 use super::{sign_in, AppState};
 use crate::app::{shell, App};
@@ -67,6 +68,10 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             sign_in::authenticate,
         ))
         .layer(middleware::from_fn_with_state(state.site.clone(), guard))
+        .layer(middleware::from_fn_with_state(
+            state.proxies.clone(),
+            forwarded_client,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(hashed, cache_control))
         // Precompressed static files already carry a Content-Encoding and pass through as they are.

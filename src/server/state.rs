@@ -1,5 +1,6 @@
 //! The state every request can reach.
 
+use super::forwarded::TrustedProxies;
 use super::security::SiteNames;
 use crate::domain::api_reference::ApiReference;
 use crate::etcd::Etcd;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub access: Arc<Access>,
     /// Whether session cookies are only sent over HTTPS.
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub proxies: Arc<TrustedProxies>,
 }
 
 impl AppState {
@@ -34,9 +37,10 @@ impl AppState {
             leptos_options,
             access: Arc::new(Access::new(etcd.clone(), AccessSettings::open())),
             etcd,
-            api_reference: ApiReference(crate::api::api_reference()),
+            api_reference: ApiReference(crate::api::api_reference().into()),
             site: Arc::new(site),
             secure_cookies: false,
+            proxies: Arc::default(),
         }
     }
 

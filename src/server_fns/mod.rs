@@ -44,7 +44,7 @@ pub async fn get_cluster() -> Result<ClusterOverview, AppError> {
 /// The REST API's reference, from its OpenAPI document.
 #[server(prefix = "/fn")]
 pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
-    from_context::<ApiReference>().map(|reference| reference.0)
+    from_context::<ApiReference>().map(|reference| reference.0.to_vec())
 }
 
 /// One page of the keys under `prefix`, after the cursor `after`.

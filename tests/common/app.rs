@@ -4,8 +4,10 @@ use super::TestCluster;
 use axum::{body::Body, http::Request, Router};
 use etcd_deck::etcd::Etcd;
 use etcd_deck::server::{app, serve, AppState, Limits};
+use etcd_deck::services::access::{Access, AccessSettings};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 /// The whole etcd-deck router, called in-process as a browser would call it over HTTP.
@@ -133,9 +135,21 @@ impl TestApp {
 /// Serves the whole app over real HTTP on a free loopback port, in this process, through the
 /// server's own accept loop; answers its base URL and the etcd handle it uses.
 pub async fn serve_on_free_port(cluster: &TestCluster) -> (String, Etcd) {
+    serve_with_access(cluster, AccessSettings::open()).await
+}
+
+/// [`serve_on_free_port`], signing people in as `settings` say (and as etcd requires).
+pub async fn serve_with_access(cluster: &TestCluster, settings: AccessSettings) -> (String, Etcd) {
     let etcd = cluster.connect().await;
     let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-    let router = app(AppState::new(leptos_options, etcd.clone()));
+    let mut state = AppState::new(leptos_options, etcd.clone());
+    let access = Access::new(etcd.clone(), settings);
+    access
+        .detect_etcd_authentication()
+        .await
+        .expect("etcd answers");
+    state.access = Arc::new(access);
+    let router = app(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let limits = Limits {
