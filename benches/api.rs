@@ -177,11 +177,12 @@ async fn main() {
             .unwrap(),
         value: "v".repeat(VALUE_BYTES),
     };
-    println!("etcd-deck benchmark: {clients} clients x {seconds} s per path (in {ROUNDS} turns), {VALUE_BYTES}-byte values, 1 etcd member (3.4), {}", machine());
+    let cluster = TestCluster::start(1);
+    let mut direct = Client::connect(&cluster.endpoints, None).await.unwrap();
+    let status = direct.status().await.unwrap();
+    println!("etcd-deck benchmark: {clients} clients x {seconds} s per path (in {ROUNDS} turns), {VALUE_BYTES}-byte values, 1 etcd member ({}), {}", status.version(), machine());
 
     println!("\netcd without authentication");
-    let cluster = TestCluster::start(1);
-    let direct = Client::connect(&cluster.endpoints, None).await.unwrap();
     bench.fill(&direct).await;
     let (open, _) = serve_on_free_port(&cluster).await;
     let dir = tempfile::tempdir().unwrap();

@@ -22,18 +22,22 @@ ectl() {
   unset_env ETCDCTL_
   local tls=()
   ((${TLS:-0})) && tls=(--cacert="$(tls_file ca.pem)" --cert="$(tls_file client.pem)" --key="$(tls_file client-key.pem)")
-  env "${UNSET[@]}" ETCDCTL_API=3 etcdctl --dial-timeout=1s --command-timeout=3s "${tls[@]}" "$@"
+  env "${UNSET[@]}" ETCDCTL_API=3 "$(etcd_tool etcdctl)" --dial-timeout=1s --command-timeout=3s "${tls[@]}" "$@"
 }
 
+# etcd_tool NAME: the etcd or etcdctl to run: from $ETCD_BIN (a directory) when set, else PATH.
+etcd_tool() { echo "${ETCD_BIN:+$ETCD_BIN/}$1"; }
+
 # parse_common "EXTRA OPTS" "$@": handles --data-dir (+ -h); sets DATA_DIR, STATE_FILE and
-# ARGS (leftovers). --base-port (-> BASE_PORT_REQ) and flags such as --purge are only
-# accepted when listed in EXTRA OPTS; any other option is a usage error.
-# shellcheck disable=SC2034  # ARGS and BASE_PORT_REQ are read by the calling script
+# ARGS (leftovers). --base-port (-> BASE_PORT_REQ), --etcd-bin (-> ETCD_BIN_REQ) and flags such
+# as --purge are only accepted when listed in EXTRA OPTS; any other option is a usage error.
+# shellcheck disable=SC2034  # ARGS, BASE_PORT_REQ and ETCD_BIN_REQ are read by the calling script
 parse_common() {
   local extra=" $1 "
   shift
   DATA_DIR=${CLUSTER_DATA_DIR:-$REPO_ROOT/.data/cluster}
   BASE_PORT_REQ=${CLUSTER_BASE_PORT:-}
+  ETCD_BIN_REQ=${CLUSTER_ETCD_BIN:-}
   ARGS=()
   while (($#)); do
     case $1 in
@@ -43,6 +47,10 @@ parse_common() {
         [[ $extra == *" --base-port "* ]] || usage_error "--base-port only applies to cluster/up"
         if [[ $1 == *=* ]]; then BASE_PORT_REQ=${1#*=}
         else (($# >= 2)) || usage_error "--base-port needs a value"; BASE_PORT_REQ=$2; shift; fi ;;
+      --etcd-bin|--etcd-bin=*)
+        [[ $extra == *" --etcd-bin "* ]] || usage_error "--etcd-bin only applies to cluster/up"
+        if [[ $1 == *=* ]]; then ETCD_BIN_REQ=${1#*=}
+        else (($# >= 2)) || usage_error "--etcd-bin needs a value"; ETCD_BIN_REQ=$2; shift; fi ;;
       -h|--help) usage; exit 0 ;;
       -?*) [[ $extra == *" $1 "* ]] || usage_error "unknown option '$1'"; ARGS+=("$1") ;;
       *) ARGS+=("$1") ;;
@@ -80,15 +88,18 @@ all_endpoints() { local i eps=(); for ((i = 1; i <= N; i++)); do eps+=("$(client
 load_state() {
   [[ -f $STATE_FILE ]] || die "no cluster recorded in $DATA_DIR (run cluster/up first)"
   local k v n='' b=''
-  TOKEN='' TLS=0
+  TOKEN='' TLS=0 ETCD_BIN=''
   while IFS='=' read -r k v; do
-    case $k in N) n=$v ;; BASE_PORT) b=$v ;; TOKEN) TOKEN=$v ;; TLS) TLS=$v ;; esac
+    case $k in N) n=$v ;; BASE_PORT) b=$v ;; TOKEN) TOKEN=$v ;; TLS) TLS=$v ;; ETCD_BIN) ETCD_BIN=$v ;; esac
   done <"$STATE_FILE"
   [[ $n =~ ^[135]$ ]] || die "corrupt state file $STATE_FILE"
   set_topology "$n" "$b"
 }
 
-save_state() { mkdir -p "$DATA_DIR"; printf 'N=%s\nBASE_PORT=%s\nTOKEN=%s\nTLS=%s\n' "$N" "$BASE_PORT" "$TOKEN" "${TLS:-0}" >"$STATE_FILE"; }
+save_state() {
+  mkdir -p "$DATA_DIR"
+  printf 'N=%s\nBASE_PORT=%s\nTOKEN=%s\nTLS=%s\nETCD_BIN=%s\n' "$N" "$BASE_PORT" "$TOKEN" "${TLS:-0}" "${ETCD_BIN:-}" >"$STATE_FILE"
+}
 
 # make_certs: writes a CA, a certificate for the members (127.0.0.1 and localhost) and a client
 # certificate into $DATA_DIR/tls, unless they are there. The client certificate's common name,
@@ -155,7 +166,7 @@ check_ports_free() {
 member_args() {
   local i=$1 j cluster=()
   for ((j = 1; j <= N; j++)); do cluster+=("m$j=http://$HOST:$(peer_port "$j")"); done
-  MEMBER_ARGS=(etcd --name "m$i" "--data-dir=$(member_dir "$i")" --logger=zap
+  MEMBER_ARGS=("$(etcd_tool etcd)" --name "m$i" "--data-dir=$(member_dir "$i")" --logger=zap
     --listen-client-urls "$(client_url "$i")" --advertise-client-urls "$(client_url "$i")"
     --listen-peer-urls "http://$HOST:$(peer_port "$i")"
     --initial-advertise-peer-urls "http://$HOST:$(peer_port "$i")"

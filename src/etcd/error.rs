@@ -208,6 +208,10 @@ pub fn in_words(err: &etcd_client::Error) -> String {
 fn describe_unavailable(message: &str) -> String {
     if message.contains("no leader") {
         "no leader: the cluster has lost quorum or is electing one".to_string()
+    } else if message.contains("alert: BadCertificate")
+        || message.contains("alert: CertificateRequired")
+    {
+        format!("the member wants a client certificate it trusts ({message})")
     } else if message.contains("transport error") || message.contains("onnect") {
         format!("could not connect ({message})")
     } else if message.contains("Timeout expired") || message.contains("timed out") {
@@ -250,6 +254,15 @@ mod tests {
             };
             assert_eq!(tried, endpoints());
         }
+    }
+
+    #[test]
+    fn a_refused_client_certificate_is_explained() {
+        let err = map_status(Status::unavailable("received fatal alert: BadCertificate"));
+        assert!(
+            err.to_string().contains("wants a client certificate"),
+            "{err}"
+        );
     }
 
     #[test]
