@@ -14,12 +14,9 @@ use std::{path::PathBuf, time::Duration};
 
 /// One of the kit's TLS files, by the variable `cluster/up --tls` printed it as.
 fn kit_file(cluster: &TestCluster, name: &str) -> PathBuf {
-    let (_, path) = cluster
-        .tls_env
-        .iter()
-        .find(|(key, _)| key == name)
-        .unwrap_or_else(|| panic!("cluster/up --tls printed {name}"));
-    PathBuf::from(path)
+    cluster
+        .tls_file(name)
+        .unwrap_or_else(|| panic!("cluster/up --tls printed {name}"))
 }
 
 /// The member certificate, which names 127.0.0.1, serves etcd-deck's HTTPS too.

@@ -24,14 +24,14 @@ pub struct TrustedProxies(Vec<IpAddr>);
 
 impl TrustedProxies {
     pub fn new(proxies: &[IpAddr]) -> Self {
-        TrustedProxies(proxies.iter().map(canonical).collect())
+        TrustedProxies(proxies.iter().map(IpAddr::to_canonical).collect())
     }
 
     /// The address a request comes from: the peer's; or, when the peer is a trusted proxy, the
     /// nearest address in `X-Forwarded-For` that is not itself a trusted proxy. An entry that is
     /// no address stops the walk there, at the last trusted proxy.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let mut client = canonical(&peer);
+        let mut client = peer.to_canonical();
         if !self.0.contains(&client) {
             return client;
         }
@@ -55,17 +55,13 @@ impl TrustedProxies {
 }
 
 /// An `X-Forwarded-For` entry: an address, maybe with a port (`[::1]:80`, `10.0.0.1:80`).
+/// IPv4 addresses seen through IPv6 (`::ffff:10.0.0.1`) are the IPv4 they are.
 fn parse(entry: &str) -> Option<IpAddr> {
     let address = entry
         .parse::<IpAddr>()
         .ok()
         .or_else(|| entry.parse::<SocketAddr>().ok().map(|addr| addr.ip()))?;
-    Some(canonical(&address))
-}
-
-/// IPv4 addresses seen through an IPv6 socket (`::ffff:10.0.0.1`) as the IPv4 they are.
-fn canonical(address: &IpAddr) -> IpAddr {
-    address.to_canonical()
+    Some(address.to_canonical())
 }
 
 /// Middleware: when the peer is a trusted proxy, the request's `ConnectInfo` becomes the client

@@ -103,16 +103,19 @@ impl TestCluster {
         .expect("connect to etcd")
     }
 
+    /// One of the kit's TLS files, by the variable `cluster/up --tls` printed it as
+    /// (`ETCD_DECK_ETCD_CA`…); none without TLS.
+    pub fn tls_file(&self, name: &str) -> Option<PathBuf> {
+        let found = self.tls_env.iter().find(|(key, _)| key == name);
+        found.map(|(_, path)| PathBuf::from(path))
+    }
+
     /// What etcd-deck trusts and presents to this cluster's members.
     pub fn etcd_tls(&self) -> EtcdTls {
-        let file = |name: &str| {
-            let found = self.tls_env.iter().find(|(key, _)| key == name);
-            found.map(|(_, path)| std::path::Path::new(path))
-        };
         EtcdTls::from_files(
-            file("ETCD_DECK_ETCD_CA"),
-            file("ETCD_DECK_ETCD_CERT"),
-            file("ETCD_DECK_ETCD_KEY"),
+            self.tls_file("ETCD_DECK_ETCD_CA").as_deref(),
+            self.tls_file("ETCD_DECK_ETCD_CERT").as_deref(),
+            self.tls_file("ETCD_DECK_ETCD_KEY").as_deref(),
         )
         .expect("the kit's certificates")
     }
