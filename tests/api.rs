@@ -420,3 +420,51 @@ async fn etcd_down_is_503_and_the_document_describes_every_endpoint() {
         .await;
     assert_eq!(status, 503);
 }
+
+#[tokio::test]
+async fn pages_read_at_a_revision_and_a_compacted_one_is_gone() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = direct(&cluster).await;
+    for key in ["r/a", "r/b", "r/c"] {
+        etcd.put(key, "v", None).await.unwrap();
+    }
+    let (status, _, first) = app
+        .api("GET", "/api/v1/keys?prefix=r%2F&limit=2", None, &[])
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let revision = first["revision"].as_i64().unwrap();
+    etcd.put("r/d", "v", None).await.unwrap();
+    let next = format!(
+        "/api/v1/keys?prefix=r%2F&limit=2&after={}&revision={revision}",
+        first["next"].as_str().unwrap()
+    );
+    let (status, _, second) = app.api("GET", &next, None, &[]).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["keys"].as_array().unwrap().len(), 1, "{second}");
+    assert_eq!(
+        (second["count"].clone(), second["more"].clone()),
+        (json!(3), json!(false))
+    );
+    assert_eq!(second["revision"], revision);
+
+    let now = etcd
+        .get("r/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    etcd.compact(now, None).await.unwrap();
+    let (status, _, gone) = app.api("GET", &next, None, &[]).await;
+    assert_eq!(status, 410, "{gone}");
+    assert_eq!(gone["error"]["code"], "compacted");
+    let (status, _, bad) = app.api("GET", "/api/v1/keys?revision=0", None, &[]).await;
+    assert_eq!(
+        (status, bad["error"]["code"].clone()),
+        (400, json!("invalid_input"))
+    );
+    let future = format!("/api/v1/keys?revision={}", now + 1000);
+    let (status, _, ahead) = app.api("GET", &future, None, &[]).await;
+    assert_eq!(status, 400, "{ahead}");
+}

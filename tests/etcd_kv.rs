@@ -288,3 +288,76 @@ async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (T, Durati
     let result = operation.await;
     (result, started.elapsed())
 }
+
+#[tokio::test]
+async fn later_pages_hold_the_first_pages_revision_until_etcd_compacts_it() {
+    let cluster = TestCluster::start(1);
+    let caller = cluster.caller().await;
+    let mut direct = etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap();
+    for i in 0..10 {
+        direct.put(format!("pin/{i:02}"), "v", None).await.unwrap();
+    }
+    let names = |listing: &etcd_deck::domain::KeyListing| -> Vec<String> {
+        listing.keys.iter().map(|k| k.key.display()).collect()
+    };
+    let first = keys::list(&caller, &PageRequest::new(Key::from("pin/"), None, Some(4)))
+        .await
+        .unwrap();
+    assert_eq!((first.total, first.offset), (10, 0));
+    assert_eq!(names(&first), ["pin/00", "pin/01", "pin/02", "pin/03"]);
+
+    // Written after the first page: a key before the cursor, one after it, and a deletion.
+    direct.put("pin/00a", "v", None).await.unwrap();
+    direct.put("pin/99", "v", None).await.unwrap();
+    direct.delete("pin/05", None).await.unwrap();
+
+    let second = first
+        .request
+        .next(first.next.as_ref().unwrap(), first.revision);
+    let pinned = keys::list(&caller, &second).await.unwrap();
+    assert_eq!(pinned.revision, first.revision);
+    assert_eq!(names(&pinned), ["pin/04", "pin/05", "pin/06", "pin/07"]);
+    assert_eq!(
+        (pinned.total, pinned.offset),
+        (10, 4),
+        "the first page's snapshot"
+    );
+    let third = pinned
+        .request
+        .next(pinned.next.as_ref().unwrap(), pinned.revision);
+    let last = keys::list(&caller, &third).await.unwrap();
+    assert_eq!(names(&last), ["pin/08", "pin/09"]);
+    assert_eq!((last.total, last.offset, last.next), (10, 8, None));
+
+    // Without a revision, the same cursor sees the keyspace as it is now.
+    let mut now = second.clone();
+    now.revision = None;
+    let current = keys::list(&caller, &now).await.unwrap();
+    assert_eq!(names(&current), ["pin/04", "pin/06", "pin/07", "pin/08"]);
+    assert_eq!((current.total, current.offset), (11, 5));
+
+    // Once etcd compacts past it, the revision is gone; the pages start again, and say so.
+    let revision = direct
+        .get("pin/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    direct.compact(revision, None).await.unwrap();
+    let gone = keys::list(&caller, &second).await.unwrap_err();
+    assert_eq!(
+        gone,
+        AppError::Compacted {
+            revision: first.revision
+        }
+    );
+    assert_eq!(gone.status(), 410);
+    let restarted = keys::list_or_restart(&caller, &second).await.unwrap();
+    assert_eq!(restarted.compacted, Some(first.revision));
+    assert_eq!(restarted.request.after, None);
+    assert_eq!(names(&restarted), ["pin/00", "pin/00a", "pin/01", "pin/02"]);
+    assert_eq!((restarted.total, restarted.revision), (11, revision));
+}

@@ -29,6 +29,7 @@ use super::error::Answer;
     responses(
         (status = 200, description = "One page of keys", body = KeyPage),
         (status = 400, description = "A bad prefix, cursor or encoding", body = ErrorBody),
+        (status = 410, description = "The revision was compacted: start again without one", body = ErrorBody),
         (status = 503, description = "etcd is unavailable", body = ErrorBody),
     ))]
 pub async fn list_keys(
@@ -41,6 +42,12 @@ pub async fn list_keys(
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
     let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
     page.values = query.values;
+    page.revision = match query.revision {
+        Some(revision) if revision <= 0 => {
+            return Err(AppError::invalid("revision must be a positive number"))
+        }
+        revision => revision,
+    };
     let listing = keys::list(&caller, &page).await?;
     let keys = listing.keys.iter().map(|summary| {
         KeyEntry::new(

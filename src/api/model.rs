@@ -68,6 +68,9 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
+    /// Read at this store revision: pass the first page's `revision` with every later page, so
+    /// that the pages are one snapshot. A revision etcd has compacted is answered with 410.
+    pub revision: Option<i64>,
     /// Include each key's value.
     #[serde(default)]
     pub values: bool,
@@ -138,9 +141,9 @@ pub struct KeyPage {
     pub more: bool,
     /// Pass as `after` to get the next page.
     pub next: Option<String>,
-    /// The store revision the page was read at.
+    /// The store revision the page was read at: pass it as `revision` with the next page.
     pub revision: i64,
-    /// How many keys there are under the prefix in all.
+    /// How many keys there are under the prefix in all, at that revision.
     pub count: i64,
     /// True when etcd had no quorum and the page was read from one member: it may be stale.
     pub stale: bool,

@@ -16,13 +16,12 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         keys,
         next,
         source,
+        revision,
+        compacted,
         ..
     } = listing;
-    let first_page = request
-        .after
-        .is_some()
-        .then(|| list_url(&request.prefix, None, request.limit));
-    let next_page = next.map(|cursor| request.next_url(&cursor));
+    let first_page = request.after.is_some().then(|| list_url(&request.first()));
+    let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
     let rows = keys.into_iter().map(key_row).collect_view();
 
     let stale = source.stale.then(|| {
@@ -34,8 +33,19 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </p>
         }
     });
+    let compacted = compacted.map(|old| {
+        view! {
+            <p class="banner banner-warn" role="status" data-testid="compacted">
+                {format!(
+                    "This listing was read at revision {old}, which etcd has compacted since; \
+                     it starts again here, at revision {revision}."
+                )}
+            </p>
+        }
+    });
     view! {
         {stale}
+        {compacted}
         <p class="summary" data-testid="key-count">
             {summary}
         </p>

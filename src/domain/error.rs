@@ -46,6 +46,9 @@ pub enum AppError {
     /// The key or value is over etcd's request size limit.
     #[error("{message}")]
     TooLarge { message: String },
+    /// The revision a listing was pinned to is gone: etcd compacted its history past it.
+    #[error("revision {revision} is no longer available: etcd has compacted its history past it")]
+    Compacted { revision: i64 },
     /// etcd could not be reached, has no leader, or did not answer in time.
     #[error("etcd is unavailable ({reason}); tried {}", endpoints.join(", "))]
     EtcdUnavailable {
@@ -89,6 +92,7 @@ pub enum ErrorCode {
     PermissionDenied,
     TooManyAttempts,
     TooLarge,
+    Compacted,
     EtcdUnavailable,
     NoQuorum,
     OutcomeUnknown,
@@ -109,7 +113,7 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -117,6 +121,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
+        ErrorCode::Compacted,
         ErrorCode::PreconditionFailed,
         ErrorCode::TooLarge,
         ErrorCode::TooManyAttempts,
@@ -172,6 +177,11 @@ impl ErrorCode {
                 "Too large",
                 Some("etcd accepts at most 1.5 MiB per request (its --max-request-bytes)."),
             ),
+            ErrorCode::Compacted => (
+                StatusCode::GONE,
+                "History compacted",
+                Some("Start the listing again without a revision, at the current one."),
+            ),
             ErrorCode::EtcdUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "etcd is unavailable",
@@ -220,6 +230,7 @@ impl ErrorCode {
             ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::Compacted => "compacted",
             ErrorCode::EtcdUnavailable => "etcd_unavailable",
             ErrorCode::NoQuorum => "no_quorum",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
@@ -243,6 +254,7 @@ impl AppError {
             AppError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
             AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             AppError::TooLarge { .. } => ErrorCode::TooLarge,
+            AppError::Compacted { .. } => ErrorCode::Compacted,
             AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
             AppError::NoQuorum { .. } => ErrorCode::NoQuorum,
             AppError::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
@@ -313,6 +325,7 @@ mod tests {
             AppError::TooLarge {
                 message: "t".into(),
             },
+            AppError::Compacted { revision: 7 },
             AppError::EtcdUnavailable {
                 endpoints: vec!["http://127.0.0.1:2379".into()],
                 reason: "connection refused".into(),
@@ -349,6 +362,7 @@ mod tests {
             | AppError::PermissionDenied { .. }
             | AppError::TooManyAttempts { .. }
             | AppError::TooLarge { .. }
+            | AppError::Compacted { .. }
             | AppError::NoSuchEndpoint { .. } => true,
             AppError::EtcdUnavailable { .. }
             | AppError::NoQuorum { .. }

@@ -48,6 +48,10 @@ pub struct KeyListing {
     pub revision: i64,
     /// Who answered, and whether the page may be stale.
     pub source: cluster::ReadSource,
+    /// The revision the listing had been read at, when etcd had compacted it: this page is the
+    /// listing's first, read again at the current revision.
+    #[serde(default)]
+    pub compacted: Option<i64>,
 }
 
 impl KeyListing {
@@ -139,6 +143,7 @@ mod tests {
                 member_id: String::new(),
                 stale: false,
             },
+            compacted: None,
         }
     }
 

@@ -1,7 +1,8 @@
-//! Paging through the keys under a prefix, one bounded etcd range request at a time.
+//! Paging through the keys under a prefix, one etcd range request a page.
 //!
 //! A page starts just after a cursor (the last key of the previous page) and never loads more than
-//! `limit` keys, so a listing costs the same however large the keyspace is.
+//! `limit` keys. All pages after the first are read at the first page's revision, so that keys
+//! written meanwhile neither appear twice nor push others out of sight.
 
 use super::key::Key;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,9 @@ pub struct PageRequest {
     /// Whether to read the values too (the key list never does).
     #[serde(default)]
     pub values: bool,
+    /// The store revision to read at (that of the listing's first page), or the current one.
+    #[serde(default)]
+    pub revision: Option<i64>,
 }
 
 impl PageRequest {
@@ -31,17 +35,45 @@ impl PageRequest {
             after,
             limit,
             values: false,
+            revision: None,
         }
     }
 
-    /// The request a list page URL query (`prefix`, `after`, `limit`) asks for.
+    /// The request a list page URL query (`prefix`, `after`, `limit`, `revision`) asks for.
     pub fn from_query(search: &str) -> Self {
+        let number = |name| {
+            query_param(search, name)
+                .and_then(|text| String::from_utf8(text).ok())
+                .and_then(|text| text.parse().ok())
+        };
         let prefix = Key::new(query_param(search, "prefix").unwrap_or_default());
         let after = query_param(search, "after").map(Key::new);
-        let limit = query_param(search, "limit")
-            .and_then(|limit| String::from_utf8(limit).ok())
-            .and_then(|limit| limit.parse().ok());
-        PageRequest::new(prefix, after, limit)
+        PageRequest {
+            revision: number("revision").filter(|revision: &i64| *revision > 0),
+            ..PageRequest::new(
+                prefix,
+                after,
+                number("limit").map(|limit: i64| limit as u32),
+            )
+        }
+    }
+
+    /// The page after one that ended at `last`, read at the same `revision`.
+    pub fn next(&self, last: &Key, revision: i64) -> PageRequest {
+        PageRequest {
+            after: Some(last.clone()),
+            revision: Some(revision),
+            ..self.clone()
+        }
+    }
+
+    /// The first page of this listing, read anew at the current revision.
+    pub fn first(&self) -> PageRequest {
+        PageRequest {
+            after: None,
+            revision: None,
+            ..self.clone()
+        }
     }
 
     /// The first key of the whole prefix range (etcd has no empty key: all keys start at `\0`).
@@ -69,11 +101,6 @@ impl PageRequest {
     /// The end (exclusive) of the prefix range, as etcd's `range_end`.
     pub fn range_end(&self) -> Vec<u8> {
         prefix_range_end(self.prefix.as_bytes())
-    }
-
-    /// The URL of the page after one that ended at `last`.
-    pub fn next_url(&self, last: &Key) -> String {
-        super::routes::list_url(&self.prefix, Some(last), self.limit)
     }
 }
 
@@ -184,8 +211,20 @@ mod tests {
             page,
             PageRequest::new(Key::from("app/"), Some(Key::from("app/k1")), Some(5))
         );
-        let page = PageRequest::from_query("limit=lots");
+        let page = PageRequest::from_query("limit=lots&revision=-3");
         assert_eq!(page, PageRequest::new(Key::default(), None, None));
+        let page = PageRequest::from_query("prefix=a&after=a1&revision=42");
+        assert_eq!(page.revision, Some(42));
+    }
+
+    #[test]
+    fn later_pages_hold_the_first_pages_revision_and_the_first_is_read_anew() {
+        let first = PageRequest::new(Key::from("a/"), None, Some(5));
+        let second = first.next(&Key::from("a/5"), 42);
+        assert_eq!(second.after, Some(Key::from("a/5")));
+        assert_eq!((second.revision, second.limit), (Some(42), 5));
+        assert_eq!(second.next(&Key::from("a/9"), 42).revision, Some(42));
+        assert_eq!(second.first(), first);
     }
 
     #[test]

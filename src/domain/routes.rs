@@ -1,7 +1,11 @@
 //! Where each page of the UI lives. The router, every link and every redirect use these, so a
 //! path is spelled once.
 
-use super::{key::percent_encode_bytes, paging::DEFAULT_PAGE_SIZE, Key};
+use super::{
+    key::percent_encode_bytes,
+    paging::{PageRequest, DEFAULT_PAGE_SIZE},
+    Key,
+};
 
 /// The key list: `/?prefix=…&after=…&limit=…`.
 pub const KEYS: &str = "/";
@@ -46,23 +50,24 @@ pub fn key_from_path(path: &str) -> Option<Key> {
 
 /// The first page of the listing of a prefix.
 pub fn prefix_url(prefix: &Key) -> String {
-    list_url(prefix, None, DEFAULT_PAGE_SIZE)
+    list_url(&PageRequest::new(prefix.clone(), None, None))
 }
 
 /// The URL of a key listing, as the list page reads it back.
-pub fn list_url(prefix: &Key, after: Option<&Key>, limit: u32) -> String {
+pub fn list_url(page: &PageRequest) -> String {
     let mut query = Vec::new();
-    if !prefix.is_empty() {
-        query.push(format!(
-            "prefix={}",
-            percent_encode_bytes(prefix.as_bytes())
-        ));
+    if !page.prefix.is_empty() {
+        let prefix = percent_encode_bytes(page.prefix.as_bytes());
+        query.push(format!("prefix={prefix}"));
     }
-    if let Some(after) = after {
+    if let Some(after) = &page.after {
         query.push(format!("after={}", percent_encode_bytes(after.as_bytes())));
     }
-    if limit != DEFAULT_PAGE_SIZE {
-        query.push(format!("limit={limit}"));
+    if page.limit != DEFAULT_PAGE_SIZE {
+        query.push(format!("limit={}", page.limit));
+    }
+    if let Some(revision) = page.revision {
+        query.push(format!("revision={revision}"));
     }
     if query.is_empty() {
         KEYS.to_string()
@@ -80,8 +85,11 @@ mod tests {
     fn list_urls_read_back_to_the_same_request() {
         let prefix = Key::from("a b/%?#ü");
         let after = Key::new(vec![b'a', b' ', 0xff]);
-        let url = list_url(&prefix, Some(&after), 25);
+        let mut page = PageRequest::new(prefix.clone(), Some(after.clone()), Some(25));
+        page.revision = Some(42);
+        let url = list_url(&page);
         let search = url.trim_start_matches("/?");
+        assert_eq!(PageRequest::from_query(search), page);
         assert_eq!(query_param(search, "prefix").unwrap(), prefix.as_bytes());
         assert_eq!(query_param(search, "after").unwrap(), after.as_bytes());
         assert_eq!(query_param(search, "limit").unwrap(), b"25");

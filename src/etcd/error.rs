@@ -15,6 +15,11 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
             let code = status.code();
             if let Some(err) = auth_error(&message) {
                 err
+            } else if message.contains("required revision has been compacted") {
+                // The caller knows which revision it asked for: see `at_revision`.
+                AppError::Compacted { revision: 0 }
+            } else if message.contains("required revision is a future revision") {
+                AppError::invalid("that revision is in the future: etcd has not reached it yet")
             } else if closed_by_member(&status) {
                 unavailable(CLOSED_IN_WORDS.into())
             } else if matches!(
@@ -79,6 +84,14 @@ fn auth_error(message: &str) -> Option<AppError> {
         })
     } else {
         None
+    }
+}
+
+/// Names the revision a read asked for in its "compacted" error.
+pub fn at_revision(err: AppError, revision: i64) -> AppError {
+    match err {
+        AppError::Compacted { .. } => AppError::Compacted { revision },
+        other => other,
     }
 }
 
@@ -254,6 +267,18 @@ mod tests {
             };
             assert_eq!(tried, endpoints());
         }
+    }
+
+    #[test]
+    fn a_compacted_revision_is_gone_and_a_future_one_invalid() {
+        let gone = map_status(Status::out_of_range(
+            "etcdserver: mvcc: required revision has been compacted",
+        ));
+        assert_eq!(at_revision(gone, 42), AppError::Compacted { revision: 42 });
+        let future = map_status(Status::out_of_range(
+            "etcdserver: mvcc: required revision is a future revision",
+        ));
+        assert_eq!(future.status(), 400, "{future:?}");
     }
 
     #[test]

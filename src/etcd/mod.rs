@@ -5,6 +5,7 @@
 //! request by the request timeout, and answers with domain types or an [`AppError`].
 
 mod cluster;
+mod counts;
 mod error;
 mod health;
 mod pool;
@@ -19,7 +20,7 @@ use crate::domain::{
 };
 use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
-    ResponseHeader, Txn, TxnOp, TxnOpResponse, TxnResponse,
+    ResponseHeader, Txn, TxnOp, TxnOpResponse,
 };
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 use std::{sync::Arc, time::Duration};
@@ -154,12 +155,14 @@ impl Etcd {
         Ok(detail(found, response.header(), endpoint))
     }
 
-    /// Reads one page of the keys under a prefix, keys only, with the count of the whole prefix.
-    /// Both reads run in one transaction, so they agree on one revision. Without a quorum, the
-    /// page is read from one live member and marked as possibly stale.
+    /// One page of keys, in one Range, whose count is that of the keys from the page's start
+    /// on. A later page also needs the count of the whole prefix at the listing's revision, for
+    /// its place in it: the first page counted it, so it is remembered, or else counted once.
+    /// Without a quorum, the page is read from any member that answers, marked as stale.
     pub async fn list(&self, page: &PageRequest) -> Result<KeyListing, AppError> {
         let read = |client: Client, serializable: bool| async move {
-            kv(&client).txn(listing_txn(page, serializable)).await
+            let options = page_options(page, serializable);
+            kv(&client).get(page.page_start(), Some(options)).await
         };
         let (response, source) = match self.run(Retry::Read, |c| read(c, false)).await {
             Ok((response, endpoint)) => {
@@ -173,12 +176,71 @@ impl Etcd {
                 let source = source(endpoint, response.header(), true);
                 (response, source)
             }
-            Err(err) => {
-                let what = format!("list {}", page.prefix.describe_prefix());
-                return Err(self.denied(err, &what));
-            }
+            Err(err) => return Err(self.listing_error(err, page)),
         };
-        listing(page, &response, source)
+        // Read at the revision asked for, or else at the one the response was read at.
+        let revision = page.revision.unwrap_or(revision(response.header()));
+        let (start, end) = (page.range_start(), page.range_end());
+        let total = if page.page_start() == start {
+            response.count()
+        } else if let Some(total) = self.pool.counts.get(self.user(), &start, &end, revision) {
+            total
+        } else {
+            self.count(page, revision, source.stale).await?
+        };
+        let counts = &self.pool.counts;
+        counts.insert(self.user(), &start, &end, revision, total);
+        let keys: Vec<KeySummary> = response
+            .kvs()
+            .iter()
+            .map(|kv| summary(kv, page.values))
+            .collect();
+        let next = next_cursor(keys.last().map(|k| &k.key), response.more());
+        Ok(KeyListing {
+            request: page.clone(),
+            total,
+            offset: total - response.count(),
+            keys,
+            next,
+            revision,
+            source,
+            compacted: None,
+        })
+    }
+
+    /// The keys under a listing's prefix at `revision`.
+    async fn count(&self, page: &PageRequest, revision: i64, stale: bool) -> Result<i64, AppError> {
+        let end = page.range_end();
+        let count = |client: Client| {
+            let mut options = GetOptions::new()
+                .with_range(end.clone())
+                .with_count_only()
+                .with_revision(revision);
+            if stale {
+                options = options.with_serializable();
+            }
+            async move { kv(&client).get(page.range_start(), Some(options)).await }
+        };
+        let answer = if stale {
+            self.read_stale(count)
+                .await
+                .ok_or_else(|| AppError::EtcdUnavailable {
+                    endpoints: self.pool.urls.clone(),
+                    reason: "no member answered".into(),
+                })
+        } else {
+            self.run(Retry::Read, count).await
+        };
+        match answer {
+            Ok((response, _)) => Ok(response.count()),
+            Err(err) => Err(self.listing_error(err, page)),
+        }
+    }
+
+    /// Says which listing was denied, or which revision was compacted.
+    fn listing_error(&self, err: AppError, page: &PageRequest) -> AppError {
+        let err = error::at_revision(err, page.revision.unwrap_or_default());
+        self.denied(err, &format!("list {}", page.prefix.describe_prefix()))
     }
 
     /// Writes a value if `condition` holds at the moment of writing; with a `ttl`, on a new lease
@@ -324,58 +386,22 @@ fn conditional_put(key: &[u8], value: &[u8], options: &PutOptions, compare: &Com
 }
 
 /// A transaction of two reads: the count of the whole prefix, and this page of keys.
-fn listing_txn(page: &PageRequest, serializable: bool) -> Txn {
-    let mut count_all = GetOptions::new()
-        .with_range(page.range_end())
-        .with_count_only();
-    let mut this_page = GetOptions::new()
+/// The options of a page's Range: up to `limit` keys to the end of the prefix, at the
+/// listing's revision.
+fn page_options(page: &PageRequest, serializable: bool) -> GetOptions {
+    let mut options = GetOptions::new()
         .with_range(page.range_end())
         .with_limit(i64::from(page.limit));
     if !page.values {
-        this_page = this_page.with_keys_only();
+        options = options.with_keys_only();
+    }
+    if let Some(revision) = page.revision {
+        options = options.with_revision(revision);
     }
     if serializable {
-        count_all = count_all.with_serializable();
-        this_page = this_page.with_serializable();
+        options = options.with_serializable();
     }
-    Txn::new().and_then(vec![
-        TxnOp::get(page.range_start(), Some(count_all)),
-        TxnOp::get(page.page_start(), Some(this_page)),
-    ])
-}
-
-fn listing(
-    page: &PageRequest,
-    response: &TxnResponse,
-    source: ReadSource,
-) -> Result<KeyListing, AppError> {
-    let mut gets = response
-        .op_responses()
-        .into_iter()
-        .filter_map(|op| match op {
-            TxnOpResponse::Get(get) => Some(get),
-            _ => None,
-        });
-    let (Some(all), Some(rest)) = (gets.next(), gets.next()) else {
-        return Err(AppError::Etcd {
-            message: "a listing transaction answered without its two reads".into(),
-        });
-    };
-    let keys: Vec<KeySummary> = rest
-        .kvs()
-        .iter()
-        .map(|kv| summary(kv, page.values))
-        .collect();
-    let next = next_cursor(keys.last().map(|k| &k.key), rest.more());
-    Ok(KeyListing {
-        request: page.clone(),
-        total: all.count(),
-        offset: all.count() - rest.count(),
-        keys,
-        next,
-        revision: revision(response.header()),
-        source,
-    })
+    options
 }
 
 fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {

@@ -76,6 +76,8 @@ pub(super) struct Pool {
     /// How the clients were connected, for the clients of signed-in users.
     options: ConnectOptions,
     tls: EtcdTls,
+    /// Counts of ranges at fixed revisions, shared by every user.
+    pub counts: super::counts::Counts,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -157,6 +159,7 @@ impl Pool {
             next: AtomicUsize::new(0),
             options: options.with_require_leader(true),
             tls: settings.tls.clone(),
+            counts: Default::default(),
         })
     }
 

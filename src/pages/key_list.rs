@@ -28,7 +28,14 @@ pub fn KeyListPage() -> impl IntoView {
     let create = ServerAction::<CreateKey>::new();
     let listing = page_data(
         move || (request.get(), create.version().get(), EtcdEpoch::track()),
-        |(request, _, _)| list_keys(request.prefix, request.after, Some(request.limit)),
+        |(request, _, _)| {
+            list_keys(
+                request.prefix,
+                request.after,
+                Some(request.limit),
+                request.revision,
+            )
+        },
     );
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let prefix = Signal::derive(move || request.get().prefix);

@@ -47,15 +47,20 @@ pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
     from_context::<ApiReference>().map(|reference| reference.0.to_vec())
 }
 
-/// One page of the keys under `prefix`, after the cursor `after`.
+/// One page of the keys under `prefix`, after the cursor `after`, at `revision` (that of the
+/// listing's first page); a listing whose revision etcd compacted starts again at the current one.
 #[server(prefix = "/fn")]
 pub async fn list_keys(
     prefix: Key,
     after: Option<Key>,
     limit: Option<u32>,
+    revision: Option<i64>,
 ) -> Result<KeyListing, AppError> {
-    let page = PageRequest::new(prefix, after, limit);
-    with_caller(|caller| async move { keys::list(&caller, &page).await }).await
+    let page = PageRequest {
+        revision,
+        ..PageRequest::new(prefix, after, limit)
+    };
+    with_caller(|caller| async move { keys::list_or_restart(&caller, &page).await }).await
 }
 
 /// One key with its value.

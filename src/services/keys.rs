@@ -13,9 +13,24 @@ use crate::domain::{
 use crate::etcd::Etcd;
 use std::time::Instant;
 
-/// One page of the keys under a prefix, with the count of the whole prefix.
+/// One page of the keys under a prefix, with the count of the whole prefix; a page pinned to a
+/// revision etcd has compacted is [`AppError::Compacted`].
 pub async fn list(caller: &Caller, page: &PageRequest) -> Result<KeyListing, AppError> {
     caller.etcd.list(page).await
+}
+
+/// One page of a listing, for the pages people read: when etcd has compacted the revision the
+/// listing was pinned to, the listing starts again at its first page, at the current revision,
+/// and says so.
+pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyListing, AppError> {
+    match list(caller, page).await {
+        Err(AppError::Compacted { revision }) => {
+            let mut listing = list(caller, &page.first()).await?;
+            listing.compacted = Some(revision);
+            Ok(listing)
+        }
+        other => other,
+    }
 }
 
 /// One key with its value; a key that does not exist is [`AppError::NotFound`].
