@@ -11,6 +11,7 @@ pub mod limits;
 pub mod notice;
 pub mod paging;
 pub mod routes;
+pub mod tree;
 pub mod value;
 
 pub use error::{AppError, ErrorCode};

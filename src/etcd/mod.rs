@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod pool;
 mod tls;
+mod tree;
 
 use crate::domain::AppError;
 use crate::domain::{
@@ -186,7 +187,9 @@ impl Etcd {
         } else if let Some(total) = self.pool.counts.get(self.user(), &start, &end, revision) {
             total
         } else {
-            self.count(page, revision, source.stale).await?
+            self.count(&start, &end, revision, source.stale)
+                .await
+                .map_err(|err| self.listing_error(err, page))?
         };
         let counts = &self.pool.counts;
         counts.insert(self.user(), &start, &end, revision, total);
@@ -208,18 +211,23 @@ impl Etcd {
         })
     }
 
-    /// The keys under a listing's prefix at `revision`.
-    async fn count(&self, page: &PageRequest, revision: i64, stale: bool) -> Result<i64, AppError> {
-        let end = page.range_end();
+    /// The keys in `[start, end)` at `revision`; from any member that answers when `stale`.
+    async fn count(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        revision: i64,
+        stale: bool,
+    ) -> Result<i64, AppError> {
         let count = |client: Client| {
             let mut options = GetOptions::new()
-                .with_range(end.clone())
+                .with_range(end.to_vec())
                 .with_count_only()
                 .with_revision(revision);
             if stale {
                 options = options.with_serializable();
             }
-            async move { kv(&client).get(page.range_start(), Some(options)).await }
+            async move { kv(&client).get(start.to_vec(), Some(options)).await }
         };
         let answer = if stale {
             self.read_stale(count)
@@ -231,10 +239,7 @@ impl Etcd {
         } else {
             self.run(Retry::Read, count).await
         };
-        match answer {
-            Ok((response, _)) => Ok(response.count()),
-            Err(err) => Err(self.listing_error(err, page)),
-        }
+        answer.map(|(response, _)| response.count())
     }
 
     /// Says which listing was denied, or which revision was compacted.

@@ -1,0 +1,253 @@
+//! Reading one level of the key tree with narrow ranges only.
+//!
+//! etcd visits every key of a Range to count it, even with a limit, so asking "the first key
+//! after this folder" over the rest of the level would cost the rest of the level for each
+//! folder. Instead, after the page's first Range (which finds its first key and counts what is
+//! left), each next entry is looked for in windows that hold little more than it:
+//!
+//! - when folder names count up (`0500`, `0501`…), a batch of windows, one per guessed name
+//!   ending where that folder ends, read at once: a window whose first key is in its guessed
+//!   folder holds exactly that folder, so its count is the folder's, for free;
+//! - otherwise, windows from the cursor that widen step by step ([`Ladder`]) until one holds a
+//!   key, and the folder found is counted with a Range of its own.
+
+use super::{kv, revision, Etcd, Retry};
+use crate::domain::{
+    paging::prefix_range_end,
+    tree::{after_key, folder_prefix, guesses, place, EntryKind, Ladder, LevelRequest, Place},
+    tree::{TreeEntry, TreeLevel},
+    AppError, Key,
+};
+use etcd_client::{Client, GetOptions};
+use futures::future::try_join_all;
+
+/// Guessed folders looked for at once.
+const GUESSES: usize = 16;
+
+/// The first key of a window, and how many keys the window holds.
+struct Window {
+    first: Option<Vec<u8>>,
+    count: i64,
+}
+
+impl Etcd {
+    /// One page of the level `request` names: its folders, each with its key count, and its
+    /// keys, in key order.
+    pub async fn level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
+        self.read_level(request).await.map_err(|err| {
+            let err = super::error::at_revision(err, request.revision.unwrap_or_default());
+            self.denied(err, &format!("list {}", request.prefix.describe_prefix()))
+        })
+    }
+
+    async fn read_level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
+        let prefix = request.prefix.as_bytes();
+        let delimiter = request.delimiter.as_bytes();
+        let end = request.end();
+        let limit = request.limit as usize;
+        let mut cursor = request.start();
+
+        // The page's first key, and the count of everything from it on.
+        let (first, remaining, revision) = self.first_key(&cursor, &end, request.revision).await?;
+        let mut entries: Vec<TreeEntry> = Vec::new();
+        let mut found = first.map(|key| (key, None));
+        let mut last_folder: Option<Vec<u8>> = None;
+        let mut reached_end = found.is_none();
+        while let Some((key, known_count)) = found.take() {
+            let entry = match place(prefix, delimiter, &key) {
+                Some(Place::Folder {
+                    name,
+                    prefix: folder,
+                }) => {
+                    let count = match known_count {
+                        Some(count) => count,
+                        None => {
+                            let end = prefix_range_end(&folder);
+                            self.count(&folder, &end, revision, false).await?
+                        }
+                    };
+                    cursor = prefix_range_end(&folder);
+                    last_folder = Some(name.clone());
+                    TreeEntry {
+                        kind: EntryKind::Folder,
+                        name: Key::new(name),
+                        key: Key::new(folder),
+                        count: Some(count),
+                    }
+                }
+                Some(Place::Key { name }) => {
+                    cursor = after_key(&key);
+                    TreeEntry {
+                        kind: EntryKind::Key,
+                        name: Key::new(name),
+                        key: Key::new(key),
+                        count: None,
+                    }
+                }
+                None => break,
+            };
+            entries.push(entry);
+            if entries.len() == limit || !before_end(&cursor, &end) {
+                reached_end = !before_end(&cursor, &end);
+                break;
+            }
+            // Guessed folders first, several at once; what they find comes in key order, the
+            // last of it (a guessed folder, or the entry that broke the sequence) taken next.
+            let mut batch = match &last_folder {
+                Some(name) => {
+                    self.guessed(prefix, delimiter, name, &cursor, &end, revision)
+                        .await?
+                }
+                None => Vec::new(),
+            };
+            let last = batch.pop();
+            for (name, count) in batch {
+                if entries.len() == limit {
+                    break;
+                }
+                let folder = folder_prefix(prefix, &name, delimiter);
+                cursor = prefix_range_end(&folder);
+                entries.push(TreeEntry {
+                    kind: EntryKind::Folder,
+                    name: Key::new(name.clone()),
+                    key: Key::new(folder),
+                    count,
+                });
+                last_folder = Some(name);
+            }
+            if entries.len() == limit {
+                reached_end = !before_end(&cursor, &end);
+                break;
+            }
+            found = match last {
+                Some((name, Some(count))) => {
+                    Some((folder_prefix(prefix, &name, delimiter), Some(count)))
+                }
+                Some((key, None)) => Some((key, None)),
+                None => {
+                    let next = self.ladder(prefix, &cursor, &end, revision).await?;
+                    reached_end = next.is_none();
+                    next.map(|key| (key, None))
+                }
+            };
+        }
+        // Every key from the page's start on is in one of its entries, or some are left.
+        let covered: i64 = entries.iter().map(|entry| entry.count.unwrap_or(1)).sum();
+        let next = (!reached_end && covered < remaining)
+            .then(|| entries.last().map(|entry| entry.key.clone()))
+            .flatten();
+        Ok(TreeLevel {
+            request: request.clone(),
+            entries,
+            next,
+            revision,
+            remaining,
+        })
+    }
+
+    /// The first key in `[start, end)` and the count of the range, at `revision` (or now, and
+    /// then that revision).
+    async fn first_key(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        at: Option<i64>,
+    ) -> Result<(Option<Vec<u8>>, i64, i64), AppError> {
+        let (response, _) = self
+            .run(Retry::Read, |client| {
+                let mut options = GetOptions::new()
+                    .with_range(end.to_vec())
+                    .with_keys_only()
+                    .with_limit(1);
+                if let Some(revision) = at {
+                    options = options.with_revision(revision);
+                }
+                async move { kv(&client).get(start.to_vec(), Some(options)).await }
+            })
+            .await?;
+        let first = response.kvs().first().map(|kv| kv.key().to_vec());
+        let at = at.unwrap_or(revision(response.header()));
+        Ok((first, response.count(), at))
+    }
+
+    /// The first key of `[start, end)` at `revision`, and the window's count.
+    async fn window(&self, start: &[u8], end: &[u8], revision: i64) -> Result<Window, AppError> {
+        let read = |client: Client| {
+            let options = GetOptions::new()
+                .with_range(end.to_vec())
+                .with_keys_only()
+                .with_limit(1)
+                .with_revision(revision);
+            async move { kv(&client).get(start.to_vec(), Some(options)).await }
+        };
+        let (response, _) = self.run(Retry::Read, read).await?;
+        Ok(Window {
+            first: response.kvs().first().map(|kv| kv.key().to_vec()),
+            count: response.count(),
+        })
+    }
+
+    /// Looks for the folders named after `name` that follow `cursor`, at once. Answers what was
+    /// found in key order: each guessed folder that exists with its exact count (as its name,
+    /// with `Some(count)`), ending with the first key that was not a guessed folder (with
+    /// `None`), if any. Empty when no guess exists or none was there.
+    async fn guessed(
+        &self,
+        prefix: &[u8],
+        delimiter: &[u8],
+        name: &[u8],
+        cursor: &[u8],
+        end: &[u8],
+        revision: i64,
+    ) -> Result<Vec<(Vec<u8>, Option<i64>)>, AppError> {
+        let names = guesses(name, GUESSES);
+        let mut bounds = vec![cursor.to_vec()];
+        for guess in &names {
+            let bound = prefix_range_end(&folder_prefix(prefix, guess, delimiter));
+            if !before_end(&bound, end) || bound <= *bounds.last().unwrap_or(&Vec::new()) {
+                break;
+            }
+            bounds.push(bound);
+        }
+        let windows = bounds
+            .windows(2)
+            .map(|pair| self.window(&pair[0], &pair[1], revision));
+        let windows = try_join_all(windows).await?;
+        let mut found = Vec::new();
+        for (window, guess) in windows.into_iter().zip(&names) {
+            let Some(first) = window.first else {
+                continue;
+            };
+            let folder = folder_prefix(prefix, guess, delimiter);
+            if first.starts_with(&folder) {
+                found.push((guess.clone(), Some(window.count)));
+            } else {
+                found.push((first, None));
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The first key from `cursor` on in the level, found in windows that widen step by step.
+    async fn ladder(
+        &self,
+        prefix: &[u8],
+        cursor: &[u8],
+        end: &[u8],
+        revision: i64,
+    ) -> Result<Option<Vec<u8>>, AppError> {
+        for window_end in Ladder::new(prefix, cursor, end) {
+            let window = self.window(cursor, &window_end, revision).await?;
+            if window.first.is_some() {
+                return Ok(window.first);
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `key` comes before the range end `end` (`\0`: the end of the keyspace).
+fn before_end(key: &[u8], end: &[u8]) -> bool {
+    end == [0] || key < end
+}
