@@ -468,3 +468,61 @@ async fn pages_read_at_a_revision_and_a_compacted_one_is_gone() {
     let (status, _, ahead) = app.api("GET", &future, None, &[]).await;
     assert_eq!(status, 400, "{ahead}");
 }
+
+#[tokio::test]
+async fn the_tree_lists_a_level_page_by_page() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = direct(&cluster).await;
+    for key in ["v/a", "v/f1/x", "v/f1/y", "v/f2/x", "v/f3/x"] {
+        etcd.put(key, "v", None).await.unwrap();
+    }
+    etcd.put(vec![b'v', b'/', 0xff, b'/', b'z'], "v", None)
+        .await
+        .unwrap();
+    let (status, _, first) = app
+        .api("GET", "/api/v1/tree?prefix=v%2F&limit=3", None, &[])
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        first["entries"],
+        json!([
+            {"kind": "key", "name": "a", "key": "v/a", "encoding": "utf8"},
+            {"kind": "folder", "name": "f1", "key": "v/f1/", "encoding": "utf8", "count": 2, "count_exact": true},
+            {"kind": "folder", "name": "f2", "key": "v/f2/", "encoding": "utf8", "count": 1, "count_exact": true},
+        ])
+    );
+    assert_eq!(
+        (first["more"].clone(), first["remaining"].clone()),
+        (json!(true), json!(6))
+    );
+    let next = format!(
+        "/api/v1/tree?prefix=v%2F&limit=3&after={}&revision={}",
+        first["next"].as_str().unwrap(),
+        first["revision"]
+    );
+    let (status, _, second) = app.api("GET", &next, None, &[]).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["more"], false);
+    let entries = second["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{second}");
+    assert_eq!(entries[0]["name"], "f3");
+    assert_eq!(
+        (entries[1]["encoding"].clone(), entries[1]["name"].clone()),
+        (json!("base64"), json!("/w==")),
+        "a name that is not UTF-8"
+    );
+    let (status, _, bad) = app.api("GET", "/api/v1/tree?delimiter=", None, &[]).await;
+    assert_eq!(
+        (status, bad["error"]["code"].clone()),
+        (400, json!("invalid_input"))
+    );
+    let (status, _, other) = app
+        .api("GET", "/api/v1/tree?prefix=v%2F&delimiter=1", None, &[])
+        .await;
+    assert_eq!(status, 200, "{other}");
+    assert_eq!(
+        other["entries"][1]["key"], "v/f1",
+        "split on another delimiter"
+    );
+}

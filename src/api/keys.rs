@@ -3,9 +3,9 @@
 
 use super::extract::{ApiJson, ApiQuery};
 use super::model::{
-    decode_cursor, encode_cursor, AppendBody, AppendResult, DeletePrefixQuery, DeletedCount,
-    Encoding, ErrorBody, KeyEntry, KeyPage, KeyQuery, KeyValueBody, ListQuery, PutBody,
-    WriteResult,
+    decode_cursor, encode_cursor, positive_revision, AppendBody, AppendResult, DeletePrefixQuery,
+    DeletedCount, Encoding, ErrorBody, KeyEntry, KeyPage, KeyQuery, KeyValueBody, ListQuery,
+    PutBody, WriteResult,
 };
 use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
 use crate::services::{access::Caller, keys};
@@ -42,12 +42,7 @@ pub async fn list_keys(
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
     let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
     page.values = query.values;
-    page.revision = match query.revision {
-        Some(revision) if revision <= 0 => {
-            return Err(AppError::invalid("revision must be a positive number"))
-        }
-        revision => revision,
-    };
+    page.revision = positive_revision(query.revision)?;
     let listing = keys::list(&caller, &page).await?;
     let keys = listing.keys.iter().map(|summary| {
         KeyEntry::new(

@@ -7,6 +7,7 @@ mod keys;
 pub mod model;
 mod reference;
 mod session;
+mod tree;
 
 pub use reference::api_reference;
 
@@ -32,6 +33,7 @@ pub const API_ROOT: &str = "/api/v1";
     ),
     paths(
         keys::list_keys,
+        tree::tree,
         keys::delete_prefix,
         keys::get_key,
         keys::has_key,
@@ -68,6 +70,7 @@ where
         .route("/keys", get(keys::list_keys).delete(keys::delete_prefix))
         .route("/keys/", single_key.clone())
         .route("/keys/{*key}", single_key)
+        .route("/tree", get(tree::tree))
         .route("/cluster", get(cluster_overview))
         .route("/session", get(session::who).post(session::create_session))
         .route("/openapi.json", get(openapi_json))

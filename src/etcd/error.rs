@@ -20,8 +20,13 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
                 AppError::Compacted { revision: 0 }
             } else if message.contains("required revision is a future revision") {
                 AppError::invalid("that revision is in the future: etcd has not reached it yet")
+            } else if let Some(alert) = certificate_refused(&status) {
+                unavailable(format!(
+                    "the member wants a client certificate it trusts ({alert})"
+                ))
             } else if closed_by_member(&status) {
-                unavailable(CLOSED_IN_WORDS.into())
+                let over_tls = endpoints.iter().any(|url| super::tls::is_https(url));
+                unavailable(with_tls_hint(over_tls, LOST.into()))
             } else if matches!(
                 code,
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
@@ -45,15 +50,50 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
 
 /// How hyper says the other side closed the connection before answering.
 const CLOSED: &str = "connection closed";
-/// What that means; a TLS member that wants a client certificate does it to a client without one.
-const CLOSED_IN_WORDS: &str =
-    "the member closed the connection (if it uses TLS: does it want a client certificate?)";
+/// How a connection that broke is put in words.
+const LOST: &str = "connection lost";
 
-/// Whether the member closed the connection before it answered.
-fn closed_by_member(status: &tonic::Status) -> bool {
+/// Says, over TLS, why a member may close or drop a connection at once: it wants a client
+/// certificate it did not get.
+pub fn with_tls_hint(over_tls: bool, reason: String) -> String {
+    if over_tls && (reason == CLOSED || reason == LOST) {
+        format!(
+            "{reason}: a TLS member does this when it wants a client certificate it did not get"
+        )
+    } else {
+        reason
+    }
+}
+
+/// The TLS alert with which a member refused the client's certificate, or the lack of one: in
+/// the status's message or any of its causes.
+fn certificate_refused(status: &tonic::Status) -> Option<String> {
+    let refusal = |text: &str| {
+        text.contains("alert: BadCertificate") || text.contains("alert: CertificateRequired")
+    };
+    if refusal(status.message()) {
+        return Some(status.message().to_string());
+    }
     let mut source = std::error::Error::source(status);
     while let Some(cause) = source {
-        if cause.to_string() == CLOSED {
+        let text = cause.to_string();
+        if refusal(&text) {
+            return Some(text);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// Whether the member closed or dropped the connection before it answered.
+fn closed_by_member(status: &tonic::Status) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionReset, UnexpectedEof};
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        let dropped = cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| matches!(io.kind(), BrokenPipe | ConnectionReset | UnexpectedEof));
+        if dropped || cause.to_string() == CLOSED {
             return true;
         }
         source = cause.source();
@@ -189,9 +229,7 @@ pub fn in_words(err: &etcd_client::Error) -> String {
             match io.kind() {
                 ErrorKind::ConnectionRefused => return "connection refused".into(),
                 ErrorKind::TimedOut => return "timed out".into(),
-                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
-                    return "connection lost".into()
-                }
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => return LOST.into(),
                 _ => {}
             }
         }
@@ -200,7 +238,7 @@ pub fn in_words(err: &etcd_client::Error) -> String {
             return "host not found".into();
         }
         if text == CLOSED {
-            return CLOSED_IN_WORDS.into();
+            return CLOSED.into();
         }
         source = cause.source();
     }
@@ -221,10 +259,6 @@ pub fn in_words(err: &etcd_client::Error) -> String {
 fn describe_unavailable(message: &str) -> String {
     if message.contains("no leader") {
         "no leader: the cluster has lost quorum or is electing one".to_string()
-    } else if message.contains("alert: BadCertificate")
-        || message.contains("alert: CertificateRequired")
-    {
-        format!("the member wants a client certificate it trusts ({message})")
     } else if message.contains("transport error") || message.contains("onnect") {
         format!("could not connect ({message})")
     } else if message.contains("Timeout expired") || message.contains("timed out") {
@@ -279,6 +313,14 @@ mod tests {
             "etcdserver: mvcc: required revision is a future revision",
         ));
         assert_eq!(future.status(), 400, "{future:?}");
+    }
+
+    #[test]
+    fn a_dropped_tls_connection_hints_at_the_client_certificate() {
+        assert!(with_tls_hint(true, LOST.into()).contains("client certificate"));
+        assert!(with_tls_hint(true, CLOSED.into()).contains("client certificate"));
+        assert_eq!(with_tls_hint(false, LOST.into()), LOST);
+        assert_eq!(with_tls_hint(true, "timed out".into()), "timed out");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! channel per endpoint and chooses itself: endpoints that are up first, in turn; endpoints that
 //! are down last, in case they are back before the health check notices.
 
-use super::error::{classify, Failure};
+use super::error::{classify, with_tls_hint, Failure};
 use super::tls::{is_https, EtcdTls};
 use super::EtcdSettings;
 use crate::domain::cluster::EndpointHealth;
@@ -221,7 +221,7 @@ impl Pool {
         let deadline = Instant::now() + self.timeout;
         let candidates = self.order();
         let mut no_leader = false;
-        let mut unanswered = None;
+        let (mut unanswered, mut not_sent) = (None, None);
         for (i, endpoint) in candidates.iter().enumerate() {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
@@ -244,7 +244,11 @@ impl Pool {
             };
             match failure {
                 Failure::Answered(err) => return Err(err),
-                Failure::NotSent(reason) => endpoint.mark_down(reason),
+                Failure::NotSent(reason) => {
+                    let reason = with_tls_hint(is_https(&endpoint.url), reason);
+                    endpoint.mark_down(reason.clone());
+                    not_sent = Some(reason);
+                }
                 Failure::NoLeader => no_leader = true,
                 Failure::Unanswered(reason) => match &retry {
                     Retry::Read => unanswered = Some(reason),
@@ -265,7 +269,10 @@ impl Pool {
         } else {
             AppError::EtcdUnavailable {
                 endpoints: self.urls.clone(),
-                reason: unanswered.unwrap_or_else(|| "could not connect to any member".into()),
+                reason: unanswered.unwrap_or_else(|| match not_sent {
+                    Some(reason) => format!("could not connect to any member: {reason}"),
+                    None => "could not connect to any member".into(),
+                }),
             }
         })
     }

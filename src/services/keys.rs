@@ -8,6 +8,7 @@ use crate::domain::{
     access::Role,
     append::append_to_array,
     limits::{check_key, check_put},
+    tree::{LevelRequest, TreeLevel},
     AppError, Key, KeyDetail, KeyListing, PageRequest, PutCondition, WriteReceipt,
 };
 use crate::etcd::Etcd;
@@ -31,6 +32,15 @@ pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyL
         }
         other => other,
     }
+}
+
+/// One page of a level of the key tree: the folders (each with its key count) and keys under a
+/// prefix, split on a delimiter.
+pub async fn level(caller: &Caller, request: &LevelRequest) -> Result<TreeLevel, AppError> {
+    if request.delimiter.is_empty() {
+        return Err(AppError::invalid("the delimiter must not be empty"));
+    }
+    caller.etcd.level(request).await
 }
 
 /// One key with its value; a key that does not exist is [`AppError::NotFound`].
