@@ -94,8 +94,9 @@ unit: setup ## Unit tests, and integration tests against real etcd members (3.4,
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test
 
-bench: setup ## REST API (open and signed in) against direct etcd-client: throughput, p50/p99, ratios (BENCH_SECONDS, BENCH_CLIENTS)
+bench: setup ## REST API (open, signed in) against etcd-client, then a million keys on etcd 3.5 (BENCH_*, SCALE_*)
 	cargo bench --quiet --features ssr --bench api
+	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo bench --quiet --features ssr --bench scale
 
 clean: ## Remove build output and the local cluster's data
 	cluster/down --purge 2>/dev/null || true

@@ -87,8 +87,12 @@ impl Etcd {
                 None => break,
             };
             entries.push(entry);
-            if entries.len() == limit || !before_end(&cursor, &end) {
-                reached_end = !before_end(&cursor, &end);
+            // Once the entries hold every key the first Range counted, nothing is left to find.
+            if covered(&entries) >= remaining || !before_end(&cursor, &end) {
+                reached_end = true;
+                break;
+            }
+            if entries.len() == limit {
                 break;
             }
             // Guessed folders first, several at once; what they find comes in key order, the
@@ -132,8 +136,7 @@ impl Etcd {
             };
         }
         // Every key from the page's start on is in one of its entries, or some are left.
-        let covered: i64 = entries.iter().map(|entry| entry.count.unwrap_or(1)).sum();
-        let next = (!reached_end && covered < remaining)
+        let next = (!reached_end && covered(&entries) < remaining)
             .then(|| entries.last().map(|entry| entry.key.clone()))
             .flatten();
         Ok(TreeLevel {
@@ -245,6 +248,11 @@ impl Etcd {
         }
         Ok(None)
     }
+}
+
+/// The keys in `entries`: a folder's count, one for a key.
+fn covered(entries: &[TreeEntry]) -> i64 {
+    entries.iter().map(|entry| entry.count.unwrap_or(1)).sum()
 }
 
 /// Whether `key` comes before the range end `end` (`\0`: the end of the keyspace).

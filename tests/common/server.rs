@@ -50,6 +50,11 @@ impl TestServer {
         server
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Runs `etcd-deck kv <args>` against this server.
     pub fn kv(&self, args: &[&str]) -> Output {
         self.kv_with_input(args, None)

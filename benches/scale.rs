@@ -1,0 +1,183 @@
+//! `make bench`, part two: a million keys (`big/NNNN/NNNNNNNN`, 1,000 folders of 1,000) in one
+//! etcd member, and what etcd-deck's REST API takes to show them, each beside etcd's own time
+//! for the cheapest Range that reads the same, measured in the same run. The server is the real
+//! binary, so that its memory can be read.
+//!
+//! `SCALE_FOLDERS` and `SCALE_KEYS` (default 1000 each) change the keyspace; `SCALE_RUNS`
+//! (default 5) the runs each figure is the median of.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{server::TestServer, TestCluster};
+use etcd_client::{Client, GetOptions, Txn, TxnOp};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The median time of `runs` runs of `request`.
+async fn median<F, Fut, T>(runs: usize, mut request: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        request().await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// The peak and current resident memory of a process, in MiB.
+fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|line| line.starts_with(name))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Writes `folders` × `keys` keys, 128 to a transaction, several transactions at once.
+async fn load(etcd: &Client, folders: usize, keys: usize) {
+    let all: Vec<String> = (0..folders)
+        .flat_map(|f| (0..keys).map(move |k| format!("big/{f:04}/{k:08}")))
+        .collect();
+    let batches: Vec<Vec<String>> = all.chunks(128).map(<[String]>::to_vec).collect();
+    let mut tasks = Vec::new();
+    for lane in 0..8 {
+        let etcd = etcd.clone();
+        let batches: Vec<Vec<String>> = batches.iter().skip(lane).step_by(8).cloned().collect();
+        tasks.push(tokio::spawn(async move {
+            let mut kv = etcd.kv_client();
+            for batch in batches {
+                let ops = batch.into_iter().map(|key| TxnOp::put(key, "v", None));
+                kv.txn(Txn::new().and_then(ops.collect::<Vec<_>>()))
+                    .await
+                    .expect("load a batch");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let folders = env_number("SCALE_FOLDERS", 1000);
+    let keys = env_number("SCALE_KEYS", 1000);
+    let runs = env_number("SCALE_RUNS", 5);
+    let cluster = TestCluster::start_with_flags(1, "--quota-backend-bytes=4294967296");
+    let etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    let version = etcd.clone().status().await.unwrap().version().to_string();
+    let started = Instant::now();
+    load(&etcd, folders, keys).await;
+    let total = folders * keys;
+    println!(
+        "\netcd-deck at scale: {total} keys (big/NNNN/NNNNNNNN, {folders} folders of {keys}), \
+         1 etcd member ({version}), loaded in {:.1} s; medians of {runs} runs",
+        started.elapsed().as_secs_f64()
+    );
+
+    let server = TestServer::start(&cluster);
+    let http = reqwest::Client::new();
+    let api = |path: String| {
+        let (http, url) = (http.clone(), format!("{}{path}", server.url));
+        async move {
+            let response = http.get(url).send().await.expect("etcd-deck answers");
+            assert!(response.status().is_success(), "{}", response.status());
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let range = |start: &str, end: &str, options: GetOptions| {
+        let (mut kv, start) = (etcd.kv_client(), start.to_string());
+        let options = options.with_range(end.to_string());
+        async move { kv.get(start, Some(options)).await.unwrap() }
+    };
+    // Warm both up, and learn the cursors of the folder's pages.
+    api("/api/v1/keys?prefix=big%2F".into()).await;
+    let mut pages = vec![(None, 0)];
+    for _ in 0..4 {
+        let (after, _) = pages.last().unwrap().clone();
+        let mut path = "/api/v1/keys?prefix=big%2F0500%2F".to_string();
+        if let Some(after) = &after {
+            path.push_str(&format!("&after={after}"));
+        }
+        let page = api(path).await;
+        let next = page["next"].as_str().map(str::to_string);
+        pages.push((next, page["revision"].as_i64().unwrap()));
+    }
+
+    println!(
+        "{:<46} {:>12} {:>12} {:>7}",
+        "request", "etcd-deck", "etcd", "ratio"
+    );
+    let row = |what: &str, deck: Duration, etcd: Duration| {
+        println!(
+            "{what:<46} {:>12} {:>12} {:>6.2}x",
+            ms(deck),
+            ms(etcd),
+            deck.as_secs_f64() / etcd.as_secs_f64()
+        );
+    };
+    let keys_only = || GetOptions::new().with_keys_only().with_limit(100);
+
+    let deck = median(runs, || api("/api/v1/keys?prefix=big%2F".into())).await;
+    let direct = median(runs, || range("big/", "big0", keys_only())).await;
+    row("first flat page of big/ (100 keys)", deck, direct);
+
+    let level = api("/api/v1/tree?prefix=big%2F&limit=1000".into()).await;
+    let folders_seen = level["entries"].as_array().map_or(0, Vec::len);
+    let counted: i64 = level["entries"]
+        .as_array()
+        .map(|entries| entries.iter().filter_map(|e| e["count"].as_i64()).sum())
+        .unwrap_or(0);
+    assert_eq!((folders_seen, counted), (folders, total as i64), "{level}");
+    let deck = median(runs, || api("/api/v1/tree?prefix=big%2F&limit=1000".into())).await;
+    let direct = median(runs, || {
+        range("big/", "big0", GetOptions::new().with_count_only())
+    })
+    .await;
+    row(
+        &format!("tree level of big/: {folders} folders, counted"),
+        deck,
+        direct,
+    );
+
+    let deck = median(runs, || api("/api/v1/keys?prefix=big%2F0500%2F".into())).await;
+    let direct = median(runs, || range("big/0500/", "big/05000", keys_only())).await;
+    row("folder big/0500/, first page", deck, direct);
+    let (after, revision) = pages[4].clone();
+    let fifth = format!(
+        "/api/v1/keys?prefix=big%2F0500%2F&after={}&revision={revision}",
+        after.unwrap_or_default()
+    );
+    let deck = median(runs, || api(fifth.clone())).await;
+    let direct = median(runs, || {
+        range("big/0500/00000400", "big/05000", keys_only())
+    })
+    .await;
+    row("folder big/0500/, fifth page (pinned)", deck, direct);
+
+    println!("search across all keys: not built yet");
+    let (peak, now) = memory(server.pid());
+    println!("etcd-deck resident memory: peak {peak:.1} MiB, now {now:.1} MiB");
+}
