@@ -22,7 +22,7 @@ use etcd_client::{Client, GetOptions};
 use futures::future::try_join_all;
 
 /// Guessed folders looked for at once.
-const GUESSES: usize = 16;
+const GUESSES: usize = 32;
 
 /// The first key of a window, and how many keys the window holds.
 struct Window {
