@@ -125,3 +125,45 @@ async fn forms_work_without_javascript() {
     );
     assert!(app.etcd.get(&Key::from("app/new key")).await.is_err());
 }
+
+#[tokio::test]
+async fn list_pages_hold_their_revision_and_start_again_after_a_compaction() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap();
+    for key in ["p/a", "p/b", "p/c"] {
+        etcd.put(key, "v", None).await.unwrap();
+    }
+    let (status, first) = app.get("/?prefix=p%2F&limit=2").await;
+    assert_eq!(status, 200);
+    let revision = etcd
+        .get("p/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    let next = format!("/?prefix=p%2F&after=p%2Fb&limit=2&revision={revision}");
+    assert!(
+        first.contains(&next.replace('&', "&amp;")),
+        "the next page's link holds the revision: {first}"
+    );
+    etcd.put("p/d", "v", None).await.unwrap();
+    let (_, pinned) = app.get(&next).await;
+    assert!(pinned.contains("Keys 3–3 of 3"), "{pinned}");
+
+    etcd.compact(revision + 1, None).await.unwrap();
+    let (status, restarted) = app.get(&next).await;
+    assert_eq!(status, 200);
+    assert!(
+        restarted.contains("data-testid=\"compacted\""),
+        "{restarted}"
+    );
+    assert!(
+        restarted.contains(&format!("read at revision {revision}")),
+        "{restarted}"
+    );
+    assert!(restarted.contains("Keys 1–2 of 4"), "{restarted}");
+}

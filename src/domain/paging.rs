@@ -29,11 +29,10 @@ pub struct PageRequest {
 impl PageRequest {
     /// A request with its page size clamped to `1..=MAX_PAGE_SIZE` (default when absent).
     pub fn new(prefix: Key, after: Option<Key>, limit: Option<u32>) -> Self {
-        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         PageRequest {
+            limit: page_size(limit),
             prefix,
             after,
-            limit,
             values: false,
             revision: None,
         }
@@ -76,24 +75,16 @@ impl PageRequest {
         }
     }
 
-    /// The first key of the whole prefix range (etcd has no empty key: all keys start at `\0`).
+    /// The first key of the whole prefix range.
     pub fn range_start(&self) -> Vec<u8> {
-        if self.prefix.is_empty() {
-            vec![0]
-        } else {
-            self.prefix.as_bytes().to_vec()
-        }
+        prefix_range_start(self.prefix.as_bytes())
     }
 
     /// The first key this page may contain: just after the cursor, but never before the prefix.
     pub fn page_start(&self) -> Vec<u8> {
         let start = self.range_start();
         match &self.after {
-            Some(after) => {
-                let mut next = after.as_bytes().to_vec();
-                next.push(0);
-                next.max(start)
-            }
+            Some(after) => after_key(after.as_bytes()).max(start),
             None => start,
         }
     }
@@ -102,6 +93,32 @@ impl PageRequest {
     pub fn range_end(&self) -> Vec<u8> {
         prefix_range_end(self.prefix.as_bytes())
     }
+}
+
+/// A page size asked for, clamped to `1..=MAX_PAGE_SIZE`; the default when none is.
+pub fn page_size(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+}
+
+/// The first key of the range of `prefix` (etcd has no empty key: all keys start at `\0`).
+pub fn prefix_range_start(prefix: &[u8]) -> Vec<u8> {
+    if prefix.is_empty() {
+        vec![0]
+    } else {
+        prefix.to_vec()
+    }
+}
+
+/// The first key after `key`.
+pub fn after_key(key: &[u8]) -> Vec<u8> {
+    let mut next = key.to_vec();
+    next.push(0);
+    next
+}
+
+/// Whether `key` comes before the range end `end` (`\0`: the end of the keyspace).
+pub fn before_end(key: &[u8], end: &[u8]) -> bool {
+    end == [0] || key < end
 }
 
 /// The smallest key greater than every key starting with `prefix`; `\0` (to the end) when none is.
@@ -162,6 +179,14 @@ mod tests {
         assert_eq!(prefix_range_end(&[b'a', 0xff]), b"b");
         assert_eq!(prefix_range_end(&[0xff, 0xff]), [0]);
         assert_eq!(prefix_range_end(b""), [0]);
+    }
+
+    #[test]
+    fn keys_come_before_an_end_unless_past_it_and_nothing_is_past_the_keyspace() {
+        assert!(before_end(b"a", b"b"));
+        assert!(!before_end(b"b", b"b"));
+        assert!(before_end(&[0xff, 0xff], &[0]));
+        assert_eq!(after_key(b"a"), b"a\0");
     }
 
     #[test]

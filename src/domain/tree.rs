@@ -10,7 +10,7 @@
 //! [`Ladder`] widens a window step by step from the cursor when guesses fail.
 
 use super::key::Key;
-use super::paging::{prefix_range_end, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::paging::{after_key, before_end, page_size, prefix_range_end, prefix_range_start};
 use serde::{Deserialize, Serialize};
 
 /// The delimiter unless the view says otherwise.
@@ -51,7 +51,7 @@ impl LevelRequest {
     /// A request for the first `limit` entries (default and bounds as a key page's).
     pub fn new(prefix: Key, delimiter: Key, after: Option<Key>, limit: Option<u32>) -> Self {
         LevelRequest {
-            limit: limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+            limit: page_size(limit),
             prefix,
             delimiter,
             after,
@@ -62,11 +62,7 @@ impl LevelRequest {
     /// The first key this page may hold: past the entry `after` (a whole folder, or a key).
     pub fn start(&self) -> Vec<u8> {
         let prefix = self.prefix.as_bytes();
-        let first = if prefix.is_empty() {
-            vec![0]
-        } else {
-            prefix.to_vec()
-        };
+        let first = prefix_range_start(prefix);
         let Some(after) = &self.after else {
             return first;
         };
@@ -131,13 +127,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-/// The first key after `key`: where a level goes on after a key entry.
-pub fn after_key(key: &[u8]) -> Vec<u8> {
-    let mut next = key.to_vec();
-    next.push(0);
-    next
 }
 
 /// The names that likely follow a folder's: its trailing number counted up, keeping its width
@@ -225,22 +214,12 @@ impl Iterator for Ladder {
             let mut end = self.cursor[..at].to_vec();
             end.push((byte + self.step) as u8);
             self.step *= 2;
-            if end_before(&self.level_end, &end) {
+            if !before_end(&end, &self.level_end) {
                 self.done = true;
                 return Some(self.level_end.clone());
             }
             return Some(end);
         }
-    }
-}
-
-/// Whether the range end `a` comes before `b` (etcd's `\0` end means "no end").
-fn end_before(a: &[u8], b: &[u8]) -> bool {
-    match (a, b) {
-        ([0], [0]) => false,
-        ([0], _) => false,
-        (_, [0]) => true,
-        _ => a < b,
     }
 }
 

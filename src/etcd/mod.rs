@@ -177,7 +177,7 @@ impl Etcd {
                 let source = source(endpoint, response.header(), true);
                 (response, source)
             }
-            Err(err) => return Err(self.listing_error(err, page)),
+            Err(err) => return Err(self.listing_error(err, &page.prefix, page.revision)),
         };
         // Read at the revision asked for, or else at the one the response was read at.
         let revision = page.revision.unwrap_or(revision(response.header()));
@@ -189,7 +189,7 @@ impl Etcd {
         } else {
             self.count(&start, &end, revision, source.stale)
                 .await
-                .map_err(|err| self.listing_error(err, page))?
+                .map_err(|err| self.listing_error(err, &page.prefix, page.revision))?
         };
         let counts = &self.pool.counts;
         counts.insert(self.user(), &start, &end, revision, total);
@@ -242,10 +242,10 @@ impl Etcd {
         answer.map(|(response, _)| response.count())
     }
 
-    /// Says which listing was denied, or which revision was compacted.
-    fn listing_error(&self, err: AppError, page: &PageRequest) -> AppError {
-        let err = error::at_revision(err, page.revision.unwrap_or_default());
-        self.denied(err, &format!("list {}", page.prefix.describe_prefix()))
+    /// Says which listing of `prefix` was denied, or which revision was compacted.
+    fn listing_error(&self, err: AppError, prefix: &Key, revision: Option<i64>) -> AppError {
+        let err = error::at_revision(err, revision.unwrap_or_default());
+        self.denied(err, &format!("list {}", prefix.describe_prefix()))
     }
 
     /// Writes a value if `condition` holds at the moment of writing; with a `ttl`, on a new lease

@@ -13,8 +13,8 @@
 
 use super::{kv, revision, Etcd, Retry};
 use crate::domain::{
-    paging::prefix_range_end,
-    tree::{after_key, folder_prefix, guesses, place, EntryKind, Ladder, LevelRequest, Place},
+    paging::{after_key, before_end, prefix_range_end},
+    tree::{folder_prefix, guesses, place, EntryKind, Ladder, LevelRequest, Place},
     tree::{TreeEntry, TreeLevel},
     AppError, Key,
 };
@@ -24,20 +24,20 @@ use futures::future::try_join_all;
 /// Guessed folders looked for at once.
 const GUESSES: usize = 32;
 
-/// The first key of a window, and how many keys the window holds.
+/// The first key of a window, how many keys the window holds, and the revision it was read at.
 struct Window {
     first: Option<Vec<u8>>,
     count: i64,
+    revision: i64,
 }
 
 impl Etcd {
     /// One page of the level `request` names: its folders, each with its key count, and its
     /// keys, in key order.
     pub async fn level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
-        self.read_level(request).await.map_err(|err| {
-            let err = super::error::at_revision(err, request.revision.unwrap_or_default());
-            self.denied(err, &format!("list {}", request.prefix.describe_prefix()))
-        })
+        self.read_level(request)
+            .await
+            .map_err(|err| self.listing_error(err, &request.prefix, request.revision))
     }
 
     async fn read_level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
@@ -48,7 +48,11 @@ impl Etcd {
         let mut cursor = request.start();
 
         // The page's first key, and the count of everything from it on.
-        let (first, remaining, revision) = self.first_key(&cursor, &end, request.revision).await?;
+        let Window {
+            first,
+            count: remaining,
+            revision,
+        } = self.window(&cursor, &end, request.revision).await?;
         let mut entries: Vec<TreeEntry> = Vec::new();
         let mut found = first.map(|key| (key, None));
         let mut last_folder: Option<Vec<u8>> = None;
@@ -148,45 +152,23 @@ impl Etcd {
         })
     }
 
-    /// The first key in `[start, end)` and the count of the range, at `revision` (or now, and
-    /// then that revision).
-    async fn first_key(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        at: Option<i64>,
-    ) -> Result<(Option<Vec<u8>>, i64, i64), AppError> {
-        let (response, _) = self
-            .run(Retry::Read, |client| {
-                let mut options = GetOptions::new()
-                    .with_range(end.to_vec())
-                    .with_keys_only()
-                    .with_limit(1);
-                if let Some(revision) = at {
-                    options = options.with_revision(revision);
-                }
-                async move { kv(&client).get(start.to_vec(), Some(options)).await }
-            })
-            .await?;
-        let first = response.kvs().first().map(|kv| kv.key().to_vec());
-        let at = at.unwrap_or(revision(response.header()));
-        Ok((first, response.count(), at))
-    }
-
-    /// The first key of `[start, end)` at `revision`, and the window's count.
-    async fn window(&self, start: &[u8], end: &[u8], revision: i64) -> Result<Window, AppError> {
+    /// The first key of `[start, end)` and the count of the range, at revision `at` (or now).
+    async fn window(&self, start: &[u8], end: &[u8], at: Option<i64>) -> Result<Window, AppError> {
         let read = |client: Client| {
-            let options = GetOptions::new()
+            let mut options = GetOptions::new()
                 .with_range(end.to_vec())
                 .with_keys_only()
-                .with_limit(1)
-                .with_revision(revision);
+                .with_limit(1);
+            if let Some(revision) = at {
+                options = options.with_revision(revision);
+            }
             async move { kv(&client).get(start.to_vec(), Some(options)).await }
         };
         let (response, _) = self.run(Retry::Read, read).await?;
         Ok(Window {
             first: response.kvs().first().map(|kv| kv.key().to_vec()),
             count: response.count(),
+            revision: at.unwrap_or(revision(response.header())),
         })
     }
 
@@ -207,14 +189,15 @@ impl Etcd {
         let mut bounds = vec![cursor.to_vec()];
         for guess in &names {
             let bound = prefix_range_end(&folder_prefix(prefix, guess, delimiter));
-            if !before_end(&bound, end) || bound <= *bounds.last().unwrap_or(&Vec::new()) {
+            // A name that gains a digit can sort before the last (`node9`, then `node10`).
+            if !before_end(&bound, end) || bound <= bounds[bounds.len() - 1] {
                 break;
             }
             bounds.push(bound);
         }
         let windows = bounds
             .windows(2)
-            .map(|pair| self.window(&pair[0], &pair[1], revision));
+            .map(|pair| self.window(&pair[0], &pair[1], Some(revision)));
         let windows = try_join_all(windows).await?;
         let mut found = Vec::new();
         for (window, guess) in windows.into_iter().zip(&names) {
@@ -241,7 +224,7 @@ impl Etcd {
         revision: i64,
     ) -> Result<Option<Vec<u8>>, AppError> {
         for window_end in Ladder::new(prefix, cursor, end) {
-            let window = self.window(cursor, &window_end, revision).await?;
+            let window = self.window(cursor, &window_end, Some(revision)).await?;
             if window.first.is_some() {
                 return Ok(window.first);
             }
@@ -253,9 +236,4 @@ impl Etcd {
 /// The keys in `entries`: a folder's count, one for a key.
 fn covered(entries: &[TreeEntry]) -> i64 {
     entries.iter().map(|entry| entry.count.unwrap_or(1)).sum()
-}
-
-/// Whether `key` comes before the range end `end` (`\0`: the end of the keyspace).
-fn before_end(key: &[u8], end: &[u8]) -> bool {
-    end == [0] || key < end
 }
