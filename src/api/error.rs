@@ -13,22 +13,28 @@ use axum::{
 /// What a handler answers: its response, or the error in the API's format.
 pub type Answer<T> = Result<T, AppError>;
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let current_mod_revision = match &self {
+impl From<&AppError> for ErrorBody {
+    fn from(err: &AppError) -> Self {
+        let current_mod_revision = match err {
             AppError::PreconditionFailed {
                 current_mod_revision,
                 ..
             } => *current_mod_revision,
             _ => None,
         };
-        let body = ErrorBody {
+        ErrorBody {
             error: ErrorDetail {
-                code: self.code(),
-                message: self.to_string(),
+                code: err.code(),
+                message: err.to_string(),
                 current_mod_revision,
             },
-        };
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody::from(&self);
         let mut response = (self.status(), Json(body)).into_response();
         let headers = response.headers_mut();
         match self {

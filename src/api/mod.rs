@@ -6,10 +6,12 @@ mod extract;
 mod keys;
 pub mod model;
 mod reference;
+mod search;
 mod session;
 mod tree;
 
 pub use reference::api_reference;
+pub use search::NDJSON;
 
 use crate::services::{
     access::{Access, Caller},
@@ -34,6 +36,7 @@ pub const API_ROOT: &str = "/api/v1";
     paths(
         keys::list_keys,
         tree::tree,
+        search::search,
         keys::delete_prefix,
         keys::get_key,
         keys::has_key,
@@ -71,6 +74,7 @@ where
         .route("/keys/", single_key.clone())
         .route("/keys/{*key}", single_key)
         .route("/tree", get(tree::tree))
+        .route("/search", get(search::search))
         .route("/cluster", get(cluster_overview))
         .route("/session", get(session::who).post(session::create_session))
         .route("/openapi.json", get(openapi_json))

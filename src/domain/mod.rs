@@ -11,6 +11,8 @@ pub mod limits;
 pub mod notice;
 pub mod paging;
 pub mod routes;
+pub mod scan;
+pub mod search;
 pub mod tree;
 pub mod value;
 

@@ -9,6 +9,7 @@ mod counts;
 mod error;
 mod health;
 mod pool;
+mod scan;
 mod tls;
 mod tree;
 
@@ -24,6 +25,7 @@ use etcd_client::{
     ResponseHeader, Txn, TxnOp, TxnOpResponse,
 };
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
+pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
 

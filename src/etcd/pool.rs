@@ -13,7 +13,7 @@ use crate::domain::AppError;
 use etcd_client::{Client, ConnectOptions};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
@@ -78,6 +78,9 @@ pub(super) struct Pool {
     tls: EtcdTls,
     /// Counts of ranges at fixed revisions, shared by every user.
     pub counts: super::counts::Counts,
+    /// Scans that may run at once (each reads a range window by window, as fast as etcd
+    /// answers).
+    pub scans: Arc<tokio::sync::Semaphore>,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -160,6 +163,7 @@ impl Pool {
             options: options.with_require_leader(true),
             tls: settings.tls.clone(),
             counts: Default::default(),
+            scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
         })
     }
 

@@ -22,7 +22,10 @@ use std::any::Any;
 use std::sync::Arc;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{
+        predicate::{NotForContentType, Predicate},
+        CompressionLayer, DefaultPredicate,
+    },
     trace::{DefaultOnFailure, TraceLayer},
 };
 use tracing::Level;
@@ -74,8 +77,11 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(hashed, cache_control))
-        // Precompressed static files already carry a Content-Encoding and pass through as they are.
-        .layer(CompressionLayer::new())
+        // Precompressed static files already carry a Content-Encoding and pass through as they
+        // are; a search's lines are sent as found, which a compressor would hold back.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new(crate::api::NDJSON)),
+        ))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(middleware::map_response(with_safety_headers))
         // A 5xx here is usually etcd being down, which the health check already reports.

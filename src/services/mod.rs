@@ -8,5 +8,6 @@ pub mod access;
 pub mod audit;
 pub mod cluster;
 pub mod keys;
+pub mod search;
 pub mod session;
 pub mod users;
