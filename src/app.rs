@@ -1,11 +1,13 @@
 //! The HTML shell and the application root: layout and routes.
 
-use crate::components::{ConnectionBanner, EtcdEpoch};
+use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::domain::routes::{
     api_reference_url, cluster_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT,
-    SIGN_IN_SEGMENT,
+    SEARCH_SEGMENT, SIGN_IN_SEGMENT,
 };
-use crate::pages::{ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound, SignInPage};
+use crate::pages::{
+    ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound, SearchPage, SignInPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav class="sections">
                     <a href=KEYS>"Keys"</a>
+                    <a href=format!("/{SEARCH_SEGMENT}")>"Search"</a>
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
@@ -82,6 +85,7 @@ pub fn App() -> impl IntoView {
                         view=KeyPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment(SEARCH_SEGMENT) view=SearchPage ssr=SsrMode::Async />
                     <Route path=StaticSegment(CLUSTER_SEGMENT) view=ClusterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />
                     <Route
@@ -91,6 +95,7 @@ pub fn App() -> impl IntoView {
                     />
                 </FlatRoutes>
             </main>
+            <Shortcuts />
         </Router>
     }
 }

@@ -2,8 +2,10 @@
 
 use crate::domain::{
     key::wrap_points,
+    limits::human_bytes,
+    paging::SortOrder,
     routes::{key_url, list_url},
-    Key, KeyListing, KeySummary,
+    Key, KeyListing, KeySummary, PageRequest,
 };
 use leptos::prelude::*;
 
@@ -22,7 +24,19 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     } = listing;
     let first_page = request.after.is_some().then(|| list_url(&request.first()));
     let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
-    let rows = keys.into_iter().map(key_row).collect_view();
+    let sizes = request.sort == SortOrder::Size;
+    let order = sort_note(request.sort, "page");
+    let rows = keys
+        .into_iter()
+        .map(|key| key_row(key, sizes))
+        .collect_view();
+    let header = |label: &'static str, order: SortOrder| {
+        let href = list_url(&PageRequest {
+            sort: order,
+            ..request.clone()
+        });
+        sort_header(label, order, request.sort, href)
+    };
 
     let stale = source.stale.then(|| {
         view! {
@@ -48,14 +62,16 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         {compacted}
         <p class="summary" data-testid="key-count">
             {summary}
+            {order}
         </p>
         <table class="keys" data-testid="key-list">
             <thead>
                 <tr>
-                    <th>"Key"</th>
-                    <th class="num">"Version"</th>
-                    <th class="num">"Mod revision"</th>
+                    {header("Key", SortOrder::Key)}
+                    {header("Version", SortOrder::Version)}
+                    {header("Mod revision", SortOrder::Modified)}
                     <th class="num">"Lease"</th>
+                    {header("Size", SortOrder::Size)}
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -67,26 +83,58 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     }
 }
 
-/// One key: its name linking to its page, version, mod revision and lease.
-fn key_row(summary: KeySummary) -> impl IntoView {
+/// What a sort other than key order covers, in words: the rows of this page only.
+pub fn sort_note(order: SortOrder, what: &'static str) -> Option<String> {
+    (order != SortOrder::Key).then(|| {
+        format!(
+            " Sorted by {} within this {what}; {what}s follow each other in key order.",
+            order.describe()
+        )
+    })
+}
+
+/// A column header that sorts the rows by `order` (a link to `href`, so it works without
+/// JavaScript); `current` is the order shown.
+pub fn sort_header(
+    label: &'static str,
+    order: SortOrder,
+    current: SortOrder,
+    href: String,
+) -> impl IntoView {
+    let active = current == order;
+    let class = if order == SortOrder::Key { "" } else { "num" };
+    view! {
+        <th class=class aria-sort=active.then_some("descending")>
+            <a href=href data-sort=order.as_str()>
+                {label}
+                {active.then_some(" ▾")}
+            </a>
+        </th>
+    }
+}
+
+/// One key: its name linking to its page, version, mod revision, lease and value size.
+fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
     let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
+    let size = summary.value_size.filter(|_| sizes).map(human_bytes);
     view! {
         <tr>
             <td class="key">
-                <a href=key_url(&summary.key)>
+                <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />
                 </a>
             </td>
             <td class="num">{summary.version}</td>
             <td class="num">{summary.mod_revision}</td>
             <td class="num">{lease}</td>
+            <td class="num">{size}</td>
         </tr>
     }
 }
 
 /// A key's name that wraps at its separators on narrow screens.
 #[component]
-fn KeyName(key: Key) -> impl IntoView {
+pub fn KeyName(key: Key) -> impl IntoView {
     let text = key.display();
     wrap_points(&text)
         .into_iter()

@@ -34,6 +34,9 @@ pub struct KeySummary {
     pub lease: i64,
     /// The value, when the listing asked for values.
     pub value: Option<Value>,
+    /// The size of the value in bytes, when the listing read values.
+    #[serde(default)]
+    pub value_size: Option<u64>,
 }
 
 /// One page of the keys under a prefix.
@@ -133,6 +136,7 @@ mod tests {
             mod_revision: 1,
             lease: 0,
             value: None,
+            value_size: None,
         };
         KeyListing {
             request: PageRequest::new(Key::from(prefix), None, None),

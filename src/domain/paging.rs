@@ -5,6 +5,7 @@
 //! written meanwhile neither appear twice nor push others out of sight.
 
 use super::key::Key;
+use super::KeySummary;
 use serde::{Deserialize, Serialize};
 
 /// Keys per page unless the URL asks for another size.
@@ -24,6 +25,75 @@ pub struct PageRequest {
     /// The store revision to read at (that of the listing's first page), or the current one.
     #[serde(default)]
     pub revision: Option<i64>,
+    /// The order of the keys within the page (pages follow each other in key order).
+    #[serde(default)]
+    pub sort: SortOrder,
+}
+
+/// An order of the rows of one page or level. Pages always follow each other in key order (that
+/// is how etcd reads them); another order sorts the rows within each page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Key,
+    /// Recently changed first.
+    Modified,
+    /// Most written first.
+    Version,
+    /// Largest value first.
+    Size,
+    /// Folders with the most keys first (a tree level).
+    Count,
+}
+
+impl SortOrder {
+    const ALL: [SortOrder; 5] = [
+        SortOrder::Key,
+        SortOrder::Modified,
+        SortOrder::Version,
+        SortOrder::Size,
+        SortOrder::Count,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Key => "key",
+            SortOrder::Modified => "modified",
+            SortOrder::Version => "version",
+            SortOrder::Size => "size",
+            SortOrder::Count => "count",
+        }
+    }
+
+    /// The order named in a URL; unknown names are key order.
+    pub fn parse(text: &str) -> SortOrder {
+        SortOrder::ALL
+            .into_iter()
+            .find(|order| order.as_str() == text)
+            .unwrap_or_default()
+    }
+
+    /// The order in words, as the page says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SortOrder::Key => "key",
+            SortOrder::Modified => "mod revision, most recently changed first",
+            SortOrder::Version => "version, most written first",
+            SortOrder::Size => "value size, largest first",
+            SortOrder::Count => "key count, largest folder first",
+        }
+    }
+
+    /// Sorts one page of keys in this order (ties in key order).
+    pub fn sort_keys(self, keys: &mut [KeySummary]) {
+        match self {
+            SortOrder::Key | SortOrder::Count => {}
+            SortOrder::Modified => keys.sort_by_key(|k| std::cmp::Reverse(k.mod_revision)),
+            SortOrder::Version => keys.sort_by_key(|k| std::cmp::Reverse(k.version)),
+            SortOrder::Size => keys.sort_by_key(|k| std::cmp::Reverse(k.value_size)),
+        }
+    }
 }
 
 impl PageRequest {
@@ -35,10 +105,12 @@ impl PageRequest {
             after,
             values: false,
             revision: None,
+            sort: SortOrder::Key,
         }
     }
 
-    /// The request a list page URL query (`prefix`, `after`, `limit`, `revision`) asks for.
+    /// The request a list page URL query (`prefix`, `after`, `limit`, `revision`, `sort`) asks
+    /// for.
     pub fn from_query(search: &str) -> Self {
         let number = |name| {
             query_param(search, name)
@@ -47,8 +119,11 @@ impl PageRequest {
         };
         let prefix = Key::new(query_param(search, "prefix").unwrap_or_default());
         let after = query_param(search, "after").map(Key::new);
+        let sort = query_param(search, "sort")
+            .map(|sort| SortOrder::parse(&String::from_utf8_lossy(&sort)));
         PageRequest {
             revision: number("revision").filter(|revision: &i64| *revision > 0),
+            sort: sort.unwrap_or_default(),
             ..PageRequest::new(
                 prefix,
                 after,

@@ -3,7 +3,9 @@
 
 use super::{
     key::percent_encode_bytes,
-    paging::{PageRequest, DEFAULT_PAGE_SIZE},
+    paging::{PageRequest, SortOrder, DEFAULT_PAGE_SIZE},
+    search::{SearchMode, SearchRequest, DEFAULT_SEARCH_LIMIT},
+    tree::{LevelRequest, DEFAULT_DELIMITER},
     Key,
 };
 
@@ -15,6 +17,8 @@ pub const KEY_SEGMENT: &str = "key";
 pub const CLUSTER_SEGMENT: &str = "cluster";
 /// The REST API reference's one segment: `/api`.
 pub const API_REFERENCE_SEGMENT: &str = "api";
+/// The search page's one segment: `/search?prefix=…&q=…`.
+pub const SEARCH_SEGMENT: &str = "search";
 /// The sign-in page's one segment.
 pub const SIGN_IN_SEGMENT: &str = "sign-in";
 /// The sign-in page.
@@ -56,23 +60,81 @@ pub fn prefix_url(prefix: &Key) -> String {
 /// The URL of a key listing, as the list page reads it back.
 pub fn list_url(page: &PageRequest) -> String {
     let mut query = Vec::new();
-    if !page.prefix.is_empty() {
-        let prefix = percent_encode_bytes(page.prefix.as_bytes());
-        query.push(format!("prefix={prefix}"));
+    page_query(&mut query, &page.prefix, page.after.as_ref(), page.limit);
+    page_state(&mut query, page.revision, page.sort);
+    with_query(KEYS, query)
+}
+
+/// The URL of a level of the key tree, as the list page reads it back.
+pub fn level_url(level: &LevelRequest) -> String {
+    let mut query = vec!["view=tree".to_string()];
+    page_query(&mut query, &level.prefix, level.after.as_ref(), level.limit);
+    if level.delimiter.as_bytes() != DEFAULT_DELIMITER.as_bytes() {
+        let delimiter = percent_encode_bytes(level.delimiter.as_bytes());
+        query.push(format!("delimiter={delimiter}"));
     }
-    if let Some(after) = &page.after {
+    page_state(&mut query, level.revision, level.sort);
+    with_query(KEYS, query)
+}
+
+/// The URL of a search, as the search page reads it back.
+pub fn search_url(search: &SearchRequest) -> String {
+    let mut query = Vec::new();
+    page_query(
+        &mut query,
+        &search.prefix,
+        search.after.as_ref(),
+        DEFAULT_PAGE_SIZE,
+    );
+    query.push(format!(
+        "q={}",
+        percent_encode_bytes(search.query.as_bytes())
+    ));
+    if search.mode != SearchMode::Substring {
+        query.push(format!("mode={}", search.mode.as_str()));
+    }
+    if search.values {
+        query.push("values=true".into());
+    }
+    if search.ignore_case {
+        query.push("case=insensitive".into());
+    }
+    if search.limit != DEFAULT_SEARCH_LIMIT {
+        query.push(format!("limit={}", search.limit));
+    }
+    page_state(&mut query, search.revision, SortOrder::Key);
+    with_query(&format!("/{SEARCH_SEGMENT}"), query)
+}
+
+fn page_query(query: &mut Vec<String>, prefix: &Key, after: Option<&Key>, limit: u32) {
+    if !prefix.is_empty() {
+        query.push(format!(
+            "prefix={}",
+            percent_encode_bytes(prefix.as_bytes())
+        ));
+    }
+    if let Some(after) = after {
         query.push(format!("after={}", percent_encode_bytes(after.as_bytes())));
     }
-    if page.limit != DEFAULT_PAGE_SIZE {
-        query.push(format!("limit={}", page.limit));
+    if limit != DEFAULT_PAGE_SIZE {
+        query.push(format!("limit={limit}"));
     }
-    if let Some(revision) = page.revision {
+}
+
+fn page_state(query: &mut Vec<String>, revision: Option<i64>, sort: SortOrder) {
+    if let Some(revision) = revision {
         query.push(format!("revision={revision}"));
     }
+    if sort != SortOrder::Key {
+        query.push(format!("sort={}", sort.as_str()));
+    }
+}
+
+fn with_query(path: &str, query: Vec<String>) -> String {
     if query.is_empty() {
-        KEYS.to_string()
+        path.to_string()
     } else {
-        format!("{KEYS}?{}", query.join("&"))
+        format!("{path}?{}", query.join("&"))
     }
 }
 
@@ -87,6 +149,7 @@ mod tests {
         let after = Key::new(vec![b'a', b' ', 0xff]);
         let mut page = PageRequest::new(prefix.clone(), Some(after.clone()), Some(25));
         page.revision = Some(42);
+        page.sort = SortOrder::Modified;
         let url = list_url(&page);
         let search = url.trim_start_matches("/?");
         assert_eq!(PageRequest::from_query(search), page);
@@ -94,6 +157,39 @@ mod tests {
         assert_eq!(query_param(search, "after").unwrap(), after.as_bytes());
         assert_eq!(query_param(search, "limit").unwrap(), b"25");
         assert_eq!(prefix_url(&Key::default()), "/");
+    }
+
+    #[test]
+    fn level_and_search_urls_read_back_to_the_same_request() {
+        let mut level = LevelRequest::new(
+            Key::from("a b/%?#"),
+            Key::from(":"),
+            Some(Key::new(vec![0xff])),
+            Some(7),
+        );
+        level.revision = Some(9);
+        level.sort = SortOrder::Count;
+        let url = level_url(&level);
+        assert!(url.starts_with("/?view=tree&"), "{url}");
+        assert_eq!(
+            LevelRequest::from_query(url.trim_start_matches("/?")),
+            level
+        );
+        let plain = LevelRequest::new(Key::from("a/"), Key::from("/"), None, None);
+        assert_eq!(level_url(&plain), "/?view=tree&prefix=a%2F");
+
+        let mut search = SearchRequest::new(Key::from("a/"), "x y&z".into(), SearchMode::Regex);
+        search.values = true;
+        search.ignore_case = true;
+        search.limit = 500;
+        search.after = Some(Key::from("a/b"));
+        search.revision = Some(3);
+        let url = search_url(&search);
+        assert!(url.starts_with("/search?"), "{url}");
+        assert_eq!(
+            SearchRequest::from_query(url.trim_start_matches("/search?")),
+            search
+        );
     }
 
     #[test]

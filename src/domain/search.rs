@@ -136,6 +136,14 @@ pub struct SearchDone {
     pub next: Option<Key>,
 }
 
+/// A whole search, as a page shows it without JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub request: SearchRequest,
+    pub hits: Vec<SearchHit>,
+    pub done: SearchDone,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 
 use super::key::Key;
 use super::paging::{after_key, before_end, page_size, prefix_range_end, prefix_range_start};
+use super::paging::{query_param, PageRequest, SortOrder};
 use serde::{Deserialize, Serialize};
 
 /// The delimiter unless the view says otherwise.
@@ -45,6 +46,9 @@ pub struct LevelRequest {
     pub after: Option<Key>,
     pub limit: u32,
     pub revision: Option<i64>,
+    /// The order of the entries within the page (pages follow each other in key order).
+    #[serde(default)]
+    pub sort: SortOrder,
 }
 
 impl LevelRequest {
@@ -56,6 +60,42 @@ impl LevelRequest {
             delimiter,
             after,
             revision: None,
+            sort: SortOrder::Key,
+        }
+    }
+
+    /// The level a list page URL query (`prefix`, `delimiter`, `after`, `limit`, `revision`,
+    /// `sort`) asks for.
+    pub fn from_query(search: &str) -> Self {
+        let page = PageRequest::from_query(search);
+        let delimiter = query_param(search, "delimiter")
+            .filter(|delimiter| !delimiter.is_empty())
+            .unwrap_or_else(|| DEFAULT_DELIMITER.as_bytes().to_vec());
+        LevelRequest {
+            prefix: page.prefix,
+            delimiter: Key::new(delimiter),
+            after: page.after,
+            limit: page.limit,
+            revision: page.revision,
+            sort: page.sort,
+        }
+    }
+
+    /// The page after this one, at `revision`.
+    pub fn next(&self, last: &Key, revision: i64) -> LevelRequest {
+        LevelRequest {
+            after: Some(last.clone()),
+            revision: Some(revision),
+            ..self.clone()
+        }
+    }
+
+    /// The level's first page, read anew.
+    pub fn first(&self) -> LevelRequest {
+        LevelRequest {
+            after: None,
+            revision: None,
+            ..self.clone()
         }
     }
 
@@ -93,6 +133,21 @@ pub struct TreeLevel {
     pub revision: i64,
     /// How many keys there are under the prefix from this page's start on.
     pub remaining: i64,
+    /// The revision the level had been read at, when etcd had compacted it: this page is the
+    /// level's first, read again at the current revision.
+    #[serde(default)]
+    pub compacted: Option<i64>,
+}
+
+impl TreeLevel {
+    /// Sorts the entries in the request's order: by key count (folders by their count, keys
+    /// after them), else in key order as read.
+    pub fn sort(&mut self) {
+        if self.request.sort == SortOrder::Count {
+            self.entries
+                .sort_by_key(|entry| std::cmp::Reverse(entry.count.unwrap_or(0)));
+        }
+    }
 }
 
 /// Where a key under a level's prefix sits in that level.

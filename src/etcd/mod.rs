@@ -419,6 +419,7 @@ fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {
         mod_revision: kv.mod_revision(),
         lease: kv.lease(),
         value: with_value.then(|| Value(kv.value().to_vec())),
+        value_size: with_value.then_some(kv.value().len() as u64),
     }
 }
 

@@ -11,6 +11,10 @@ pub const MAX_SCANS: usize = 4;
 /// Leave to run one scan; the scan ends when it is dropped.
 pub struct ScanPermit(#[allow(dead_code)] OwnedSemaphorePermit);
 
+/// Whether a key (and its value, when values are read) matches: `Some(in_value)`, whether only
+/// the value did.
+pub type Matches<'a> = &'a (dyn Fn(&[u8], Option<&[u8]>) -> Option<bool> + Sync);
+
 /// What reading one window found.
 #[derive(Debug)]
 pub struct WindowFound {
@@ -53,7 +57,7 @@ impl Etcd {
         at: Option<i64>,
         values: bool,
         prefix: &Key,
-        matches: &(dyn Fn(&[u8], Option<&[u8]>) -> Option<bool> + Sync),
+        matches: Matches<'_>,
     ) -> Result<WindowFound, AppError> {
         let read = |client: Client| {
             let mut options = GetOptions::new()

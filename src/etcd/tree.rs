@@ -149,6 +149,7 @@ impl Etcd {
             next,
             revision,
             remaining,
+            compacted: None,
         })
     }
 

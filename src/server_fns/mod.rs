@@ -6,8 +6,11 @@
 pub mod glue;
 
 use crate::domain::{
-    api_reference::ApiOperation, cluster::ClusterOverview, AppError, Connection, Key, KeyDetail,
-    KeyListing, ValueFormat, WriteReceipt,
+    api_reference::ApiOperation,
+    cluster::ClusterOverview,
+    search::{SearchRequest, SearchResults},
+    tree::{LevelRequest, TreeLevel},
+    AppError, Connection, Key, KeyDetail, KeyListing, PageRequest, ValueFormat, WriteReceipt,
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -17,7 +20,7 @@ use {
         notice::Notice,
         routes::{self, prefix_url},
         value::parse_value,
-        PageRequest, PutCondition,
+        PutCondition,
     },
     crate::services::{access::Access, cluster, keys},
     glue::{caller, from_context, with_caller},
@@ -50,17 +53,22 @@ pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
 /// One page of the keys under `prefix`, after the cursor `after`, at `revision` (that of the
 /// listing's first page); a listing whose revision etcd compacted starts again at the current one.
 #[server(prefix = "/fn")]
-pub async fn list_keys(
-    prefix: Key,
-    after: Option<Key>,
-    limit: Option<u32>,
-    revision: Option<i64>,
-) -> Result<KeyListing, AppError> {
-    let page = PageRequest {
-        revision,
-        ..PageRequest::new(prefix, after, limit)
-    };
+pub async fn list_keys(page: PageRequest) -> Result<KeyListing, AppError> {
     with_caller(|caller| async move { keys::list_or_restart(&caller, &page).await }).await
+}
+
+/// One page of a level of the key tree; a level whose revision etcd compacted starts again.
+#[server(prefix = "/fn")]
+pub async fn get_level(level: LevelRequest) -> Result<TreeLevel, AppError> {
+    with_caller(|caller| async move { keys::level_or_restart(&caller, &level).await }).await
+}
+
+/// The first matches of a search (the page without JavaScript, and the page's first load; the
+/// hydrated page streams from the REST API instead).
+#[server(prefix = "/fn")]
+pub async fn search_keys(search: SearchRequest) -> Result<SearchResults, AppError> {
+    with_caller(|caller| async move { crate::services::search::collect(&caller, &search).await })
+        .await
 }
 
 /// One key with its value.

@@ -8,6 +8,7 @@ use crate::domain::{
     access::Role,
     append::append_to_array,
     limits::{check_key, check_put},
+    paging::SortOrder,
     tree::{LevelRequest, TreeLevel},
     AppError, Key, KeyDetail, KeyListing, PageRequest, PutCondition, WriteReceipt,
 };
@@ -20,18 +21,30 @@ pub async fn list(caller: &Caller, page: &PageRequest) -> Result<KeyListing, App
     caller.etcd.list(page).await
 }
 
-/// One page of a listing, for the pages people read: when etcd has compacted the revision the
-/// listing was pinned to, the listing starts again at its first page, at the current revision,
-/// and says so.
+/// One page of a listing, for the pages people read, in the page's sort order (sorting by value
+/// size reads the values, and sends on only their sizes): when etcd has compacted the revision
+/// the listing was pinned to, the listing starts again at its first page, at the current
+/// revision, and says so.
 pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyListing, AppError> {
-    match list(caller, page).await {
-        Err(AppError::Compacted { revision }) => {
-            let mut listing = list(caller, &page.first()).await?;
-            listing.compacted = Some(revision);
-            Ok(listing)
-        }
-        other => other,
+    let sizes = page.sort == SortOrder::Size && !page.values;
+    let page = PageRequest {
+        values: page.values || sizes,
+        ..page.clone()
+    };
+    let mut listing = restarting(
+        |first| {
+            let page = if first { page.first() } else { page.clone() };
+            async move { list(caller, &page).await }
+        },
+        |listing: &mut KeyListing, revision| listing.compacted = Some(revision),
+    )
+    .await?;
+    if sizes {
+        listing.request.values = false;
+        listing.keys.iter_mut().for_each(|key| key.value = None);
     }
+    page.sort.sort_keys(&mut listing.keys);
+    Ok(listing)
 }
 
 /// One page of a level of the key tree: the folders (each with its key count) and keys under a
@@ -41,6 +54,45 @@ pub async fn level(caller: &Caller, request: &LevelRequest) -> Result<TreeLevel,
         return Err(AppError::invalid("the delimiter must not be empty"));
     }
     caller.etcd.level(request).await
+}
+
+/// One page of a level, for the pages people read, in the request's sort order; when etcd has
+/// compacted its revision, the level starts again at its first page and says so.
+pub async fn level_or_restart(
+    caller: &Caller,
+    request: &LevelRequest,
+) -> Result<TreeLevel, AppError> {
+    let mut level = restarting(
+        |first| {
+            let request = if first {
+                request.first()
+            } else {
+                request.clone()
+            };
+            async move { level(caller, &request).await }
+        },
+        |level: &mut TreeLevel, revision| level.compacted = Some(revision),
+    )
+    .await?;
+    level.sort();
+    Ok(level)
+}
+
+/// Reads a page (`read(false)`); when etcd has compacted the revision it was pinned to, reads
+/// the first page anew (`read(true)`) and `mark`s it with the revision that was lost.
+async fn restarting<T, F, Fut>(read: F, mark: fn(&mut T, i64)) -> Result<T, AppError>
+where
+    F: Fn(bool) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    match read(false).await {
+        Err(AppError::Compacted { revision }) => {
+            let mut page = read(true).await?;
+            mark(&mut page, revision);
+            Ok(page)
+        }
+        other => other,
+    }
 }
 
 /// One key with its value; a key that does not exist is [`AppError::NotFound`].

@@ -11,7 +11,8 @@ use super::access::Caller;
 use crate::domain::{
     paging::{after_key, prefix_range_end, prefix_range_start},
     scan::{Scan, Window, WindowRead},
-    search::{SearchDone, SearchHit, SearchMode, SearchProgress, SearchRequest, MAX_QUERY_BYTES},
+    search::MAX_QUERY_BYTES,
+    search::{SearchDone, SearchHit, SearchMode, SearchProgress, SearchRequest, SearchResults},
     AppError, Key,
 };
 use crate::etcd::{Etcd, ScanPermit, WindowFound};
@@ -87,6 +88,29 @@ pub async fn search(caller: &Caller, request: &SearchRequest) -> Result<SearchSt
     Ok(SearchStream { events })
 }
 
+/// A whole search, up to its cap: its matches and how it ended.
+pub async fn collect(caller: &Caller, request: &SearchRequest) -> Result<SearchResults, AppError> {
+    let mut events = search(caller, request).await?;
+    let mut hits = Vec::new();
+    while let Some(event) = events.next().await {
+        match event {
+            SearchEvent::Hit(hit) => hits.push(*hit),
+            SearchEvent::Progress(_) => {}
+            SearchEvent::Done(done) => {
+                return Ok(SearchResults {
+                    request: request.clone(),
+                    hits,
+                    done,
+                })
+            }
+            SearchEvent::Failed(err) => return Err(err),
+        }
+    }
+    Err(AppError::Internal {
+        message: "the search ended without an answer".into(),
+    })
+}
+
 /// A running search.
 struct Run {
     etcd: Etcd,
@@ -145,10 +169,7 @@ impl Run {
     /// range, or nobody listening.
     async fn go_on(mut self, first: Option<WindowFound>, events: mpsc::Sender<SearchEvent>) {
         let mut found = first;
-        loop {
-            let Some(window) = found.take() else {
-                break;
-            };
+        while let Some(window) = found.take() {
             let mut left = false;
             for hit in window.hits {
                 if self.capped() {

@@ -1,0 +1,106 @@
+//! One page of a level of the key tree as a table: folders (with their key counts) and keys.
+
+use super::key_table::{sort_header, sort_note, KeyName};
+use crate::domain::{
+    paging::SortOrder,
+    routes::{key_url, level_url},
+    tree::{EntryKind, LevelRequest, TreeEntry, TreeLevel},
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn TreeTable(level: TreeLevel) -> impl IntoView {
+    let TreeLevel {
+        request,
+        entries,
+        next,
+        revision,
+        remaining,
+        compacted,
+    } = level;
+    let under = if request.prefix.is_empty() {
+        "the whole keyspace".to_string()
+    } else {
+        request.prefix.display()
+    };
+    let folders = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Folder)
+        .count();
+    let keys = entries.len() - folders;
+    let summary = format!(
+        "{folders} folders and {keys} keys of {under}, split on {:?}, at revision {revision}; \
+         {remaining} keys from the first on this page.",
+        request.delimiter.display()
+    );
+    let first_page = request.after.is_some().then(|| level_url(&request.first()));
+    let next_page = next.map(|cursor| level_url(&request.next(&cursor, revision)));
+    let compacted = compacted.map(|old| {
+        view! {
+            <p class="banner banner-warn" role="status" data-testid="compacted">
+                {format!(
+                    "This level was read at revision {old}, which etcd has compacted since; \
+                     it starts again here, at revision {revision}."
+                )}
+            </p>
+        }
+    });
+    let header = |label: &'static str, order: SortOrder| {
+        let href = level_url(&LevelRequest {
+            sort: order,
+            ..request.clone()
+        });
+        sort_header(label, order, request.sort, href)
+    };
+    let rows = entries
+        .into_iter()
+        .map(|entry| entry_row(entry, &request))
+        .collect_view();
+    view! {
+        {compacted}
+        <p class="summary" data-testid="key-count">
+            {summary}
+            {sort_note(request.sort, "page")}
+        </p>
+        <table class="keys" data-testid="tree-level">
+            <thead>
+                <tr>
+                    {header("Name", SortOrder::Key)}
+                    {header("Keys", SortOrder::Count)}
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {first_page.map(|href| view! { <a href=href>"« First page"</a> })}
+            {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
+        </nav>
+    }
+}
+
+/// A folder links to its own level, a key to its page.
+fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
+    let (href, kind, suffix) = match entry.kind {
+        EntryKind::Folder => {
+            let inner = LevelRequest::new(entry.key.clone(), level.delimiter.clone(), None, None);
+            (level_url(&inner), "folder", level.delimiter.display())
+        }
+        EntryKind::Key => (key_url(&entry.key), "key", String::new()),
+    };
+    let name = if entry.name.is_empty() {
+        view! { <em>"(empty)"</em> }.into_any()
+    } else {
+        view! { <KeyName key=entry.name.clone() /> }.into_any()
+    };
+    view! {
+        <tr class=kind data-testid="tree-entry">
+            <td class="key">
+                <a href=href data-row="" data-kind=kind>
+                    {name}
+                    {suffix}
+                </a>
+            </td>
+            <td class="num">{entry.count}</td>
+        </tr>
+    }
+}
