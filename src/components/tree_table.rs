@@ -6,7 +6,7 @@ use crate::domain::{
     routes::{key_url, level_url},
     tree::{EntryKind, LevelRequest, TreeEntry, TreeLevel},
 };
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 #[component]
 pub fn TreeTable(level: TreeLevel) -> impl IntoView {
@@ -88,9 +88,9 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
         EntryKind::Key => (key_url(&entry.key), "key", String::new()),
     };
     let name = if entry.name.is_empty() {
-        view! { <em>"(empty)"</em> }.into_any()
+        Either::Left(view! { <em>"(empty)"</em> })
     } else {
-        view! { <KeyName key=entry.name.clone() /> }.into_any()
+        Either::Right(view! { <KeyName key=entry.name.clone() /> })
     };
     view! {
         <tr class=kind data-testid="tree-entry">

@@ -12,7 +12,7 @@ use crate::domain::{
     Key,
 };
 use crate::server_fns::search_keys;
-use leptos::{ev::SubmitEvent, html, prelude::*};
+use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -72,16 +72,17 @@ pub fn SearchPage() -> impl IntoView {
             </button>
         </p>
         {move || match streamed.get() {
-            Some(streamed) => view! { <StreamedResults streamed /> }.into_any(),
+            Some(streamed) => Either::Left(view! { <StreamedResults streamed /> }),
             None => {
-                view! {
-                    <Loaded
-                        resource=results
-                        loading="Searching…"
-                        show=|results| results.map(|results| view! { <FoundResults results /> })
-                    />
-                }
-                    .into_any()
+                Either::Right(
+                    view! {
+                        <Loaded
+                            resource=results
+                            loading="Searching…"
+                            show=|results| results.map(|results| view! { <FoundResults results /> })
+                        />
+                    },
+                )
             }
         }}
     })
