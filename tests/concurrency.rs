@@ -7,7 +7,8 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, ListKeys, SaveValue,
+    CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetLevel, ListKeys,
+    SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 /// 9 pages and 8 server functions.
-const REQUESTS_PER_ROUND: usize = 17;
+const REQUESTS_PER_ROUND: usize = 21;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -48,6 +49,7 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
     for (path, expected) in [
         ("/".to_string(), 200),
         ("/?prefix=load%2F".to_string(), 200),
+        ("/?view=tree&prefix=load%2F&sort=count".to_string(), 200),
         // The key page's title once read the key after the page was gone, on ~2% of renders.
         (key_url(&existing), 200),
         (format!("{}?saved=1", key_url(&existing)), 200),
@@ -68,7 +70,14 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (EtcdConnection::PATH, String::new()),
         (GetCluster::PATH, String::new()),
         (GetApiReference::PATH, String::new()),
-        (ListKeys::PATH, "prefix=load%2F&limit=10".to_string()),
+        (
+            ListKeys::PATH,
+            "page[prefix]=load%2F&page[limit]=10&page[sort]=size".to_string(),
+        ),
+        (
+            GetLevel::PATH,
+            "level[prefix]=load%2F&level[delimiter]=%2F&level[limit]=10".to_string(),
+        ),
         (GetKey::PATH, format!("key={}", segment(&existing))),
     ];
     for (path, form) in calls {
@@ -77,6 +86,23 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
             200,
             call(http, base, path, &form).await.map(|r| r.0),
         );
+    }
+    // A search, on a page and through its server function: refused with 429 while as many run
+    // as may, and otherwise answered.
+    let search = "search[prefix]=load%2F&search[query]=e&search[mode]=glob&search[values]=true\
+        &search[ignore_case]=false&search[limit]=10";
+    let searches = [
+        ("/search?prefix=load%2F&q=e&values=true".to_string(), None),
+        (SearchKeys::PATH.to_string(), Some(search)),
+    ];
+    for (path, form) in searches {
+        let got = match form {
+            Some(form) => call(http, base, &path, form).await.map(|r| r.0),
+            None => get(http, base, &path).await,
+        };
+        if got != Ok(429) {
+            check(format!("search {path}"), 200, got);
+        }
     }
 
     let form = format!(
