@@ -448,14 +448,7 @@ async fn pages_read_at_a_revision_and_a_compacted_one_is_gone() {
     );
     assert_eq!(second["revision"], revision);
 
-    let now = etcd
-        .get("r/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
-    etcd.compact(now, None).await.unwrap();
+    let now = common::compact_now(&mut etcd).await;
     let (status, _, gone) = app.api("GET", &next, None, &[]).await;
     assert_eq!(status, 410, "{gone}");
     assert_eq!(gone["error"]["code"], "compacted");

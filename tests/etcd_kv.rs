@@ -339,14 +339,7 @@ async fn later_pages_hold_the_first_pages_revision_until_etcd_compacts_it() {
     assert_eq!((current.total, current.offset), (11, 5));
 
     // Once etcd compacts past it, the revision is gone; the pages start again, and say so.
-    let revision = direct
-        .get("pin/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
-    direct.compact(revision, None).await.unwrap();
+    let revision = common::compact_now(&mut direct).await;
     let gone = keys::list(&caller, &second).await.unwrap_err();
     assert_eq!(
         gone,

@@ -191,14 +191,7 @@ async fn a_search_holds_its_revision_and_goes_on_after_its_cap() {
 
     // Once etcd compacts past it, the revision is refused as such.
     let revision = pinned.revision.unwrap();
-    let now = etcd
-        .get("s/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
-    etcd.compact(now, None).await.unwrap();
+    common::compact_now(&mut etcd).await;
     match search(&caller, &pinned).await {
         Err(AppError::Compacted { revision: gone }) => assert_eq!(gone, revision),
         Err(err) => panic!("{err}"),
@@ -209,17 +202,19 @@ async fn a_search_holds_its_revision_and_goes_on_after_its_cap() {
 #[tokio::test]
 async fn a_search_nobody_reads_stops_and_makes_room_for_others() {
     let cluster = TestCluster::start(1);
-    let keys: Vec<Vec<u8>> = (0..40_000)
+    let keys: Vec<Vec<u8>> = (0..60_000)
         .map(|n| format!("big/{:04}/{n:08}", n / 1000).into_bytes())
         .collect();
     put_all(&cluster, &keys).await;
     let caller = cluster.caller().await;
-    let everything = request("big/", "big", SearchMode::Substring);
+    // One key in ten matches: a search that went on would read every window to the end.
+    let tenth = request("big/", "*0", SearchMode::Glob);
+    let ranges_before = cluster.ranges_answered().await;
 
     // As many searches as may run hold their places: one more is refused, and says why.
     let mut running = Vec::new();
     while running.len() < 16 {
-        match search(&caller, &everything).await {
+        match search(&caller, &tenth).await {
             Ok(events) => running.push(events),
             Err(AppError::TooManyAttempts { message, .. }) => {
                 assert!(message.contains("searches are running"), "{message}");
@@ -234,7 +229,7 @@ async fn a_search_nobody_reads_stops_and_makes_room_for_others() {
     assert!(matches!(first.next().await, Some(SearchEvent::Hit(_))));
     drop(first);
     drop(running);
-    // Dropped, they end at once (not after their last 40,000 keys), and new searches run.
+    // Dropped, they end at once, and new searches run.
     let permits = |caller: &Caller| -> Vec<ScanPermit> {
         (0..etcd_deck::etcd::MAX_SCANS)
             .map_while(|_| caller.etcd.scan_permit().ok())
@@ -246,8 +241,25 @@ async fn a_search_nobody_reads_stops_and_makes_room_for_others() {
         })
         .await
     );
-    let (hits, done) = run(&caller, &everything).await;
-    assert_eq!(hits.len(), 10_000, "the cap");
+    // Ended, not run to their end: a whole search reads some forty windows of these 60,000
+    // keys; each stopped one read the two or so that filled its queue.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ranges = cluster.ranges_answered().await - ranges_before;
+    let whole = {
+        let before = cluster.ranges_answered().await;
+        let (hits, done) = run(&caller, &tenth).await;
+        assert_eq!((hits.len(), done.next), (6_000, None));
+        cluster.ranges_answered().await - before
+    };
+    assert!(
+        ranges <= 4 * 3 && whole >= 20,
+        "{ranges} Ranges for the four stopped searches, {whole} for a whole one"
+    );
+
+    let mut capped = tenth.clone();
+    capped.limit = 100;
+    let (hits, done) = run(&caller, &capped).await;
+    assert_eq!(hits.len(), 100, "the cap");
     assert!(done.next.is_some());
 }
 

@@ -25,7 +25,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     let first_page = request.after.is_some().then(|| list_url(&request.first()));
     let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
     let sizes = request.sort == SortOrder::Size;
-    let order = sort_note(request.sort, "page");
+    let order = sort_note(request.sort);
     let rows = keys
         .into_iter()
         .map(|key| key_row(key, sizes))
@@ -47,19 +47,9 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </p>
         }
     });
-    let compacted = compacted.map(|old| {
-        view! {
-            <p class="banner banner-warn" role="status" data-testid="compacted">
-                {format!(
-                    "This listing was read at revision {old}, which etcd has compacted since; \
-                     it starts again here, at revision {revision}."
-                )}
-            </p>
-        }
-    });
     view! {
         {stale}
-        {compacted}
+        {compacted_banner("listing", compacted, revision)}
         <p class="summary" data-testid="key-count">
             {summary}
             {order}
@@ -76,18 +66,40 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        {pager(first_page, next_page)}
+    }
+}
+
+/// The banner of a paged listing (`what`) that was read at a revision etcd has compacted since
+/// (`old`): it started again at `revision`.
+pub fn compacted_banner(what: &'static str, old: Option<i64>, revision: i64) -> impl IntoView {
+    old.map(|old| {
+        view! {
+            <p class="banner banner-warn" role="status" data-testid="compacted">
+                {format!(
+                    "This {what} was read at revision {old}, which etcd has compacted since; \
+                     it starts again here, at revision {revision}."
+                )}
+            </p>
+        }
+    })
+}
+
+/// The links to a paged listing's first and next pages, where there are such pages.
+pub fn pager(first: Option<String>, next: Option<String>) -> impl IntoView {
+    view! {
         <nav class="pager" aria-label="Pages">
-            {first_page.map(|href| view! { <a href=href>"« First page"</a> })}
-            {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
+            {first.map(|href| view! { <a href=href>"« First page"</a> })}
+            {next.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
         </nav>
     }
 }
 
 /// What a sort other than key order covers, in words: the rows of this page only.
-pub fn sort_note(order: SortOrder, what: &'static str) -> Option<String> {
+pub fn sort_note(order: SortOrder) -> Option<String> {
     (order != SortOrder::Key).then(|| {
         format!(
-            " Sorted by {} within this {what}; {what}s follow each other in key order.",
+            " Sorted by {} within this page; pages follow each other in key order.",
             order.describe()
         )
     })
@@ -102,12 +114,16 @@ pub fn sort_header(
     href: String,
 ) -> impl IntoView {
     let active = current == order;
-    let class = if order == SortOrder::Key { "" } else { "num" };
+    // Key order goes up; every other order puts the most first.
+    let (class, direction, arrow) = match order {
+        SortOrder::Key => ("", "ascending", " ▴"),
+        _ => ("num", "descending", " ▾"),
+    };
     view! {
-        <th class=class aria-sort=active.then_some("descending")>
+        <th class=class aria-sort=active.then_some(direction)>
             <a href=href data-sort=order.as_str()>
                 {label}
-                {active.then_some(" ▾")}
+                {active.then_some(arrow)}
             </a>
         </th>
     }

@@ -1,6 +1,6 @@
 //! One page of a level of the key tree as a table: folders (with their key counts) and keys.
 
-use super::key_table::{sort_header, sort_note, KeyName};
+use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
 use crate::domain::{
     paging::SortOrder,
     routes::{key_url, level_url},
@@ -35,16 +35,6 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
     );
     let first_page = request.after.is_some().then(|| level_url(&request.first()));
     let next_page = next.map(|cursor| level_url(&request.next(&cursor, revision)));
-    let compacted = compacted.map(|old| {
-        view! {
-            <p class="banner banner-warn" role="status" data-testid="compacted">
-                {format!(
-                    "This level was read at revision {old}, which etcd has compacted since; \
-                     it starts again here, at revision {revision}."
-                )}
-            </p>
-        }
-    });
     let header = |label: &'static str, order: SortOrder| {
         let href = level_url(&LevelRequest {
             sort: order,
@@ -57,10 +47,10 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         .map(|entry| entry_row(entry, &request))
         .collect_view();
     view! {
-        {compacted}
+        {compacted_banner("level", compacted, revision)}
         <p class="summary" data-testid="key-count">
             {summary}
-            {sort_note(request.sort, "page")}
+            {sort_note(request.sort)}
         </p>
         <table class="keys" data-testid="tree-level">
             <thead>
@@ -71,10 +61,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <nav class="pager" aria-label="Pages">
-            {first_page.map(|href| view! { <a href=href>"« First page"</a> })}
-            {next_page.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
-        </nav>
+        {pager(first_page, next_page)}
     }
 }
 

@@ -9,13 +9,14 @@ use crate::domain::{
     paging::{prefix_crumbs, query_param},
     routes::{level_url, list_url, search_url, KEYS},
     search::{SearchMode, SearchRequest},
-    tree::LevelRequest,
-    Key, PageRequest,
+    tree::{LevelRequest, TreeLevel},
+    Key, KeyListing, PageRequest,
 };
 use crate::server_fns::{get_level, list_keys, CreateKey};
 use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate};
+use serde::{Deserialize, Serialize};
 
 /// What the list page shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,13 @@ impl Listing {
     }
 }
 
+/// What the list page loaded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Shown {
+    Flat(KeyListing),
+    Tree(TreeLevel),
+}
+
 /// Lists keys under the `prefix` in the URL query, `limit` at a time, after the cursor `after`;
 /// as a level of the key tree with `view=tree`.
 #[component]
@@ -68,33 +76,12 @@ pub fn KeyListPage() -> impl IntoView {
         _ => location.search.with(|search| Listing::from_query(search)),
     });
     let create = ServerAction::<CreateKey>::new();
-    let flat = page_data(
-        move || {
-            let page = match request.get() {
-                Listing::Flat(page) => Some(page),
-                Listing::Tree(_) => None,
-            };
-            (page, create.version().get(), EtcdEpoch::track())
-        },
-        |(page, _, _)| async move {
-            match page {
-                Some(page) => list_keys(page).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
-    let tree = page_data(
-        move || {
-            let level = match request.get() {
-                Listing::Tree(level) => Some(level),
-                Listing::Flat(_) => None,
-            };
-            (level, create.version().get(), EtcdEpoch::track())
-        },
-        |(level, _, _)| async move {
-            match level {
-                Some(level) => get_level(level).await.map(Some),
-                None => Ok(None),
+    let shown = page_data(
+        move || (request.get(), create.version().get(), EtcdEpoch::track()),
+        |(request, _, _)| async move {
+            match request {
+                Listing::Flat(page) => list_keys(page).await.map(Shown::Flat),
+                Listing::Tree(level) => get_level(level).await.map(Shown::Tree),
             }
         },
     );
@@ -105,7 +92,7 @@ pub fn KeyListPage() -> impl IntoView {
     PageView(view! {
         <Title text="Keys" />
         <h1>"Keys"</h1>
-        <PrefixForm prefix tree=Signal::derive(move || request.get().is_tree()) />
+        <PrefixForm listing />
         <nav class="crumbs" aria-label="Prefix">
             <a href=move || listing.get().url_for(&Key::default())>"All keys"</a>
             {move || {
@@ -121,31 +108,14 @@ pub fn KeyListPage() -> impl IntoView {
         <ActionError error />
         <div class="list-layout">
             <div class="list-main">
-                {move || {
-                    if request.get().is_tree() {
-                        Either::Left(
-                            view! {
-                                <Loaded
-                                    resource=tree
-                                    loading="Loading the level…"
-                                    show=|level| level.map(|level| view! { <TreeTable level /> })
-                                />
-                            },
-                        )
-                    } else {
-                        Either::Right(
-                            view! {
-                                <Loaded
-                                    resource=flat
-                                    loading="Loading keys…"
-                                    show=|listing| {
-                                        listing.map(|listing| view! { <KeyTable listing /> })
-                                    }
-                                />
-                            },
-                        )
+                <Loaded
+                    resource=shown
+                    loading="Loading keys…"
+                    show=|shown| match shown {
+                        Shown::Flat(listing) => Either::Left(view! { <KeyTable listing /> }),
+                        Shown::Tree(level) => Either::Right(view! { <TreeTable level /> }),
                     }
-                }}
+                />
             </div>
             <aside>
                 <NewKeyForm action=create prefix />
@@ -157,24 +127,27 @@ pub fn KeyListPage() -> impl IntoView {
 /// Lists another prefix, or searches under it: a plain GET form, which the hydrated page turns
 /// into a navigation without a reload.
 #[component]
-fn PrefixForm(prefix: Signal<Key>, tree: Signal<bool>) -> impl IntoView {
+fn PrefixForm(listing: Signal<Listing>) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
     let navigate = use_navigate();
     let list = move |event: SubmitEvent| {
         if let Some(input) = input.get() {
             event.prevent_default();
             let prefix = Key::from(input.value().as_str());
-            let url = if tree.get_untracked() {
-                level_url(&LevelRequest::new(prefix, Key::from("/"), None, None))
-            } else {
-                list_url(&PageRequest::new(prefix, None, None))
-            };
-            navigate(&url, Default::default());
+            navigate(
+                &listing.get_untracked().url_for(&prefix),
+                Default::default(),
+            );
         }
+    };
+    let prefix = move || listing.get().prefix();
+    let tree = move || match listing.get() {
+        Listing::Tree(level) => Some(level.delimiter.display()),
+        Listing::Flat(_) => None,
     };
     let search = move || {
         search_url(&SearchRequest::new(
-            prefix.get(),
+            prefix(),
             String::new(),
             SearchMode::Substring,
         ))
@@ -188,10 +161,17 @@ fn PrefixForm(prefix: Signal<Key>, tree: Signal<bool>) -> impl IntoView {
                     name="prefix"
                     placeholder="all keys"
                     node_ref=input
-                    value=move || prefix.get().display()
+                    value=move || prefix().display()
                 />
             </label>
-            <input type="hidden" name="view" value="tree" disabled=move || !tree.get() />
+            // Without JavaScript, the form lists the prefix in the same view.
+            <input type="hidden" name="view" value="tree" disabled=move || tree().is_none() />
+            <input
+                type="hidden"
+                name="delimiter"
+                value=move || tree().unwrap_or_default()
+                disabled=move || tree().is_none()
+            />
             <button type="submit">"List"</button>
             <a class="button-link" href=search data-testid="search-link">
                 "Search…"

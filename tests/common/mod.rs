@@ -127,6 +127,22 @@ impl TestCluster {
         access.anonymous(None).expect("nobody needs to sign in")
     }
 
+    /// How many Range requests the first member has answered, by its `/metrics`.
+    pub async fn ranges_answered(&self) -> u64 {
+        let metrics = reqwest::get(format!("{}/metrics", self.endpoints[0]))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics
+            .lines()
+            .filter(|line| line.starts_with("grpc_server_handled_total{"))
+            .filter(|line| line.contains("grpc_method=\"Range\""))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
     /// Stops every member, keeping their data.
     pub fn stop(&self) {
         self.run("down", &[]);
@@ -173,6 +189,14 @@ impl Drop for TestCluster {
 }
 
 /// Polls `check` until it returns true or `within` has passed; returns whether it did.
+/// Compacts etcd's history up to its current revision; answers that revision.
+pub async fn compact_now(etcd: &mut etcd_client::Client) -> i64 {
+    let now = etcd.get("\0", None).await.unwrap();
+    let revision = now.header().unwrap().revision();
+    etcd.compact(revision, None).await.unwrap();
+    revision
+}
+
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where
     F: FnMut() -> Fut,
