@@ -41,7 +41,10 @@ async fn with_one_follower_down_200_mixed_requests_all_succeed() {
         let requests = [
             (CreateKey::PATH, create_form(&format!("mixed/{i}"), "v1")),
             (GetKey::PATH, format!("key={key}")),
-            (ListKeys::PATH, "prefix=mixed%2F".to_string()),
+            (
+                ListKeys::PATH,
+                "page[prefix]=mixed%2F&page[limit]=100".to_string(),
+            ),
             (DeleteKey::PATH, format!("key={key}")),
         ];
         for (path, form) in requests {
@@ -196,7 +199,9 @@ async fn without_quorum_requests_fail_fast_and_recover_after() {
     }
 
     let begun = Instant::now();
-    let (status, body) = app.call(ListKeys::PATH, "prefix=").await;
+    let (status, body) = app
+        .call(ListKeys::PATH, "page[prefix]=&page[limit]=100")
+        .await;
     assert!(begun.elapsed() < deadline * 2);
     assert_eq!(status, 200, "{body}");
     let listing: KeyListing = serde_json::from_str(&body).unwrap();
