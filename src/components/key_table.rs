@@ -60,7 +60,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
                     {header("Key", SortOrder::Key)}
                     {header("Version", SortOrder::Version)}
                     {header("Mod revision", SortOrder::Modified)}
-                    <th class="num">"Lease"</th>
+                    <th class="num lease">"Lease"</th>
                     {header("Size", SortOrder::Size)}
                 </tr>
             </thead>
@@ -142,7 +142,7 @@ fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
             </td>
             <td class="num">{summary.version}</td>
             <td class="num">{summary.mod_revision}</td>
-            <td class="num">{lease}</td>
+            <td class="num lease">{lease}</td>
             <td class="num">{size}</td>
         </tr>
     }
