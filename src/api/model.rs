@@ -160,8 +160,10 @@ pub struct TreePage {
     pub next: Option<String>,
     /// The store revision the page was read at: pass it as `revision` with the next page.
     pub revision: i64,
-    /// How many keys there are under the prefix from this page's start on.
-    pub remaining: i64,
+    /// How many keys there are under the prefix: on a level's first page only (later pages do
+    /// not pay for a count of all that follows them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Query of `GET /api/v1/search`.

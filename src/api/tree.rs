@@ -38,6 +38,6 @@ pub async fn tree(caller: Caller, ApiQuery(query): ApiQuery<TreeQuery>) -> Answe
         more: level.next.is_some(),
         next: level.next.as_ref().map(encode_cursor),
         revision: level.revision,
-        remaining: level.remaining,
+        total: level.total,
     }))
 }

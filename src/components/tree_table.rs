@@ -15,7 +15,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         entries,
         next,
         revision,
-        remaining,
+        total,
         compacted,
     } = level;
     let under = if request.prefix.is_empty() {
@@ -28,9 +28,14 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         .filter(|e| e.kind == EntryKind::Folder)
         .count();
     let keys = entries.len() - folders;
+    let held: i64 = entries.iter().map(|e| e.count.unwrap_or(1)).sum();
+    let whole = match total {
+        Some(total) => format!(" of the {total} under it"),
+        None => String::new(),
+    };
     let summary = format!(
         "{folders} folders and {keys} keys of {under}, split on {:?}, at revision {revision}; \
-         {remaining} keys from the first on this page.",
+         they hold {held} keys{whole}.",
         request.delimiter.display()
     );
     let first_page = request.after.is_some().then(|| level_url(&request.first()));

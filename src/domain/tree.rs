@@ -131,8 +131,9 @@ pub struct TreeLevel {
     pub next: Option<Key>,
     /// The store revision the page was read at.
     pub revision: i64,
-    /// How many keys there are under the prefix from this page's start on.
-    pub remaining: i64,
+    /// How many keys there are under the prefix, counted on the level's first page only (later
+    /// pages do not pay for a count of all that follows them).
+    pub total: Option<i64>,
     /// The revision the level had been read at, when etcd had compacted it: this page is the
     /// level's first, read again at the current revision.
     #[serde(default)]

@@ -2,8 +2,9 @@
 //!
 //! etcd visits every key of a Range to count it, even with a limit, so asking "the first key
 //! after this folder" over the rest of the level would cost the rest of the level for each
-//! folder. Instead, after the page's first Range (which finds its first key and counts what is
-//! left), each next entry is looked for in windows that hold little more than it:
+//! folder. Instead, after the page's first key is found (on a level's first page, with a Range
+//! over the whole level that counts it too), each next entry is looked for in windows that hold
+//! little more than it:
 //!
 //! - when folder names count up (`0500`, `0501`…), a batch of windows, one per guessed name
 //!   ending where that folder ends, read at once: a window whose first key is in its guessed
@@ -21,8 +22,9 @@ use crate::domain::{
 use etcd_client::{Client, GetOptions};
 use futures::future::try_join_all;
 
-/// Guessed folders looked for at once.
+/// Guessed folders looked for at once: at first, and at most as a sequence goes on.
 const GUESSES: usize = 32;
+const MAX_GUESSES: usize = 256;
 
 /// The first key of a window, how many keys the window holds, and the revision it was read at.
 struct Window {
@@ -47,17 +49,27 @@ impl Etcd {
         let limit = request.limit as usize;
         let mut cursor = request.start();
 
-        // The page's first key, and the count of everything from it on.
-        let Window {
-            first,
-            count: remaining,
-            revision,
-        } = self.window(&cursor, &end, request.revision).await?;
+        // The page's first key. A level's first page finds it with a window over the whole
+        // level, which counts the level too; later pages with windows that widen from the
+        // cursor, so that a page deep in a big level does not pay for all that follows it.
+        let (first, total, revision) = if request.after.is_none() {
+            let window = self.window(&cursor, &end, request.revision).await?;
+            (window.first, Some(window.count), window.revision)
+        } else {
+            let (first, revision) = self.ladder(prefix, &cursor, &end, request.revision).await?;
+            (first, None, revision)
+        };
         let mut entries: Vec<TreeEntry> = Vec::new();
         let mut found = first.map(|key| (key, None));
         let mut last_folder: Option<Vec<u8>> = None;
-        let mut reached_end = found.is_none();
+        let mut guesses = GUESSES;
+        // Whether the page's entries are the last of the level; `None` until known.
+        let mut at_end = found.is_none().then_some(true);
         while let Some((key, known_count)) = found.take() {
+            if entries.len() == limit {
+                at_end = Some(false);
+                break;
+            }
             let entry = match place(prefix, delimiter, &key) {
                 Some(Place::Folder {
                     name,
@@ -91,26 +103,34 @@ impl Etcd {
                 None => break,
             };
             entries.push(entry);
-            // Once the entries hold every key the first Range counted, nothing is left to find.
-            if covered(&entries) >= remaining || !before_end(&cursor, &end) {
-                reached_end = true;
+            // Once the entries hold every key the level's first Range counted, nothing is left.
+            if total.is_some_and(|total| covered(&entries) >= total)
+                || !before_end(&cursor, &end)
+            {
+                at_end = Some(true);
                 break;
             }
-            if entries.len() == limit {
-                break;
-            }
-            // Guessed folders first, several at once; what they find comes in key order, the
-            // last of it (a guessed folder, or the entry that broke the sequence) taken next.
+            // Guessed folders next, many at once (up to one past the page, to know whether
+            // there is more); what they find comes in key order, the last of it (a guessed
+            // folder, or the entry that broke the sequence) taken next.
             let mut batch = match &last_folder {
                 Some(name) => {
-                    self.guessed(prefix, delimiter, name, &cursor, &end, revision)
-                        .await?
+                    let wanted = guesses.min(limit - entries.len() + 1);
+                    let (batch, all_there) = self
+                        .guessed(prefix, delimiter, name, &cursor, &end, revision, wanted)
+                        .await?;
+                    // A sequence that holds is likely to go on: guess further next time.
+                    if all_there {
+                        guesses = (guesses * 2).min(MAX_GUESSES);
+                    }
+                    batch
                 }
                 None => Vec::new(),
             };
             let last = batch.pop();
             for (name, count) in batch {
                 if entries.len() == limit {
+                    at_end = Some(false);
                     break;
                 }
                 let folder = folder_prefix(prefix, &name, delimiter);
@@ -123,8 +143,7 @@ impl Etcd {
                 });
                 last_folder = Some(name);
             }
-            if entries.len() == limit {
-                reached_end = !before_end(&cursor, &end);
+            if at_end.is_some() {
                 break;
             }
             found = match last {
@@ -133,14 +152,24 @@ impl Etcd {
                 }
                 Some((key, None)) => Some((key, None)),
                 None => {
-                    let next = self.ladder(prefix, &cursor, &end, revision).await?;
-                    reached_end = next.is_none();
+                    let (next, _) = self.ladder(prefix, &cursor, &end, Some(revision)).await?;
+                    if next.is_none() {
+                        at_end = Some(true);
+                    }
                     next.map(|key| (key, None))
                 }
             };
         }
-        // Every key from the page's start on is in one of its entries, or some are left.
-        let next = (!reached_end && covered(&entries) < remaining)
+        // A full page whose end is not known yet: look past it.
+        let at_end = match at_end {
+            Some(at_end) => at_end,
+            None if total.is_some_and(|total| covered(&entries) >= total) => true,
+            None => {
+                let (next, _) = self.ladder(prefix, &cursor, &end, Some(revision)).await?;
+                next.is_none()
+            }
+        };
+        let next = (!at_end)
             .then(|| entries.last().map(|entry| entry.key.clone()))
             .flatten();
         Ok(TreeLevel {
@@ -148,7 +177,7 @@ impl Etcd {
             entries,
             next,
             revision,
-            remaining,
+            total,
             compacted: None,
         })
     }
@@ -173,10 +202,12 @@ impl Etcd {
         })
     }
 
-    /// Looks for the folders named after `name` that follow `cursor`, at once. Answers what was
-    /// found in key order: each guessed folder that exists with its exact count (as its name,
-    /// with `Some(count)`), ending with the first key that was not a guessed folder (with
-    /// `None`), if any. Empty when no guess exists or none was there.
+    /// Looks for the `wanted` folders named after `name` that follow `cursor`, at once. Answers
+    /// what was found in key order: each guessed folder that exists with its exact count (as its
+    /// name, with `Some(count)`), ending with the first key that was not a guessed folder (with
+    /// `None`), if any; and whether every guess was there. Empty when no guess exists or none
+    /// was there.
+    #[allow(clippy::too_many_arguments)]
     async fn guessed(
         &self,
         prefix: &[u8],
@@ -185,8 +216,9 @@ impl Etcd {
         cursor: &[u8],
         end: &[u8],
         revision: i64,
-    ) -> Result<Vec<(Vec<u8>, Option<i64>)>, AppError> {
-        let names = guesses(name, GUESSES);
+        wanted: usize,
+    ) -> Result<(Vec<(Vec<u8>, Option<i64>)>, bool), AppError> {
+        let names = guesses(name, wanted);
         let mut bounds = vec![cursor.to_vec()];
         for guess in &names {
             let bound = prefix_range_end(&folder_prefix(prefix, guess, delimiter));
@@ -200,6 +232,7 @@ impl Etcd {
             .windows(2)
             .map(|pair| self.window(&pair[0], &pair[1], Some(revision)));
         let windows = try_join_all(windows).await?;
+        let guessed = windows.len();
         let mut found = Vec::new();
         for (window, guess) in windows.into_iter().zip(&names) {
             let Some(first) = window.first else {
@@ -213,24 +246,30 @@ impl Etcd {
                 break;
             }
         }
-        Ok(found)
+        let all_there = guessed == wanted
+            && found.len() == wanted
+            && found.iter().all(|(_, count)| count.is_some());
+        Ok((found, all_there))
     }
 
-    /// The first key from `cursor` on in the level, found in windows that widen step by step.
+    /// The first key from `cursor` on in the level, found in windows that widen step by step,
+    /// at revision `at` (or now); and the revision read at.
     async fn ladder(
         &self,
         prefix: &[u8],
         cursor: &[u8],
         end: &[u8],
-        revision: i64,
-    ) -> Result<Option<Vec<u8>>, AppError> {
+        mut at: Option<i64>,
+    ) -> Result<(Option<Vec<u8>>, i64), AppError> {
+        let mut read_at = 0;
         for window_end in Ladder::new(prefix, cursor, end) {
-            let window = self.window(cursor, &window_end, Some(revision)).await?;
+            let window = self.window(cursor, &window_end, at).await?;
+            (read_at, at) = (window.revision, Some(window.revision));
             if window.first.is_some() {
-                return Ok(window.first);
+                return Ok((window.first, read_at));
             }
         }
-        Ok(None)
+        Ok((None, read_at))
     }
 }
 
