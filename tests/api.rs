@@ -497,7 +497,11 @@ async fn the_tree_lists_a_level_page_by_page() {
     let (status, _, second) = app.api("GET", &next, None, &[]).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["more"], false);
-    assert_eq!(second.get("total"), None, "only a first page counts the level");
+    assert_eq!(
+        second.get("total"),
+        None,
+        "only a first page counts the level"
+    );
     let entries = second["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{second}");
     assert_eq!(entries[0]["name"], "f3");

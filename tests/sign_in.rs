@@ -195,6 +195,26 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
         .as_str()
         .unwrap()
         .contains("other/"));
+    // A watch runs as the user too: etcd refuses it before any event, and so does the API.
+    let watch = |prefix: &'static str| {
+        http()
+            .get(format!("{}/api/v1/watch?prefix={prefix}", server.url))
+            .basic_auth("alice", Some("alice-pw"))
+            .send()
+    };
+    let refused = watch("other/").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let refused: Value = refused.json().await.unwrap();
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alice"),
+        "{refused}"
+    );
+    let allowed = watch("app/").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    drop(allowed);
     let (status, body) = api(
         &server,
         Method::GET,

@@ -1,11 +1,26 @@
 // Finding keys: the tree view, search (streamed once hydrated, plain without JavaScript), sorting
 // a page, and the keyboard.
 import { test, expect, hydrated, uniquePrefix } from './fixtures';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 async function put(request: APIRequestContext, key: string, value = 'v'): Promise<void> {
   const response = await request.put(`/api/v1/keys/${encodeURIComponent(key)}`, { data: { value } });
   expect(response.status(), key).toBe(200);
+}
+
+/** The level's rows as "name count" (a key has no count), read until they match. */
+function expectLevel(page: Page, rows: string[]): Promise<void> {
+  const read = () =>
+    page.getByTestId('tree-entry').evaluateAll((trs) =>
+      trs.map((tr) =>
+        Array.from(tr.querySelectorAll('td'))
+          .slice(0, 2)
+          .map((td) => (td.textContent ?? '').trim())
+          .join(' ')
+          .trim(),
+      ),
+    );
+  return expect.poll(read).toEqual(rows);
 }
 
 const treeUrl = (prefix: string) => `/?view=tree&prefix=${encodeURIComponent(prefix)}`;
@@ -18,11 +33,11 @@ test('the tree shows folders with their counts and keys, and moves between level
   await page.goto(treeUrl(prefix));
   await hydrated(page);
   const entries = page.getByTestId('tree-entry');
-  await expect(entries).toHaveText([/^a\/\s*2$/, /^b\/\s*1$/, /^top\s*$/]);
+  await expectLevel(page, ['a/ 2', 'b/ 1', 'top']);
 
   await entries.filter({ hasText: 'a/' }).getByRole('link').click();
   await expect(page).toHaveURL(new RegExp(`view=tree&prefix=${encodeURIComponent(`${prefix}a/`)}`));
-  await expect(page.getByTestId('tree-entry')).toHaveText([/^1\s*$/, /^2\s*$/]);
+  await expectLevel(page, ['1', '2']);
 
   // The flat list of the same prefix is one link away, and back.
   await page.getByTestId('view-flat').click();
@@ -34,7 +49,7 @@ test('the tree shows folders with their counts and keys, and moves between level
   await page.goto(treeUrl(prefix));
   await page.getByTestId('delimiter').fill('x');
   await page.getByRole('button', { name: 'Split' }).click();
-  await expect(page.getByTestId('tree-entry')).toHaveText([/^a\/1\s*$/, /^a\/2\s*$/, /^b\/x\s*1$/, /^top\s*$/]);
+  await expectLevel(page, ['a/1', 'a/2', 'b/x 1', 'top']);
 });
 
 test('search streams its matches from the server and says how far it came', async ({ page, request }) => {
@@ -80,7 +95,7 @@ test.describe('without JavaScript', () => {
     }
     await page.goto(treeUrl(prefix));
     await page.getByTestId('tree-entry').filter({ hasText: 'f/' }).getByRole('link').click();
-    await expect(page.getByTestId('tree-entry')).toHaveText([/^1\s*$/, /^2\s*$/]);
+    await expect(page.getByTestId('tree-entry').locator('td.key')).toHaveText(['1', '2']);
 
     await page.goto(`/search?prefix=${encodeURIComponent(prefix)}`);
     await page.getByRole('searchbox', { name: 'Find' }).fill('f/');
@@ -108,6 +123,18 @@ test('a page sorts by mod revision, version and size, and says what the order co
   await page.getByRole('link', { name: 'Version' }).click();
   await expect(keys.first()).toHaveText(`${prefix}b`);
   await expect(page).toHaveURL(/sort=version/);
+
+  // A level sorts its keys the same way, after its folders.
+  await put(request, `${prefix}z/1`);
+  await page.goto(treeUrl(prefix));
+  await hydrated(page);
+  await expectLevel(page, ['a', 'b', 'c', 'z/ 1']);
+  await page.getByRole('link', { name: 'Size' }).click();
+  await expectLevel(page, ['z/ 1', 'c', 'b', 'a']);
+  await expect(page.getByTestId('tree-entry').filter({ hasText: /^c/ })).toContainText('19 B');
+  await page.getByRole('link', { name: 'Mod revision' }).click();
+  await expectLevel(page, ['z/ 1', 'b', 'c', 'a']);
+  await expect(page.getByTestId('key-count')).toContainText('Folders come first');
 });
 
 test('the keyboard moves through rows, opens, goes up and searches', async ({ page, request }) => {
@@ -133,7 +160,7 @@ test('the keyboard moves through rows, opens, goes up and searches', async ({ pa
 
   await page.keyboard.press('Backspace');
   await expect(page).toHaveURL(new RegExp(`prefix=${encodeURIComponent(prefix)}$`));
-  await expect(page.getByTestId('tree-entry')).toHaveText([/^d\/\s*3$/]);
+  await expectLevel(page, ['d/ 3']);
 
   await page.keyboard.press('j');
   await page.keyboard.press('Enter');
@@ -143,4 +170,34 @@ test('the keyboard moves through rows, opens, goes up and searches', async ({ pa
   await expect(page).toHaveURL(/\/search\?prefix=/);
   await page.keyboard.press('/');
   await expect(page.getByRole('searchbox', { name: 'Find' })).toBeFocused();
+});
+
+test('a listing says how many keys changed since it was read, and reads them again', async ({ page, request }) => {
+  const prefix = uniquePrefix('since');
+  await put(request, `${prefix}a`);
+  await put(request, `${prefix}b`);
+  await put(request, `${prefix}f/1`);
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  const since = page.getByTestId('changes-since');
+  await expect(page.getByTestId('key-list').locator('tbody a')).toHaveCount(3);
+  await expect(since).toHaveCount(0);
+
+  // A new key, a changed one and a deleted one; the same key twice counts once.
+  await put(request, `${prefix}c`);
+  await put(request, `${prefix}a`, 'changed');
+  await put(request, `${prefix}a`, 'changed again');
+  const deleted = await request.delete(`/api/v1/keys/${encodeURIComponent(`${prefix}b`)}`);
+  expect(deleted.status()).toBe(200);
+  await put(request, `${uniquePrefix('elsewhere')}x`);
+  await expect(since).toHaveText(/^3 keys changed since this listing was read\./);
+  await since.getByRole('link', { name: 'Read it again' }).click();
+  await expect(page.getByTestId('key-list').locator('tbody a')).toHaveText([`${prefix}a`, `${prefix}c`, `${prefix}f/1`]);
+  await expect(since).toHaveCount(0);
+
+  // The tree view follows its prefix the same way.
+  await page.getByTestId('view-tree').click();
+  await expect(page.getByTestId('tree-entry')).toHaveCount(3);
+  await put(request, `${prefix}f/2`);
+  await expect(since).toHaveText(/^1 key changed since this listing was read\./);
 });

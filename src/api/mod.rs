@@ -9,6 +9,7 @@ mod reference;
 mod search;
 mod session;
 mod tree;
+mod watch;
 
 pub use reference::api_reference;
 pub use search::NDJSON;
@@ -37,6 +38,7 @@ pub const API_ROOT: &str = "/api/v1";
         keys::list_keys,
         tree::tree,
         search::search,
+        watch::watch,
         keys::delete_prefix,
         keys::get_key,
         keys::has_key,
@@ -75,6 +77,7 @@ where
         .route("/keys/{*key}", single_key)
         .route("/tree", get(tree::tree))
         .route("/search", get(search::search))
+        .route("/watch", get(watch::watch))
         .route("/cluster", get(cluster_overview))
         .route("/session", get(session::who).post(session::create_session))
         .route("/openapi.json", get(openapi_json))

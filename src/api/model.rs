@@ -436,3 +436,41 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
     }
 }
+
+/// Query of `GET /api/v1/watch`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WatchQuery {
+    /// Watch the keys starting with this (all keys when empty).
+    pub prefix: Option<String>,
+    /// The first revision to send changes of: earlier changes are sent first, as far back as
+    /// etcd's compaction allows. Without it, changes from now on. A `Last-Event-ID` header (sent
+    /// by a browser's `EventSource` when it reconnects) goes before it: changes after that
+    /// revision are sent.
+    pub start_revision: Option<i64>,
+    /// How `prefix` is written, and how keys are sent.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// A `put` or `delete` event of `GET /api/v1/watch`; its event id is `revision`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WatchChange {
+    pub key: String,
+    pub key_encoding: Encoding,
+    /// The revision of the change.
+    pub revision: i64,
+    /// The key's version after it: 1 when created, 0 when deleted.
+    pub version: i64,
+    /// The size of the value written, in bytes (0 for a delete).
+    pub value_size: u64,
+    /// The lease the key is on, 0 for none.
+    pub lease: i64,
+}
+
+/// The `compacted` event of `GET /api/v1/watch`: the changes from the start revision up to
+/// `compact_revision` are gone from etcd's history; read the keys again.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WatchCompacted {
+    pub compact_revision: i64,
+}

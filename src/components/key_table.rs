@@ -1,5 +1,6 @@
 //! One page of keys as a table, with the links to move between pages.
 
+use super::changes_since;
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
@@ -47,9 +48,11 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </p>
         }
     });
+    let changes = changes_since(request.prefix.clone(), revision, list_url(&request.first()));
     view! {
         {stale}
         {compacted_banner("listing", compacted, revision)}
+        {changes}
         <p class="summary" data-testid="key-count">
             {summary}
             {order}

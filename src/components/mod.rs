@@ -1,6 +1,7 @@
 //! UI components shared by the pages. None of them knows about etcd: they show domain types and
 //! call server functions.
 
+mod changes_since;
 mod connection_banner;
 mod key_table;
 mod loaded;
@@ -15,6 +16,7 @@ mod shortcuts;
 mod tree_table;
 mod value_panel;
 
+pub use changes_since::{changes_since, Reread};
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
 pub use key_table::{KeyName, KeyTable};
 pub use loaded::Loaded;

@@ -1,7 +1,9 @@
 //! One page of a level of the key tree as a table: folders (with their key counts) and keys.
 
+use super::changes_since;
 use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
 use crate::domain::{
+    limits::human_bytes,
     paging::SortOrder,
     routes::{key_url, level_url},
     tree::{EntryKind, LevelRequest, TreeEntry, TreeLevel},
@@ -51,17 +53,28 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         .into_iter()
         .map(|entry| entry_row(entry, &request))
         .collect_view();
+    let changes = changes_since(
+        request.prefix.clone(),
+        revision,
+        level_url(&request.first()),
+    );
     view! {
         {compacted_banner("level", compacted, revision)}
+        {changes}
         <p class="summary" data-testid="key-count">
             {summary}
             {sort_note(request.sort)}
+            {matches!(request.sort, SortOrder::Version | SortOrder::Modified | SortOrder::Size)
+                .then_some(" Folders come first, in key order.")}
         </p>
         <table class="keys" data-testid="tree-level">
             <thead>
                 <tr>
                     {header("Name", SortOrder::Key)}
                     {header("Keys", SortOrder::Count)}
+                    {header("Version", SortOrder::Version)}
+                    {header("Mod revision", SortOrder::Modified)}
+                    {header("Size", SortOrder::Size)}
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -79,6 +92,7 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
         }
         EntryKind::Key => (key_url(&entry.key), "key", String::new()),
     };
+    let summary = entry.summary;
     let name = if entry.name.is_empty() {
         Either::Left(view! { <em>"(empty)"</em> })
     } else {
@@ -93,6 +107,9 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
                 </a>
             </td>
             <td class="num">{entry.count}</td>
+            <td class="num">{summary.as_ref().map(|key| key.version)}</td>
+            <td class="num">{summary.as_ref().map(|key| key.mod_revision)}</td>
+            <td class="num">{summary.and_then(|key| key.value_size).map(human_bytes)}</td>
         </tr>
     }
 }

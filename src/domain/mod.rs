@@ -15,6 +15,7 @@ pub mod scan;
 pub mod search;
 pub mod tree;
 pub mod value;
+pub mod watch;
 
 pub use error::{AppError, ErrorCode};
 pub use key::Key;

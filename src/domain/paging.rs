@@ -87,11 +87,18 @@ impl SortOrder {
 
     /// Sorts one page of keys in this order (ties in key order).
     pub fn sort_keys(self, keys: &mut [KeySummary]) {
+        if !matches!(self, SortOrder::Key | SortOrder::Count) {
+            keys.sort_by_key(|key| std::cmp::Reverse(self.rank(key)));
+        }
+    }
+
+    /// What a key is sorted by in an order that puts the most first (0 in key order).
+    pub fn rank(self, key: &KeySummary) -> u64 {
         match self {
-            SortOrder::Key | SortOrder::Count => {}
-            SortOrder::Modified => keys.sort_by_key(|k| std::cmp::Reverse(k.mod_revision)),
-            SortOrder::Version => keys.sort_by_key(|k| std::cmp::Reverse(k.version)),
-            SortOrder::Size => keys.sort_by_key(|k| std::cmp::Reverse(k.value_size)),
+            SortOrder::Key | SortOrder::Count => 0,
+            SortOrder::Modified => key.mod_revision.max(0) as u64,
+            SortOrder::Version => key.version.max(0) as u64,
+            SortOrder::Size => key.value_size.unwrap_or(0),
         }
     }
 }

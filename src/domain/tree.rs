@@ -12,6 +12,7 @@
 use super::key::Key;
 use super::paging::{after_key, before_end, page_size, prefix_range_end, prefix_range_start};
 use super::paging::{query_param, PageRequest, SortOrder};
+use super::KeySummary;
 use serde::{Deserialize, Serialize};
 
 /// The delimiter unless the view says otherwise.
@@ -35,6 +36,34 @@ pub struct TreeEntry {
     pub key: Key,
     /// How many keys the folder holds, when counted.
     pub count: Option<i64>,
+    /// A key's version, revisions and lease (and its value's size, when the level was sorted
+    /// by it); none for a folder.
+    #[serde(default)]
+    pub summary: Option<KeySummary>,
+}
+
+impl TreeEntry {
+    /// The folder `name`, whose prefix is `folder`, holding `count` keys.
+    pub fn folder(name: Vec<u8>, folder: Vec<u8>, count: i64) -> TreeEntry {
+        TreeEntry {
+            kind: EntryKind::Folder,
+            name: Key::new(name),
+            key: Key::new(folder),
+            count: Some(count),
+            summary: None,
+        }
+    }
+
+    /// The key `summary` names, as the entry `name` of its level.
+    pub fn key(name: Vec<u8>, summary: KeySummary) -> TreeEntry {
+        TreeEntry {
+            kind: EntryKind::Key,
+            name: Key::new(name),
+            key: summary.key.clone(),
+            count: None,
+            summary: Some(summary),
+        }
+    }
 }
 
 /// Which entries of a level to read: those under `prefix` split on `delimiter`, after the entry
@@ -141,12 +170,27 @@ pub struct TreeLevel {
 }
 
 impl TreeLevel {
-    /// Sorts the entries in the request's order: by key count (folders by their count, keys
-    /// after them), else in key order as read.
+    /// Sorts the entries in the request's order: by key count, folders by their count and keys
+    /// after them; by a key's version, mod revision or value size, folders first as read (they
+    /// have none) and keys after them in that order; else in key order as read.
     pub fn sort(&mut self) {
-        if self.request.sort == SortOrder::Count {
-            self.entries
-                .sort_by_key(|entry| std::cmp::Reverse(entry.count.unwrap_or(0)));
+        let order = self.request.sort;
+        match order {
+            SortOrder::Key => {}
+            SortOrder::Count => self
+                .entries
+                .sort_by_key(|entry| std::cmp::Reverse(entry.count.unwrap_or(0))),
+            SortOrder::Modified | SortOrder::Version | SortOrder::Size => {
+                let (mut keys, folders): (Vec<TreeEntry>, Vec<TreeEntry>) = self
+                    .entries
+                    .drain(..)
+                    .partition(|entry| entry.summary.is_some());
+                keys.sort_by_key(|entry| {
+                    std::cmp::Reverse(entry.summary.as_ref().map_or(0, |key| order.rank(key)))
+                });
+                self.entries = folders;
+                self.entries.extend(keys);
+            }
         }
     }
 }
@@ -339,6 +383,52 @@ mod tests {
         assert_eq!(page(Some("0")), b"a/", "never before the prefix");
         let whole = LevelRequest::new(Key::default(), Key::from("/"), None, None);
         assert_eq!((whole.start(), whole.end()), (vec![0], vec![0]));
+    }
+
+    #[test]
+    fn a_level_sorts_its_keys_after_its_folders() {
+        let key = |name: &str, version: i64, mod_revision: i64| {
+            TreeEntry::key(
+                name.as_bytes().to_vec(),
+                KeySummary {
+                    key: Key::from(name),
+                    version,
+                    create_revision: 1,
+                    mod_revision,
+                    lease: 0,
+                    value: None,
+                    value_size: Some(version as u64 * 10),
+                },
+            )
+        };
+        let level = TreeLevel {
+            request: LevelRequest::new(Key::default(), Key::from("/"), None, None),
+            entries: vec![
+                key("a", 1, 9),
+                TreeEntry::folder(b"f".to_vec(), b"f/".to_vec(), 5),
+                key("b", 3, 4),
+                TreeEntry::folder(b"g".to_vec(), b"g/".to_vec(), 7),
+            ],
+            next: None,
+            revision: 9,
+            total: None,
+            compacted: None,
+        };
+        let names = |level: &TreeLevel| -> Vec<String> {
+            level.entries.iter().map(|e| e.name.display()).collect()
+        };
+        for (order, want) in [
+            (SortOrder::Key, ["a", "f", "b", "g"]),
+            (SortOrder::Count, ["g", "f", "a", "b"]),
+            (SortOrder::Version, ["f", "g", "b", "a"]),
+            (SortOrder::Size, ["f", "g", "b", "a"]),
+            (SortOrder::Modified, ["f", "g", "a", "b"]),
+        ] {
+            let mut sorted = level.clone();
+            sorted.request.sort = order;
+            sorted.sort();
+            assert_eq!(names(&sorted), want, "{order:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod pool;
 mod scan;
 mod tls;
 mod tree;
+mod watch;
 
 use crate::domain::AppError;
 use crate::domain::{
@@ -28,6 +29,7 @@ use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
+pub use watch::Watch;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
@@ -156,6 +158,23 @@ impl Etcd {
             .map_err(|err| self.denied(err, &format!("read the key {key}")))?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(found, response.header(), endpoint))
+    }
+
+    /// The sizes of the values of `keys` at revision `at` (`None` for a key that was not there),
+    /// read at once.
+    pub async fn value_sizes(&self, keys: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
+        let sizes = keys.iter().map(|key| async move {
+            let bytes = key.as_bytes();
+            let (response, _) = self
+                .run(Retry::Read, |client| async move {
+                    let options = GetOptions::new().with_revision(at);
+                    kv(&client).get(bytes, Some(options)).await
+                })
+                .await
+                .map_err(|err| self.denied(error::at_revision(err, at), &format!("read {key}")))?;
+            Ok::<_, AppError>(response.kvs().first().map(|kv| kv.value().len() as u64))
+        });
+        futures::future::try_join_all(sizes).await
     }
 
     /// One page of keys, in one Range, whose count is that of the keys from the page's start

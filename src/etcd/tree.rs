@@ -12,12 +12,12 @@
 //! - otherwise, windows from the cursor that widen step by step ([`Ladder`]) until one holds a
 //!   key, and the folder found is counted with a Range of its own.
 
-use super::{kv, revision, Etcd, Retry};
+use super::{kv, revision, summary, Etcd, Retry};
 use crate::domain::{
     paging::{after_key, before_end, prefix_range_end},
-    tree::{folder_prefix, guesses, place, EntryKind, Ladder, LevelRequest, Place},
+    tree::{folder_prefix, guesses, place, Ladder, LevelRequest, Place},
     tree::{TreeEntry, TreeLevel},
-    AppError, Key,
+    AppError, KeySummary,
 };
 use etcd_client::{Client, GetOptions};
 use futures::future::try_join_all;
@@ -26,11 +26,19 @@ use futures::future::try_join_all;
 const GUESSES: usize = 32;
 const MAX_GUESSES: usize = 256;
 
-/// The first key of a window, how many keys the window holds, and the revision it was read at.
+/// The first key of a window (without its value), how many keys the window holds, and the
+/// revision it was read at.
 struct Window {
-    first: Option<Vec<u8>>,
+    first: Option<KeySummary>,
     count: i64,
     revision: i64,
+}
+
+/// What was found next in a level: a guessed folder with its count, or a key (which may lie in
+/// a folder not counted yet).
+enum Found {
+    Folder { name: Vec<u8>, count: i64 },
+    Key(KeySummary),
 }
 
 impl Etcd {
@@ -60,53 +68,43 @@ impl Etcd {
             (first, None, revision)
         };
         let mut entries: Vec<TreeEntry> = Vec::new();
-        let mut found = first.map(|key| (key, None));
+        let mut found = first.map(Found::Key);
         let mut last_folder: Option<Vec<u8>> = None;
         let mut guesses = GUESSES;
         // Whether the page's entries are the last of the level; `None` until known.
         let mut at_end = found.is_none().then_some(true);
-        while let Some((key, known_count)) = found.take() {
+        while let Some(next) = found.take() {
             if entries.len() == limit {
                 at_end = Some(false);
                 break;
             }
-            let entry = match place(prefix, delimiter, &key) {
-                Some(Place::Folder {
-                    name,
-                    prefix: folder,
-                }) => {
-                    let count = match known_count {
-                        Some(count) => count,
-                        None => {
-                            let end = prefix_range_end(&folder);
-                            self.count(&folder, &end, revision, false).await?
-                        }
-                    };
-                    cursor = prefix_range_end(&folder);
-                    last_folder = Some(name.clone());
-                    TreeEntry {
-                        kind: EntryKind::Folder,
-                        name: Key::new(name),
-                        key: Key::new(folder),
-                        count: Some(count),
+            // A folder, with its count, unless the key found is one of the level's own.
+            let folder = match next {
+                Found::Folder { name, count } => Some((name, count)),
+                Found::Key(summary) => match place(prefix, delimiter, summary.key.as_bytes()) {
+                    Some(Place::Folder {
+                        name,
+                        prefix: folder,
+                    }) => {
+                        let end = prefix_range_end(&folder);
+                        Some((name, self.count(&folder, &end, revision, false).await?))
                     }
-                }
-                Some(Place::Key { name }) => {
-                    cursor = after_key(&key);
-                    TreeEntry {
-                        kind: EntryKind::Key,
-                        name: Key::new(name),
-                        key: Key::new(key),
-                        count: None,
+                    Some(Place::Key { name }) => {
+                        cursor = after_key(summary.key.as_bytes());
+                        entries.push(TreeEntry::key(name, summary));
+                        None
                     }
-                }
-                None => break,
+                    None => break,
+                },
             };
-            entries.push(entry);
+            if let Some((name, count)) = folder {
+                let folder = folder_prefix(prefix, &name, delimiter);
+                cursor = prefix_range_end(&folder);
+                entries.push(TreeEntry::folder(name.clone(), folder, count));
+                last_folder = Some(name);
+            }
             // Once the entries hold every key the level's first Range counted, nothing is left.
-            if total.is_some_and(|total| covered(&entries) >= total)
-                || !before_end(&cursor, &end)
-            {
+            if total.is_some_and(|total| covered(&entries) >= total) || !before_end(&cursor, &end) {
                 at_end = Some(true);
                 break;
             }
@@ -128,35 +126,31 @@ impl Etcd {
                 None => Vec::new(),
             };
             let last = batch.pop();
-            for (name, count) in batch {
+            for guessed in batch {
                 if entries.len() == limit {
                     at_end = Some(false);
                     break;
                 }
+                // Only the last of a batch can be anything but a guessed folder.
+                let Found::Folder { name, count } = guessed else {
+                    continue;
+                };
                 let folder = folder_prefix(prefix, &name, delimiter);
                 cursor = prefix_range_end(&folder);
-                entries.push(TreeEntry {
-                    kind: EntryKind::Folder,
-                    name: Key::new(name.clone()),
-                    key: Key::new(folder),
-                    count,
-                });
+                entries.push(TreeEntry::folder(name.clone(), folder, count));
                 last_folder = Some(name);
             }
             if at_end.is_some() {
                 break;
             }
             found = match last {
-                Some((name, Some(count))) => {
-                    Some((folder_prefix(prefix, &name, delimiter), Some(count)))
-                }
-                Some((key, None)) => Some((key, None)),
+                Some(last) => Some(last),
                 None => {
                     let (next, _) = self.ladder(prefix, &cursor, &end, Some(revision)).await?;
                     if next.is_none() {
                         at_end = Some(true);
                     }
-                    next.map(|key| (key, None))
+                    next.map(Found::Key)
                 }
             };
         }
@@ -196,7 +190,7 @@ impl Etcd {
         };
         let (response, _) = self.run(Retry::Read, read).await?;
         Ok(Window {
-            first: response.kvs().first().map(|kv| kv.key().to_vec()),
+            first: response.kvs().first().map(|kv| summary(kv, false)),
             count: response.count(),
             revision: at.unwrap_or(revision(response.header())),
         })
@@ -217,7 +211,7 @@ impl Etcd {
         end: &[u8],
         revision: i64,
         wanted: usize,
-    ) -> Result<(Vec<(Vec<u8>, Option<i64>)>, bool), AppError> {
+    ) -> Result<(Vec<Found>, bool), AppError> {
         let names = guesses(name, wanted);
         let mut bounds = vec![cursor.to_vec()];
         for guess in &names {
@@ -239,16 +233,21 @@ impl Etcd {
                 continue;
             };
             let folder = folder_prefix(prefix, guess, delimiter);
-            if first.starts_with(&folder) {
-                found.push((guess.clone(), Some(window.count)));
+            if first.key.as_bytes().starts_with(&folder) {
+                found.push(Found::Folder {
+                    name: guess.clone(),
+                    count: window.count,
+                });
             } else {
-                found.push((first, None));
+                found.push(Found::Key(first));
                 break;
             }
         }
         let all_there = guessed == wanted
             && found.len() == wanted
-            && found.iter().all(|(_, count)| count.is_some());
+            && found
+                .iter()
+                .all(|found| matches!(found, Found::Folder { .. }));
         Ok((found, all_there))
     }
 
@@ -260,7 +259,7 @@ impl Etcd {
         cursor: &[u8],
         end: &[u8],
         mut at: Option<i64>,
-    ) -> Result<(Option<Vec<u8>>, i64), AppError> {
+    ) -> Result<(Option<KeySummary>, i64), AppError> {
         let mut read_at = 0;
         for window_end in Ladder::new(prefix, cursor, end) {
             let window = self.window(cursor, &window_end, at).await?;

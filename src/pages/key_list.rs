@@ -3,7 +3,7 @@
 
 use crate::components::{
     page_data, use_notice, ActionError, EtcdEpoch, KeyTable, Loaded, NewKeyForm, NoticeBar,
-    PageView, TreeTable,
+    PageView, Reread, TreeTable,
 };
 use crate::domain::{
     paging::{prefix_crumbs, query_param},
@@ -76,8 +76,22 @@ pub fn KeyListPage() -> impl IntoView {
         _ => location.search.with(|search| Listing::from_query(search)),
     });
     let create = ServerAction::<CreateKey>::new();
+    // "Read it again": the listing a URL names, now; at the page's own URL, nothing would move.
+    let reread = RwSignal::new(0u32);
+    let navigate = use_navigate();
+    provide_context(Reread(Callback::new(move |url: String| {
+        let query = url.split_once('?').map_or("", |(_, query)| query);
+        if Listing::from_query(query) == request.get_untracked() {
+            reread.update(|times| *times += 1);
+        } else {
+            navigate(&url, Default::default());
+        }
+    })));
     let shown = page_data(
-        move || (request.get(), create.version().get(), EtcdEpoch::track()),
+        move || {
+            let version = (create.version().get(), reread.get());
+            (request.get(), version, EtcdEpoch::track())
+        },
         |(request, _, _)| async move {
             match request {
                 Listing::Flat(page) => list_keys(page).await.map(Shown::Flat),

@@ -56,7 +56,8 @@ pub async fn level(caller: &Caller, request: &LevelRequest) -> Result<TreeLevel,
     caller.etcd.level(request).await
 }
 
-/// One page of a level, for the pages people read, in the request's sort order; when etcd has
+/// One page of a level, for the pages people read, in the request's sort order (sorting by value
+/// size reads the values of the level's keys, and keeps only their sizes); when etcd has
 /// compacted its revision, the level starts again at its first page and says so.
 pub async fn level_or_restart(
     caller: &Caller,
@@ -74,6 +75,19 @@ pub async fn level_or_restart(
         |level: &mut TreeLevel, revision| level.compacted = Some(revision),
     )
     .await?;
+    if request.sort == SortOrder::Size {
+        let keys: Vec<Key> = level
+            .entries
+            .iter()
+            .filter(|entry| entry.summary.is_some())
+            .map(|entry| entry.key.clone())
+            .collect();
+        let sizes = caller.etcd.value_sizes(&keys, level.revision).await?;
+        let summaries = level.entries.iter_mut().filter_map(|e| e.summary.as_mut());
+        for (summary, size) in summaries.zip(sizes) {
+            summary.value_size = size;
+        }
+    }
     level.sort();
     Ok(level)
 }

@@ -11,3 +11,4 @@ pub mod keys;
 pub mod search;
 pub mod session;
 pub mod users;
+pub mod watch;

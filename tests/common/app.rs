@@ -39,6 +39,11 @@ impl TestApp {
         )
     }
 
+    /// A request whose answer is read as it comes (a stream).
+    pub async fn open(&self, request: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
     pub async fn get(&self, uri: &str) -> (u16, String) {
         let (status, _, body) = self
             .send(Request::get(uri).body(Body::empty()).unwrap())

@@ -1,0 +1,108 @@
+//! `GET /api/v1/watch`: the changes under a prefix as server-sent events.
+
+use super::error::Answer;
+use super::extract::ApiQuery;
+use super::model::{positive_revision, ErrorBody, WatchChange, WatchCompacted, WatchQuery};
+use crate::domain::{
+    watch::{Change, ChangeKind, Watched},
+    AppError, Key,
+};
+use crate::services::{access::Caller, watch};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{stream, StreamExt};
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How long a browser waits before it reconnects, after the stream broke.
+const RECONNECT: Duration = Duration::from_secs(2);
+
+/// Streams the changes under `prefix` as `text/event-stream`: a `put` or `delete` event per
+/// change (`WatchChange`) whose id is its revision (on the last change of a transaction), a
+/// `compacted` event (`WatchCompacted`) when etcd no longer has the changes asked for, and a
+/// `failed` event (`ErrorBody`) when etcd ended the watch. After `compacted` or `failed` the
+/// stream ends.
+#[utoipa::path(get, path = "/api/v1/watch", tag = "keys", params(WatchQuery),
+    responses(
+        (status = 200, description = "Server-sent events: `put` and `delete` (`WatchChange`), \
+            `compacted` (`WatchCompacted`), `failed` (`ErrorBody`)",
+            content_type = "text/event-stream", body = WatchChange),
+        (status = 400, description = "A bad prefix, revision or encoding", body = ErrorBody),
+        (status = 403, description = "The prefix may not be read", body = ErrorBody),
+        (status = 503, description = "etcd is unavailable", body = ErrorBody),
+    ))]
+pub async fn watch(
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<WatchQuery>,
+) -> Answer<Response> {
+    let encoding = query.encoding;
+    let prefix = Key::new(encoding.decode(query.prefix.as_deref().unwrap_or(""), "prefix")?);
+    let resumed = headers
+        .get("last-event-id")
+        .and_then(|id| id.to_str().ok())
+        .and_then(|id| id.trim().parse::<i64>().ok())
+        .map(|id| id + 1);
+    let start = resumed.or(positive_revision(query.start_revision)?);
+    let watched = watch::watch(&caller, &prefix, start).await?;
+    let events = watched
+        .flat_map(move |watched| stream::iter(events(watched, encoding)))
+        .map(Ok::<_, Infallible>);
+    let sse = Sse::new(events).keep_alive(KeepAlive::default());
+    Ok(([("cache-control", "no-store")], sse).into_response())
+}
+
+/// The events one step of a watch is sent as.
+fn events(watched: Result<Watched, AppError>, encoding: super::model::Encoding) -> Vec<Event> {
+    match watched {
+        Ok(Watched::Changes(changes)) => {
+            let last_of_revision = |i: usize| {
+                changes
+                    .get(i + 1)
+                    .is_none_or(|next| next.revision != changes[i].revision)
+            };
+            changes
+                .iter()
+                .enumerate()
+                .map(|(i, change)| {
+                    let event = change_event(change, encoding).retry(RECONNECT);
+                    if last_of_revision(i) {
+                        event.id(change.revision.to_string())
+                    } else {
+                        event
+                    }
+                })
+                .collect()
+        }
+        Ok(Watched::Compacted { compact_revision }) => vec![json_event(
+            "compacted",
+            &WatchCompacted { compact_revision },
+        )],
+        Err(err) => vec![json_event("failed", &ErrorBody::from(&err))],
+    }
+}
+
+fn change_event(change: &Change, encoding: super::model::Encoding) -> Event {
+    let (key, key_encoding) = encoding.encode(change.key.as_bytes());
+    let name = match change.kind {
+        ChangeKind::Put => "put",
+        ChangeKind::Delete => "delete",
+    };
+    json_event(
+        name,
+        &WatchChange {
+            key,
+            key_encoding,
+            revision: change.revision,
+            version: change.version,
+            value_size: change.value_size,
+            lease: change.lease,
+        },
+    )
+}
+
+fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
+    let data = serde_json::to_string(data).unwrap_or_default();
+    Event::default().event(name).data(data)
+}
