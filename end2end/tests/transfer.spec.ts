@@ -7,7 +7,7 @@ import { test, expect, hydrated } from './fixtures';
  * timing counts them). Lower it as the bundle shrinks; never raise it without the reason in the
  * commit message.
  */
-const FIRST_LOAD_BUDGET_BYTES = 300_000;
+const FIRST_LOAD_BUDGET_BYTES = 305_000;
 
 interface Transfer {
   url: string;

@@ -38,13 +38,19 @@ pub fn human_bytes(bytes: u64) -> String {
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut size = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while size >= 1024.0 && unit + 1 < UNITS.len() {
-        size /= 1024.0;
+    let (mut unit, mut scale) = (0, 1024u128);
+    while u128::from(bytes) / scale >= 1024 && unit + 1 < UNITS.len() {
         unit += 1;
+        scale *= 1024;
     }
-    format!("{size:.1} {}", UNITS[unit])
+    format!("{} {}", tenths(u128::from(bytes) * 10, scale), UNITS[unit])
+}
+
+/// `numerator / denominator` to one decimal place, rounded, where `numerator` is ten times the
+/// number: integer arithmetic, so that the browser's bundle carries no float formatting.
+pub fn tenths(numerator: u128, denominator: u128) -> String {
+    let tenths = (numerator + denominator / 2) / denominator.max(1);
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
@@ -76,5 +82,9 @@ mod tests {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(human_bytes(1024 * 1024 - 1), "1024.0 KiB");
+        assert_eq!(human_bytes(1_500_000_000), "1.4 GiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
+        assert_eq!(tenths(10 * 12_345, 1000), "12.3");
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::{
     cluster::{
         quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo, MemberStatus,
     },
-    limits::human_bytes,
+    limits::{human_bytes, tenths},
 };
 use crate::server_fns::get_cluster;
 use leptos::prelude::*;
@@ -148,7 +148,7 @@ fn endpoint_row(endpoint: &EndpointHealth) -> impl IntoView {
     let latency = endpoint
         .latency_ms
         .filter(|_| endpoint.up)
-        .map(|ms| format!("{ms:.1} ms"));
+        .map(|ms| format!("{} ms", tenths((ms.max(0.0) * 10_000.0) as u128, 1000)));
     let status = endpoint.status.clone();
     let cell = move |f: fn(&MemberStatus) -> String| status.as_ref().map(f);
     view! {
