@@ -24,6 +24,8 @@ struct Sent {
 struct Events {
     body: BodyDataStream,
     buffer: String,
+    /// The reconnection delay the stream asked for, in milliseconds.
+    retry: Option<String>,
 }
 
 impl Events {
@@ -42,6 +44,7 @@ impl Events {
         let events = Events {
             body,
             buffer: String::new(),
+            retry: None,
         };
         (status, Some(events))
     }
@@ -58,6 +61,9 @@ impl Events {
                         .find_map(|line| line.strip_prefix(&format!("{name}:")))
                         .map(|value| value.trim_start().to_string())
                 };
+                if let Some(retry) = field("retry") {
+                    self.retry = Some(retry);
+                }
                 if let Some(data) = field("data") {
                     return Some(Sent {
                         event: field("event").unwrap_or_default(),
@@ -136,6 +142,11 @@ async fn changes_after_a_revision_stream_as_events_and_resume_after_the_last_id(
             ("delete", "w/a", Some(a)),
         ]),
         "one id per revision, on its last change; nothing from outside the prefix"
+    );
+    assert_eq!(
+        events.retry.as_deref(),
+        Some("2000"),
+        "browsers reconnect after 2 s"
     );
     assert_eq!(sent[0].data["value_size"], 2);
     assert_eq!(sent[0].data["version"], 1);

@@ -46,8 +46,10 @@ pub async fn watch(
         .map(|id| id + 1);
     let start = resumed.or(positive_revision(query.start_revision)?);
     let watched = watch::watch(&caller, &prefix, start).await?;
-    let events = watched
-        .flat_map(move |watched| stream::iter(events(watched, encoding)))
+    // First, how long a browser waits before it reconnects after the stream broke.
+    let reconnect = stream::once(async { Event::default().retry(RECONNECT) });
+    let events = reconnect
+        .chain(watched.flat_map(move |watched| stream::iter(events(watched, encoding))))
         .map(Ok::<_, Infallible>);
     let sse = Sse::new(events).keep_alive(KeepAlive::default());
     Ok(([("cache-control", "no-store")], sse).into_response())
@@ -66,7 +68,7 @@ fn events(watched: Result<Watched, AppError>, encoding: super::model::Encoding) 
                 .iter()
                 .enumerate()
                 .map(|(i, change)| {
-                    let event = change_event(change, encoding).retry(RECONNECT);
+                    let event = change_event(change, encoding);
                     if last_of_revision(i) {
                         event.id(change.revision.to_string())
                     } else {

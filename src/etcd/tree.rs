@@ -226,7 +226,6 @@ impl Etcd {
             .windows(2)
             .map(|pair| self.window(&pair[0], &pair[1], Some(revision)));
         let windows = try_join_all(windows).await?;
-        let guessed = windows.len();
         let mut found = Vec::new();
         for (window, guess) in windows.into_iter().zip(&names) {
             let Some(first) = window.first else {
@@ -243,8 +242,7 @@ impl Etcd {
                 break;
             }
         }
-        let all_there = guessed == wanted
-            && found.len() == wanted
+        let all_there = found.len() == wanted
             && found
                 .iter()
                 .all(|found| matches!(found, Found::Folder { .. }));
