@@ -468,9 +468,22 @@ pub struct WatchChange {
     pub lease: i64,
 }
 
-/// The `compacted` event of `GET /api/v1/watch`: the changes from the start revision up to
-/// `compact_revision` are gone from etcd's history; read the keys again.
+/// The `compacted` event of `GET /api/v1/watch`: etcd compacted the changes from
+/// `from_revision` up to `compact_revision` away before they were sent, so some of them are
+/// lost; read the keys again. Changes from `compact_revision` on follow; the event's id is the
+/// revision before it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WatchCompacted {
+    pub from_revision: i64,
     pub compact_revision: i64,
+}
+
+/// The `resync` event of `GET /api/v1/watch`: the client fell too far behind to be kept up and
+/// the stream ends. Read the keys again and watch from the revision read.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WatchResync {
+    /// The last revision whose changes were sent.
+    pub revision: i64,
+    /// How many changes the server holds for a client that falls behind.
+    pub limit: u64,
 }

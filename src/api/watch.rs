@@ -2,9 +2,11 @@
 
 use super::error::Answer;
 use super::extract::ApiQuery;
-use super::model::{positive_revision, ErrorBody, WatchChange, WatchCompacted, WatchQuery};
+use super::model::{
+    positive_revision, Encoding, ErrorBody, WatchChange, WatchCompacted, WatchQuery, WatchResync,
+};
 use crate::domain::{
-    watch::{Change, ChangeKind, Watched},
+    watch::{Change, ChangeKind, Watched, FOLLOW_LIMIT},
     AppError, Key,
 };
 use crate::services::{access::Caller, watch};
@@ -20,13 +22,13 @@ const RECONNECT: Duration = Duration::from_secs(2);
 
 /// Streams the changes under `prefix` as `text/event-stream`: a `put` or `delete` event per
 /// change (`WatchChange`) whose id is its revision (on the last change of a transaction), a
-/// `compacted` event (`WatchCompacted`) when etcd no longer has the changes asked for, and a
-/// `failed` event (`ErrorBody`) when etcd ended the watch. After `compacted` or `failed` the
-/// stream ends.
+/// `compacted` event (`WatchCompacted`) when etcd compacted changes away before they were sent,
+/// a `resync` event (`WatchResync`) when the client fell too far behind, and a `failed` event
+/// (`ErrorBody`) when etcd refused the watch. After `resync` or `failed` the stream ends.
 #[utoipa::path(get, path = "/api/v1/watch", tag = "keys", params(WatchQuery),
     responses(
         (status = 200, description = "Server-sent events: `put` and `delete` (`WatchChange`), \
-            `compacted` (`WatchCompacted`), `failed` (`ErrorBody`)",
+            `compacted` (`WatchCompacted`), `resync` (`WatchResync`), `failed` (`ErrorBody`)",
             content_type = "text/event-stream", body = WatchChange),
         (status = 400, description = "A bad prefix, revision or encoding", body = ErrorBody),
         (status = 403, description = "The prefix may not be read", body = ErrorBody),
@@ -56,7 +58,7 @@ pub async fn watch(
 }
 
 /// The events one step of a watch is sent as.
-fn events(watched: Result<Watched, AppError>, encoding: super::model::Encoding) -> Vec<Event> {
+fn events(watched: Result<Watched, AppError>, encoding: Encoding) -> Vec<Event> {
     match watched {
         Ok(Watched::Changes(changes)) => {
             let last_of_revision = |i: usize| {
@@ -77,15 +79,26 @@ fn events(watched: Result<Watched, AppError>, encoding: super::model::Encoding) 
                 })
                 .collect()
         }
-        Ok(Watched::Compacted { compact_revision }) => vec![json_event(
-            "compacted",
-            &WatchCompacted { compact_revision },
-        )],
+        Ok(Watched::Gap {
+            from_revision,
+            compact_revision,
+        }) => {
+            let gap = WatchCompacted {
+                from_revision,
+                compact_revision,
+            };
+            let resume_at = (compact_revision - 1).to_string();
+            vec![json_event("compacted", &gap).id(resume_at)]
+        }
+        Ok(Watched::Resync { revision }) => {
+            let limit = FOLLOW_LIMIT as u64;
+            vec![json_event("resync", &WatchResync { revision, limit })]
+        }
         Err(err) => vec![json_event("failed", &ErrorBody::from(&err))],
     }
 }
 
-fn change_event(change: &Change, encoding: super::model::Encoding) -> Event {
+fn change_event(change: &Change, encoding: Encoding) -> Event {
     let (key, key_encoding) = encoding.encode(change.key.as_bytes());
     let name = match change.kind {
         ChangeKind::Put => "put",

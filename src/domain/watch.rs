@@ -3,6 +3,10 @@
 use super::Key;
 use serde::{Deserialize, Serialize};
 
+/// How many of the latest changes are held for those who follow a prefix: how far one may fall
+/// behind before it is told to resync.
+pub const FOLLOW_LIMIT: usize = 8192;
+
 /// Whether a key was written or deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,7 +35,97 @@ pub struct Change {
 pub enum Watched {
     /// Changes, in revision order (several can share a revision: one transaction).
     Changes(Vec<Change>),
-    /// etcd has compacted its history past the revision the watch was to start at: changes
-    /// from that revision up to `compact_revision` are lost, and the watch has ended.
-    Compacted { compact_revision: i64 },
+    /// etcd compacted its history before the changes from `from_revision` on were delivered: the
+    /// changes from there up to `compact_revision` are lost, and the watch goes on from
+    /// `compact_revision`. Whoever shows the keys must read them again.
+    Gap {
+        from_revision: i64,
+        compact_revision: i64,
+    },
+    /// The follower fell too far behind to be kept up: the changes after `revision` (the last
+    /// it was given) are no longer held for it. It must read again and follow from there; the
+    /// stream ends.
+    Resync { revision: i64 },
+}
+
+impl Watched {
+    /// The changes from `revision` on: `None` when nothing is left.
+    pub fn from_revision(self, revision: i64) -> Option<Watched> {
+        match self {
+            Watched::Changes(mut changes) => {
+                changes.retain(|change| change.revision >= revision);
+                (!changes.is_empty()).then_some(Watched::Changes(changes))
+            }
+            Watched::Gap {
+                from_revision,
+                compact_revision,
+            } => (compact_revision > revision).then_some(Watched::Gap {
+                from_revision: from_revision.max(revision),
+                compact_revision,
+            }),
+            resync @ Watched::Resync { .. } => Some(resync),
+        }
+    }
+
+    /// The revision a follower goes on from after this: one past its last change, or where a
+    /// gap ends.
+    pub fn next_revision(&self) -> Option<i64> {
+        match self {
+            Watched::Changes(changes) => changes.last().map(|change| change.revision + 1),
+            Watched::Gap {
+                compact_revision, ..
+            } => Some(*compact_revision),
+            Watched::Resync { .. } => None,
+        }
+    }
+
+    /// How many changes this holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Watched::Changes(changes) => changes.len(),
+            _ => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(revision: i64) -> Change {
+        Change {
+            kind: ChangeKind::Put,
+            key: Key::new(b"k"),
+            revision,
+            version: 1,
+            value_size: 1,
+            lease: 0,
+        }
+    }
+
+    #[test]
+    fn changes_before_a_revision_are_left_out() {
+        let watched = Watched::Changes(vec![put(4), put(5), put(5), put(6)]);
+        let rest = watched.clone().from_revision(5).unwrap();
+        assert_eq!(rest, Watched::Changes(vec![put(5), put(5), put(6)]));
+        assert_eq!(rest.next_revision(), Some(7));
+        assert_eq!(watched.from_revision(7), None);
+    }
+
+    #[test]
+    fn a_gap_is_told_from_where_the_follower_is() {
+        let gap = Watched::Gap {
+            from_revision: 3,
+            compact_revision: 10,
+        };
+        assert_eq!(
+            gap.clone().from_revision(6),
+            Some(Watched::Gap {
+                from_revision: 6,
+                compact_revision: 10
+            })
+        );
+        assert_eq!(gap.clone().from_revision(10), None);
+        assert_eq!(gap.next_revision(), Some(10));
+    }
 }

@@ -8,6 +8,7 @@ mod cluster;
 mod counts;
 mod error;
 mod health;
+mod hub;
 mod pool;
 mod scan;
 mod tls;
@@ -29,6 +30,7 @@ use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
+pub use hub::Follower;
 pub use watch::Watch;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would

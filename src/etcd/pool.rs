@@ -81,6 +81,8 @@ pub(super) struct Pool {
     /// Scans that may run at once (each reads a range window by window, as fast as etcd
     /// answers).
     pub scans: Arc<tokio::sync::Semaphore>,
+    /// The watches followers share, one per prefix and user.
+    pub hubs: super::hub::Hubs,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -164,6 +166,7 @@ impl Pool {
             tls: settings.tls.clone(),
             counts: Default::default(),
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
+            hubs: Default::default(),
         })
     }
 

@@ -6,7 +6,7 @@ use crate::domain::{
     watch::{Change, ChangeKind, Watched},
     AppError, Key,
 };
-use etcd_client::{EventType, WatchOptions, WatchStream};
+use etcd_client::{Event, EventType, WatchOptions, WatchStream};
 
 /// An open watch on a prefix. It ends when dropped.
 pub struct Watch {
@@ -14,14 +14,17 @@ pub struct Watch {
     endpoints: Vec<String>,
     /// What etcd says when its roles do not allow the watch.
     denied: AppError,
-    /// What came with the watch's creation, to be told first.
-    held: Option<Watched>,
+    /// The revision the watch started at: the one asked for, or the one after etcd's revision
+    /// when it was created.
+    start: i64,
+    /// etcd's compaction revision, when it refused the start revision as compacted.
+    compacted: Option<i64>,
 }
 
 impl Etcd {
     /// Watches the keys under `prefix` from `start_revision` on (or from now). A start
-    /// revision etcd has compacted is told by the first [`Watch::next`], as
-    /// [`Watched::Compacted`].
+    /// revision etcd has compacted is told by the first [`Watch::next`], as [`Watched::Gap`],
+    /// and ends the watch.
     pub async fn watch(
         &self,
         prefix: &Key,
@@ -37,6 +40,7 @@ impl Etcd {
                 }
                 client
                     .watch_client()
+                    .max_decoding_message_size(super::MAX_RESPONSE_BYTES)
                     .watch(prefix_range_start(bytes), Some(options))
                     .await
             })
@@ -49,85 +53,100 @@ impl Etcd {
             stream,
             endpoints: self.endpoints().to_vec(),
             denied: self.denied(denied, &what),
-            held: None,
+            start: start_revision.unwrap_or_default(),
+            compacted: None,
         };
         // etcd answers the watch's creation first, refusing it there when its roles do not
         // allow it: that is the request's answer, not an event of its stream.
-        let created = tokio::time::timeout(self.request_timeout(), watch.read())
+        let created = tokio::time::timeout(self.request_timeout(), watch.stream.message())
             .await
             .map_err(|_| AppError::EtcdUnavailable {
                 endpoints: self.endpoints().to_vec(),
                 reason: "etcd did not answer the watch in time".into(),
-            })??;
-        watch.held = created.ok_or_else(|| AppError::Etcd {
-            message: "etcd closed the watch as it opened".into(),
-        })?;
+            })?
+            .map_err(|err| error::map_error(err, &watch.endpoints))?
+            .ok_or_else(|| AppError::Etcd {
+                message: "etcd closed the watch as it opened".into(),
+            })?;
+        if created.canceled() && created.compact_revision() == 0 {
+            return Err(watch.cancelled(created.cancel_reason()));
+        }
+        if start_revision.is_none() {
+            watch.start = created.header().map_or(0, |h| h.revision()) + 1;
+        }
+        if created.compact_revision() > 0 {
+            watch.compacted = Some(created.compact_revision());
+        }
         Ok(watch)
     }
 }
 
 impl Watch {
+    /// The revision the watch started at.
+    pub fn start(&self) -> i64 {
+        self.start
+    }
+
     /// The next changes, waiting for them; `None` when etcd ended the watch.
     pub async fn next(&mut self) -> Result<Option<Watched>, AppError> {
-        if let Some(held) = self.held.take() {
-            return Ok(Some(held));
+        if let Some(compact_revision) = self.compacted.take() {
+            return Ok(Some(self.gap(compact_revision)));
         }
         loop {
-            match self.read().await? {
-                None => return Ok(None),
-                Some(Some(watched)) => return Ok(Some(watched)),
-                Some(None) => continue,
+            let response = self
+                .stream
+                .message()
+                .await
+                .map_err(|err| error::map_error(err, &self.endpoints))?;
+            let Some(response) = response else {
+                return Ok(None);
+            };
+            if response.compact_revision() > 0 {
+                return Ok(Some(self.gap(response.compact_revision())));
+            }
+            if response.canceled() {
+                return Err(self.cancelled(response.cancel_reason()));
+            }
+            let changes: Vec<Change> = response.events().iter().filter_map(change).collect();
+            if let Some(last) = changes.last() {
+                self.start = last.revision + 1;
+                return Ok(Some(Watched::Changes(changes)));
             }
         }
     }
 
-    /// etcd's next response: `None` when the watch has ended, `Some(None)` for a response that
-    /// tells nothing to pass on (the watch's creation, progress).
-    async fn read(&mut self) -> Result<Option<Option<Watched>>, AppError> {
-        let response = self
-            .stream
-            .message()
-            .await
-            .map_err(|err| error::map_error(err, &self.endpoints))?;
-        let Some(response) = response else {
-            return Ok(None);
-        };
-        if response.compact_revision() > 0 {
-            return Ok(Some(Some(Watched::Compacted {
-                compact_revision: response.compact_revision(),
-            })));
+    /// The changes lost from where the watch stands up to etcd's `compact_revision`.
+    fn gap(&self, compact_revision: i64) -> Watched {
+        Watched::Gap {
+            from_revision: self.start,
+            compact_revision,
         }
-        if response.canceled() {
-            let reason = response.cancel_reason();
-            return Err(if reason.contains("permission denied") {
-                self.denied.clone()
-            } else {
-                AppError::Etcd {
-                    message: format!("etcd ended the watch: {reason}"),
-                }
-            });
-        }
-        let changes: Vec<Change> = response
-            .events()
-            .iter()
-            .filter_map(|event| {
-                let kv = event.kv()?;
-                let kind = match event.event_type() {
-                    EventType::Put => ChangeKind::Put,
-                    EventType::Delete => ChangeKind::Delete,
-                };
-                Some(Change {
-                    kind,
-                    key: Key::new(kv.key()),
-                    revision: kv.mod_revision(),
-                    version: kv.version(),
-                    value_size: kv.value().len() as u64,
-                    lease: kv.lease(),
-                })
-            })
-            .collect();
-        Ok(Some(
-            (!changes.is_empty()).then_some(Watched::Changes(changes)),
-        ))
     }
+
+    /// Why etcd ended the watch.
+    fn cancelled(&self, reason: &str) -> AppError {
+        if reason.contains("permission denied") {
+            self.denied.clone()
+        } else {
+            AppError::Etcd {
+                message: format!("etcd ended the watch: {reason}"),
+            }
+        }
+    }
+}
+
+fn change(event: &Event) -> Option<Change> {
+    let kv = event.kv()?;
+    let kind = match event.event_type() {
+        EventType::Put => ChangeKind::Put,
+        EventType::Delete => ChangeKind::Delete,
+    };
+    Some(Change {
+        kind,
+        key: Key::new(kv.key()),
+        revision: kv.mod_revision(),
+        version: kv.version(),
+        value_size: kv.value().len() as u64,
+        lease: kv.lease(),
+    })
 }

@@ -5,9 +5,9 @@ use crate::domain::{watch::Watched, AppError, Key};
 use futures::{stream, Stream};
 
 /// The changes under `prefix` from `start_revision` on (or from now), as the caller may see
-/// them: batches of changes in revision order, until etcd ends the watch. A start revision etcd
-/// has compacted is told first, as [`Watched::Compacted`], and ends the stream; so does an
-/// error.
+/// them: batches of changes in revision order, and gaps where etcd compacted changes away before
+/// they were seen. The stream ends after telling a follower that fell too far behind to resync
+/// ([`Watched::Resync`]), and after an error.
 pub async fn watch(
     caller: &Caller,
     prefix: &Key,
@@ -16,12 +16,11 @@ pub async fn watch(
     if start_revision.is_some_and(|revision| revision < 1) {
         return Err(AppError::invalid("the start revision must be 1 or more"));
     }
-    let watch = caller.etcd.watch(prefix, start_revision).await?;
-    Ok(stream::unfold(Some(watch), |watch| async move {
-        let mut watch = watch?;
-        match watch.next().await {
-            Ok(Some(watched @ Watched::Changes(_))) => Some((Ok(watched), Some(watch))),
-            Ok(Some(compacted @ Watched::Compacted { .. })) => Some((Ok(compacted), None)),
+    let follower = caller.etcd.follow(prefix, start_revision).await?;
+    Ok(stream::unfold(Some(follower), |follower| async move {
+        let mut follower = follower?;
+        match follower.next().await {
+            Ok(Some(watched)) => Some((Ok(watched), Some(follower))),
             Ok(None) => None,
             Err(err) => Some((Err(err), None)),
         }

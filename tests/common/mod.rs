@@ -129,18 +129,32 @@ impl TestCluster {
 
     /// How many Range requests the first member has answered, by its `/metrics`.
     pub async fn ranges_answered(&self) -> u64 {
-        let metrics = reqwest::get(format!("{}/metrics", self.endpoints[0]))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        metrics
+        let handled = "grpc_server_handled_total{";
+        let ranges = self.metric(0, handled, "grpc_method=\"Range\"").await;
+        ranges.expect("the first member answers")
+    }
+
+    /// How many watches are open on the members that answer, by their `/metrics`.
+    pub async fn watchers(&self) -> u64 {
+        let mut watchers = 0;
+        for member in 0..self.endpoints.len() {
+            let open = self.metric(member, "etcd_debugging_mvcc_watcher_total", "").await;
+            watchers += open.unwrap_or_default();
+        }
+        watchers
+    }
+
+    /// The sum of the samples of a metric of one member whose line starts with `name` and
+    /// holds `label`; `None` when the member does not answer.
+    async fn metric(&self, member: usize, name: &str, label: &str) -> Option<u64> {
+        let response = reqwest::get(format!("{}/metrics", self.endpoints[member])).await;
+        let metrics = response.ok()?.text().await.ok()?;
+        let sum = metrics
             .lines()
-            .filter(|line| line.starts_with("grpc_server_handled_total{"))
-            .filter(|line| line.contains("grpc_method=\"Range\""))
+            .filter(|line| line.starts_with(name) && line.contains(label))
             .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64
+            .sum::<f64>();
+        Some(sum as u64)
     }
 
     /// Stops every member, keeping their data.
@@ -153,9 +167,20 @@ impl TestCluster {
         self.run("up", &[]);
     }
 
-    /// SIGKILLs one member (`m1`…) or the current leader (`leader`).
-    pub fn kill(&self, member: &str) {
-        self.run("kill", &[member]);
+    /// The member (`m1`…) serving the watches open on the cluster, if one is.
+    pub async fn watching_member(&self) -> Option<String> {
+        for member in 0..self.endpoints.len() {
+            let open = self.metric(member, "etcd_debugging_mvcc_watcher_total", "").await;
+            if open.unwrap_or_default() > 0 {
+                return Some(format!("m{}", member + 1));
+            }
+        }
+        None
+    }
+
+    /// SIGKILLs one member (`m1`…) or the current leader (`leader`); answers which it was.
+    pub fn kill(&self, member: &str) -> String {
+        self.run("kill", &[member])
     }
 
     /// Starts a killed member again.
@@ -163,7 +188,8 @@ impl TestCluster {
         self.run("restart", &[member]);
     }
 
-    fn run(&self, script: &str, args: &[&str]) {
+    /// Runs a script of the cluster kit on this cluster; answers what it printed.
+    fn run(&self, script: &str, args: &[&str]) -> String {
         let output = kit(script)
             .args(args)
             .arg("--data-dir")
@@ -175,6 +201,7 @@ impl TestCluster {
             "cluster/{script} {args:?} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 }
 
@@ -188,7 +215,6 @@ impl Drop for TestCluster {
     }
 }
 
-/// Polls `check` until it returns true or `within` has passed; returns whether it did.
 /// Compacts etcd's history up to its current revision; answers that revision.
 pub async fn compact_now(etcd: &mut etcd_client::Client) -> i64 {
     let now = etcd.get("\0", None).await.unwrap();
@@ -197,6 +223,7 @@ pub async fn compact_now(etcd: &mut etcd_client::Client) -> i64 {
     revision
 }
 
+/// Polls `check` until it returns true or `within` has passed; returns whether it did.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where
     F: FnMut() -> Fut,

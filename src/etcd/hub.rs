@@ -1,0 +1,386 @@
+//! One etcd watch per followed prefix, shared by everyone who follows it.
+//!
+//! The first follower of a prefix opens a hub: a task that keeps one etcd watch on the prefix
+//! (as the follower's etcd user, since etcd's roles decide what each user sees) and writes what
+//! it sees into a log of the latest changes. Followers read the log at their own pace, each from
+//! its own place in it; a follower that falls behind the log's start is told to resync and
+//! dropped, so nobody makes the server hold more than the log. When the watch breaks (a member
+//! killed, a leader change, a network error), the hub watches again from the revision after the
+//! last it logged, on whichever member answers; when etcd has compacted that revision away, the
+//! log says so with a gap.
+
+use super::{Etcd, Watch};
+use crate::domain::{
+    watch::{Watched, FOLLOW_LIMIT},
+    AppError, Key,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::watch as signal;
+
+/// How long a hub keeps watching after its last follower left, for those who come back.
+const LINGER: Duration = Duration::from_secs(30);
+
+/// The longest wait before watching again after the watch broke.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Whose hub: the etcd user it watches as, and the prefix.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct HubKey {
+    user: Option<String>,
+    prefix: Key,
+}
+
+/// The open hubs of a pool.
+#[derive(Default)]
+pub(super) struct Hubs(Mutex<HashMap<HubKey, Arc<Hub>>>);
+
+impl Hubs {
+    fn lock(&self) -> MutexGuard<'_, HashMap<HubKey, Arc<Hub>>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+struct Hub {
+    key: HubKey,
+    log: Mutex<Log>,
+    /// The sequence number after the last entry logged, sent on every entry.
+    logged: signal::Sender<u64>,
+}
+
+/// The latest entries a hub saw, numbered in sequence.
+struct Log {
+    /// The sequence number of `entries[0]`.
+    first: u64,
+    entries: VecDeque<Watched>,
+    changes: usize,
+    /// Every change from this revision on is in `entries` or still to come.
+    covers_from: i64,
+    /// Where the upstream watch goes on from: the revision after the last entry.
+    next_revision: i64,
+    /// Why the hub stopped, when etcd ended it for good.
+    failed: Option<AppError>,
+    /// Whether the hub has stopped and left the pool's hubs; joining it starts a new one.
+    retired: bool,
+    followers: usize,
+    /// Since when nobody follows.
+    idle_since: Option<Instant>,
+}
+
+impl Hub {
+    fn log(&self) -> MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds what the upstream watch saw, dropping the oldest entries beyond the log's size.
+    fn append(&self, watched: Watched) {
+        let mut log = self.log();
+        let Some(watched) = watched.from_revision(log.next_revision) else {
+            return;
+        };
+        if let Some(next) = watched.next_revision() {
+            log.next_revision = next;
+        }
+        log.changes += watched.len();
+        log.entries.push_back(watched);
+        while log.changes > FOLLOW_LIMIT && log.entries.len() > 1 {
+            if let Some(oldest) = log.entries.pop_front() {
+                log.changes -= oldest.len();
+                log.first += 1;
+                if let Some(next) = oldest.next_revision() {
+                    log.covers_from = next;
+                }
+            }
+        }
+        let logged = log.first + log.entries.len() as u64;
+        drop(log);
+        self.logged.send_replace(logged);
+    }
+
+    fn fail(&self, err: AppError) {
+        let mut log = self.log();
+        log.failed = Some(err);
+        let logged = log.first + log.entries.len() as u64;
+        drop(log);
+        self.logged.send_replace(logged);
+    }
+}
+
+/// One follower's place in a hub, with the watch of its own that catches up with the hub when
+/// it asked for changes older than the hub's log.
+pub struct Follower {
+    hub: Arc<Hub>,
+    etcd: Etcd,
+    logged: signal::Receiver<u64>,
+    /// The sequence number of the next entry to read.
+    cursor: u64,
+    /// Changes before this revision have been given (or were not asked for).
+    from_revision: i64,
+    /// The hub's log has every change from this revision on; a follower that asked for older
+    /// changes reads them with a watch of its own first.
+    until: i64,
+    catch_up: Option<Watch>,
+    done: bool,
+}
+
+impl Etcd {
+    /// Follows the changes under `prefix` from `start_revision` on (or from now), through the
+    /// hub that watches it for this handle's user: opened now if there is none.
+    pub async fn follow(&self, prefix: &Key, start_revision: Option<i64>) -> Result<Follower, AppError> {
+        let key = HubKey {
+            user: self.user().map(str::to_string),
+            prefix: prefix.clone(),
+        };
+        let hubs = &self.pool.hubs;
+        let existing = hubs.lock().get(&key).cloned();
+        if let Some(follower) = existing.and_then(|hub| self.join(hub, start_revision)) {
+            return follower.catch_up(prefix).await;
+        }
+        // Opening the watch checks that this user may read the prefix.
+        let watch = self.watch(prefix, start_revision).await?;
+        let start = watch.start();
+        let hub = {
+            let mut open = hubs.lock();
+            match open.get(&key) {
+                Some(hub) if !hub.log().retired => hub.clone(),
+                _ => {
+                    let hub = Arc::new(Hub {
+                        key: key.clone(),
+                        log: Mutex::new(Log {
+                            first: 0,
+                            entries: VecDeque::new(),
+                            changes: 0,
+                            covers_from: start,
+                            next_revision: start,
+                            failed: None,
+                            retired: false,
+                            followers: 0,
+                            idle_since: None,
+                        }),
+                        logged: signal::Sender::new(0),
+                    });
+                    open.insert(key, hub.clone());
+                    tokio::spawn(upstream(hub.clone(), self.clone(), Some(watch)));
+                    hub
+                }
+            }
+        };
+        let follower = self.join(hub, start_revision).ok_or_else(|| AppError::Etcd {
+            message: "the watch ended as it opened".into(),
+        })?;
+        follower.catch_up(prefix).await
+    }
+
+    /// A follower of `hub` from `start_revision` (or what the hub has yet to see); `None` when
+    /// the hub has retired.
+    fn join(&self, hub: Arc<Hub>, start_revision: Option<i64>) -> Option<Follower> {
+        let mut log = hub.log();
+        if log.retired {
+            return None;
+        }
+        let from_revision = start_revision.unwrap_or(log.next_revision);
+        // The first entry that may hold a change from `from_revision` on.
+        let skip = log
+            .entries
+            .partition_point(|entry| entry.next_revision().is_some_and(|next| next <= from_revision));
+        let cursor = log.first + skip as u64;
+        log.followers += 1;
+        log.idle_since = None;
+        let until = log.covers_from;
+        drop(log);
+        let logged = hub.logged.subscribe();
+        Some(Follower {
+            hub,
+            etcd: self.clone(),
+            logged,
+            cursor,
+            from_revision,
+            until,
+            catch_up: None,
+            done: false,
+        })
+    }
+}
+
+impl Follower {
+    /// Opens the follower's own watch, when it asked for changes older than its hub's log.
+    async fn catch_up(mut self, prefix: &Key) -> Result<Follower, AppError> {
+        if self.from_revision < self.until {
+            self.catch_up = Some(self.etcd.watch(prefix, Some(self.from_revision)).await?);
+        }
+        Ok(self)
+    }
+
+    /// The next changes, waiting for them; `None` once the follower was told to resync.
+    pub async fn next(&mut self) -> Result<Option<Watched>, AppError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if let Some(watched) = self.next_caught_up().await? {
+                return Ok(Some(watched));
+            }
+            if self.catch_up.is_some() {
+                continue;
+            }
+            self.logged.borrow_and_update();
+            if let Some(watched) = self.next_logged()? {
+                return Ok(Some(watched));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            // The hub holds its sender as long as this follower holds the hub.
+            let _ = self.logged.changed().await;
+        }
+    }
+
+    /// What the follower's own watch saw next, up to where the hub's log starts.
+    async fn next_caught_up(&mut self) -> Result<Option<Watched>, AppError> {
+        let Some(watch) = &mut self.catch_up else {
+            return Ok(None);
+        };
+        let watched = watch.next().await?.ok_or_else(|| AppError::Etcd {
+            message: "etcd ended the watch".into(),
+        })?;
+        let until = self.until;
+        let seen = match watched {
+            Watched::Changes(mut changes) => {
+                let reached = changes.iter().position(|c| c.revision >= until);
+                if let Some(at) = reached {
+                    changes.truncate(at);
+                    self.catch_up = None;
+                }
+                (!changes.is_empty()).then_some(Watched::Changes(changes))
+            }
+            Watched::Gap {
+                from_revision,
+                compact_revision,
+            } => {
+                // The follower's watch has ended; what it lost is told, and it goes on from
+                // where etcd's history starts, by the hub's log when that has it.
+                self.catch_up = None;
+                if compact_revision < until {
+                    let prefix = &self.hub.key.prefix;
+                    let watch = self.etcd.watch(prefix, Some(compact_revision)).await?;
+                    self.catch_up = Some(watch);
+                }
+                Some(Watched::Gap {
+                    from_revision,
+                    compact_revision,
+                })
+            }
+            Watched::Resync { .. } => None,
+        };
+        if let Some(next) = seen.as_ref().and_then(Watched::next_revision) {
+            self.from_revision = next;
+        }
+        if self.catch_up.is_none() {
+            self.from_revision = self.from_revision.max(until);
+        }
+        Ok(seen)
+    }
+
+    /// The next entry of the hub's log this follower has not read, if one has come.
+    fn next_logged(&mut self) -> Result<Option<Watched>, AppError> {
+        let log = self.hub.log();
+        if self.cursor < log.first {
+            self.done = true;
+            return Ok(Some(Watched::Resync {
+                revision: self.from_revision - 1,
+            }));
+        }
+        while let Some(entry) = log.entries.get((self.cursor - log.first) as usize) {
+            self.cursor += 1;
+            if let Some(watched) = entry.clone().from_revision(self.from_revision) {
+                if let Some(next) = watched.next_revision() {
+                    self.from_revision = next;
+                }
+                return Ok(Some(watched));
+            }
+        }
+        match &log.failed {
+            Some(err) => Err(err.clone()),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let mut log = self.hub.log();
+        log.followers -= 1;
+        if log.followers == 0 {
+            log.idle_since = Some(Instant::now());
+        }
+    }
+}
+
+/// The hub's task: watches the prefix, logging what it sees, until nobody has followed it for
+/// [`LINGER`] or etcd refuses it for good.
+async fn upstream(hub: Arc<Hub>, etcd: Etcd, mut watch: Option<Watch>) {
+    let prefix = hub.key.prefix.clone();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if retire(&hub, &etcd) {
+            return;
+        }
+        let Some(open) = &mut watch else {
+            let next = hub.log().next_revision;
+            match etcd.watch(&prefix, Some(next)).await {
+                Ok(opened) => {
+                    watch = Some(opened);
+                    backoff = Duration::from_millis(100);
+                }
+                Err(err @ (AppError::PermissionDenied { .. } | AppError::Unauthenticated { .. })) => {
+                    hub.fail(err);
+                }
+                Err(err) => {
+                    tracing::debug!(error = %err, "watching again failed; trying again");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+            continue;
+        };
+        let seen = tokio::select! {
+            seen = open.next() => seen,
+            () = tokio::time::sleep(LINGER / 4) => continue,
+        };
+        match seen {
+            Ok(Some(watched)) => {
+                let gap = matches!(watched, Watched::Gap { .. });
+                hub.append(watched);
+                if gap {
+                    watch = None;
+                }
+            }
+            Ok(None) => watch = None,
+            Err(err @ (AppError::PermissionDenied { .. } | AppError::Unauthenticated { .. })) => {
+                hub.fail(err);
+                watch = None;
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "the watch broke; watching again");
+                watch = None;
+            }
+        }
+    }
+}
+
+/// Takes the hub out of the pool's hubs when etcd refused it for good, or nobody has followed
+/// it for [`LINGER`]; says whether it did.
+fn retire(hub: &Hub, etcd: &Etcd) -> bool {
+    let mut open = etcd.pool.hubs.lock();
+    let mut log = hub.log();
+    let idle = log.followers == 0 && log.idle_since.is_some_and(|since| since.elapsed() >= LINGER);
+    if !idle && log.failed.is_none() {
+        return false;
+    }
+    log.retired = true;
+    if open.get(&hub.key).is_some_and(|current| std::ptr::eq(current.as_ref(), hub)) {
+        open.remove(&hub.key);
+    }
+    true
+}
