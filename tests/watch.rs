@@ -250,7 +250,11 @@ async fn followers_of_a_prefix_share_one_etcd_watch_and_late_ones_catch_up() {
     }
     assert_eq!(cluster.watchers().await, 1, "20 followers, one etcd watch");
     let (_, other) = Events::open(&app, "/api/v1/watch?prefix=t%2F", &[]).await;
-    assert_eq!(cluster.watchers().await, 2, "another prefix has a watch of its own");
+    assert_eq!(
+        cluster.watchers().await,
+        2,
+        "another prefix has a watch of its own"
+    );
     drop(other);
 
     let mut written = Vec::new();
@@ -313,7 +317,11 @@ async fn a_follower_too_far_behind_is_told_to_resync_and_dropped() {
         let txn = etcd.txn(Txn::new().and_then(puts)).await.unwrap();
         last = txn.header().unwrap().revision();
     }
-    assert_eq!(reader.await.unwrap(), 10_000, "a follower keeping up sees every change");
+    assert_eq!(
+        reader.await.unwrap(),
+        10_000,
+        "a follower keeping up sees every change"
+    );
 
     let first = stalled.next().await.expect("an event");
     assert_eq!(first.event, "resync", "{first:?}");
@@ -329,7 +337,10 @@ async fn a_follower_sees_every_revision_once_in_order_across_a_leader_kill() {
     let (status, events) = Events::open(&app, "/api/v1/watch?prefix=k%2F", &[]).await;
     assert_eq!(status, 200);
     let mut events = events.unwrap();
-    let watching = cluster.watching_member().await.expect("a member serves the watch");
+    let watching = cluster
+        .watching_member()
+        .await
+        .expect("a member serves the watch");
 
     // The follower reads as changes come, until nothing has come for 5 s.
     let reader = tokio::spawn(async move {
@@ -353,7 +364,8 @@ async fn a_follower_sees_every_revision_once_in_order_across_a_leader_kill() {
                     break;
                 }
                 let uri = format!("/api/v1/keys/k%2F{i:05}");
-                let (status, _, body) = app.api("PUT", &uri, Some(json!({"value": "v"})), &[]).await;
+                let (status, _, body) =
+                    app.api("PUT", &uri, Some(json!({"value": "v"})), &[]).await;
                 if status == 200 {
                     acknowledged.push((body["revision"].as_i64().unwrap(), Instant::now()));
                 }

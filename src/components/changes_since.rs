@@ -13,8 +13,10 @@ const MAX_COUNTED: usize = 10_000;
 #[derive(Debug, Clone, Default)]
 struct Since {
     keys: HashSet<Vec<u8>>,
-    /// etcd compacted past the listing's revision before the changes could be read.
-    compacted: bool,
+    /// etcd compacted changes away before they could be followed: from and to which revision.
+    gap: Option<(i64, i64)>,
+    /// The server stopped following for this page, which fell too far behind.
+    resync: bool,
     /// The revision of the last change seen: a watch opened again starts after it.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     last: i64,
@@ -22,18 +24,21 @@ struct Since {
 
 impl Since {
     fn note(&self) -> Option<String> {
-        if self.compacted {
-            return Some("etcd has compacted the changes made since this listing was read.".into());
+        if self.resync {
+            return Some("Too many changes came at once to follow them here.".into());
         }
+        let gap = self.gap.map(|(from, to)| {
+            format!(" Some changes between revisions {from} and {to} were compacted away.")
+        });
         let count = self.keys.len();
         let more = if count >= MAX_COUNTED { " or more" } else { "" };
-        match count {
-            0 => None,
-            1 => Some("1 key changed since this listing was read.".into()),
-            n => Some(format!(
-                "{n}{more} keys changed since this listing was read."
-            )),
-        }
+        let changed = match count {
+            0 if gap.is_none() => return None,
+            0 => String::new(),
+            1 => "1 key changed since this listing was read.".into(),
+            n => format!("{n}{more} keys changed since this listing was read."),
+        };
+        Some(changed + gap.as_deref().unwrap_or_default())
     }
 }
 
@@ -103,12 +108,18 @@ mod follow {
         source: RefCell<Option<EventSource>>,
         on_change: Listener,
         on_compacted: Listener,
-        on_failed: Listener,
+        on_ended: Listener,
     }
 
     #[derive(serde::Deserialize)]
     struct Changed {
         key: String,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Compacted {
+        from_revision: i64,
+        compact_revision: i64,
     }
 
     pub fn follow(prefix: Key, since: RwSignal<Since>) {
@@ -138,20 +149,31 @@ mod follow {
                     }
                 }
             };
-            let compacted_stop = stop(me.clone());
-            let on_compacted = Closure::new(move |_: MessageEvent| {
-                since.update(|since| since.compacted = true);
-                compacted_stop();
+            let on_compacted = Closure::new(move |event: MessageEvent| {
+                let data = event.data().as_string().unwrap_or_default();
+                let Ok(gap) = serde_json::from_str::<Compacted>(&data) else {
+                    return;
+                };
+                since.update(|since| {
+                    let from = since.gap.map_or(gap.from_revision, |(from, _)| from);
+                    since.gap = Some((from, gap.compact_revision));
+                    since.last = since.last.max(gap.compact_revision - 1);
+                });
             });
-            let failed_stop = stop(me.clone());
-            let on_failed = Closure::new(move |_: MessageEvent| failed_stop());
+            let ended = stop(me.clone());
+            let on_ended = Closure::new(move |event: MessageEvent| {
+                if event.type_() == "resync" {
+                    since.update(|since| since.resync = true);
+                }
+                ended();
+            });
             Follower {
                 prefix,
                 since,
                 source: RefCell::new(None),
                 on_change,
                 on_compacted,
-                on_failed,
+                on_ended,
             }
         });
         follower.open();
@@ -189,7 +211,7 @@ mod follow {
     impl Follower {
         fn open(&self) {
             let since = self.since.get_untracked();
-            if self.source.borrow().is_some() || since.compacted || document().hidden() {
+            if self.source.borrow().is_some() || since.resync || document().hidden() {
                 return;
             }
             let url = format!(
@@ -204,7 +226,8 @@ mod follow {
                 ("put", &self.on_change),
                 ("delete", &self.on_change),
                 ("compacted", &self.on_compacted),
-                ("failed", &self.on_failed),
+                ("resync", &self.on_ended),
+                ("failed", &self.on_ended),
             ] {
                 let _ = source
                     .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());

@@ -79,8 +79,8 @@ impl Watched {
         }
     }
 
-    /// How many changes this holds.
-    pub fn len(&self) -> usize {
+    /// How many changes this holds, as a log counts them (a gap or a resync counts one).
+    pub fn weight(&self) -> usize {
         match self {
             Watched::Changes(changes) => changes.len(),
             _ => 1,

@@ -38,7 +38,9 @@ pub(super) struct Hubs(Mutex<HashMap<HubKey, Arc<Hub>>>);
 
 impl Hubs {
     fn lock(&self) -> MutexGuard<'_, HashMap<HubKey, Arc<Hub>>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -70,7 +72,9 @@ struct Log {
 
 impl Hub {
     fn log(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds what the upstream watch saw, dropping the oldest entries beyond the log's size.
@@ -82,11 +86,11 @@ impl Hub {
         if let Some(next) = watched.next_revision() {
             log.next_revision = next;
         }
-        log.changes += watched.len();
+        log.changes += watched.weight();
         log.entries.push_back(watched);
         while log.changes > FOLLOW_LIMIT && log.entries.len() > 1 {
             if let Some(oldest) = log.entries.pop_front() {
-                log.changes -= oldest.len();
+                log.changes -= oldest.weight();
                 log.first += 1;
                 if let Some(next) = oldest.next_revision() {
                     log.covers_from = next;
@@ -127,7 +131,11 @@ pub struct Follower {
 impl Etcd {
     /// Follows the changes under `prefix` from `start_revision` on (or from now), through the
     /// hub that watches it for this handle's user: opened now if there is none.
-    pub async fn follow(&self, prefix: &Key, start_revision: Option<i64>) -> Result<Follower, AppError> {
+    pub async fn follow(
+        &self,
+        prefix: &Key,
+        start_revision: Option<i64>,
+    ) -> Result<Follower, AppError> {
         let key = HubKey {
             user: self.user().map(str::to_string),
             prefix: prefix.clone(),
@@ -166,9 +174,11 @@ impl Etcd {
                 }
             }
         };
-        let follower = self.join(hub, start_revision).ok_or_else(|| AppError::Etcd {
-            message: "the watch ended as it opened".into(),
-        })?;
+        let follower = self
+            .join(hub, start_revision)
+            .ok_or_else(|| AppError::Etcd {
+                message: "the watch ended as it opened".into(),
+            })?;
         follower.catch_up(prefix).await
     }
 
@@ -181,9 +191,11 @@ impl Etcd {
         }
         let from_revision = start_revision.unwrap_or(log.next_revision);
         // The first entry that may hold a change from `from_revision` on.
-        let skip = log
-            .entries
-            .partition_point(|entry| entry.next_revision().is_some_and(|next| next <= from_revision));
+        let skip = log.entries.partition_point(|entry| {
+            entry
+                .next_revision()
+                .is_some_and(|next| next <= from_revision)
+        });
         let cursor = log.first + skip as u64;
         log.followers += 1;
         log.idle_since = None;
@@ -333,7 +345,9 @@ async fn upstream(hub: Arc<Hub>, etcd: Etcd, mut watch: Option<Watch>) {
                     watch = Some(opened);
                     backoff = Duration::from_millis(100);
                 }
-                Err(err @ (AppError::PermissionDenied { .. } | AppError::Unauthenticated { .. })) => {
+                Err(
+                    err @ (AppError::PermissionDenied { .. } | AppError::Unauthenticated { .. }),
+                ) => {
                     hub.fail(err);
                 }
                 Err(err) => {
@@ -374,12 +388,18 @@ async fn upstream(hub: Arc<Hub>, etcd: Etcd, mut watch: Option<Watch>) {
 fn retire(hub: &Hub, etcd: &Etcd) -> bool {
     let mut open = etcd.pool.hubs.lock();
     let mut log = hub.log();
-    let idle = log.followers == 0 && log.idle_since.is_some_and(|since| since.elapsed() >= LINGER);
+    let idle = log.followers == 0
+        && log
+            .idle_since
+            .is_some_and(|since| since.elapsed() >= LINGER);
     if !idle && log.failed.is_none() {
         return false;
     }
     log.retired = true;
-    if open.get(&hub.key).is_some_and(|current| std::ptr::eq(current.as_ref(), hub)) {
+    if open
+        .get(&hub.key)
+        .is_some_and(|current| std::ptr::eq(current.as_ref(), hub))
+    {
         open.remove(&hub.key);
     }
     true

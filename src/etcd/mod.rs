@@ -26,11 +26,11 @@ use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, Txn, TxnOp, TxnOpResponse,
 };
+pub use hub::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
-pub use hub::Follower;
 pub use watch::Watch;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would

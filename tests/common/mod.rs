@@ -138,7 +138,9 @@ impl TestCluster {
     pub async fn watchers(&self) -> u64 {
         let mut watchers = 0;
         for member in 0..self.endpoints.len() {
-            let open = self.metric(member, "etcd_debugging_mvcc_watcher_total", "").await;
+            let open = self
+                .metric(member, "etcd_debugging_mvcc_watcher_total", "")
+                .await;
             watchers += open.unwrap_or_default();
         }
         watchers
@@ -170,7 +172,9 @@ impl TestCluster {
     /// The member (`m1`…) serving the watches open on the cluster, if one is.
     pub async fn watching_member(&self) -> Option<String> {
         for member in 0..self.endpoints.len() {
-            let open = self.metric(member, "etcd_debugging_mvcc_watcher_total", "").await;
+            let open = self
+                .metric(member, "etcd_debugging_mvcc_watcher_total", "")
+                .await;
             if open.unwrap_or_default() > 0 {
                 return Some(format!("m{}", member + 1));
             }
