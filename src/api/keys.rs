@@ -4,8 +4,8 @@
 use super::extract::{ApiJson, ApiQuery};
 use super::model::{
     decode_cursor, encode_cursor, positive_revision, AppendBody, AppendResult, DeletePrefixQuery,
-    DeletedCount, Encoding, ErrorBody, KeyEntry, KeyPage, KeyQuery, KeyValueBody, ListQuery,
-    PutBody, WriteResult,
+    DeletedCount, Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery,
+    KeyValueBody, ListQuery, PutBody, WriteResult,
 };
 use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
 use crate::services::{access::Caller, keys};
@@ -21,6 +21,8 @@ use percent_encoding::percent_decode_str;
 pub const KEYS_PATH: &str = "/api/v1/keys/";
 /// The suffix of the append endpoint's path.
 const APPEND_SUFFIX: &str = "/append";
+/// The suffix of the history endpoint's path.
+const HISTORY_SUFFIX: &str = "/history";
 
 use super::error::Answer;
 
@@ -61,20 +63,47 @@ pub async fn list_keys(
     }))
 }
 
-/// A key with its value and metadata. The `ETag` is its mod revision, for `If-Match`.
+/// A key with its value and metadata (with `revision=`, as it was then). The `ETag` is its mod
+/// revision, for `If-Match`. A path ending in `/history` asks for the key's history instead
+/// (a key that itself ends in `/history` is written with its last `/` as `%2F`).
 #[utoipa::path(get, path = "/api/v1/keys/{key}", tag = "keys",
-    params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery),
+    params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery, KeyReadQuery),
     responses(
         (status = 200, description = "The key", body = KeyValueBody),
-        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 404, description = "No such key (at that revision)", body = ErrorBody),
+        (status = 410, description = "etcd has compacted that revision", body = ErrorBody),
     ))]
-pub async fn get_key(caller: Caller, path: KeyPath) -> Answer<Response> {
-    let detail = keys::get(&caller, &path.key).await?;
+pub async fn get_key(
+    caller: Caller,
+    path: KeyPath,
+    ApiQuery(query): ApiQuery<KeyReadQuery>,
+) -> Answer<Response> {
+    if path.history {
+        return history(caller, path, query).await;
+    }
+    let detail = match positive_revision(query.revision)? {
+        Some(revision) => keys::get_at(&caller, &path.key, revision).await?,
+        None => keys::get(&caller, &path.key).await?,
+    };
     let etag = detail.summary.mod_revision;
     Ok(with_etag(
         Json(KeyValueBody::new(&detail, path.encoding)),
         etag,
     ))
+}
+
+/// The changes to a key etcd still keeps, newest first: each write with the version it made
+/// (read its value with `GET /api/v1/keys/{key}?revision=`), each delete, and where etcd's
+/// history starts.
+#[utoipa::path(get, path = "/api/v1/keys/{key}/history", tag = "keys",
+    params(("key" = String, Path, description = "The key, as for GET /api/v1/keys/{key}"), KeyQuery, KeyReadQuery),
+    responses(
+        (status = 200, description = "The key's history", body = KeyHistoryBody),
+        (status = 404, description = "etcd keeps no change to this key", body = ErrorBody),
+    ))]
+pub async fn history(caller: Caller, path: KeyPath, query: KeyReadQuery) -> Answer<Response> {
+    let history = keys::history(&caller, &path.key, query.limit).await?;
+    Ok(Json(KeyHistoryBody::new(&history, path.encoding)).into_response())
 }
 
 /// Whether a key exists: 200 or 404, without a body.
@@ -171,6 +200,8 @@ pub async fn append(
 pub struct KeyPath {
     pub key: Key,
     pub encoding: Encoding,
+    /// A GET whose path ends in `/history`: the key's history is asked for.
+    pub history: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
@@ -182,12 +213,18 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
             Some(OriginalUri(uri)) => uri.clone(),
             None => parts.uri.clone(),
         };
-        // POST exists only as `/api/v1/keys/{key}/append`.
-        let suffix = (parts.method == Method::POST).then_some(APPEND_SUFFIX);
+        // POST exists only as `/api/v1/keys/{key}/append`; a GET may end in `/history`.
+        let history = parts.method == Method::GET && uri.path().ends_with(HISTORY_SUFFIX);
+        let suffix = match parts.method {
+            Method::POST => Some(APPEND_SUFFIX),
+            _ if history => Some(HISTORY_SUFFIX),
+            _ => None,
+        };
         let key = key_from_path(&uri, suffix, query.encoding)?;
         Ok(KeyPath {
             key,
             encoding: query.encoding,
+            history,
         })
     }
 }

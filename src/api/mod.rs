@@ -41,6 +41,7 @@ pub const API_ROOT: &str = "/api/v1";
         watch::watch,
         keys::delete_prefix,
         keys::get_key,
+        keys::history,
         keys::has_key,
         keys::put_key,
         keys::pop_key,

@@ -1,6 +1,8 @@
 //! The JSON shapes of the REST API, and how keys and values are written in them.
 
-use crate::domain::{AppError, ErrorCode, Key, KeyDetail, KeySummary};
+use crate::domain::{
+    history::KeyHistory, watch::ChangeKind, AppError, ErrorCode, Key, KeyDetail, KeySummary,
+};
 use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD},
     Engine,
@@ -260,6 +262,77 @@ pub struct KeyQuery {
     /// How the key in the path and the values are written.
     #[serde(default)]
     pub encoding: Encoding,
+}
+
+/// Query of `GET /api/v1/keys/{key}` and `GET /api/v1/keys/{key}/history`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyReadQuery {
+    /// The key as it was at this revision (single key only), as far back as etcd's compaction
+    /// allows.
+    pub revision: Option<i64>,
+    /// How many changes a history lists, newest first (100 unless given; at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// One change in `KeyHistoryBody`: a write, with the version it made, or a delete.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    /// `put` or `delete`.
+    #[schema(value_type = String)]
+    pub kind: ChangeKind,
+    /// The revision of the change: read the value it wrote with `?revision=`.
+    pub revision: i64,
+    /// The key's version after it: 1 when created, 0 when deleted.
+    pub version: i64,
+    /// The size of the value written, in bytes (0 for a delete).
+    pub value_size: u64,
+    /// The lease the key was on, 0 for none.
+    pub lease: i64,
+    /// Whether this write created the key again after a delete.
+    pub recreated: bool,
+}
+
+/// Answer of `GET /api/v1/keys/{key}/history`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyHistoryBody {
+    pub key: String,
+    pub key_encoding: Encoding,
+    /// Newest first.
+    pub changes: Vec<HistoryEntry>,
+    /// The store revision the history was read at.
+    pub revision: i64,
+    /// etcd keeps the changes from this revision on; the oldest entry may be the version the
+    /// key had then, written earlier.
+    pub kept_from: i64,
+    /// Whether older changes are kept than `limit` let through.
+    pub more: bool,
+}
+
+impl KeyHistoryBody {
+    pub fn new(history: &KeyHistory, encoding: Encoding) -> Self {
+        let (key, key_encoding) = encoding.encode(history.key.as_bytes());
+        let changes = history
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, change)| HistoryEntry {
+                kind: change.kind,
+                revision: change.revision,
+                version: change.version,
+                value_size: change.value_size,
+                lease: change.lease,
+                recreated: history.recreated(i),
+            });
+        KeyHistoryBody {
+            key,
+            key_encoding,
+            changes: changes.collect(),
+            revision: history.revision,
+            kept_from: history.kept_from,
+            more: history.more,
+        }
+    }
 }
 
 /// Query of `DELETE /api/v1/keys`.

@@ -6,6 +6,7 @@ pub mod api_reference;
 pub mod append;
 pub mod cluster;
 pub mod error;
+pub mod history;
 pub mod key;
 pub mod limits;
 pub mod notice;

@@ -8,6 +8,7 @@ mod cluster;
 mod counts;
 mod error;
 mod health;
+mod history;
 mod hub;
 mod pool;
 mod scan;

@@ -31,28 +31,46 @@ impl Etcd {
         start_revision: Option<i64>,
     ) -> Result<Watch, AppError> {
         let bytes = prefix.as_bytes();
+        let range = (prefix_range_start(bytes), Some(prefix_range_end(bytes)));
         let what = format!("watch {}", prefix.describe_prefix());
+        self.watch_range(range, start_revision, &what).await
+    }
+
+    /// Watches the keys in `[start, end)`, or the key `start` alone; `what` says what was
+    /// watched, should etcd's roles not allow it.
+    pub(super) async fn watch_range(
+        &self,
+        (start, end): (Vec<u8>, Option<Vec<u8>>),
+        start_revision: Option<i64>,
+        what: &str,
+    ) -> Result<Watch, AppError> {
         let (stream, _) = self
-            .run(Retry::Read, |client| async move {
-                let mut options = WatchOptions::new().with_range(prefix_range_end(bytes));
-                if let Some(revision) = start_revision {
-                    options = options.with_start_revision(revision);
+            .run(Retry::Read, |client| {
+                let (start, end) = (start.clone(), end.clone());
+                async move {
+                    let mut options = WatchOptions::new();
+                    if let Some(end) = end {
+                        options = options.with_range(end);
+                    }
+                    if let Some(revision) = start_revision {
+                        options = options.with_start_revision(revision);
+                    }
+                    client
+                        .watch_client()
+                        .max_decoding_message_size(super::MAX_RESPONSE_BYTES)
+                        .watch(start, Some(options))
+                        .await
                 }
-                client
-                    .watch_client()
-                    .max_decoding_message_size(super::MAX_RESPONSE_BYTES)
-                    .watch(prefix_range_start(bytes), Some(options))
-                    .await
             })
             .await
-            .map_err(|err| self.denied(err, &what))?;
+            .map_err(|err| self.denied(err, what))?;
         let denied = AppError::PermissionDenied {
             message: String::new(),
         };
         let mut watch = Watch {
             stream,
             endpoints: self.endpoints().to_vec(),
-            denied: self.denied(denied, &what),
+            denied: self.denied(denied, what),
             start: start_revision.unwrap_or_default(),
             compacted: None,
         };
@@ -89,8 +107,14 @@ impl Watch {
 
     /// The next changes, waiting for them; `None` when etcd ended the watch.
     pub async fn next(&mut self) -> Result<Option<Watched>, AppError> {
+        Ok(self.next_sent().await?.map(|(watched, _)| watched))
+    }
+
+    /// The next changes, with the store revision etcd sent them at, waiting for them; `None`
+    /// when etcd ended the watch.
+    pub(super) async fn next_sent(&mut self) -> Result<Option<(Watched, i64)>, AppError> {
         if let Some(compact_revision) = self.compacted.take() {
-            return Ok(Some(self.gap(compact_revision)));
+            return Ok(Some((self.gap(compact_revision), compact_revision)));
         }
         loop {
             let response = self
@@ -101,8 +125,10 @@ impl Watch {
             let Some(response) = response else {
                 return Ok(None);
             };
+            let sent_at = response.header().map_or(0, |h| h.revision());
             if response.compact_revision() > 0 {
-                return Ok(Some(self.gap(response.compact_revision())));
+                let gap = self.gap(response.compact_revision());
+                return Ok(Some((gap, sent_at)));
             }
             if response.canceled() {
                 return Err(self.cancelled(response.cancel_reason()));
@@ -110,7 +136,7 @@ impl Watch {
             let changes: Vec<Change> = response.events().iter().filter_map(change).collect();
             if let Some(last) = changes.last() {
                 self.start = last.revision + 1;
-                return Ok(Some(Watched::Changes(changes)));
+                return Ok(Some((Watched::Changes(changes), sent_at)));
             }
         }
     }

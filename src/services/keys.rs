@@ -7,6 +7,7 @@ use super::audit::WriteAttempt;
 use crate::domain::{
     access::Role,
     append::append_to_array,
+    history::KeyHistory,
     limits::{check_key, check_put},
     paging::SortOrder,
     tree::{LevelRequest, TreeLevel},
@@ -113,6 +114,27 @@ where
 pub async fn get(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
     check_key(key.as_bytes())?;
     caller.etcd.get(key).await
+}
+
+/// One key as it was at `revision`, with the value it had then; a revision etcd has compacted
+/// is [`AppError::Compacted`], and a key that did not exist then [`AppError::NotFound`].
+pub async fn get_at(caller: &Caller, key: &Key, revision: i64) -> Result<KeyDetail, AppError> {
+    check_key(key.as_bytes())?;
+    if revision < 1 {
+        return Err(AppError::invalid("the revision must be 1 or more"));
+    }
+    caller.etcd.get_at(key, revision).await
+}
+
+/// The latest changes to a key that etcd keeps (up to `limit`, or the default), newest first;
+/// a key with none is [`AppError::NotFound`].
+pub async fn history(
+    caller: &Caller,
+    key: &Key,
+    limit: Option<u32>,
+) -> Result<KeyHistory, AppError> {
+    check_key(key.as_bytes())?;
+    caller.etcd.history(key, KeyHistory::limit(limit)).await
 }
 
 /// Writes a value if `condition` holds when it is written; with a `ttl`, the key expires after
