@@ -94,9 +94,10 @@ unit: setup ## Unit tests, and integration tests against real etcd members (3.4,
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test
 
-bench: setup ## REST API (open, signed in) against etcd-client, then a million keys on etcd 3.5 (BENCH_*, SCALE_*)
+bench: setup ## REST API (open, signed in) against etcd-client, a million keys on etcd 3.5, live updates to 1,000 subscribers (BENCH_*, SCALE_*, LIVE_*)
 	cargo bench --quiet --features ssr --bench api
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo bench --quiet --features ssr --bench scale
+	cargo bench --quiet --features ssr --bench live
 
 clean: ## Remove build output and the local cluster's data
 	cluster/down --purge 2>/dev/null || true

@@ -102,9 +102,14 @@ async fn a_history_lists_every_version_across_a_delete_and_reads_each_value() {
 
     // A deleted key's history ends with its delete.
     etcd.delete("h/other", None).await.unwrap();
-    let (status, _, gone) = app.api("GET", "/api/v1/keys/h/other/history", None, &[]).await;
+    let (status, _, gone) = app
+        .api("GET", "/api/v1/keys/h/other/history", None, &[])
+        .await;
     assert_eq!(status, 200, "{gone}");
-    assert_eq!(changes(&gone), owned(&[("delete", 0, false), ("put", 1, false)]));
+    assert_eq!(
+        changes(&gone),
+        owned(&[("delete", 0, false), ("put", 1, false)])
+    );
 
     // A key whose own name ends in /history, written with its last / as %2F.
     etcd.put("h/x/history", "literal", None).await.unwrap();
