@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod keys;
+mod leases;
 pub mod model;
 mod reference;
 mod search;
@@ -18,7 +19,11 @@ use crate::services::{
     access::{Access, Caller},
     cluster,
 };
-use axum::{extract::FromRef, routing::get, Json, Router};
+use axum::{
+    extract::FromRef,
+    routing::{get, post},
+    Json, Router,
+};
 use model::ClusterOverview;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -46,6 +51,11 @@ pub const API_ROOT: &str = "/api/v1";
         keys::put_key,
         keys::pop_key,
         keys::append,
+        leases::list,
+        leases::get,
+        leases::grant,
+        leases::revoke,
+        leases::keep_alive,
         cluster_overview,
         session::create_session,
         session::who,
@@ -54,6 +64,7 @@ pub const API_ROOT: &str = "/api/v1";
     tags(
         (name = "session", description = "Signing in: HTTP basic credentials work on every request; a bearer token saves sending the password"),
         (name = "keys", description = "Keys and values"),
+        (name = "leases", description = "Leases: times to live that keys are attached to"),
         (name = "cluster", description = "Members and their health")
     )
 )]
@@ -79,6 +90,9 @@ where
         .route("/tree", get(tree::tree))
         .route("/search", get(search::search))
         .route("/watch", get(watch::watch))
+        .route("/leases", get(leases::list).post(leases::grant))
+        .route("/leases/{id}", get(leases::get).delete(leases::revoke))
+        .route("/leases/{id}/keepalive", post(leases::keep_alive))
         .route("/cluster", get(cluster_overview))
         .route("/session", get(session::who).post(session::create_session))
         .route("/openapi.json", get(openapi_json))

@@ -1,7 +1,10 @@
 //! The JSON shapes of the REST API, and how keys and values are written in them.
 
 use crate::domain::{
-    history::KeyHistory, watch::ChangeKind, AppError, ErrorCode, Key, KeyDetail, KeySummary,
+    history::KeyHistory,
+    lease::{lease_hex, Lease},
+    watch::ChangeKind,
+    AppError, ErrorCode, Key, KeyDetail, KeySummary,
 };
 use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD},
@@ -428,6 +431,70 @@ pub struct AppendBody {
     /// Any JSON value, appended as the array's last item.
     #[schema(value_type = Object)]
     pub value: serde_json::Value,
+}
+
+/// A lease.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeaseBody {
+    /// Its id, hexadecimal (as etcdctl writes it).
+    pub id: String,
+    /// Seconds left before it expires and its keys are deleted.
+    pub ttl: i64,
+    /// The seconds it was granted, and is renewed to by a keep-alive.
+    pub granted_ttl: i64,
+    /// How many keys are attached.
+    pub key_count: u64,
+    /// The keys attached, in key order (the first 1000).
+    pub keys: Vec<String>,
+    pub key_encoding: Encoding,
+}
+
+impl LeaseBody {
+    pub fn new(lease: &Lease, encoding: Encoding) -> Self {
+        // Keys are all written one way: base64 when any of them must be.
+        let binary = lease
+            .keys
+            .iter()
+            .any(|key| std::str::from_utf8(key.as_bytes()).is_err());
+        let encoding = if binary { Encoding::Base64 } else { encoding };
+        LeaseBody {
+            id: lease_hex(lease.id),
+            ttl: lease.ttl,
+            granted_ttl: lease.granted_ttl,
+            key_count: lease.key_count,
+            keys: lease
+                .keys
+                .iter()
+                .map(|key| encoding.encode(key.as_bytes()).0)
+                .collect(),
+            key_encoding: encoding,
+        }
+    }
+}
+
+/// Answer of `GET /api/v1/leases`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeasesBody {
+    /// In id order, the first 1000.
+    pub leases: Vec<LeaseBody>,
+    /// How many leases there are.
+    pub total: u64,
+}
+
+/// Body of `POST /api/v1/leases`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GrantBody {
+    /// Seconds it lives without a keep-alive.
+    pub ttl: i64,
+}
+
+/// Answer of `POST /api/v1/leases`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GrantedLease {
+    /// Its id, hexadecimal.
+    pub id: String,
+    pub ttl: i64,
+    pub revision: i64,
 }
 
 /// What a write did.

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod error;
 pub mod history;
 pub mod key;
+pub mod lease;
 pub mod limits;
 pub mod notice;
 pub mod paging;

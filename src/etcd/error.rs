@@ -18,6 +18,11 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
             } else if message.contains("required revision has been compacted") {
                 // The caller knows which revision it asked for: see `at_revision`.
                 AppError::Compacted { revision: 0 }
+            } else if message.contains("requested lease not found") {
+                // The caller knows which lease it asked about: see `about_lease`.
+                AppError::NotFound {
+                    key: "lease".into(),
+                }
             } else if message.contains("required revision is a future revision") {
                 AppError::invalid("that revision is in the future: etcd has not reached it yet")
             } else if let Some(alert) = certificate_refused(&status) {
@@ -42,6 +47,11 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         etcd_client::Error::TransportError(err) => unavailable(format!("transport error: {err}")),
         etcd_client::Error::IoError(err) => unavailable(format!("i/o error: {err}")),
         etcd_client::Error::InvalidArgs(message) => AppError::invalid(message),
+        etcd_client::Error::LeaseKeepAliveError(message) if message == "lease not found" => {
+            AppError::NotFound {
+                key: "lease".into(),
+            }
+        }
         other => AppError::Etcd {
             message: other.to_string(),
         },
@@ -131,6 +141,16 @@ fn auth_error(message: &str) -> Option<AppError> {
 pub fn at_revision(err: AppError, revision: i64) -> AppError {
     match err {
         AppError::Compacted { .. } => AppError::Compacted { revision },
+        other => other,
+    }
+}
+
+/// Names the lease a request asked about in its "not found" error.
+pub fn about_lease(err: AppError, id: i64) -> AppError {
+    match err {
+        AppError::NotFound { .. } => AppError::NotFound {
+            key: format!("lease {}", crate::domain::lease::lease_hex(id)),
+        },
         other => other,
     }
 }

@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod history;
 mod hub;
+mod leases;
 mod pool;
 mod scan;
 mod tls;

@@ -43,13 +43,16 @@ impl AuditLog {
 }
 
 /// What a write attempt was about, before its outcome is known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WriteAttempt {
-    /// `create`, `put`, `delete`, `delete_prefix`, `append`, or `request` for a request refused
+    /// `create`, `put`, `delete`, `delete_prefix`, `append`, `restore`, `undelete`,
+    /// `lease_grant`, `lease_revoke`, `lease_keep_alive`, or `request` for a request refused
     /// before it reached a service.
     pub operation: &'static str,
     pub key: Option<String>,
     pub prefix: Option<String>,
+    /// The lease, in hexadecimal.
+    pub lease: Option<String>,
     /// The condition the write was made under, like `mod_revision=42` or `absent`.
     pub condition: Option<String>,
 }
@@ -66,6 +69,8 @@ pub struct AuditEntry<'a> {
     pub key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<&'a str>,
     /// `ok`, or the error's code in the REST API (`permission_denied`, `precondition_failed`…).
@@ -89,6 +94,7 @@ impl<'a> AuditEntry<'a> {
             operation: attempt.operation,
             key: attempt.key.as_deref(),
             prefix: attempt.prefix.as_deref(),
+            lease: attempt.lease.as_deref(),
             condition: attempt.condition.as_deref(),
             outcome: match outcome {
                 Ok(_) => "ok",
@@ -108,8 +114,8 @@ mod tests {
         let attempt = WriteAttempt {
             operation: "put",
             key: Some("app/a".into()),
-            prefix: None,
             condition: Some("mod_revision=7".into()),
+            ..WriteAttempt::default()
         };
         let denied = AppError::PermissionDenied {
             message: "no".into(),

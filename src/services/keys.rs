@@ -184,9 +184,8 @@ pub async fn delete_prefix(
 ) -> Result<(i64, WriteReceipt), AppError> {
     let attempt = WriteAttempt {
         operation: "delete_prefix",
-        key: None,
         prefix: Some(prefix.display()),
-        condition: None,
+        ..WriteAttempt::default()
     };
     caller
         .write(attempt, Role::Admin, async {
@@ -254,7 +253,7 @@ fn on_key(operation: &'static str, key: &Key, condition: Option<PutCondition>) -
     WriteAttempt {
         operation,
         key: Some(key.display()),
-        prefix: None,
         condition: condition.map(PutCondition::describe),
+        ..WriteAttempt::default()
     }
 }

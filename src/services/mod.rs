@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod cluster;
 pub mod keys;
+pub mod leases;
 pub mod search;
 pub mod session;
 pub mod users;

@@ -1,0 +1,130 @@
+//! Leases: listing them with their keys, granting, revoking and keeping one alive once.
+
+use super::{error, Etcd, Retry};
+use crate::domain::{
+    lease::{lease_hex, Lease, Leases, MAX_LEASES, MAX_LEASE_KEYS},
+    AppError, Key, WriteReceipt,
+};
+use etcd_client::LeaseTimeToLiveOptions;
+use futures::{StreamExt, TryStreamExt};
+
+/// How many leases are asked about at once.
+const AT_ONCE: usize = 16;
+
+impl Etcd {
+    /// The cluster's leases, each with its time to live and keys.
+    pub async fn leases(&self) -> Result<Leases, AppError> {
+        let (response, _) = self
+            .run(
+                Retry::Read,
+                |mut client| async move { client.leases().await },
+            )
+            .await
+            .map_err(|err| self.denied(err, "list the leases"))?;
+        let mut ids: Vec<i64> = response.leases().iter().map(|lease| lease.id()).collect();
+        ids.sort_unstable();
+        let total = ids.len() as u64;
+        ids.truncate(MAX_LEASES);
+        let leases: Vec<Option<Lease>> = futures::stream::iter(ids)
+            .map(|id| async move {
+                match self.lease(id).await {
+                    Ok(lease) => Ok(Some(lease)),
+                    // Expired or revoked since it was listed.
+                    Err(AppError::NotFound { .. }) => Ok(None),
+                    Err(err) => Err(err),
+                }
+            })
+            .buffered(AT_ONCE)
+            .try_collect()
+            .await?;
+        Ok(Leases {
+            leases: leases.into_iter().flatten().collect(),
+            total,
+        })
+    }
+
+    /// One lease with its keys; one that has expired or was revoked is [`AppError::NotFound`].
+    pub async fn lease(&self, id: i64) -> Result<Lease, AppError> {
+        let (response, _) = self
+            .run(Retry::Read, |mut client| async move {
+                let options = LeaseTimeToLiveOptions::new().with_keys();
+                client.lease_time_to_live(id, Some(options)).await
+            })
+            .await
+            .map_err(|err| self.lease_error(err, id, "read"))?;
+        if response.ttl() < 0 {
+            return Err(lease_not_found(id));
+        }
+        let mut keys: Vec<Key> = response
+            .keys()
+            .iter()
+            .map(|k| Key::new(k.as_slice()))
+            .collect();
+        keys.sort();
+        let key_count = keys.len() as u64;
+        keys.truncate(MAX_LEASE_KEYS);
+        Ok(Lease {
+            id,
+            ttl: response.ttl(),
+            granted_ttl: response.granted_ttl(),
+            key_count,
+            keys,
+        })
+    }
+
+    /// Grants a lease of `ttl` seconds; answers its id.
+    pub async fn grant_lease(&self, ttl: i64) -> Result<(i64, WriteReceipt), AppError> {
+        let retry = Retry::Write {
+            key: "a new lease".into(),
+        };
+        let (response, _) = self
+            .run(retry, |mut client| async move {
+                client.lease_grant(ttl, None).await
+            })
+            .await
+            .map_err(|err| self.denied(err, "grant a lease"))?;
+        Ok((response.id(), super::receipt(response.header())))
+    }
+
+    /// Revokes a lease: etcd deletes its keys at once.
+    pub async fn revoke_lease(&self, id: i64) -> Result<WriteReceipt, AppError> {
+        let retry = Retry::Write {
+            key: format!("lease {}", lease_hex(id)),
+        };
+        let (response, _) = self
+            .run(
+                retry,
+                |mut client| async move { client.lease_revoke(id).await },
+            )
+            .await
+            .map_err(|err| self.lease_error(err, id, "revoke"))?;
+        Ok(super::receipt(response.header()))
+    }
+
+    /// Renews a lease to its granted time to live, once; answers the seconds it now has.
+    pub async fn keep_lease_alive(&self, id: i64) -> Result<i64, AppError> {
+        let (ttl, _) = self
+            .run(Retry::Read, |mut client| async move {
+                let (mut keeper, mut responses) = client.lease_keep_alive(id).await?;
+                keeper.keep_alive().await?;
+                let answer = responses.message().await?;
+                Ok(answer.map_or(0, |answer| answer.ttl()))
+            })
+            .await
+            .map_err(|err| self.lease_error(err, id, "keep alive"))?;
+        if ttl <= 0 {
+            return Err(lease_not_found(id));
+        }
+        Ok(ttl)
+    }
+
+    /// Names the lease in etcd's "not found", and says what "permission denied" refused.
+    fn lease_error(&self, err: AppError, id: i64, what: &str) -> AppError {
+        let err = error::about_lease(err, id);
+        self.denied(err, &format!("{what} the lease {}", lease_hex(id)))
+    }
+}
+
+fn lease_not_found(id: i64) -> AppError {
+    error::about_lease(AppError::NotFound { key: String::new() }, id)
+}

@@ -1,0 +1,74 @@
+//! Leases: what they hold and how long they live; granting, revoking and renewing them.
+
+use super::access::{Caller, Written};
+use super::audit::WriteAttempt;
+use crate::domain::{
+    access::Role,
+    lease::{lease_hex, Lease, Leases},
+    AppError, WriteReceipt,
+};
+
+/// The longest lease granted here: a year.
+pub const MAX_TTL: i64 = 365 * 24 * 60 * 60;
+
+/// The cluster's leases, with their times to live and keys.
+pub async fn list(caller: &Caller) -> Result<Leases, AppError> {
+    caller.etcd.leases().await
+}
+
+/// One lease with its keys; one that has expired or was revoked is [`AppError::NotFound`].
+pub async fn get(caller: &Caller, id: i64) -> Result<Lease, AppError> {
+    caller.etcd.lease(id).await
+}
+
+/// Grants a lease of `ttl` seconds; answers its id.
+pub async fn grant(caller: &Caller, ttl: i64) -> Result<(i64, WriteReceipt), AppError> {
+    let attempt = WriteAttempt {
+        operation: "lease_grant",
+        condition: Some(format!("ttl={ttl}")),
+        ..WriteAttempt::default()
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            if !(1..=MAX_TTL).contains(&ttl) {
+                return Err(AppError::invalid(format!(
+                    "the ttl must be from 1 to {MAX_TTL} seconds"
+                )));
+            }
+            caller.etcd.grant_lease(ttl).await
+        })
+        .await
+}
+
+/// Revokes a lease, which deletes every key attached to it.
+pub async fn revoke(caller: &Caller, id: i64) -> Result<WriteReceipt, AppError> {
+    caller
+        .write(on_lease("lease_revoke", id), Role::Editor, async {
+            caller.etcd.revoke_lease(id).await
+        })
+        .await
+}
+
+/// Renews a lease to its granted time to live, once; answers it as it is then.
+pub async fn keep_alive(caller: &Caller, id: i64) -> Result<Lease, AppError> {
+    caller
+        .write(on_lease("lease_keep_alive", id), Role::Editor, async {
+            caller.etcd.keep_lease_alive(id).await?;
+            caller.etcd.lease(id).await
+        })
+        .await
+}
+
+fn on_lease(operation: &'static str, id: i64) -> WriteAttempt {
+    WriteAttempt {
+        operation,
+        lease: Some(lease_hex(id)),
+        ..WriteAttempt::default()
+    }
+}
+
+impl Written for Lease {
+    fn revision(&self) -> Option<i64> {
+        None
+    }
+}
