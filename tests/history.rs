@@ -6,7 +6,7 @@ mod common;
 
 use common::{app::TestApp, compact_now, TestCluster};
 use etcd_client::Client;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// `(kind, version, recreated)` of each change of a history, newest first.
 fn changes(history: &Value) -> Vec<(String, i64, bool)> {
@@ -170,4 +170,112 @@ async fn a_history_starts_where_etcd_compacted_it_and_keeps_the_version_from_the
     let uri = format!("/api/v1/keys/c/k?revision={first}");
     let (status, _, _) = app.api("GET", &uri, None, &[]).await;
     assert_eq!(status, 410);
+}
+
+async fn value(etcd: &mut Client, key: &str) -> Option<String> {
+    let got = etcd.get(key, None).await.unwrap();
+    got.kvs()
+        .first()
+        .map(|kv| kv.value_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_restore_never_overwrites_a_change_it_has_not_seen() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    let first = revision(etcd.put("r/k", "first", None).await.unwrap()).await;
+    let seen = revision(etcd.put("r/k", "second", None).await.unwrap()).await;
+    let theirs = revision(etcd.put("r/k", "theirs", None).await.unwrap()).await;
+
+    let restore = |mod_revision: Option<i64>| json!({"key": "r/k", "revision": first, "mod_revision": mod_revision});
+    let (status, _, body) = app
+        .api("POST", "/api/v1/restore", Some(restore(Some(seen))), &[])
+        .await;
+    assert_eq!(status, 412, "{body}");
+    assert_eq!(body["error"]["current_mod_revision"], theirs, "{body}");
+    assert_eq!(value(&mut etcd, "r/k").await.as_deref(), Some("theirs"));
+
+    let (status, _, body) = app
+        .api("POST", "/api/v1/restore", Some(restore(Some(theirs))), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(value(&mut etcd, "r/k").await.as_deref(), Some("first"));
+
+    // A deleted key comes back only while it is still absent.
+    etcd.delete("r/k", None).await.unwrap();
+    let (status, _, body) = app
+        .api("POST", "/api/v1/restore", Some(restore(None)), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = app
+        .api("POST", "/api/v1/restore", Some(restore(None)), &[])
+        .await;
+    assert_eq!(status, 412, "{body}");
+}
+
+#[tokio::test]
+async fn the_keyspace_as_it_was_marks_what_became_of_each_key_and_undelete_only_creates() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for key in ["u/a", "u/b", "u/c", "u/d"] {
+        etcd.put(key, format!("old {key}"), None).await.unwrap();
+    }
+    let then = revision(etcd.put("u/e", "old u/e", None).await.unwrap()).await;
+    etcd.delete("u/a", None).await.unwrap();
+    etcd.delete("u/b", None).await.unwrap();
+    etcd.delete("u/d", None).await.unwrap();
+    etcd.put("u/b", "new", None).await.unwrap();
+    etcd.put("u/c", "changed", None).await.unwrap();
+
+    let uri = format!("/api/v1/keys?prefix=u%2F&revision={then}&compare_now=true");
+    let (status, _, page) = app.api("GET", &uri, None, &[]).await;
+    assert_eq!(status, 200, "{page}");
+    let marks: Vec<(&str, &str)> = page["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["key"].as_str().unwrap(), k["now"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("u/a", "deleted"),
+            ("u/b", "changed"),
+            ("u/c", "changed"),
+            ("u/d", "deleted"),
+            ("u/e", "unchanged")
+        ]
+    );
+
+    // u/b exists again: nothing is written, and the answer names it.
+    let body = json!({"revision": then, "keys": ["u/a", "u/b"]});
+    let (status, _, answer) = app.api("POST", "/api/v1/undelete", Some(body), &[]).await;
+    assert_eq!(status, 412, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("u/b"),
+        "{answer}"
+    );
+    assert_eq!(value(&mut etcd, "u/a").await, None, "nothing was written");
+    assert_eq!(value(&mut etcd, "u/b").await.as_deref(), Some("new"));
+
+    let body = json!({"revision": then, "keys": ["u/a", "u/d"]});
+    let (status, _, answer) = app.api("POST", "/api/v1/undelete", Some(body), &[]).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(value(&mut etcd, "u/a").await.as_deref(), Some("old u/a"));
+    assert_eq!(value(&mut etcd, "u/d").await.as_deref(), Some("old u/d"));
+
+    let (status, _, _) = app
+        .api(
+            "GET",
+            "/api/v1/keys?prefix=u%2F&compare_now=true",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "comparing needs a past revision");
+    let body = json!({"revision": then, "keys": []});
+    let (status, _, _) = app.api("POST", "/api/v1/undelete", Some(body), &[]).await;
+    assert_eq!(status, 400);
 }

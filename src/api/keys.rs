@@ -5,10 +5,10 @@ use super::extract::{ApiJson, ApiQuery};
 use super::model::{
     decode_cursor, encode_cursor, positive_revision, AppendBody, AppendResult, DeletePrefixQuery,
     DeletedCount, Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery,
-    KeyValueBody, ListQuery, PutBody, WriteResult,
+    KeyValueBody, ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
 };
 use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
-use crate::services::{access::Caller, keys};
+use crate::services::{access::Caller, keys, past};
 use axum::{
     extract::{FromRequestParts, OriginalUri},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, Uri},
@@ -46,12 +46,19 @@ pub async fn list_keys(
     page.values = query.values;
     page.revision = positive_revision(query.revision)?;
     let listing = keys::list(&caller, &page).await?;
-    let keys = listing.keys.iter().map(|summary| {
-        KeyEntry::new(
+    let now = match (query.compare_now, page.revision) {
+        (true, Some(_)) => Some(past::since(&caller, &listing.keys).await?),
+        (true, None) => return Err(AppError::invalid("compare_now needs a past revision")),
+        (false, _) => None,
+    };
+    let keys = listing.keys.iter().enumerate().map(|(i, summary)| {
+        let mut entry = KeyEntry::new(
             summary,
             summary.value.as_ref().map(Value::as_bytes),
             query.encoding,
-        )
+        );
+        entry.now = now.as_ref().and_then(|now| now.get(i).copied());
+        entry
     });
     Ok(Json(KeyPage {
         keys: keys.collect(),
@@ -193,6 +200,56 @@ pub async fn append(
     Ok(Json(AppendResult {
         revision: receipt.revision,
         length,
+    }))
+}
+
+/// Writes back the value a key had at a past revision, if the key is still as the client saw
+/// it (`mod_revision`; absent when left out): a change it has not seen is a 412, not
+/// overwritten.
+#[utoipa::path(post, path = "/api/v1/restore", tag = "keys", request_body = RestoreBody, params(KeyQuery),
+    responses(
+        (status = 200, description = "Written", body = WriteResult),
+        (status = 404, description = "The key did not exist at that revision", body = ErrorBody),
+        (status = 410, description = "etcd has compacted that revision", body = ErrorBody),
+        (status = 412, description = "The key changed since the client saw it", body = ErrorBody),
+    ))]
+pub async fn restore(
+    caller: Caller,
+    ApiQuery(query): ApiQuery<KeyQuery>,
+    ApiJson(body): ApiJson<RestoreBody>,
+) -> Answer<Json<WriteResult>> {
+    let key = Key::new(query.encoding.decode(&body.key, "key")?);
+    let revision = positive_revision(Some(body.revision))?.unwrap_or_default();
+    let written = past::restore(&caller, &key, revision, body.mod_revision).await?;
+    Ok(Json(WriteResult {
+        revision: written.revision,
+    }))
+}
+
+/// Brings deleted keys back as they were at a past revision, in one transaction that only
+/// creates: when any of them exists again, nothing is written (412, naming them). Keys come
+/// back without their leases.
+#[utoipa::path(post, path = "/api/v1/undelete", tag = "keys", request_body = UndeleteBody, params(KeyQuery),
+    responses(
+        (status = 200, description = "Written", body = WriteResult),
+        (status = 404, description = "A key did not exist at that revision", body = ErrorBody),
+        (status = 410, description = "etcd has compacted that revision", body = ErrorBody),
+        (status = 412, description = "Some keys exist again: nothing was written", body = ErrorBody),
+    ))]
+pub async fn undelete(
+    caller: Caller,
+    ApiQuery(query): ApiQuery<KeyQuery>,
+    ApiJson(body): ApiJson<UndeleteBody>,
+) -> Answer<Json<WriteResult>> {
+    let keys = body
+        .keys
+        .iter()
+        .map(|key| Ok(Key::new(query.encoding.decode(key, "key")?)))
+        .collect::<Answer<Vec<Key>>>()?;
+    let revision = positive_revision(Some(body.revision))?.unwrap_or_default();
+    let written = past::undelete(&caller, revision, &keys).await?;
+    Ok(Json(WriteResult {
+        revision: written.revision,
     }))
 }
 

@@ -51,6 +51,8 @@ pub const API_ROOT: &str = "/api/v1";
         keys::put_key,
         keys::pop_key,
         keys::append,
+        keys::restore,
+        keys::undelete,
         leases::list,
         leases::get,
         leases::grant,
@@ -89,6 +91,8 @@ where
         .route("/keys/{*key}", single_key)
         .route("/tree", get(tree::tree))
         .route("/search", get(search::search))
+        .route("/restore", post(keys::restore))
+        .route("/undelete", post(keys::undelete))
         .route("/watch", get(watch::watch))
         .route("/leases", get(leases::list).post(leases::grant))
         .route("/leases/{id}", get(leases::get).delete(leases::revoke))

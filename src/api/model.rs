@@ -1,7 +1,7 @@
 //! The JSON shapes of the REST API, and how keys and values are written in them.
 
 use crate::domain::{
-    history::KeyHistory,
+    history::{KeyHistory, KeyNow},
     lease::{lease_hex, Lease},
     watch::ChangeKind,
     AppError, ErrorCode, Key, KeyDetail, KeySummary,
@@ -89,6 +89,10 @@ pub struct ListQuery {
     /// Include each key's value.
     #[serde(default)]
     pub values: bool,
+    /// With a past `revision`: say what became of each key since (`now`: `unchanged`,
+    /// `changed` or `deleted`), read in one more request.
+    #[serde(default)]
+    pub compare_now: bool,
     /// How keys, values and the prefix are written.
     #[serde(default)]
     pub encoding: Encoding,
@@ -364,6 +368,10 @@ pub struct KeyEntry {
     pub value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_encoding: Option<Encoding>,
+    /// What became of the key since the page's revision, when asked (`compare_now`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub now: Option<KeyNow>,
 }
 
 impl KeyEntry {
@@ -379,6 +387,7 @@ impl KeyEntry {
             lease: summary.lease,
             value_encoding: value.as_ref().map(|(_, encoding)| *encoding),
             value: value.map(|(text, _)| text),
+            now: None,
         }
     }
 }
@@ -423,6 +432,28 @@ pub struct PutBody {
     pub value: String,
     /// Seconds until the key expires (on a new lease).
     pub ttl: Option<i64>,
+}
+
+/// Body of `POST /api/v1/restore`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RestoreBody {
+    /// The key, written as the `encoding` query parameter says.
+    pub key: String,
+    /// Write back the value the key had at this revision.
+    pub revision: i64,
+    /// The key's mod revision as the client last saw it: the write happens only if the key is
+    /// still there. Leave it out for a key that was deleted: the write happens only if it is
+    /// still absent.
+    pub mod_revision: Option<i64>,
+}
+
+/// Body of `POST /api/v1/undelete`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UndeleteBody {
+    /// Bring the keys back as they were at this revision.
+    pub revision: i64,
+    /// Up to 128 keys, written as the `encoding` query parameter says.
+    pub keys: Vec<String>,
 }
 
 /// Body of `POST /api/v1/keys/{key}/append`.

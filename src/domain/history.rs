@@ -43,9 +43,39 @@ impl KeyHistory {
     }
 }
 
+/// What became of a key read at a past revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyNow {
+    /// It is as it was.
+    Unchanged,
+    /// It was written since.
+    Changed,
+    /// It does not exist now.
+    Deleted,
+}
+
+impl KeyNow {
+    /// A key last written at `then`, whose mod revision is `now` (`None`: gone).
+    pub fn of(then: i64, now: Option<i64>) -> Self {
+        match now {
+            None => KeyNow::Deleted,
+            Some(now) if now == then => KeyNow::Unchanged,
+            Some(_) => KeyNow::Changed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_read_in_the_past_is_unchanged_changed_or_deleted_now() {
+        assert_eq!(KeyNow::of(5, Some(5)), KeyNow::Unchanged);
+        assert_eq!(KeyNow::of(5, Some(9)), KeyNow::Changed);
+        assert_eq!(KeyNow::of(5, None), KeyNow::Deleted);
+    }
 
     fn change(kind: ChangeKind, revision: i64, version: i64) -> Change {
         Change {

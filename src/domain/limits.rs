@@ -5,6 +5,9 @@ use crate::domain::AppError;
 /// etcd's default `--max-request-bytes`: the largest request a member accepts.
 pub const MAX_REQUEST_BYTES: usize = 1536 * 1024;
 
+/// etcd's default `--max-txn-ops`: the most operations one transaction may hold.
+pub const MAX_TXN_OPS: usize = 128;
+
 /// Room left in a request for everything but the key and value (framing, revision fields).
 const REQUEST_OVERHEAD: usize = 512;
 

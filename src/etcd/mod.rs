@@ -11,6 +11,7 @@ mod health;
 mod history;
 mod hub;
 mod leases;
+mod past;
 mod pool;
 mod scan;
 mod tls;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cluster;
 pub mod keys;
 pub mod leases;
+pub mod past;
 pub mod search;
 pub mod session;
 pub mod users;

@@ -1,0 +1,85 @@
+//! Going back in time: what became of keys read at a past revision, restoring a key's earlier
+//! version, and bringing deleted keys back.
+
+use super::access::Caller;
+use super::audit::WriteAttempt;
+use crate::domain::{
+    access::Role,
+    history::KeyNow,
+    limits::{check_put, MAX_TXN_OPS},
+    AppError, Key, KeySummary, PutCondition, WriteReceipt,
+};
+
+/// What became of each of `keys` (read at a past revision) since.
+pub async fn since(caller: &Caller, keys: &[KeySummary]) -> Result<Vec<KeyNow>, AppError> {
+    let names: Vec<Key> = keys.iter().map(|summary| summary.key.clone()).collect();
+    let now = caller.etcd.mod_revisions_now(&names).await?;
+    Ok(keys
+        .iter()
+        .zip(now)
+        .map(|(then, now)| KeyNow::of(then.mod_revision, now))
+        .collect())
+}
+
+/// Writes the value `key` had at `revision` back, if the key is still as the caller saw it:
+/// at mod revision `seen`, or absent when `seen` is `None`. A version etcd has compacted is
+/// [`AppError::Compacted`]; a key changed meanwhile, [`AppError::PreconditionFailed`].
+pub async fn restore(
+    caller: &Caller,
+    key: &Key,
+    revision: i64,
+    seen: Option<i64>,
+) -> Result<WriteReceipt, AppError> {
+    let condition = seen.map_or(PutCondition::Absent, PutCondition::ModRevision);
+    let attempt = WriteAttempt {
+        operation: "restore",
+        key: Some(key.display()),
+        condition: Some(format!(
+            "{}, from revision {revision}",
+            condition.describe()
+        )),
+        ..WriteAttempt::default()
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            let then = super::keys::get_at(caller, key, revision).await?;
+            check_put(key.as_bytes(), then.value.as_bytes())?;
+            caller.etcd.put(key, then.value.0, condition, None).await
+        })
+        .await
+}
+
+/// Brings back `keys` as they were at `revision`, in one transaction that only creates: when
+/// any of them exists again, nothing is written and the answer names those. Keys come back
+/// without the leases they had.
+pub async fn undelete(
+    caller: &Caller,
+    revision: i64,
+    keys: &[Key],
+) -> Result<WriteReceipt, AppError> {
+    let attempt = WriteAttempt {
+        operation: "undelete",
+        key: (keys.len() == 1).then(|| keys[0].display()),
+        condition: Some(format!(
+            "absent, {} keys from revision {revision}",
+            keys.len()
+        )),
+        ..WriteAttempt::default()
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            if keys.is_empty() || keys.len() > MAX_TXN_OPS {
+                return Err(AppError::invalid(format!(
+                    "undelete takes 1 to {MAX_TXN_OPS} keys at once"
+                )));
+            }
+            let mut values = Vec::with_capacity(keys.len());
+            for key in keys {
+                let then = super::keys::get_at(caller, key, revision).await?;
+                check_put(key.as_bytes(), then.value.as_bytes())?;
+                values.push((key.clone(), then.value.0));
+            }
+            caller.etcd.create_all(&values).await
+        })
+        .await
+}
