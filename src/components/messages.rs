@@ -1,7 +1,7 @@
 //! Success notices and error panels.
 
 use crate::domain::{notice::Notice, routes::key_url, AppError, Key};
-use leptos::{either::EitherOf3, prelude::*};
+use leptos::{either::EitherOf4, prelude::*};
 use leptos_router::hooks::use_location;
 
 /// An error in full: what happened, etcd's message, and what to do about it.
@@ -50,13 +50,16 @@ pub fn NoticeBar(#[prop(into)] notice: Signal<Option<Notice>>) -> impl IntoView 
     move || {
         notice.get().map(|notice| {
             let text = match notice {
-                Notice::Created(key) => EitherOf3::A(view! { "Created key " {link(key)} "." }),
+                Notice::Created(key) => EitherOf4::A(view! { "Created key " {link(key)} "." }),
                 Notice::Saved { revision } => {
-                    EitherOf3::B(view! { "Saved at revision " {revision} "." })
+                    EitherOf4::B(view! { "Saved at revision " {revision} "." })
                 }
                 Notice::Deleted(key) => {
-                    EitherOf3::C(view! { "Deleted key " <code>{key.display()}</code> "." })
+                    EitherOf4::C(view! { "Deleted key " <code>{key.display()}</code> "." })
                 }
+                Notice::Restored { from, revision } => EitherOf4::D(view! {
+                    "Restored the version of revision " {from} ", at revision " {revision} "."
+                }),
             };
             view! {
                 <p class="banner banner-ok" role="status" data-testid="notice">

@@ -3,6 +3,7 @@
 
 mod changes_since;
 mod connection_banner;
+mod key_history;
 mod key_table;
 mod loaded;
 mod messages;
@@ -18,6 +19,7 @@ mod value_panel;
 
 pub use changes_since::{changes_since, Reread};
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
+pub use key_history::{KeyHistoryPanel, PastVersionPanel};
 pub use key_table::{KeyName, KeyTable};
 pub use loaded::Loaded;
 pub use messages::{use_notice, ActionError, ErrorPanel, NoticeBar};

@@ -1,7 +1,8 @@
 //! A key's earlier versions, as far back as etcd's compaction allows.
 
+use super::diff::ValueDiff;
 use super::watch::{Change, ChangeKind};
-use super::Key;
+use super::{Key, KeyDetail};
 use serde::{Deserialize, Serialize};
 
 /// The most versions one history answers.
@@ -41,6 +42,16 @@ impl KeyHistory {
     pub fn limit(limit: Option<u32>) -> usize {
         limit.unwrap_or(DEFAULT_HISTORY).clamp(1, MAX_HISTORY) as usize
     }
+}
+
+/// A key as it was at a past revision, beside what it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastVersion {
+    pub then: KeyDetail,
+    /// `None` when the key does not exist now.
+    pub now: Option<KeyDetail>,
+    /// From the value then to the value now (empty when deleted).
+    pub diff: ValueDiff,
 }
 
 /// What became of a key read at a past revision.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api_reference;
 pub mod append;
 pub mod cluster;
+pub mod diff;
 pub mod error;
 pub mod history;
 pub mod key;

@@ -9,6 +9,8 @@ pub enum Notice {
     Created(Key),
     Saved { revision: i64 },
     Deleted(Key),
+    /// The version of revision `from` was written back, at `revision`.
+    Restored { from: i64, revision: i64 },
 }
 
 impl Notice {
@@ -19,6 +21,7 @@ impl Notice {
             Notice::Created(key) => format!("created={}", percent_encode_bytes(key.as_bytes())),
             Notice::Saved { revision } => format!("saved={revision}"),
             Notice::Deleted(key) => format!("deleted={}", percent_encode_bytes(key.as_bytes())),
+            Notice::Restored { from, revision } => format!("restored={from}&saved={revision}"),
         };
         format!("{url}{separator}{param}")
     }
@@ -31,9 +34,12 @@ impl Notice {
         if let Some(key) = query_param(search, "deleted") {
             return Some(Notice::Deleted(Key::new(key)));
         }
-        let revision = query_param(search, "saved")?;
-        let revision = String::from_utf8(revision).ok()?.parse().ok()?;
-        Some(Notice::Saved { revision })
+        let number = |name| String::from_utf8(query_param(search, name)?).ok()?.parse().ok();
+        let revision = number("saved")?;
+        Some(match number("restored") {
+            Some(from) => Notice::Restored { from, revision },
+            None => Notice::Saved { revision },
+        })
     }
 }
 

@@ -43,6 +43,11 @@ pub fn key_url(key: &Key) -> String {
     format!("/{KEY_SEGMENT}/{}", key.to_segment())
 }
 
+/// The page of one key, showing it as it was at `revision` beside what it is now.
+pub fn key_version_url(key: &Key, revision: i64) -> String {
+    format!("{}?revision={revision}", key_url(key))
+}
+
 /// The key a key page's path names, if it is one.
 pub fn key_from_path(path: &str) -> Option<Key> {
     let segment = path

@@ -2,15 +2,15 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    page_data, use_notice, ActionError, EtcdEpoch, FormFields, Loaded, NoticeBar, PageView,
-    ServerForm, ValueEditor, ValuePanel,
+    page_data, use_notice, ActionError, EtcdEpoch, FormFields, KeyHistoryPanel, Loaded,
+    NoticeBar, PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
     routes::{key_from_path, key_url, prefix_url},
     Key, KeyDetail,
 };
-use crate::server_fns::{get_key, DeleteKey, SaveValue};
+use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -30,17 +30,27 @@ pub fn KeyPage() -> impl IntoView {
             .search
             .with(|search| query_param(search, "confirm").as_deref() == Some(b"delete"))
     });
+    // `?revision=R`: the key as it was then, beside the value now.
+    let past = Memo::new(move |_| {
+        location.search.with(|search| {
+            let revision = query_param(search, "revision")?;
+            String::from_utf8(revision).ok()?.parse::<i64>().ok()
+        })
+    });
     let save = ServerAction::<SaveValue>::new();
     let delete = ServerAction::<DeleteKey>::new();
+    let restore = ServerAction::<RestoreVersion>::new();
     let detail = page_data(
-        move || (key.get(), save.version().get(), EtcdEpoch::track()),
-        |(key, _, _)| get_key(key),
+        move || (key.get(), save.version().get(), restore.version().get(), EtcdEpoch::track()),
+        |(key, _, _, _)| get_key(key),
     );
+    let writes = Signal::derive(move || save.version().get() + restore.version().get());
     let error = Signal::derive(move || {
         save.value()
             .get()
             .and_then(Result::err)
             .or_else(|| delete.value().get().and_then(Result::err))
+            .or_else(|| restore.value().get().and_then(Result::err))
     });
 
     PageView(view! {
@@ -57,11 +67,13 @@ pub fn KeyPage() -> impl IntoView {
         </h1>
         <NoticeBar notice=use_notice(error) />
         <ActionError error />
+        <PastVersionPanel key revision=past restore />
         <Loaded
             resource=detail
             loading="Loading key…"
             show=move |detail| view! { <KeyDetails detail save delete confirming /> }
         />
+        <KeyHistoryPanel key reload=writes />
     })
 }
 

@@ -8,6 +8,7 @@ pub mod glue;
 use crate::domain::{
     api_reference::ApiOperation,
     cluster::ClusterOverview,
+    history::{KeyHistory, PastVersion},
     search::{SearchRequest, SearchResults},
     tree::{LevelRequest, TreeLevel},
     AppError, Connection, Key, KeyDetail, KeyListing, PageRequest, ValueFormat, WriteReceipt,
@@ -22,7 +23,7 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::services::{access::Access, cluster, keys},
+    crate::services::{access::Access, cluster, keys, past},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
@@ -129,6 +130,39 @@ pub async fn delete_key(key: Key) -> Result<WriteReceipt, AppError> {
         Ok(WriteReceipt {
             revision: deleted.revision,
         })
+    })
+    .await
+}
+
+/// The latest changes to a key etcd keeps, newest first.
+#[server(prefix = "/fn")]
+pub async fn get_key_history(key: Key) -> Result<KeyHistory, AppError> {
+    with_caller(|caller| async move { keys::history(&caller, &key, None).await }).await
+}
+
+/// A key as it was at `revision`, beside what it is now.
+#[server(prefix = "/fn")]
+pub async fn get_key_version(key: Key, revision: i64) -> Result<PastVersion, AppError> {
+    with_caller(|caller| async move { past::version(&caller, &key, revision).await }).await
+}
+
+/// Writes back the value the key had at `revision`, unless it changed since it was shown at
+/// `expected_mod_revision` (0: shown as deleted, so it must still be absent).
+#[server(prefix = "/fn")]
+pub async fn restore_version(
+    key: Key,
+    revision: i64,
+    expected_mod_revision: i64,
+) -> Result<WriteReceipt, AppError> {
+    with_caller(|caller| async move {
+        let seen = (expected_mod_revision > 0).then_some(expected_mod_revision);
+        let receipt = past::restore(&caller, &key, revision, seen).await?;
+        let notice = Notice::Restored {
+            from: revision,
+            revision: receipt.revision,
+        };
+        redirect(&notice.add_to(&routes::key_url(&key)));
+        Ok(receipt)
     })
     .await
 }

@@ -5,7 +5,8 @@ use super::access::Caller;
 use super::audit::WriteAttempt;
 use crate::domain::{
     access::Role,
-    history::KeyNow,
+    diff::diff_values,
+    history::{KeyNow, PastVersion},
     limits::{check_put, MAX_TXN_OPS},
     AppError, Key, KeySummary, PutCondition, WriteReceipt,
 };
@@ -19,6 +20,19 @@ pub async fn since(caller: &Caller, keys: &[KeySummary]) -> Result<Vec<KeyNow>, 
         .zip(now)
         .map(|(then, now)| KeyNow::of(then.mod_revision, now))
         .collect())
+}
+
+/// `key` as it was at `revision`, beside what it is now, with what changed between.
+pub async fn version(caller: &Caller, key: &Key, revision: i64) -> Result<PastVersion, AppError> {
+    let then = super::keys::get_at(caller, key, revision).await?;
+    let now = match super::keys::get(caller, key).await {
+        Ok(now) => Some(now),
+        Err(AppError::NotFound { .. }) => None,
+        Err(err) => return Err(err),
+    };
+    let current = now.as_ref().map_or(&[][..], |now| now.value.as_bytes());
+    let diff = diff_values(then.value.as_bytes(), current);
+    Ok(PastVersion { then, now, diff })
 }
 
 /// Writes the value `key` had at `revision` back, if the key is still as the caller saw it:
