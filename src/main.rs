@@ -101,6 +101,7 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
             }
         });
     }
+    let stopping = etcd.clone();
     let mut state = AppState::new(leptos_options, etcd);
     state.site = Arc::new(site);
     state.access = access;
@@ -113,7 +114,12 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
         listener.local_addr()?
     );
     let limits = config.limits();
-    serve(listener, app(state), limits, https, shutdown_signal()).await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open change streams end, so that their connections close with the others.
+        stopping.stop_following();
+    };
+    serve(listener, app(state), limits, https, shutdown).await;
     tracing::info!("etcd-deck stopped");
     Ok(())
 }

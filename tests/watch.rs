@@ -8,7 +8,7 @@ mod common;
 
 use axum::body::{Body, BodyDataStream};
 use axum::http::Request;
-use common::{app::TestApp, compact_now, eventually, TestCluster};
+use common::{app::TestApp, compact_now, eventually, server::TestServer, TestCluster};
 use etcd_client::{Client, GetOptions, Txn, TxnOp};
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -422,4 +422,25 @@ async fn a_follower_sees_every_revision_once_in_order_across_a_leader_kill() {
         "{} changes followed across the kills, none lost or repeated",
         revisions.len()
     );
+}
+
+#[tokio::test]
+async fn stopping_the_server_ends_open_streams_at_once() {
+    let cluster = TestCluster::start(1);
+    let mut server = TestServer::start(&cluster);
+    let url = format!("{}/api/v1/watch?prefix=z%2F", server.url);
+    let mut stream = reqwest::get(url).await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.unwrap();
+    assert!(first.is_some(), "the stream opened");
+
+    let took = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(took < Duration::from_secs(5), "stopping took {took:?}");
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended");
 }

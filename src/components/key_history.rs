@@ -38,9 +38,7 @@ fn history_table(history: KeyHistory) -> impl IntoView {
     } else {
         "etcd has compacted none of this key's changes.".to_string()
     };
-    let more = history
-        .more
-        .then_some(" Only the latest 100 are listed.");
+    let more = history.more.then_some(" Only the latest 100 are listed.");
     let rows = (0..history.changes.len())
         .map(|i| {
             let change = &history.changes[i];
@@ -87,25 +85,21 @@ fn history_table(history: KeyHistory) -> impl IntoView {
 #[component]
 pub fn PastVersionPanel(
     key: Memo<Key>,
-    revision: Memo<Option<i64>>,
+    revision: i64,
     restore: ServerAction<RestoreVersion>,
 ) -> impl IntoView {
     let version = page_data(
-        move || (key.get(), revision.get(), restore.version().get()),
-        |(key, revision, _)| get_key_version(key, revision.unwrap_or_default()),
+        move || (key.get(), restore.version().get()),
+        move |(key, _)| get_key_version(key, revision),
     );
-    move || {
-        revision.get().map(|_| {
-            view! {
-                <section class="panel" data-testid="past-version">
-                    <Loaded
-                        resource=version
-                        loading="Reading that version…"
-                        show=move |version| past_version(version, restore)
-                    />
-                </section>
-            }
-        })
+    view! {
+        <section class="panel" data-testid="past-version">
+            <Loaded
+                resource=version
+                loading="Reading that version…"
+                show=move |version| past_version(version, restore)
+            />
+        </section>
     }
 }
 
@@ -118,7 +112,10 @@ fn past_version(version: PastVersion, restore: ServerAction<RestoreVersion>) -> 
     );
     let same = now.as_ref().is_some_and(|now| now.value == then.value);
     let against = match &now {
-        Some(now) => format!("Changes from it to the value now (revision {}):", now.summary.mod_revision),
+        Some(now) => format!(
+            "Changes from it to the value now (revision {}):",
+            now.summary.mod_revision
+        ),
         None => "The key does not exist now; restoring it creates it again.".to_string(),
     };
     let expected = now.as_ref().map_or(0, |now| now.summary.mod_revision);

@@ -99,7 +99,9 @@ pub fn diff_values(old: &[u8], new: &[u8]) -> ValueDiff {
 
 fn pretty_json(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    serde_json::to_string_pretty(&value).ok().map(|pretty| pretty + "\n")
+    serde_json::to_string_pretty(&value)
+        .ok()
+        .map(|pretty| pretty + "\n")
 }
 
 /// Bytes as lines of `offset: hex`.
@@ -117,7 +119,10 @@ mod tests {
 
     #[test]
     fn json_is_compared_pretty_printed_so_formatting_is_no_change() {
-        let diff = diff_values(br#"{"b":1,"a":[1,2]}"#, b"{\n  \"a\": [1, 2],\n  \"b\": 2\n}");
+        let diff = diff_values(
+            br#"{"b":1,"a":[1,2]}"#,
+            b"{\n  \"a\": [1, 2],\n  \"b\": 2\n}",
+        );
         assert_eq!(diff.basis, DiffBasis::Json);
         assert_eq!((diff.added, diff.removed), (1, 1));
         assert!(diff.lines.contains(&DiffLine::Removed("  \"b\": 1".into())));
@@ -141,7 +146,11 @@ mod tests {
     fn bytes_that_are_not_text_are_compared_as_hex() {
         let diff = diff_values(&[0xff, 0, 1], &[0xff, 0, 2]);
         assert_eq!(diff.basis, DiffBasis::Hex);
-        assert!(diff.lines.contains(&DiffLine::Removed("00000000: ff0001".into())));
-        assert!(diff.lines.contains(&DiffLine::Added("00000000: ff0002".into())));
+        assert!(diff
+            .lines
+            .contains(&DiffLine::Removed("00000000: ff0001".into())));
+        assert!(diff
+            .lines
+            .contains(&DiffLine::Added("00000000: ff0002".into())));
     }
 }

@@ -7,10 +7,15 @@ use super::{key::percent_encode_bytes, paging::query_param, Key};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     Created(Key),
-    Saved { revision: i64 },
+    Saved {
+        revision: i64,
+    },
     Deleted(Key),
     /// The version of revision `from` was written back, at `revision`.
-    Restored { from: i64, revision: i64 },
+    Restored {
+        from: i64,
+        revision: i64,
+    },
 }
 
 impl Notice {
@@ -34,7 +39,12 @@ impl Notice {
         if let Some(key) = query_param(search, "deleted") {
             return Some(Notice::Deleted(Key::new(key)));
         }
-        let number = |name| String::from_utf8(query_param(search, name)?).ok()?.parse().ok();
+        let number = |name| {
+            String::from_utf8(query_param(search, name)?)
+                .ok()?
+                .parse()
+                .ok()
+        };
         let revision = number("saved")?;
         Some(match number("restored") {
             Some(from) => Notice::Restored { from, revision },

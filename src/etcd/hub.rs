@@ -34,10 +34,17 @@ struct HubKey {
 
 /// The open hubs of a pool.
 #[derive(Default)]
-pub(super) struct Hubs(Mutex<HashMap<HubKey, Arc<Hub>>>);
+pub(super) struct Hubs(Mutex<OpenHubs>);
+
+#[derive(Default)]
+struct OpenHubs {
+    hubs: HashMap<HubKey, Arc<Hub>>,
+    /// The server is stopping: nobody follows anything any more.
+    stopped: bool,
+}
 
 impl Hubs {
-    fn lock(&self) -> MutexGuard<'_, HashMap<HubKey, Arc<Hub>>> {
+    fn lock(&self) -> MutexGuard<'_, OpenHubs> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -65,6 +72,8 @@ struct Log {
     failed: Option<AppError>,
     /// Whether the hub has stopped and left the pool's hubs; joining it starts a new one.
     retired: bool,
+    /// Whether the server is stopping: followers end once they have read the log.
+    closed: bool,
     followers: usize,
     /// Since when nobody follows.
     idle_since: Option<Instant>,
@@ -129,6 +138,21 @@ pub struct Follower {
 }
 
 impl Etcd {
+    /// Ends every follower once it has read what was logged, and stops the hubs: the server is
+    /// stopping. Later follows are refused.
+    pub fn stop_following(&self) {
+        let mut open = self.pool.hubs.lock();
+        open.stopped = true;
+        for hub in open.hubs.drain().map(|(_, hub)| hub) {
+            let mut log = hub.log();
+            log.closed = true;
+            log.retired = true;
+            let logged = log.first + log.entries.len() as u64;
+            drop(log);
+            hub.logged.send_replace(logged);
+        }
+    }
+
     /// Follows the changes under `prefix` from `start_revision` on (or from now), through the
     /// hub that watches it for this handle's user: opened now if there is none.
     pub async fn follow(
@@ -141,7 +165,16 @@ impl Etcd {
             prefix: prefix.clone(),
         };
         let hubs = &self.pool.hubs;
-        let existing = hubs.lock().get(&key).cloned();
+        let existing = {
+            let open = hubs.lock();
+            if open.stopped {
+                return Err(AppError::EtcdUnavailable {
+                    endpoints: self.endpoints().to_vec(),
+                    reason: "etcd-deck is stopping".into(),
+                });
+            }
+            open.hubs.get(&key).cloned()
+        };
         if let Some(follower) = existing.and_then(|hub| self.join(hub, start_revision)) {
             return follower.catch_up(prefix).await;
         }
@@ -150,7 +183,7 @@ impl Etcd {
         let start = watch.start();
         let hub = {
             let mut open = hubs.lock();
-            match open.get(&key) {
+            match open.hubs.get(&key) {
                 Some(hub) if !hub.log().retired => hub.clone(),
                 _ => {
                     let hub = Arc::new(Hub {
@@ -163,12 +196,13 @@ impl Etcd {
                             next_revision: start,
                             failed: None,
                             retired: false,
+                            closed: false,
                             followers: 0,
                             idle_since: None,
                         }),
                         logged: signal::Sender::new(0),
                     });
-                    open.insert(key, hub.clone());
+                    open.hubs.insert(key, hub.clone());
                     tokio::spawn(upstream(hub.clone(), self.clone(), Some(watch)));
                     hub
                 }
@@ -312,6 +346,9 @@ impl Follower {
                 return Ok(Some(watched));
             }
         }
+        if log.closed {
+            self.done = true;
+        }
         match &log.failed {
             Some(err) => Err(err.clone()),
             None => Ok(None),
@@ -392,15 +429,13 @@ fn retire(hub: &Hub, etcd: &Etcd) -> bool {
         && log
             .idle_since
             .is_some_and(|since| since.elapsed() >= LINGER);
-    if !idle && log.failed.is_none() {
+    if !idle && log.failed.is_none() && !log.closed {
         return false;
     }
     log.retired = true;
-    if open
-        .get(&hub.key)
-        .is_some_and(|current| std::ptr::eq(current.as_ref(), hub))
-    {
-        open.remove(&hub.key);
+    let current = open.hubs.get(&hub.key);
+    if current.is_some_and(|current| std::ptr::eq(current.as_ref(), hub)) {
+        open.hubs.remove(&hub.key);
     }
     true
 }

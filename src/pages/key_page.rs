@@ -2,8 +2,8 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    page_data, use_notice, ActionError, EtcdEpoch, FormFields, KeyHistoryPanel, Loaded,
-    NoticeBar, PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
+    page_data, use_notice, ActionError, EtcdEpoch, FormFields, KeyHistoryPanel, Loaded, NoticeBar,
+    PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
@@ -41,7 +41,14 @@ pub fn KeyPage() -> impl IntoView {
     let delete = ServerAction::<DeleteKey>::new();
     let restore = ServerAction::<RestoreVersion>::new();
     let detail = page_data(
-        move || (key.get(), save.version().get(), restore.version().get(), EtcdEpoch::track()),
+        move || {
+            (
+                key.get(),
+                save.version().get(),
+                restore.version().get(),
+                EtcdEpoch::track(),
+            )
+        },
         |(key, _, _, _)| get_key(key),
     );
     let writes = Signal::derive(move || save.version().get() + restore.version().get());
@@ -67,7 +74,7 @@ pub fn KeyPage() -> impl IntoView {
         </h1>
         <NoticeBar notice=use_notice(error) />
         <ActionError error />
-        <PastVersionPanel key revision=past restore />
+        {move || past.get().map(|revision| view! { <PastVersionPanel key revision restore /> })}
         <Loaded
             resource=detail
             loading="Loading key…"

@@ -55,6 +55,19 @@ impl TestServer {
         self.child.id()
     }
 
+    /// Asks the server to stop (SIGTERM, by its PID) and waits until it has; answers how long
+    /// that took.
+    pub fn terminate(&mut self) -> Duration {
+        let started = Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        self.child.wait().expect("wait for etcd-deck");
+        started.elapsed()
+    }
+
     /// Runs `etcd-deck kv <args>` against this server.
     pub fn kv(&self, args: &[&str]) -> Output {
         self.kv_with_input(args, None)

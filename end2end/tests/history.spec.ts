@@ -1,0 +1,57 @@
+// A key's history on its page: earlier versions, one compared with the value now, restored;
+// and a restore refused when someone changed the key after it was shown.
+import { test, expect, hydrated, KeyListPage, KeyPage } from './fixtures';
+
+test('a key lists its versions, compares an old one with now and restores it', async ({ page }) => {
+  const list = new KeyListPage(page);
+  const prefix = await list.openFresh('history');
+  await list.createAndOpen(`${prefix}config`, '{"replicas":1,"image":"app:1"}');
+  const key = new KeyPage(page);
+  await key.edit('{"replicas": 3, "image": "app:1"}');
+  await expect(key.notice).toContainText('Saved at revision');
+
+  const history = page.getByTestId('history-table');
+  await expect(history.getByRole('row')).toHaveCount(3);
+  await expect(history.getByRole('row').nth(1)).toContainText('written');
+  await expect(history.getByRole('row').nth(2)).toContainText('created');
+
+  await history.getByRole('row').nth(2).getByRole('link', { name: 'Compare and restore' }).click();
+  const past = page.getByTestId('past-version');
+  await expect(past.getByRole('heading')).toContainText('Version 1 of revision');
+  await expect(past.getByTestId('diff-summary')).toHaveText(
+    '1 lines removed, 1 added; JSON, compared pretty-printed with keys in order.',
+  );
+  await expect(past.getByTestId('diff')).toContainText('-  "replicas": 1');
+  await expect(past.getByTestId('diff')).toContainText('+  "replicas": 3');
+
+  await past.getByRole('button', { name: 'Restore this version' }).click();
+  await expect(key.notice).toContainText('Restored the version of revision');
+  await expect(page.getByTestId('key-meta')).toContainText('Version3');
+  await expect(history.getByRole('row')).toHaveCount(4);
+});
+
+test.describe('refused writes', () => {
+  test.use({ allowedHttpErrors: [412] });
+
+  test('a restore is refused when the key changed after it was shown', async ({ page, request }) => {
+    const list = new KeyListPage(page);
+    const prefix = await list.openFresh('restore-race');
+    await list.createAndOpen(`${prefix}flag`, 'on');
+    const key = new KeyPage(page);
+    await key.edit('off');
+    await expect(key.notice).toContainText('Saved');
+    const history = page.getByTestId('history-table');
+    await history.getByRole('row').nth(2).getByRole('link', { name: 'Compare and restore' }).click();
+    const past = page.getByTestId('past-version');
+    await expect(past.getByTestId('diff')).toContainText('+off');
+
+    const path = `/api/v1/keys/${encodeURIComponent(`${prefix}flag`)}`;
+    expect((await request.put(path, { data: { value: 'theirs' } })).status()).toBe(200);
+
+    await past.getByRole('button', { name: 'Restore this version' }).click();
+    await expect(key.error).toContainText('was changed by someone else');
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('past-version').getByTestId('diff')).toContainText('+theirs');
+  });
+});
