@@ -1,6 +1,7 @@
 //! "N keys changed since this listing": a listing read at a revision follows the changes under
-//! its prefix from there on (`/api/v1/watch`), and offers to read it again. Only the hydrated
-//! page follows; the page as served says nothing, and a plain reload reads anew.
+//! its prefix from there on (`/api/v1/watch`), marks the rows of the keys (and folders) that
+//! changed as they change, and offers to read it again. Only the hydrated page follows; the page
+//! as served says nothing, and a plain reload reads anew.
 
 use crate::domain::Key;
 use leptos::prelude::*;
@@ -17,9 +18,6 @@ struct Since {
     gap: Option<(i64, i64)>,
     /// The server stopped following for this page, which fell too far behind.
     resync: bool,
-    /// The revision of the last change seen: a watch opened again starts after it.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    last: i64,
 }
 
 impl Since {
@@ -47,18 +45,21 @@ impl Since {
 #[derive(Clone, Copy)]
 pub struct Reread(pub Callback<String>);
 
-/// Follows the changes under `prefix` after `revision`, and when there are some, says how many
-/// keys changed, with a link (`refresh`) to the listing read now.
-pub fn changes_since(prefix: Key, revision: i64, refresh: String) -> impl IntoView {
+/// Follows the changes under `prefix` after `revision`, marking the rows they touch (a key's
+/// own row, or with a `delimiter` the row of the folder it is in), and when there are some,
+/// says how many keys changed, with a link (`refresh`) to the listing read now.
+pub fn changes_since(
+    prefix: Key,
+    delimiter: Option<Key>,
+    revision: i64,
+    refresh: String,
+) -> impl IntoView {
     let reread = use_context::<Reread>();
-    let since = RwSignal::new(Since {
-        last: revision,
-        ..Since::default()
-    });
+    let since = RwSignal::new(Since::default());
     #[cfg(feature = "hydrate")]
-    follow::follow(prefix, since);
+    follow_listing(prefix, delimiter, revision, since);
     #[cfg(not(feature = "hydrate"))]
-    let _ = prefix;
+    let _ = (prefix, delimiter, revision);
     move || {
         since.with(Since::note).map(|note| {
             view! {
@@ -85,159 +86,71 @@ pub fn changes_since(prefix: Key, revision: i64, refresh: String) -> impl IntoVi
     }
 }
 
-#[cfg(feature = "hydrate")]
-mod follow {
-    //! The browser's end: an `EventSource`, open while the page is visible.
-
-    use super::{Since, MAX_COUNTED};
-    use crate::domain::Key;
+/// The name a row of a listing carries, to be found by the changes that touch it.
+pub fn row_mark(key: &Key) -> String {
     use base64::Engine;
-    use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
-    use leptos::prelude::*;
-    use send_wrapper::SendWrapper;
-    use std::{cell::RefCell, rc::Rc};
-    use wasm_bindgen::{closure::Closure, JsCast};
-    use web_sys::{Event, EventSource, MessageEvent};
+    base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
+}
 
-    type Listener = Closure<dyn FnMut(MessageEvent)>;
+#[cfg(feature = "hydrate")]
+fn follow_listing(prefix: Key, delimiter: Option<Key>, revision: i64, since: RwSignal<Since>) {
+    use super::follow::{follow, Followed};
+    use crate::domain::watch::ChangeKind;
 
-    /// The open source, and the listeners it calls.
-    struct Follower {
-        prefix: Key,
-        since: RwSignal<Since>,
-        source: RefCell<Option<EventSource>>,
-        on_change: Listener,
-        on_compacted: Listener,
-        on_ended: Listener,
-    }
-
-    #[derive(serde::Deserialize)]
-    struct Changed {
-        key: String,
-    }
-
-    #[derive(serde::Deserialize)]
-    struct Compacted {
-        from_revision: i64,
-        compact_revision: i64,
-    }
-
-    pub fn follow(prefix: Key, since: RwSignal<Since>) {
-        let follower = Rc::new_cyclic(|me: &std::rc::Weak<Follower>| {
-            let on_change = Closure::new(move |event: MessageEvent| {
-                let Some(data) = event.data().as_string() else {
-                    return;
-                };
-                let Ok(changed) = serde_json::from_str::<Changed>(&data) else {
-                    return;
-                };
-                let Ok(key) = STANDARD.decode(changed.key) else {
-                    return;
-                };
-                let last = event.last_event_id().parse::<i64>().ok();
-                since.update(|since| {
-                    if since.keys.len() < MAX_COUNTED {
-                        since.keys.insert(key);
-                    }
-                    since.last = last.unwrap_or(since.last).max(since.last);
-                });
+    let start = prefix.as_bytes().len();
+    follow(prefix, revision, move |followed| match followed {
+        Followed::Change {
+            kind,
+            key,
+            revision,
+            version,
+            ..
+        } => {
+            // The row the change shows on: the key's own, or its folder's.
+            let folder = delimiter.as_ref().and_then(|delimiter| {
+                let rest = key.get(start..)?;
+                let at = rest
+                    .windows(delimiter.as_bytes().len())
+                    .position(|window| window == delimiter.as_bytes())?;
+                Some(key[..start + at + delimiter.as_bytes().len()].to_vec())
             });
-            let stop = |me: std::rc::Weak<Follower>| {
-                move || {
-                    if let Some(follower) = me.upgrade() {
-                        follower.close();
-                    }
+            match &folder {
+                Some(folder) => mark_row(folder, "changed", None),
+                None => {
+                    let state = match kind {
+                        ChangeKind::Put => "changed",
+                        ChangeKind::Delete => "deleted",
+                    };
+                    mark_row(&key, state, Some((version, revision)));
                 }
-            };
-            let on_compacted = Closure::new(move |event: MessageEvent| {
-                let data = event.data().as_string().unwrap_or_default();
-                let Ok(gap) = serde_json::from_str::<Compacted>(&data) else {
-                    return;
-                };
-                since.update(|since| {
-                    let from = since.gap.map_or(gap.from_revision, |(from, _)| from);
-                    since.gap = Some((from, gap.compact_revision));
-                    since.last = since.last.max(gap.compact_revision - 1);
-                });
+            }
+            since.update(|since| {
+                if since.keys.len() < MAX_COUNTED {
+                    since.keys.insert(key);
+                }
             });
-            let ended = stop(me.clone());
-            let on_ended = Closure::new(move |event: MessageEvent| {
-                if event.type_() == "resync" {
-                    since.update(|since| since.resync = true);
-                }
-                ended();
-            });
-            Follower {
-                prefix,
-                since,
-                source: RefCell::new(None),
-                on_change,
-                on_compacted,
-                on_ended,
-            }
-        });
-        follower.open();
-
-        // Closed while the page is hidden, so that tabs left open do not hold connections;
-        // opened again after the last change seen when it shows.
-        let visibility = {
-            let follower = Rc::downgrade(&follower);
-            Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-                let Some(follower) = follower.upgrade() else {
-                    return;
-                };
-                if document().hidden() {
-                    follower.close();
-                } else {
-                    follower.open();
-                }
-            })
-        };
-        let _ = document().add_event_listener_with_callback(
-            "visibilitychange",
-            visibility.as_ref().unchecked_ref(),
-        );
-        let held = SendWrapper::new((follower, visibility));
-        on_cleanup(move || {
-            let (follower, visibility) = held.take();
-            let _ = document().remove_event_listener_with_callback(
-                "visibilitychange",
-                visibility.as_ref().unchecked_ref(),
-            );
-            follower.close();
-        });
-    }
-
-    impl Follower {
-        fn open(&self) {
-            let since = self.since.get_untracked();
-            if self.source.borrow().is_some() || since.resync || document().hidden() {
-                return;
-            }
-            let url = format!(
-                "/api/v1/watch?encoding=base64&prefix={}&start_revision={}",
-                URL_SAFE_NO_PAD.encode(self.prefix.as_bytes()),
-                since.last + 1
-            );
-            let Ok(source) = EventSource::new(&url) else {
-                return;
-            };
-            for (name, listener) in [
-                ("put", &self.on_change),
-                ("delete", &self.on_change),
-                ("compacted", &self.on_compacted),
-                ("resync", &self.on_ended),
-                ("failed", &self.on_ended),
-            ] {
-                let _ = source
-                    .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
-            }
-            *self.source.borrow_mut() = Some(source);
         }
+        Followed::Gap { from, to } => since.update(|since| {
+            let from = since.gap.map_or(from, |(from, _)| from);
+            since.gap = Some((from, to));
+        }),
+        Followed::Ended { resync } => since.update(|since| since.resync = resync),
+    });
+}
 
-        fn close(&self) {
-            if let Some(source) = self.source.borrow_mut().take() {
-                source.close();
+/// Marks the row of `key` (if the page shows it) as `state`, with its version and mod revision
+/// now.
+#[cfg(feature = "hydrate")]
+fn mark_row(key: &[u8], state: &str, now: Option<(i64, i64)>) {
+    let selector = format!("tr[data-key=\"{}\"]", row_mark(&Key::new(key)));
+    let Ok(Some(row)) = document().query_selector(&selector) else {
+        return;
+    };
+    let _ = row.set_attribute("data-live", state);
+    if let Some((version, revision)) = now {
+        for (column, text) in [("version", version), ("modified", revision)] {
+            if let Ok(Some(cell)) = row.query_selector(&format!("td[data-column={column}]")) {
+                cell.set_text_content(Some(&text.to_string()));
             }
         }
     }

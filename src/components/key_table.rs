@@ -1,6 +1,6 @@
 //! One page of keys as a table, with the links to move between pages.
 
-use super::changes_since;
+use super::changes_since::{changes_since, row_mark};
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
@@ -48,7 +48,8 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </p>
         }
     });
-    let changes = changes_since(request.prefix.clone(), revision, list_url(&request.first()));
+    let first = list_url(&request.first());
+    let changes = changes_since(request.prefix.clone(), None, revision, first);
     view! {
         {stale}
         {compacted_banner("listing", compacted, revision)}
@@ -137,14 +138,14 @@ fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
     let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
     let size = summary.value_size.filter(|_| sizes).map(human_bytes);
     view! {
-        <tr>
+        <tr data-key=row_mark(&summary.key)>
             <td class="key">
                 <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />
                 </a>
             </td>
-            <td class="num">{summary.version}</td>
-            <td class="num">{summary.mod_revision}</td>
+            <td class="num" data-column="version">{summary.version}</td>
+            <td class="num" data-column="modified">{summary.mod_revision}</td>
             <td class="num lease">{lease}</td>
             <td class="num">{size}</td>
         </tr>

@@ -1,8 +1,11 @@
 //! UI components shared by the pages. None of them knows about etcd: they show domain types and
 //! call server functions.
 
-mod changes_since;
+mod changed_meanwhile;
+pub mod changes_since;
 mod connection_banner;
+#[cfg(feature = "hydrate")]
+mod follow;
 mod key_history;
 mod key_table;
 mod loaded;
@@ -17,7 +20,8 @@ mod shortcuts;
 mod tree_table;
 mod value_panel;
 
-pub use changes_since::{changes_since, Reread};
+pub use changed_meanwhile::ChangedMeanwhile;
+pub use changes_since::Reread;
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
 pub use key_history::{KeyHistoryPanel, PastVersionPanel};
 pub use key_table::{KeyName, KeyTable};

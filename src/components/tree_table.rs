@@ -1,6 +1,6 @@
 //! One page of a level of the key tree as a table: folders (with their key counts) and keys.
 
-use super::changes_since;
+use super::changes_since::{changes_since, row_mark};
 use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
 use crate::domain::{
     limits::human_bytes,
@@ -55,6 +55,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         .collect_view();
     let changes = changes_since(
         request.prefix.clone(),
+        Some(request.delimiter.clone()),
         revision,
         level_url(&request.first()),
     );
@@ -99,7 +100,7 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
         Either::Right(view! { <KeyName key=entry.name.clone() /> })
     };
     view! {
-        <tr class=kind data-testid="tree-entry">
+        <tr class=kind data-testid="tree-entry" data-key=row_mark(&entry.key)>
             <td class="key">
                 <a href=href data-row="" data-kind=kind>
                     {name}
@@ -107,8 +108,10 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
                 </a>
             </td>
             <td class="num">{entry.count}</td>
-            <td class="num">{summary.as_ref().map(|key| key.version)}</td>
-            <td class="num">{summary.as_ref().map(|key| key.mod_revision)}</td>
+            <td class="num" data-column="version">{summary.as_ref().map(|key| key.version)}</td>
+            <td class="num" data-column="modified">
+                {summary.as_ref().map(|key| key.mod_revision)}
+            </td>
             <td class="num">{summary.and_then(|key| key.value_size).map(human_bytes)}</td>
         </tr>
     }

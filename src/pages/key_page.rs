@@ -2,8 +2,8 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    page_data, use_notice, ActionError, EtcdEpoch, FormFields, KeyHistoryPanel, Loaded, NoticeBar,
-    PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
+    page_data, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch, FormFields, KeyHistoryPanel,
+    Loaded, NoticeBar, PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
@@ -100,6 +100,11 @@ fn KeyDetails(
     };
     let key = summary.key.clone();
     view! {
+        <ChangedMeanwhile
+            key=key.clone()
+            read_at=detail.revision
+            mod_revision=summary.mod_revision
+        />
         <dl class="meta" data-testid="key-meta">
             <dt>"Version"</dt>
             <dd>{summary.version}</dd>

@@ -1,0 +1,171 @@
+//! The browser's end of `GET /api/v1/watch`: an `EventSource` on a prefix, open while the page
+//! is visible, that resumes after the last revision it saw when it opens again. Pages tell it
+//! what to do with each event.
+
+use crate::domain::{watch::ChangeKind, Key};
+use base64::Engine;
+use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::{cell::Cell, cell::RefCell, rc::Rc};
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::{Event, EventSource, MessageEvent};
+
+/// What the server said next.
+pub enum Followed {
+    /// A key was written or deleted.
+    Change {
+        kind: ChangeKind,
+        key: Vec<u8>,
+        revision: i64,
+        version: i64,
+        value_size: u64,
+    },
+    /// etcd compacted the changes from one revision up to another away before they were sent.
+    Gap { from: i64, to: i64 },
+    /// The server stopped following for this page (`resync`: it fell too far behind).
+    Ended { resync: bool },
+}
+
+#[derive(serde::Deserialize)]
+struct ChangeData {
+    key: String,
+    revision: i64,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    value_size: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct GapData {
+    from_revision: i64,
+    compact_revision: i64,
+}
+
+type Listener = Closure<dyn FnMut(MessageEvent)>;
+
+struct Follower {
+    prefix: Key,
+    /// The revision of the last change seen: a source opened again starts after it.
+    last: Cell<i64>,
+    ended: Cell<bool>,
+    source: RefCell<Option<EventSource>>,
+    listener: Listener,
+}
+
+/// Follows the changes under `prefix` after `revision`, calling `told` with each, until the page
+/// is left. Only the hydrated page follows.
+pub fn follow(prefix: Key, revision: i64, told: impl Fn(Followed) + 'static) {
+    let follower = Rc::new_cyclic(|me: &std::rc::Weak<Follower>| {
+        let me = me.clone();
+        let listener = Closure::new(move |event: MessageEvent| {
+            let Some(follower) = me.upgrade() else {
+                return;
+            };
+            if let Some(followed) = follower.read(&event) {
+                if matches!(followed, Followed::Ended { .. }) {
+                    follower.ended.set(true);
+                    follower.close();
+                }
+                told(followed);
+            }
+        });
+        Follower {
+            prefix,
+            last: Cell::new(revision),
+            ended: Cell::new(false),
+            source: RefCell::new(None),
+            listener,
+        }
+    });
+    follower.open();
+
+    // Closed while the page is hidden, so that tabs left open do not hold connections; opened
+    // again after the last change seen when it shows.
+    let visibility = {
+        let follower = Rc::downgrade(&follower);
+        Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let Some(follower) = follower.upgrade() else {
+                return;
+            };
+            if document().hidden() {
+                follower.close();
+            } else {
+                follower.open();
+            }
+        })
+    };
+    let _ = document()
+        .add_event_listener_with_callback("visibilitychange", visibility.as_ref().unchecked_ref());
+    let held = SendWrapper::new((follower, visibility));
+    on_cleanup(move || {
+        let (follower, visibility) = held.take();
+        let _ = document().remove_event_listener_with_callback(
+            "visibilitychange",
+            visibility.as_ref().unchecked_ref(),
+        );
+        follower.close();
+    });
+}
+
+impl Follower {
+    fn open(&self) {
+        if self.source.borrow().is_some() || self.ended.get() || document().hidden() {
+            return;
+        }
+        let url = format!(
+            "/api/v1/watch?encoding=base64&prefix={}&start_revision={}",
+            URL_SAFE_NO_PAD.encode(self.prefix.as_bytes()),
+            self.last.get() + 1
+        );
+        let Ok(source) = EventSource::new(&url) else {
+            return;
+        };
+        for name in ["put", "delete", "compacted", "resync", "failed"] {
+            let listener = self.listener.as_ref().unchecked_ref();
+            let _ = source.add_event_listener_with_callback(name, listener);
+        }
+        *self.source.borrow_mut() = Some(source);
+    }
+
+    fn close(&self) {
+        if let Some(source) = self.source.borrow_mut().take() {
+            source.close();
+        }
+    }
+
+    /// What an event says, noting the revision it brings the follower to.
+    fn read(&self, event: &MessageEvent) -> Option<Followed> {
+        let data = event.data().as_string().unwrap_or_default();
+        let kind = match event.type_().as_str() {
+            "put" => ChangeKind::Put,
+            "delete" => ChangeKind::Delete,
+            "compacted" => {
+                let gap: GapData = serde_json::from_str(&data).ok()?;
+                self.last.set(self.last.get().max(gap.compact_revision - 1));
+                return Some(Followed::Gap {
+                    from: gap.from_revision,
+                    to: gap.compact_revision,
+                });
+            }
+            other => {
+                return Some(Followed::Ended {
+                    resync: other == "resync",
+                })
+            }
+        };
+        let change: ChangeData = serde_json::from_str(&data).ok()?;
+        let key = STANDARD.decode(change.key).ok()?;
+        if let Ok(id) = event.last_event_id().parse::<i64>() {
+            self.last.set(self.last.get().max(id));
+        }
+        Some(Followed::Change {
+            kind,
+            key,
+            revision: change.revision,
+            version: change.version,
+            value_size: change.value_size,
+        })
+    }
+}
