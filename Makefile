@@ -66,7 +66,7 @@ build: setup ## Build the release server and the precompressed, hashed wasm bund
 $(RELEASE_STAMP): $(BUILD_INPUTS)
 	mkdir -p $(@D)
 	touch $@.started
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 	mv $@.started $@
 
 run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set; TLS=1 for TLS) and serve the app

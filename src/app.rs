@@ -6,13 +6,13 @@ use crate::domain::routes::{
     SEARCH_SEGMENT, SIGN_IN_SEGMENT,
 };
 use crate::pages::{
-    ApiReferencePage, ClusterPage, KeyListPage, KeyPage, NotFound, SearchPage, SignInPage,
+    ApiReferenceRoute, ClusterRoute, KeyListPage, KeyRoute, NotFound, SearchRoute, SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{FlatRoutes, Route, Router},
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document every page is rendered into.
@@ -82,15 +82,23 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=KeyListPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment(KEY_SEGMENT), ParamSegment("key"))
-                        view=KeyPage
+                        view={Lazy::<KeyRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment(SEARCH_SEGMENT) view=SearchPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment(CLUSTER_SEGMENT) view=ClusterPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment(SEARCH_SEGMENT)
+                        view={Lazy::<SearchRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment(CLUSTER_SEGMENT)
+                        view={Lazy::<ClusterRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />
                     <Route
                         path=StaticSegment(API_REFERENCE_SEGMENT)
-                        view=ApiReferencePage
+                        view={Lazy::<ApiReferenceRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </FlatRoutes>

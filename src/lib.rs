@@ -28,10 +28,11 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod services;
 
-/// The browser entry point: attaches the application to the server-rendered page.
+/// The browser entry point: attaches the application to the server-rendered page, once the code
+/// of its page (a lazy route's wasm chunk) has arrived.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -5,10 +5,11 @@ use crate::domain::api_reference::ApiOperation;
 use crate::server_fns::get_api_reference;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 
 /// A readable reference of the REST API, linking the OpenAPI document it is made from.
 #[component]
-pub fn ApiReferencePage() -> impl IntoView {
+fn ApiReferencePage() -> impl IntoView {
     let operations = page_data(|| (), |_| get_api_reference());
     PageView(view! {
         <Title text="REST API" />
@@ -26,6 +27,20 @@ pub fn ApiReferencePage() -> impl IntoView {
             show=operation_list
         />
     })
+}
+
+/// The REST API reference as a lazy route: its wasm is fetched when the page is first shown.
+pub struct ApiReferenceRoute;
+
+#[lazy_route]
+impl LazyRoute for ApiReferenceRoute {
+    fn data() -> Self {
+        ApiReferenceRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <ApiReferencePage /> }.into_any()
+    }
 }
 
 fn operation_list(operations: Vec<ApiOperation>) -> impl IntoView {

@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::server_fns::get_cluster;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 use std::time::Duration;
 
 /// How often the page asks for a fresh overview.
@@ -18,7 +19,7 @@ const REFRESH: Duration = Duration::from_secs(2);
 
 /// Shows the cluster as every configured endpoint sees it.
 #[component]
-pub fn ClusterPage() -> impl IntoView {
+fn ClusterPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let overview = page_data(move || refresh.get(), |_| get_cluster());
     Effect::new(move |_| {
@@ -39,6 +40,20 @@ pub fn ClusterPage() -> impl IntoView {
             show=|overview| view! { <Overview overview /> }
         />
     })
+}
+
+/// The cluster page as a lazy route: its wasm is fetched when the page is first shown.
+pub struct ClusterRoute;
+
+#[lazy_route]
+impl LazyRoute for ClusterRoute {
+    fn data() -> Self {
+        ClusterRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <ClusterPage /> }.into_any()
+    }
 }
 
 #[component]

@@ -13,11 +13,11 @@ use crate::domain::{
 use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
+use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
 
 /// Shows one key. A key that does not exist answers 404.
 #[component]
-pub fn KeyPage() -> impl IntoView {
+fn KeyPage() -> impl IntoView {
     let location = use_location();
     // While navigating away, the location already names the next page: keep the last key.
     let key = Memo::new(move |last: Option<&Key>| {
@@ -82,6 +82,20 @@ pub fn KeyPage() -> impl IntoView {
         />
         <KeyHistoryPanel key reload=writes />
     })
+}
+
+/// The page of one key as a lazy route: its wasm is fetched when the page is first shown.
+pub struct KeyRoute;
+
+#[lazy_route]
+impl LazyRoute for KeyRoute {
+    fn data() -> Self {
+        KeyRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <KeyPage /> }.into_any()
+    }
 }
 
 /// Metadata, value, edit form and delete control of a key that exists.

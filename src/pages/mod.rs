@@ -8,10 +8,10 @@ mod not_found;
 mod search;
 mod sign_in;
 
-pub use api_reference::ApiReferencePage;
-pub use cluster::ClusterPage;
+pub use api_reference::ApiReferenceRoute;
+pub use cluster::ClusterRoute;
 pub use key_list::KeyListPage;
-pub use key_page::KeyPage;
+pub use key_page::KeyRoute;
 pub use not_found::NotFound;
-pub use search::SearchPage;
+pub use search::SearchRoute;
 pub use sign_in::SignInPage;

@@ -14,10 +14,13 @@ use crate::domain::{
 use crate::server_fns::search_keys;
 use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{
+    hooks::{use_location, use_navigate},
+    lazy_route, LazyRoute,
+};
 
 #[component]
-pub fn SearchPage() -> impl IntoView {
+fn SearchPage() -> impl IntoView {
     let location = use_location();
     let path = format!("/{SEARCH_SEGMENT}");
     let request = Memo::new(move |last: Option<&SearchRequest>| match last {
@@ -86,6 +89,20 @@ pub fn SearchPage() -> impl IntoView {
             }
         }}
     })
+}
+
+/// The search page as a lazy route: its wasm is fetched when the page is first shown.
+pub struct SearchRoute;
+
+#[lazy_route]
+impl LazyRoute for SearchRoute {
+    fn data() -> Self {
+        SearchRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <SearchPage /> }.into_any()
+    }
 }
 
 /// The search form: a plain GET form, which the hydrated page turns into a navigation (and the

@@ -63,7 +63,7 @@ fn routes(state: &AppState) -> Router<AppState> {
 
 /// What every response passes through, innermost first.
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    let hashed = HashedAssets(state.leptos_options.hash_files);
+    let assets = HashedAssets::new(&state.leptos_options);
     routes
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(
@@ -76,7 +76,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             forwarded_client,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(hashed, cache_control))
+        .layer(middleware::from_fn_with_state(assets, cache_control))
         // Precompressed static files already carry a Content-Encoding and pass through as they
         // are; a search's lines are sent as found, which a compressor would hold back.
         .layer(CompressionLayer::new().compress_when(
