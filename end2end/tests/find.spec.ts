@@ -191,6 +191,12 @@ test('a listing says how many keys changed since it was read, and reads them aga
   expect(deleted.status()).toBe(200);
   await put(request, `${uniquePrefix('elsewhere')}x`);
   await expect(since).toHaveText(/^3 keys changed since this listing was read\./);
+  // The rows on the page show what became of them, without a reload.
+  const row = (key: string) => page.getByTestId('key-list').locator('tbody tr').filter({ hasText: key });
+  await expect(row(`${prefix}a`)).toHaveAttribute('data-live', 'changed');
+  await expect(row(`${prefix}a`).locator('td[data-column=version]')).toHaveText('3');
+  await expect(row(`${prefix}b`)).toHaveAttribute('data-live', 'deleted');
+  await expect(row(`${prefix}f/1`)).not.toHaveAttribute('data-live');
   await since.getByRole('link', { name: 'Read it again' }).click();
   await expect(page.getByTestId('key-list').locator('tbody a')).toHaveText([`${prefix}a`, `${prefix}c`, `${prefix}f/1`]);
   await expect(since).toHaveCount(0);
@@ -200,4 +206,6 @@ test('a listing says how many keys changed since it was read, and reads them aga
   await expect(page.getByTestId('tree-entry')).toHaveCount(3);
   await put(request, `${prefix}f/2`);
   await expect(since).toHaveText(/^1 key changed since this listing was read\./);
+  const folder = page.getByTestId('tree-entry').filter({ hasText: 'f/' });
+  await expect(folder).toHaveAttribute('data-live', 'changed');
 });

@@ -30,6 +30,27 @@ test('a key lists its versions, compares an old one with now and restores it', a
   await expect(history.getByRole('row')).toHaveCount(4);
 });
 
+test('an open key warns when someone else changes it, and shows what changed', async ({ page, request }) => {
+  const list = new KeyListPage(page);
+  const prefix = await list.openFresh('meanwhile');
+  await list.createAndOpen(`${prefix}limits`, 'cpu: 1\nmemory: 1Gi');
+  const key = new KeyPage(page);
+  await expect(key.value).toHaveText('cpu: 1\nmemory: 1Gi');
+  await key.valueInput.fill('cpu: 2\nmemory: 1Gi');
+
+  const path = `/api/v1/keys/${encodeURIComponent(`${prefix}limits`)}`;
+  expect((await request.put(path, { data: { value: 'cpu: 1\nmemory: 4Gi' } })).status()).toBe(200);
+  const warning = page.getByTestId('changed-meanwhile');
+  await expect(warning).toContainText('This key was changed by someone else at revision');
+  await expect(warning).toContainText('now version 2');
+  await expect(key.valueInput).toHaveValue('cpu: 2\nmemory: 1Gi');
+
+  await warning.getByRole('link', { name: 'See what changed' }).click();
+  const diff = page.getByTestId('past-version').getByTestId('diff');
+  await expect(diff).toContainText('-memory: 1Gi');
+  await expect(diff).toContainText('+memory: 4Gi');
+});
+
 test.describe('refused writes', () => {
   test.use({ allowedHttpErrors: [412] });
 

@@ -44,7 +44,7 @@ pub async fn get(
     Ok(Json(LeaseBody::new(&lease, query.encoding)))
 }
 
-/// Grants a lease of `ttl` seconds. Attach keys to it with `PUT /api/v1/keys/{key}`.
+/// Grants a lease of `ttl` seconds; keys attached to it are deleted when it expires.
 #[utoipa::path(post, path = "/api/v1/leases", tag = "leases", request_body = GrantBody,
     responses(
         (status = 200, description = "Granted", body = GrantedLease),

@@ -2,10 +2,11 @@
 //!
 //! Leptos' router type-erases each route's view, and in Leptos 0.8 a type-erased view keeps both
 //! ways of hydrating the whole tree under it: the synchronous one `hydrate_body` uses, and an
-//! asynchronous one only lazy-loaded routes need (leptos#4438, #4852). etcd-deck has no lazy
-//! routes, so every page wraps its view in [`PageView`], whose asynchronous hydration is the
-//! synchronous one: the compiler then keeps one copy of each page's hydration code, and the
-//! browser's bundle is about a tenth smaller.
+//! asynchronous one that lazy-loaded routes use (leptos#4438, #4852). A lazy route waits for its
+//! code before it hydrates, but nothing inside a page's own view is lazy, so every page wraps its
+//! view in [`PageView`], whose asynchronous hydration is the synchronous one: the compiler then
+//! keeps one copy of each page's hydration code, and the browser's bundle is about a tenth
+//! smaller.
 
 use leptos::tachys::{
     html::attribute::{any_attribute::AnyAttribute, Attribute},
