@@ -2,11 +2,12 @@
 
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::domain::routes::{
-    api_reference_url, cluster_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT,
-    SEARCH_SEGMENT, SIGN_IN_SEGMENT,
+    api_reference_url, cluster_url, leases_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS,
+    KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT,
 };
 use crate::pages::{
-    ApiReferenceRoute, ClusterRoute, KeyListPage, KeyRoute, NotFound, SearchRoute, SignInPage,
+    ApiReferenceRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute, NotFound, PastRoute,
+    SearchRoute, SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -72,6 +73,8 @@ pub fn App() -> impl IntoView {
                 <nav class="sections">
                     <a href=KEYS>"Keys"</a>
                     <a href=format!("/{SEARCH_SEGMENT}")>"Search"</a>
+                    <a href=leases_url()>"Leases"</a>
+                    <a href=PAST>"History"</a>
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
@@ -93,6 +96,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment(CLUSTER_SEGMENT)
                         view={Lazy::<ClusterRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment(LEASES_SEGMENT)
+                        view={Lazy::<LeasesRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment(PAST_SEGMENT)
+                        view={Lazy::<PastRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />

@@ -6,6 +6,7 @@ mod common;
 
 use common::{app::TestApp, compact_now, TestCluster};
 use etcd_client::Client;
+use etcd_deck::domain::Key;
 use serde_json::{json, Value};
 
 /// `(kind, version, recreated)` of each change of a history, newest first.
@@ -170,6 +171,14 @@ async fn a_history_starts_where_etcd_compacted_it_and_keeps_the_version_from_the
     let uri = format!("/api/v1/keys/c/k?revision={first}");
     let (status, _, _) = app.api("GET", &uri, None, &[]).await;
     assert_eq!(status, 410);
+
+    // Where etcd's history starts, found by reading at past revisions.
+    let kept = app.etcd.revisions_kept(&Key::from("c/")).await.unwrap();
+    assert_eq!(kept, (compacted, last));
+    let uncompacted = TestCluster::start(1);
+    let fresh = uncompacted.connect().await;
+    let (from, _) = fresh.revisions_kept(&Key::from("c/")).await.unwrap();
+    assert_eq!(from, 1, "nothing compacted: every revision is kept");
 }
 
 async fn value(etcd: &mut Client, key: &str) -> Option<String> {

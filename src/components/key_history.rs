@@ -11,7 +11,10 @@ use crate::domain::{
     Key,
 };
 use crate::server_fns::{get_key_history, get_key_version, RestoreVersion};
-use leptos::{either::EitherOf4, prelude::*};
+use leptos::{
+    either::{Either, EitherOf4},
+    prelude::*,
+};
 
 /// The changes to `key` etcd keeps, newest first, each linking to the version it wrote.
 /// Reloads when `reload` changes (after a save or a restore).
@@ -29,7 +32,14 @@ pub fn KeyHistoryPanel(key: Memo<Key>, reload: Signal<usize>) -> impl IntoView {
     }
 }
 
-fn history_table(history: KeyHistory) -> impl IntoView {
+fn history_table(history: Option<KeyHistory>) -> impl IntoView {
+    history.map_or_else(
+        || Either::Left(view! { <p class="summary">"etcd keeps no change to this key."</p> }),
+        |history| Either::Right(history_rows(history)),
+    )
+}
+
+fn history_rows(history: KeyHistory) -> impl IntoView {
     let kept = if history.kept_from > 1 {
         format!(
             "etcd keeps the changes from revision {} on; older ones were compacted away.",

@@ -2,7 +2,7 @@
 
 use super::diff::ValueDiff;
 use super::watch::{Change, ChangeKind};
-use super::{Key, KeyDetail};
+use super::{Key, KeyDetail, KeyListing};
 use serde::{Deserialize, Serialize};
 
 /// The most versions one history answers.
@@ -52,6 +52,19 @@ pub struct PastVersion {
     pub now: Option<KeyDetail>,
     /// From the value then to the value now (empty when deleted).
     pub diff: ValueDiff,
+}
+
+/// The keys under a prefix as they were at a past revision, each with what became of it since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastListing {
+    /// One page, read at the past revision.
+    pub listing: KeyListing,
+    /// What became of each key of the page since, in the same order.
+    pub now: Vec<KeyNow>,
+    /// etcd keeps the revisions from this one on.
+    pub kept_from: i64,
+    /// The store's revision now.
+    pub current: i64,
 }
 
 /// What became of a key read at a past revision.

@@ -19,6 +19,12 @@ pub const CLUSTER_SEGMENT: &str = "cluster";
 pub const API_REFERENCE_SEGMENT: &str = "api";
 /// The search page's one segment: `/search?prefix=…&q=…`.
 pub const SEARCH_SEGMENT: &str = "search";
+/// The leases page's one segment: `/leases`.
+pub const LEASES_SEGMENT: &str = "leases";
+/// The past keyspace page's one segment: `/past?prefix=…&revision=…`.
+pub const PAST_SEGMENT: &str = "past";
+/// The past keyspace page.
+pub const PAST: &str = "/past";
 /// The sign-in page's one segment.
 pub const SIGN_IN_SEGMENT: &str = "sign-in";
 /// The sign-in page.
@@ -31,6 +37,20 @@ pub const SIGN_OUT_POST: &str = "/auth/sign-out";
 /// The cluster page.
 pub fn cluster_url() -> String {
     format!("/{CLUSTER_SEGMENT}")
+}
+
+/// The leases page.
+pub fn leases_url() -> String {
+    format!("/{LEASES_SEGMENT}")
+}
+
+/// The keys under a prefix as they were at a past revision (the page's), as the past keyspace
+/// page reads it back.
+pub fn past_url(page: &PageRequest) -> String {
+    let mut query = Vec::new();
+    page_query(&mut query, &page.prefix, page.after.as_ref(), page.limit);
+    page_state(&mut query, page.revision, SortOrder::Key);
+    with_query(PAST, query)
 }
 
 /// The REST API reference page.

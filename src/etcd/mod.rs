@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod history;
 mod hub;
+mod kept;
 mod leases;
 mod past;
 mod pool;

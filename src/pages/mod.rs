@@ -4,7 +4,9 @@ mod api_reference;
 mod cluster;
 mod key_list;
 mod key_page;
+mod leases;
 mod not_found;
+mod past;
 mod search;
 mod sign_in;
 
@@ -12,6 +14,8 @@ pub use api_reference::ApiReferenceRoute;
 pub use cluster::ClusterRoute;
 pub use key_list::KeyListPage;
 pub use key_page::KeyRoute;
+pub use leases::LeasesRoute;
 pub use not_found::NotFound;
+pub use past::PastRoute;
 pub use search::SearchRoute;
 pub use sign_in::SignInPage;

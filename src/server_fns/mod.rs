@@ -8,7 +8,8 @@ pub mod glue;
 use crate::domain::{
     api_reference::ApiOperation,
     cluster::ClusterOverview,
-    history::{KeyHistory, PastVersion},
+    history::{KeyHistory, PastListing, PastVersion},
+    lease::Leases,
     search::{SearchRequest, SearchResults},
     tree::{LevelRequest, TreeLevel},
     AppError, Connection, Key, KeyDetail, KeyListing, PageRequest, ValueFormat, WriteReceipt,
@@ -16,6 +17,7 @@ use crate::domain::{
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
+    crate::domain::lease::parse_lease_id,
     crate::domain::{
         api_reference::ApiReference,
         notice::Notice,
@@ -23,7 +25,7 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::services::{access::Access, cluster, keys, past},
+    crate::services::{access::Access, cluster, keys, leases, past},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
@@ -134,10 +136,17 @@ pub async fn delete_key(key: Key) -> Result<WriteReceipt, AppError> {
     .await
 }
 
-/// The latest changes to a key etcd keeps, newest first.
+/// The latest changes to a key etcd keeps, newest first; `None` when it keeps none.
 #[server(prefix = "/fn")]
-pub async fn get_key_history(key: Key) -> Result<KeyHistory, AppError> {
-    with_caller(|caller| async move { keys::history(&caller, &key, None).await }).await
+pub async fn get_key_history(key: Key) -> Result<Option<KeyHistory>, AppError> {
+    with_caller(|caller| async move {
+        match keys::history(&caller, &key, None).await {
+            Ok(history) => Ok(Some(history)),
+            Err(AppError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    })
+    .await
 }
 
 /// A key as it was at `revision`, beside what it is now.
@@ -162,6 +171,73 @@ pub async fn restore_version(
             revision: receipt.revision,
         };
         redirect(&notice.add_to(&routes::key_url(&key)));
+        Ok(receipt)
+    })
+    .await
+}
+
+/// The keys under a prefix as they were at the page's revision, each with what became of it
+/// since, and the revisions etcd keeps.
+#[server(prefix = "/fn")]
+pub async fn list_past(page: PageRequest) -> Result<PastListing, AppError> {
+    with_caller(|caller| async move { past::listing(&caller, &page).await }).await
+}
+
+/// Brings `keys` back as they were at `revision`, only creating; lands back on the keys under
+/// `prefix` at that revision.
+#[server(prefix = "/fn")]
+pub async fn undelete_keys(
+    prefix: Key,
+    revision: i64,
+    keys: Vec<Key>,
+) -> Result<WriteReceipt, AppError> {
+    with_caller(|caller| async move {
+        let receipt = past::undelete(&caller, revision, &keys).await?;
+        let mut page = PageRequest::new(prefix, None, None);
+        page.revision = Some(revision);
+        let notice = Notice::Saved {
+            revision: receipt.revision,
+        };
+        redirect(&notice.add_to(&routes::past_url(&page)));
+        Ok(receipt)
+    })
+    .await
+}
+
+/// The cluster's leases, with their times to live and keys.
+#[server(prefix = "/fn")]
+pub async fn list_leases() -> Result<Leases, AppError> {
+    with_caller(|caller| async move { leases::list(&caller).await }).await
+}
+
+/// Grants a lease of `ttl` seconds.
+#[server(prefix = "/fn")]
+pub async fn grant_lease(ttl: i64) -> Result<WriteReceipt, AppError> {
+    with_caller(|caller| async move {
+        let (_, receipt) = leases::grant(&caller, ttl).await?;
+        redirect(&routes::leases_url());
+        Ok(receipt)
+    })
+    .await
+}
+
+/// Renews a lease (`id`, hexadecimal) once.
+#[server(prefix = "/fn")]
+pub async fn keep_lease_alive(id: String) -> Result<i64, AppError> {
+    with_caller(|caller| async move {
+        let lease = leases::keep_alive(&caller, parse_lease_id(&id)?).await?;
+        redirect(&routes::leases_url());
+        Ok(lease.ttl)
+    })
+    .await
+}
+
+/// Revokes a lease (`id`, hexadecimal), deleting its keys.
+#[server(prefix = "/fn")]
+pub async fn revoke_lease(id: String) -> Result<WriteReceipt, AppError> {
+    with_caller(|caller| async move {
+        let receipt = leases::revoke(&caller, parse_lease_id(&id)?).await?;
+        redirect(&routes::leases_url());
         Ok(receipt)
     })
     .await

@@ -6,10 +6,24 @@ use super::audit::WriteAttempt;
 use crate::domain::{
     access::Role,
     diff::diff_values,
-    history::{KeyNow, PastVersion},
+    history::{KeyNow, PastListing, PastVersion},
     limits::{check_put, MAX_TXN_OPS},
-    AppError, Key, KeySummary, PutCondition, WriteReceipt,
+    AppError, Key, KeySummary, PageRequest, PutCondition, WriteReceipt,
 };
+
+/// One page of the keys under a prefix as they were at the page's revision (now, when it has
+/// none), each with what became of it since, and the revisions etcd keeps.
+pub async fn listing(caller: &Caller, page: &PageRequest) -> Result<PastListing, AppError> {
+    let listing = super::keys::list(caller, page).await?;
+    let now = since(caller, &listing.keys).await?;
+    let (kept_from, current) = caller.etcd.revisions_kept(&page.prefix).await?;
+    Ok(PastListing {
+        listing,
+        now,
+        kept_from,
+        current,
+    })
+}
 
 /// What became of each of `keys` (read at a past revision) since.
 pub async fn since(caller: &Caller, keys: &[KeySummary]) -> Result<Vec<KeyNow>, AppError> {

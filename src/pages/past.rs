@@ -1,0 +1,193 @@
+//! The keyspace as it was, at `/past?prefix=…&revision=R`: the keys under a prefix at a past
+//! revision, read-only, each marked with what became of it since; deleted ones can be brought
+//! back, one or all of a page at once, by a write that only creates.
+
+use crate::components::{
+    page_data, use_notice, ActionError, FormFields, KeyName, Loaded, NoticeBar, PageView,
+    ServerForm,
+};
+use crate::domain::{
+    history::{KeyNow, PastListing},
+    paging::query_param,
+    routes::{key_version_url, past_url, PAST},
+    Key, PageRequest,
+};
+use crate::server_fns::{list_past, UndeleteKeys};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+
+#[component]
+fn PastPage() -> impl IntoView {
+    let location = use_location();
+    let request = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| PageRequest::from_query(search))
+    });
+    let undelete = ServerAction::<UndeleteKeys>::new();
+    let listing = page_data(
+        move || (request.get(), undelete.version().get()),
+        |(request, _)| list_past(request),
+    );
+    let error = Signal::derive(move || undelete.value().get().and_then(Result::err));
+    let prefix = move || request.with(|r| r.prefix.display());
+    let revision = move || {
+        location
+            .search
+            .with(|search| query_param(search, "revision").and_then(|r| String::from_utf8(r).ok()))
+    };
+
+    PageView(view! {
+        <Title text="The keyspace as it was" />
+        <h1>"The keyspace as it was"</h1>
+        <NoticeBar notice=use_notice(error) />
+        <ActionError error />
+        <form method="get" action=PAST class="prefix-form">
+            <label>"Prefix " <input type="text" name="prefix" value=prefix /></label>
+            <label>
+                "At revision "
+                <input type="number" name="revision" min="1" value=revision data-testid="past-revision" />
+            </label>
+            <button type="submit">"Show"</button>
+        </form>
+        <Loaded
+            resource=listing
+            loading="Reading the keys as they were…"
+            show=move |past| past_view(past, undelete)
+        />
+    })
+}
+
+fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl IntoView {
+    let PastListing {
+        listing,
+        now,
+        kept_from,
+        current,
+    } = past;
+    let revision = listing.revision;
+    let prefix = listing.request.prefix.clone();
+    let bounds =
+        format!(
+        "Read-only: the keys under {} as they were at revision {revision}. etcd keeps revisions \
+         {kept_from} to {current}.",
+        if prefix.is_empty() { "the whole keyspace".to_string() } else { prefix.display() }
+    );
+    let deleted: Vec<Key> = listing
+        .keys
+        .iter()
+        .zip(&now)
+        .filter(|(_, now)| **now == KeyNow::Deleted)
+        .map(|(key, _)| key.key.clone())
+        .collect();
+    let all_fields = undelete_fields(&prefix, revision);
+    let all = (deleted.len() > 1).then(move || {
+        let fields = deleted
+            .iter()
+            .enumerate()
+            .map(|(i, key)| view! { <input type="hidden" name=format!("keys[{i}]") value=key.to_segment() /> })
+            .collect_view();
+        let label = format!("Restore the {} deleted keys of this page", deleted.len());
+        view! {
+            <ServerForm action=undelete read=read_undelete>
+                {all_fields}
+                {fields}
+                <button type="submit" class="needs-write">{label}</button>
+            </ServerForm>
+        }
+    });
+    let rows = listing
+        .keys
+        .into_iter()
+        .zip(now)
+        .map(|(summary, now)| {
+            let state = match now {
+                KeyNow::Unchanged => "unchanged",
+                KeyNow::Changed => "changed",
+                KeyNow::Deleted => "deleted",
+            };
+            let segment = summary.key.to_segment();
+            let fields = undelete_fields(&prefix, revision);
+            let restore = (now == KeyNow::Deleted).then(move || {
+                view! {
+                    <ServerForm action=undelete read=read_undelete>
+                        {fields}
+                        <input type="hidden" name="keys[0]" value=segment />
+                        <button type="submit" class="needs-write">"Restore"</button>
+                    </ServerForm>
+                }
+            });
+            view! {
+                <tr data-now=state>
+                    <td class="key">
+                        <a href=key_version_url(&summary.key, summary.mod_revision)>
+                            <KeyName key=summary.key.clone() />
+                        </a>
+                    </td>
+                    <td class="num">{summary.version}</td>
+                    <td class="num">{summary.mod_revision}</td>
+                    <td>{state}</td>
+                    <td>{restore}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let next = listing.next.map(|after| {
+        let request = PageRequest {
+            after: Some(after),
+            ..listing.request.clone()
+        };
+        view! { <a href=past_url(&request) rel="next">"Next page »"</a> }
+    });
+    view! {
+        <p class="banner banner-info" data-testid="past-bounds">{bounds}</p>
+        {all}
+        <table class="keys" data-testid="past-keys">
+            <thead>
+                <tr>
+                    <th>"Key"</th>
+                    <th class="num">"Version"</th>
+                    <th class="num">"Mod revision"</th>
+                    <th>"Now"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">{next}</nav>
+    }
+}
+
+fn undelete_fields(prefix: &Key, revision: i64) -> impl IntoView {
+    view! {
+        <input type="hidden" name="prefix" value=prefix.to_segment() />
+        <input type="hidden" name="revision" value=revision />
+    }
+}
+
+fn read_undelete(fields: &FormFields) -> Option<UndeleteKeys> {
+    let keys = (0..)
+        .map_while(|i| fields.text(&format!("keys[{i}]")))
+        .map(|segment| Key::from_segment(&segment))
+        .collect();
+    Some(UndeleteKeys {
+        prefix: Key::from_segment(&fields.text("prefix")?),
+        revision: fields.text("revision")?.parse().ok()?,
+        keys,
+    })
+}
+
+/// The past keyspace page as a lazy route: its wasm is fetched when the page is first shown.
+pub struct PastRoute;
+
+#[lazy_route]
+impl LazyRoute for PastRoute {
+    fn data() -> Self {
+        PastRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <PastPage /> }.into_any()
+    }
+}
