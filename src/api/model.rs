@@ -296,6 +296,9 @@ pub struct HistoryEntry {
     pub value_size: u64,
     /// The lease the key was on, 0 for none.
     pub lease: i64,
+    /// The lease id in hexadecimal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
     /// Whether this write created the key again after a delete.
     pub recreated: bool,
 }
@@ -329,6 +332,7 @@ impl KeyHistoryBody {
                 version: change.version,
                 value_size: change.value_size,
                 lease: change.lease,
+                lease_id: lease_id(change.lease),
                 recreated: history.recreated(i),
             });
         KeyHistoryBody {
@@ -364,6 +368,10 @@ pub struct KeyEntry {
     pub mod_revision: i64,
     /// The lease id, 0 for none.
     pub lease: i64,
+    /// The lease id in hexadecimal, as `/api/v1/leases/{id}` takes it (and exact in JavaScript,
+    /// whose numbers hold 53 bits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -385,6 +393,7 @@ impl KeyEntry {
             create_revision: summary.create_revision,
             mod_revision: summary.mod_revision,
             lease: summary.lease,
+            lease_id: lease_id(summary.lease),
             value_encoding: value.as_ref().map(|(_, encoding)| *encoding),
             value: value.map(|(text, _)| text),
             now: None,
@@ -462,6 +471,11 @@ pub struct AppendBody {
     /// Any JSON value, appended as the array's last item.
     #[schema(value_type = Object)]
     pub value: serde_json::Value,
+}
+
+/// A lease id in hexadecimal, for a key on a lease.
+pub fn lease_id(lease: i64) -> Option<String> {
+    (lease != 0).then(|| lease_hex(lease))
 }
 
 /// A lease.
@@ -637,6 +651,9 @@ pub struct WatchChange {
     pub value_size: u64,
     /// The lease the key is on, 0 for none.
     pub lease: i64,
+    /// The lease id in hexadecimal, as `/api/v1/leases/{id}` takes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
 }
 
 /// The `compacted` event of `GET /api/v1/watch`: etcd compacted the changes from

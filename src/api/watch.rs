@@ -3,7 +3,8 @@
 use super::error::Answer;
 use super::extract::ApiQuery;
 use super::model::{
-    positive_revision, Encoding, ErrorBody, WatchChange, WatchCompacted, WatchQuery, WatchResync,
+    lease_id, positive_revision, Encoding, ErrorBody, WatchChange, WatchCompacted, WatchQuery,
+    WatchResync,
 };
 use crate::domain::{
     watch::{Change, ChangeKind, Watched, FOLLOW_LIMIT},
@@ -113,6 +114,7 @@ fn change_event(change: &Change, encoding: Encoding) -> Event {
             version: change.version,
             value_size: change.value_size,
             lease: change.lease,
+            lease_id: lease_id(change.lease),
         },
     )
 }
