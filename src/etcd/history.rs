@@ -8,11 +8,16 @@ use crate::domain::{
     AppError, Key, KeyDetail,
 };
 use etcd_client::GetOptions;
+use std::time::Duration;
 use std::collections::VecDeque;
 
 /// The most revisions etcd sends in one batch of a watch's replayed past (etcd's
 /// `watchBatchMaxRevs`).
 const REPLAY_BATCH_REVISIONS: usize = 1000;
+
+/// How long a replay may send nothing before a key that does not exist now is taken to have no
+/// kept changes: etcd sends a new watch its past within one pass of its sync loop (every 100 ms).
+const SETTLE: Duration = Duration::from_millis(500);
 
 /// How many request timeouts a history may take: replaying a long history takes etcd a while.
 const HISTORY_TIMEOUTS: u32 = 5;
@@ -64,7 +69,7 @@ impl Etcd {
         let mut newest = VecDeque::with_capacity(limit + 1);
         let mut more = false;
         let mut done = false;
-        let settle = tokio::time::sleep(self.request_timeout());
+        let settle = tokio::time::sleep(SETTLE);
         tokio::pin!(settle);
         while !done {
             let sent = tokio::select! {
