@@ -3,11 +3,12 @@
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::domain::routes::{
     api_reference_url, cluster_url, leases_url, API_REFERENCE_SEGMENT, CLUSTER_SEGMENT, KEYS,
-    KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT,
+    KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT, WATCH,
+    WATCH_SEGMENT,
 };
 use crate::pages::{
     ApiReferenceRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute, NotFound, PastRoute,
-    SearchRoute, SignInPage,
+    SearchRoute, SignInPage, WatchRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <nav class="sections">
                     <a href=KEYS>"Keys"</a>
                     <a href=format!("/{SEARCH_SEGMENT}")>"Search"</a>
+                    <a href=WATCH>"Watch"</a>
                     <a href=leases_url()>"Leases"</a>
                     <a href=PAST>"History"</a>
                     <a href=cluster_url()>"Cluster"</a>
@@ -106,6 +108,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment(PAST_SEGMENT)
                         view={Lazy::<PastRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment(WATCH_SEGMENT)
+                        view={Lazy::<WatchRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />

@@ -98,7 +98,7 @@ fn follow_listing(prefix: Key, delimiter: Option<Key>, revision: i64, since: RwS
     use crate::domain::watch::ChangeKind;
 
     let start = prefix.as_bytes().len();
-    follow(prefix, revision, move |followed| match followed {
+    follow(prefix, Some(revision), move |followed| match followed {
         Followed::Change {
             kind,
             key,

@@ -20,6 +20,7 @@ pub enum Followed {
         revision: i64,
         version: i64,
         value_size: u64,
+        lease: i64,
     },
     /// etcd compacted the changes from one revision up to another away before they were sent.
     Gap { from: i64, to: i64 },
@@ -35,6 +36,8 @@ struct ChangeData {
     version: i64,
     #[serde(default)]
     value_size: u64,
+    #[serde(default)]
+    lease: i64,
 }
 
 #[derive(serde::Deserialize)]
@@ -47,16 +50,17 @@ type Listener = Closure<dyn FnMut(MessageEvent)>;
 
 struct Follower {
     prefix: Key,
-    /// The revision of the last change seen: a source opened again starts after it.
-    last: Cell<i64>,
+    /// The revision of the last change seen: a source opened again starts after it (or from
+    /// now, before any).
+    last: Cell<Option<i64>>,
     ended: Cell<bool>,
     source: RefCell<Option<EventSource>>,
     listener: Listener,
 }
 
-/// Follows the changes under `prefix` after `revision`, calling `told` with each, until the page
-/// is left. Only the hydrated page follows.
-pub fn follow(prefix: Key, revision: i64, told: impl Fn(Followed) + 'static) {
+/// Follows the changes under `prefix` after `revision` (or from now), calling `told` with each,
+/// until the page is left. Only the hydrated page follows.
+pub fn follow(prefix: Key, revision: Option<i64>, told: impl Fn(Followed) + 'static) {
     let follower = Rc::new_cyclic(|me: &std::rc::Weak<Follower>| {
         let me = me.clone();
         let listener = Closure::new(move |event: MessageEvent| {
@@ -114,11 +118,13 @@ impl Follower {
         if self.source.borrow().is_some() || self.ended.get() || document().hidden() {
             return;
         }
-        let url = format!(
-            "/api/v1/watch?encoding=base64&prefix={}&start_revision={}",
-            URL_SAFE_NO_PAD.encode(self.prefix.as_bytes()),
-            self.last.get() + 1
+        let mut url = format!(
+            "/api/v1/watch?encoding=base64&prefix={}",
+            URL_SAFE_NO_PAD.encode(self.prefix.as_bytes())
         );
+        if let Some(last) = self.last.get() {
+            url.push_str(&format!("&start_revision={}", last + 1));
+        }
         let Ok(source) = EventSource::new(&url) else {
             return;
         };
@@ -143,7 +149,7 @@ impl Follower {
             "delete" => ChangeKind::Delete,
             "compacted" => {
                 let gap: GapData = serde_json::from_str(&data).ok()?;
-                self.last.set(self.last.get().max(gap.compact_revision - 1));
+                self.seen(gap.compact_revision - 1);
                 return Some(Followed::Gap {
                     from: gap.from_revision,
                     to: gap.compact_revision,
@@ -158,7 +164,7 @@ impl Follower {
         let change: ChangeData = serde_json::from_str(&data).ok()?;
         let key = STANDARD.decode(change.key).ok()?;
         if let Ok(id) = event.last_event_id().parse::<i64>() {
-            self.last.set(self.last.get().max(id));
+            self.seen(id);
         }
         Some(Followed::Change {
             kind,
@@ -166,6 +172,13 @@ impl Follower {
             revision: change.revision,
             version: change.version,
             value_size: change.value_size,
+            lease: change.lease,
         })
+    }
+
+    /// Notes that every change up to `revision` has been seen.
+    fn seen(&self, revision: i64) {
+        let last = self.last.get().map_or(revision, |last| last.max(revision));
+        self.last.set(Some(last));
     }
 }

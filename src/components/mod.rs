@@ -5,7 +5,7 @@ mod changed_meanwhile;
 pub mod changes_since;
 mod connection_banner;
 #[cfg(feature = "hydrate")]
-mod follow;
+pub mod follow;
 mod key_history;
 mod key_table;
 mod loaded;

@@ -25,6 +25,10 @@ pub const LEASES_SEGMENT: &str = "leases";
 pub const PAST_SEGMENT: &str = "past";
 /// The past keyspace page.
 pub const PAST: &str = "/past";
+/// The watch page's one segment: `/watch?prefix=…`.
+pub const WATCH_SEGMENT: &str = "watch";
+/// The watch page.
+pub const WATCH: &str = "/watch";
 /// The sign-in page's one segment.
 pub const SIGN_IN_SEGMENT: &str = "sign-in";
 /// The sign-in page.

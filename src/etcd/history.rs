@@ -8,8 +8,8 @@ use crate::domain::{
     AppError, Key, KeyDetail,
 };
 use etcd_client::GetOptions;
-use std::time::Duration;
 use std::collections::VecDeque;
+use std::time::Duration;
 
 /// The most revisions etcd sends in one batch of a watch's replayed past (etcd's
 /// `watchBatchMaxRevs`).

@@ -9,6 +9,7 @@ mod not_found;
 mod past;
 mod search;
 mod sign_in;
+mod watch;
 
 pub use api_reference::ApiReferenceRoute;
 pub use cluster::ClusterRoute;
@@ -19,3 +20,4 @@ pub use not_found::NotFound;
 pub use past::PastRoute;
 pub use search::SearchRoute;
 pub use sign_in::SignInPage;
+pub use watch::WatchRoute;

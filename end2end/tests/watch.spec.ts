@@ -1,0 +1,38 @@
+// The watch page: a live log of the changes under a prefix, with pause, resume and export.
+import { test, expect, hydrated, uniquePrefix } from './fixtures';
+
+test('the watch page logs changes as they happen, pauses, resumes and exports them', async ({ page, request }) => {
+  const prefix = uniquePrefix('watch');
+  await page.goto(`/watch?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  const rows = page.getByTestId('watch-log').locator('tbody tr');
+  await expect(rows).toHaveCount(0);
+
+  const path = (key: string) => `/api/v1/keys/${encodeURIComponent(prefix + key)}`;
+  const put = await request.put(path('a'), { data: { value: 'hello' } });
+  const revision = (await put.json()).revision;
+  await request.put(`/api/v1/keys/${encodeURIComponent(`${uniquePrefix('elsewhere')}x`)}`, { data: { value: 'v' } });
+  expect((await request.delete(path('a'))).status()).toBe(200);
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText(`put${prefix}a${revision}15 B`);
+  await expect(rows.nth(0)).toHaveAttribute('data-kind', 'delete');
+  await expect(page.getByTestId('watch-status')).toContainText('2 changes since this page opened');
+
+  await page.getByTestId('watch-pause').click();
+  await request.put(path('b'), { data: { value: 'v' } });
+  await expect(page.getByTestId('watch-status')).toContainText('Paused: 1 held.');
+  await expect(rows).toHaveCount(2);
+  await page.getByTestId('watch-pause').click();
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText(`${prefix}b`);
+
+  const exported = decodeURIComponent(
+    (await page.getByTestId('watch-export').getAttribute('href'))!.replace(/^data:application\/x-ndjson;charset=utf-8,/, ''),
+  );
+  const lines = exported.trim().split('\n').map((line) => JSON.parse(line));
+  expect(lines.map((line) => [line.kind, line.key])).toEqual([
+    ['put', `${prefix}a`],
+    ['delete', `${prefix}a`],
+    ['put', `${prefix}b`],
+  ]);
+});
