@@ -7,8 +7,8 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetLevel, ListKeys,
-    SaveValue, SearchKeys,
+    CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetKeyHistory,
+    GetLevel, ListKeys, ListLeases, ListPast, SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 9 pages and 8 server functions.
-const REQUESTS_PER_ROUND: usize = 21;
+/// 14 pages, a search page and its server function, and 12 other server function calls.
+const REQUESTS_PER_ROUND: usize = 28;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -54,6 +54,10 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (key_url(&existing), 200),
         (format!("{}?saved=1", key_url(&existing)), 200),
         (format!("{}?confirm=delete", key_url(&existing)), 200),
+        (format!("{}?history=1", key_url(&existing)), 200),
+        ("/watch?prefix=load%2F".to_string(), 200),
+        ("/leases".to_string(), 200),
+        ("/past?prefix=load%2F".to_string(), 200),
         (key_url(&Key::from("load/missing")), 404),
         ("/cluster".to_string(), 200),
         ("/api".to_string(), 200),
@@ -79,6 +83,12 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
             "level[prefix]=load%2F&level[delimiter]=%2F&level[limit]=10".to_string(),
         ),
         (GetKey::PATH, format!("key={}", segment(&existing))),
+        (GetKeyHistory::PATH, format!("key={}", segment(&existing))),
+        (ListLeases::PATH, String::new()),
+        (
+            ListPast::PATH,
+            "page[prefix]=load%2F&page[limit]=10".to_string(),
+        ),
     ];
     for (path, form) in calls {
         check(

@@ -10,6 +10,7 @@ test('a key lists its versions, compares an old one with now and restores it', a
   await key.edit('{"replicas": 3, "image": "app:1"}');
   await expect(key.notice).toContainText('Saved at revision');
 
+  await page.getByTestId('show-history').click();
   const history = page.getByTestId('history-table');
   await expect(history.getByRole('row')).toHaveCount(3);
   await expect(history.getByRole('row').nth(1)).toContainText('written');
@@ -61,7 +62,8 @@ test.describe('refused writes', () => {
     const key = new KeyPage(page);
     await key.edit('off');
     await expect(key.notice).toContainText('Saved');
-    const history = page.getByTestId('history-table');
+    await page.getByTestId('show-history').click();
+  const history = page.getByTestId('history-table');
     await history.getByRole('row').nth(2).getByRole('link', { name: 'Compare and restore' }).click();
     const past = page.getByTestId('past-version');
     await expect(past.getByTestId('diff')).toContainText('+off');

@@ -67,9 +67,15 @@ pub fn key_url(key: &Key) -> String {
     format!("/{KEY_SEGMENT}/{}", key.to_segment())
 }
 
-/// The page of one key, showing it as it was at `revision` beside what it is now.
+/// The page of one key, showing it as it was at `revision` beside what it is now, and its
+/// history.
 pub fn key_version_url(key: &Key, revision: i64) -> String {
     format!("{}?revision={revision}", key_url(key))
+}
+
+/// The page of one key with its history.
+pub fn key_history_url(key: &Key) -> String {
+    format!("{}?history=1", key_url(key))
 }
 
 /// The key a key page's path names, if it is one.

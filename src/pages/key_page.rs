@@ -7,7 +7,7 @@ use crate::components::{
 };
 use crate::domain::{
     paging::query_param,
-    routes::{key_from_path, key_url, prefix_url},
+    routes::{key_from_path, key_history_url, key_url, prefix_url},
     Key, KeyDetail,
 };
 use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue};
@@ -29,6 +29,13 @@ fn KeyPage() -> impl IntoView {
         location
             .search
             .with(|search| query_param(search, "confirm").as_deref() == Some(b"delete"))
+    });
+    // The history is read (a replay of the key's past by etcd) only when asked for: with
+    // `?history`, or `?revision=R`, the key as it was then beside the value now.
+    let history = Memo::new(move |_| {
+        location.search.with(|search| {
+            query_param(search, "history").is_some() || query_param(search, "revision").is_some()
+        })
     });
     // `?revision=R`: the key as it was then, beside the value now.
     let past = Memo::new(move |_| {
@@ -80,7 +87,19 @@ fn KeyPage() -> impl IntoView {
             loading="Loading key…"
             show=move |detail| view! { <KeyDetails detail save delete confirming /> }
         />
-        <KeyHistoryPanel key reload=writes />
+        {move || {
+            if history.get() {
+                Either::Left(view! { <KeyHistoryPanel key reload=writes /> })
+            } else {
+                Either::Right(view! {
+                    <p class="summary">
+                        <a href=key_history_url(&key.get()) data-testid="show-history">
+                            "Show the history"
+                        </a>
+                    </p>
+                })
+            }
+        }}
     })
 }
 

@@ -170,7 +170,7 @@ pub async fn restore_version(
             from: revision,
             revision: receipt.revision,
         };
-        redirect(&notice.add_to(&routes::key_url(&key)));
+        redirect(&notice.add_to(&routes::key_history_url(&key)));
         Ok(receipt)
     })
     .await
