@@ -14,7 +14,7 @@ mod common;
 
 use common::{
     app::{serve_on_free_port, serve_with_access},
-    TestCluster,
+    env_number, TestCluster,
 };
 use etcd_client::{Client, ConnectOptions, Permission};
 use etcd_deck::domain::access::{Role, SignInMethod};
@@ -91,13 +91,6 @@ impl Figures {
     }
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn key(client: usize, i: usize) -> String {
     format!("bench/{client}/{}", i % KEYS_PER_CLIENT)
 }
@@ -165,8 +158,8 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() {
-    let seconds = env_number("BENCH_SECONDS", 10);
-    let clients = env_number("BENCH_CLIENTS", 64) as usize;
+    let seconds = env_number("BENCH_SECONDS", 10) as u64;
+    let clients = env_number("BENCH_CLIENTS", 64);
     let bench = Bench {
         clients,
         seconds,

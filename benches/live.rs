@@ -8,19 +8,12 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{server::TestServer, TestCluster};
+use common::{env_number, server::TestServer, TestCluster};
 use etcd_client::Client;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A process's peak resident memory in MiB, and the CPU seconds it has used.
 fn usage(pid: u32) -> (f64, f64) {

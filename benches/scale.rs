@@ -9,17 +9,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{server::TestServer, TestCluster};
+use common::{env_number, server::TestServer, TestCluster};
 use etcd_client::{Client, GetOptions, Txn, TxnOp};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The median time of `runs` runs of `request`.
 async fn median<F, Fut, T>(runs: usize, mut request: F) -> Duration

@@ -227,6 +227,14 @@ pub async fn compact_now(etcd: &mut etcd_client::Client) -> i64 {
     revision
 }
 
+/// A number from the environment variable `name`, or `default`: how benches take their sizes.
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Polls `check` until it returns true or `within` has passed; returns whether it did.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where
