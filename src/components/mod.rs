@@ -2,7 +2,7 @@
 //! call server functions.
 
 mod changed_meanwhile;
-pub mod changes_since;
+mod changes_since;
 mod connection_banner;
 #[cfg(feature = "hydrate")]
 pub mod follow;
