@@ -28,13 +28,13 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools, npm packages)
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep '^install ok installed' >/dev/null || echo $$p; done)
 	if [ -n "$$missing" ]; then
 	  echo "setup: installing Debian packages: $$missing"
 	  apt-get update -qq >/dev/null
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 	fi
-	if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+	if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
 	  echo "setup: adding the wasm32-unknown-unknown target"
 	  rustup target add wasm32-unknown-unknown >/dev/null
 	fi

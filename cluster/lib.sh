@@ -144,7 +144,7 @@ member_pid() {
   [[ -f $f ]] || return 1
   read -r pid <"$f" || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qxF -- "--data-dir=$(member_dir "$1")" || return 1
+  tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -xF -- "--data-dir=$(member_dir "$1")" >/dev/null || return 1
   echo "$pid"
 }
 
