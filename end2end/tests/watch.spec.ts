@@ -3,8 +3,12 @@ import { test, expect, hydrated, uniquePrefix } from './fixtures';
 
 test('the watch page logs changes as they happen, pauses, resumes and exports them', async ({ page, request }) => {
   const prefix = uniquePrefix('watch');
+  // The log starts when the page's stream opens: the server answers once its etcd watch is in
+  // place, so changes made after that answer are the page's.
+  const following = page.waitForResponse((response) => response.url().includes('/api/v1/watch'));
   await page.goto(`/watch?prefix=${encodeURIComponent(prefix)}`);
   await hydrated(page);
+  expect((await following).headers()['content-type']).toBe('text/event-stream');
   const rows = page.getByTestId('watch-log').locator('tbody tr');
   await expect(rows).toHaveCount(0);
 
