@@ -219,8 +219,7 @@ pub async fn restore(
     ApiJson(body): ApiJson<RestoreBody>,
 ) -> Answer<Json<WriteResult>> {
     let key = Key::new(query.encoding.decode(&body.key, "key")?);
-    let revision = positive_revision(Some(body.revision))?.unwrap_or_default();
-    let written = past::restore(&caller, &key, revision, body.mod_revision).await?;
+    let written = past::restore(&caller, &key, body.revision, body.mod_revision).await?;
     Ok(Json(WriteResult {
         revision: written.revision,
     }))
@@ -246,8 +245,7 @@ pub async fn undelete(
         .iter()
         .map(|key| Ok(Key::new(query.encoding.decode(key, "key")?)))
         .collect::<Answer<Vec<Key>>>()?;
-    let revision = positive_revision(Some(body.revision))?.unwrap_or_default();
-    let written = past::undelete(&caller, revision, &keys).await?;
+    let written = past::undelete(&caller, body.revision, &keys).await?;
     Ok(Json(WriteResult {
         revision: written.revision,
     }))
