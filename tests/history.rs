@@ -221,6 +221,9 @@ async fn a_restore_never_overwrites_a_change_it_has_not_seen() {
         .api("POST", "/api/v1/restore", Some(restore(None)), &[])
         .await;
     assert_eq!(status, 412, "{body}");
+    let zero = json!({"key": "r/k", "revision": 0, "mod_revision": null});
+    let (status, _, body) = app.api("POST", "/api/v1/restore", Some(zero), &[]).await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]
