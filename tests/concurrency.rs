@@ -5,7 +5,7 @@
 mod common;
 
 use common::{app::serve_on_free_port, TestCluster};
-use etcd_deck::domain::{routes::key_url, Key, PutCondition, WriteReceipt};
+use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetKeyHistory,
     GetLevel, ListKeys, ListLeases, ListPast, SaveValue, SearchKeys,
@@ -188,7 +188,7 @@ async fn every_page_and_server_function_under_concurrent_load() {
         &Key::from("load/existing"),
         b"<b>v</b>".to_vec(),
         PutCondition::Always,
-        None,
+        Expiry::Never,
     )
     .await
     .unwrap();

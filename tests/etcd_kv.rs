@@ -5,7 +5,7 @@ mod common;
 use common::{eventually, TestCluster, REQUEST_TIMEOUT};
 use etcd_deck::domain::AppError;
 use etcd_deck::domain::{
-    limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, Value, ValueView,
+    lease::Expiry, limits::MAX_REQUEST_BYTES, Key, PageRequest, PutCondition, Value, ValueView,
 };
 use etcd_deck::services::keys;
 use std::collections::BTreeSet;
@@ -17,9 +17,15 @@ async fn put_get_list_and_delete_a_key() {
     let etcd = cluster.caller().await;
     let key = Key::from("app/config/a b%c?d#e/ünï");
 
-    let written = keys::put(&etcd, &key, b"v1".to_vec(), PutCondition::Always, None)
-        .await
-        .unwrap();
+    let written = keys::put(
+        &etcd,
+        &key,
+        b"v1".to_vec(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
     let detail = keys::get(&etcd, &key).await.unwrap();
     assert_eq!(detail.value, Value(b"v1".to_vec()));
     assert_eq!(detail.summary.key, key);
@@ -51,9 +57,15 @@ async fn binary_values_and_keys_are_kept_byte_exact() {
     let key = Key::new(vec![b'b', b'/', 0xff, 0x00, 0xfe]);
     let value = vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x80];
 
-    keys::put(&etcd, &key, value.clone(), PutCondition::Always, None)
-        .await
-        .unwrap();
+    keys::put(
+        &etcd,
+        &key,
+        value.clone(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
     let detail = keys::get(&etcd, &key).await.unwrap();
     assert_eq!(detail.value, Value(value));
     assert!(matches!(detail.value.view(), ValueView::Binary { .. }));
@@ -87,19 +99,31 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
     let etcd = cluster.caller().await;
     let key = Key::from("cas");
 
-    let created = keys::put(&etcd, &key, b"one".to_vec(), PutCondition::Absent, None)
-        .await
-        .unwrap();
-    let again = keys::put(&etcd, &key, b"two".to_vec(), PutCondition::Absent, None)
-        .await
-        .unwrap_err();
+    let created = keys::put(
+        &etcd,
+        &key,
+        b"one".to_vec(),
+        PutCondition::Absent,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
+    let again = keys::put(
+        &etcd,
+        &key,
+        b"two".to_vec(),
+        PutCondition::Absent,
+        Expiry::Never,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(again.status(), 412);
 
     let expected = PutCondition::ModRevision(created.revision);
-    let updated = keys::put(&etcd, &key, b"two".to_vec(), expected, None)
+    let updated = keys::put(&etcd, &key, b"two".to_vec(), expected, Expiry::Never)
         .await
         .unwrap();
-    let stale = keys::put(&etcd, &key, b"three".to_vec(), expected, None)
+    let stale = keys::put(&etcd, &key, b"three".to_vec(), expected, Expiry::Never)
         .await
         .unwrap_err();
     assert_eq!(stale.status(), 412);
@@ -118,7 +142,7 @@ async fn conditional_puts_never_overwrite_unseen_changes() {
         &key,
         b"four".to_vec(),
         PutCondition::ModRevision(updated.revision),
-        None,
+        Expiry::Never,
     );
     assert!(deleted.await.unwrap_err().to_string().contains("deleted"));
     assert!(matches!(
@@ -135,9 +159,15 @@ async fn listing_250_keys_takes_3_pages_with_none_missed_or_repeated() {
         .map(|i| Key::from(format!("many/{i}").as_str()))
         .collect();
     for key in &written {
-        keys::put(&etcd, key, b"x".to_vec(), PutCondition::Always, None)
-            .await
-            .unwrap();
+        keys::put(
+            &etcd,
+            key,
+            b"x".to_vec(),
+            PutCondition::Always,
+            Expiry::Never,
+        )
+        .await
+        .unwrap();
     }
 
     let mut seen = Vec::new();
@@ -174,7 +204,7 @@ async fn a_prefix_lists_only_the_keys_under_it() {
             &Key::from(key),
             b"v".to_vec(),
             PutCondition::Always,
-            None,
+            Expiry::Never,
         )
         .await
         .unwrap();
@@ -208,9 +238,15 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
     let etcd = cluster.caller().await;
     let key = Key::from("big");
     let near_limit = vec![b'x'; MAX_REQUEST_BYTES - 1024];
-    keys::put(&etcd, &key, near_limit.clone(), PutCondition::Always, None)
-        .await
-        .unwrap();
+    keys::put(
+        &etcd,
+        &key,
+        near_limit.clone(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         keys::get(&etcd, &key).await.unwrap().value.as_bytes().len(),
         near_limit.len()
@@ -221,7 +257,7 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
         &key,
         vec![b'x'; MAX_REQUEST_BYTES],
         PutCondition::Always,
-        None,
+        Expiry::Never,
     )
     .await;
     assert_eq!(over.unwrap_err().status(), 413);
@@ -230,7 +266,7 @@ async fn a_value_just_under_etcds_limit_is_stored_and_one_over_refused_before_se
         &Key::default(),
         b"v".to_vec(),
         PutCondition::Always,
-        None,
+        Expiry::Never,
     )
     .await;
     assert_eq!(empty.unwrap_err().status(), 400);
@@ -241,9 +277,15 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
     let cluster = TestCluster::start(1);
     let etcd = cluster.caller().await;
     let key = Key::from("survivor");
-    keys::put(&etcd, &key, b"before".to_vec(), PutCondition::Always, None)
-        .await
-        .unwrap();
+    keys::put(
+        &etcd,
+        &key,
+        b"before".to_vec(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
 
     cluster.stop();
     let page = PageRequest::new(Key::default(), None, None);
@@ -253,9 +295,15 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
         timed(async { keys::get(&etcd, &key).await.map(|_| ()) }).await,
         timed(async { keys::list(&etcd, &page).await.map(|_| ()) }).await,
         timed(async {
-            keys::put(&etcd, &key, b"during".to_vec(), PutCondition::Always, None)
-                .await
-                .map(|_| ())
+            keys::put(
+                &etcd,
+                &key,
+                b"during".to_vec(),
+                PutCondition::Always,
+                Expiry::Never,
+            )
+            .await
+            .map(|_| ())
         })
         .await,
         timed(async { keys::delete(&etcd, &key).await.map(|_| ()) }).await,
@@ -277,9 +325,15 @@ async fn with_etcd_stopped_every_operation_is_unavailable_in_time_and_recovers_a
         keys::get(&etcd, &key).await.unwrap().value,
         Value(b"before".to_vec())
     );
-    keys::put(&etcd, &key, b"after".to_vec(), PutCondition::Always, None)
-        .await
-        .unwrap();
+    keys::put(
+        &etcd,
+        &key,
+        b"after".to_vec(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
     keys::delete(&etcd, &key).await.unwrap();
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{app::TestApp, TestCluster};
-use etcd_deck::domain::{routes::key_url, Key, PutCondition};
+use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
 use leptos::server_fn::ServerFn;
 
@@ -28,7 +28,12 @@ async fn pages_carry_the_status_of_what_they_show() {
     let app = TestApp::start(&cluster).await;
     let key = Key::from("<img src=x onerror=alert(1)>");
     app.etcd
-        .put(&key, b"<b>bold</b>".to_vec(), PutCondition::Always, None)
+        .put(
+            &key,
+            b"<b>bold</b>".to_vec(),
+            PutCondition::Always,
+            Expiry::Never,
+        )
         .await
         .unwrap();
 

@@ -6,7 +6,7 @@ mod common;
 
 use axum::{body::Body, http::Request};
 use common::{app::TestApp, server::TestServer, TestCluster};
-use etcd_deck::domain::{Key, PutCondition};
+use etcd_deck::domain::{lease::Expiry, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, SaveValue};
 use leptos::server_fn::ServerFn;
 use std::io::{Read, Write};
@@ -54,7 +54,7 @@ async fn cross_site_form_posts_are_refused_and_write_nothing() {
     let key = Key::from("csrf/kept");
     let written = app
         .etcd
-        .put(&key, b"v1".to_vec(), PutCondition::Always, None)
+        .put(&key, b"v1".to_vec(), PutCondition::Always, Expiry::Never)
         .await
         .unwrap();
     let save = format!(
@@ -93,7 +93,7 @@ async fn cross_site_rest_writes_are_refused() {
             &Key::from("rest/y"),
             b"v".to_vec(),
             PutCondition::Always,
-            None,
+            Expiry::Never,
         )
         .await
         .unwrap();

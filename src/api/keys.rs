@@ -7,7 +7,7 @@ use super::model::{
     DeletedCount, Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery,
     KeyValueBody, ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
 };
-use crate::domain::{AppError, Key, PageRequest, PutCondition, Value};
+use crate::domain::{lease::Expiry, AppError, Key, PageRequest, PutCondition, Value};
 use crate::services::{access::Caller, keys, past};
 use axum::{
     extract::{FromRequestParts, OriginalUri},
@@ -133,7 +133,8 @@ pub async fn has_key(caller: Caller, path: Answer<KeyPath>) -> Response {
         ("If-None-Match" = Option<String>, Header, description = "`*`: write only if the key does not exist")),
     responses(
         (status = 200, description = "Written", body = WriteResult),
-        (status = 400, description = "Bad key, value, encoding or JSON", body = ErrorBody),
+        (status = 400, description = "Bad key, value, encoding, lease or JSON", body = ErrorBody),
+        (status = 404, description = "The lease named does not exist (or, with `keep_lease`, the key)", body = ErrorBody),
         (status = 412, description = "The key is not as the precondition says", body = ErrorBody),
         (status = 413, description = "Over etcd's 1.5 MiB request limit", body = ErrorBody),
         (status = 504, description = "Sent, but etcd did not confirm it: check the key", body = ErrorBody),
@@ -146,7 +147,8 @@ pub async fn put_key(
 ) -> Answer<Response> {
     let value = path.encoding.decode(&body.value, "value")?;
     let condition = precondition(&headers)?;
-    let written = keys::put(&caller, &path.key, value, condition, body.ttl).await?;
+    let expiry = Expiry::from_fields(body.ttl, body.lease.as_deref(), body.keep_lease)?;
+    let written = keys::put(&caller, &path.key, value, condition, expiry).await?;
     let answer = Json(WriteResult {
         revision: written.revision,
     });

@@ -439,8 +439,14 @@ impl KeyValueBody {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PutBody {
     pub value: String,
-    /// Seconds until the key expires (on a new lease).
+    /// Seconds until the key expires, on a new lease.
     pub ttl: Option<i64>,
+    /// An existing lease to attach the key to, in hexadecimal.
+    pub lease: Option<String>,
+    /// Keep the key on the lease it has (the key must exist). Without `ttl`, `lease` or
+    /// `keep_lease`, the key has no lease after the write, as with etcd's own put.
+    #[serde(default)]
+    pub keep_lease: bool,
 }
 
 /// Body of `POST /api/v1/restore`.

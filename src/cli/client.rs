@@ -1,7 +1,7 @@
 //! The HTTP client of the REST API that the `kv` commands use.
 
 use crate::api::model::{
-    AppendResult, ClusterOverview, ErrorBody, KeyPage, KeyValueBody, WriteResult,
+    AppendResult, ClusterOverview, ErrorBody, KeyPage, KeyValueBody, PutBody, WriteResult,
 };
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
@@ -121,14 +121,9 @@ impl ApiClient {
         }
     }
 
-    pub async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: Option<i64>,
-    ) -> Result<WriteResult, Failure> {
-        let body = json!({ "value": value, "ttl": ttl });
-        self.send(Method::PUT, &key_path(key, ""), Some(body)).await
+    pub async fn put(&self, key: &str, body: &PutBody) -> Result<WriteResult, Failure> {
+        self.send(Method::PUT, &key_path(key, ""), Some(json!(body)))
+            .await
     }
 
     pub async fn pop(&self, key: &str) -> Result<KeyValueBody, Failure> {

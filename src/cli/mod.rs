@@ -8,6 +8,7 @@ mod output;
 mod shell;
 pub mod user;
 
+use crate::api::model::PutBody;
 use clap::{Args, Subcommand, ValueEnum};
 use client::{ApiClient, Credentials, Failure};
 use output::Printer;
@@ -65,9 +66,15 @@ pub enum KvCommand {
     Put {
         key: String,
         value: String,
-        /// Expire the key after this many seconds.
-        #[arg(long)]
+        /// Expire the key after this many seconds, on a new lease.
+        #[arg(long, conflicts_with_all = ["lease", "keep_lease"])]
         ttl: Option<i64>,
+        /// Attach the key to this existing lease (hexadecimal, as `etcdctl lease list` prints).
+        #[arg(long, conflicts_with = "keep_lease")]
+        lease: Option<String>,
+        /// Keep the key on the lease it has (else a put takes it off, as etcd's own put does).
+        #[arg(long)]
+        keep_lease: bool,
     },
     /// Delete a key.
     Del { key: String },
@@ -140,8 +147,20 @@ async fn execute(client: &ApiClient, printer: &Printer, command: KvCommand) -> R
             printer.keys(&keys);
         }
         KvCommand::Get { key } => printer.key_value(&client.get(&key).await?),
-        KvCommand::Put { key, value, ttl } => {
-            printer.written(&key, &client.put(&key, &value, ttl).await?)
+        KvCommand::Put {
+            key,
+            value,
+            ttl,
+            lease,
+            keep_lease,
+        } => {
+            let body = PutBody {
+                value,
+                ttl,
+                lease,
+                keep_lease,
+            };
+            printer.written(&key, &client.put(&key, &body).await?)
         }
         KvCommand::Del { key } => printer.deleted(&client.pop(&key).await?),
         KvCommand::Has { key } => {

@@ -1,6 +1,7 @@
 //! One page of keys as a table, with the links to move between pages.
 
 use super::changes_since::{changes_since, row_mark};
+use super::lease_clock::{seconds_since_shown, LeaseLeft};
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
@@ -27,9 +28,10 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
     let sizes = request.sort == SortOrder::Size;
     let order = sort_note(request.sort);
+    let elapsed = seconds_since_shown();
     let rows = keys
         .into_iter()
-        .map(|key| key_row(key, sizes))
+        .map(|key| key_row(key, sizes, elapsed))
         .collect_view();
     let header = |label: &'static str, order: SortOrder| {
         let href = list_url(&PageRequest {
@@ -133,9 +135,12 @@ pub fn sort_header(
     }
 }
 
-/// One key: its name linking to its page, version, mod revision, lease and value size.
-fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
-    let lease = (summary.lease != 0).then(|| format!("{:x}", summary.lease));
+/// One key: its name linking to its page, version, mod revision, lease (counting down) and value
+/// size.
+fn key_row(summary: KeySummary, sizes: bool, elapsed: Signal<i64>) -> impl IntoView {
+    let lease = (summary.lease != 0).then(|| {
+        view! { <LeaseLeft lease=summary.lease left=summary.lease_left elapsed /> }
+    });
     let size = summary.value_size.filter(|_| sizes).map(human_bytes);
     view! {
         <tr data-key=row_mark(&summary.key)>

@@ -191,6 +191,7 @@ mod lines {
                     create_revision: line.create_revision,
                     mod_revision: line.mod_revision,
                     lease: line.lease,
+                    lease_left: None,
                     value: None,
                     value_size: None,
                 },

@@ -2,6 +2,7 @@
 
 use super::changes_since::{changes_since, row_mark};
 use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
+use super::lease_clock::{seconds_since_shown, LeaseLeft};
 use crate::domain::{
     limits::human_bytes,
     paging::SortOrder,
@@ -49,9 +50,10 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         });
         sort_header(label, order, request.sort, href)
     };
+    let elapsed = seconds_since_shown();
     let rows = entries
         .into_iter()
-        .map(|entry| entry_row(entry, &request))
+        .map(|entry| entry_row(entry, &request, elapsed))
         .collect_view();
     let changes = changes_since(
         request.prefix.clone(),
@@ -75,6 +77,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
                     {header("Keys", SortOrder::Count)}
                     {header("Version", SortOrder::Version)}
                     {header("Mod revision", SortOrder::Modified)}
+                    <th class="num lease">"Lease"</th>
                     {header("Size", SortOrder::Size)}
                 </tr>
             </thead>
@@ -85,7 +88,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
 }
 
 /// A folder links to its own level, a key to its page.
-fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
+fn entry_row(entry: TreeEntry, level: &LevelRequest, elapsed: Signal<i64>) -> impl IntoView {
     let (href, kind, suffix) = match entry.kind {
         EntryKind::Folder => {
             let inner = LevelRequest::new(entry.key.clone(), level.delimiter.clone(), None, None);
@@ -94,6 +97,9 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
         EntryKind::Key => (key_url(&entry.key), "key", String::new()),
     };
     let summary = entry.summary;
+    let lease = summary.as_ref().filter(|key| key.lease != 0).map(|key| {
+        view! { <LeaseLeft lease=key.lease left=key.lease_left elapsed /> }
+    });
     let name = if entry.name.is_empty() {
         Either::Left(view! { <em>"(empty)"</em> })
     } else {
@@ -112,6 +118,7 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
             <td class="num" data-column="modified">
                 {summary.as_ref().map(|key| key.mod_revision)}
             </td>
+            <td class="num lease">{lease}</td>
             <td class="num">{summary.and_then(|key| key.value_size).map(human_bytes)}</td>
         </tr>
     }

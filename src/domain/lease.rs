@@ -33,6 +33,80 @@ pub struct Leases {
     pub total: u64,
 }
 
+/// What a write does about the key's lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Expiry {
+    /// No lease: a key that had one is detached from it (etcd's plain put).
+    #[default]
+    Never,
+    /// The lease the key has now, or none if it has none; the key must exist.
+    Keep,
+    /// A new lease of this many seconds.
+    NewLease(i64),
+    /// An existing lease, by id.
+    Lease(i64),
+}
+
+impl Expiry {
+    /// From a write's fields: a `ttl` for a new lease, the hex id of an existing `lease`, or
+    /// `keep` for the key's own; at most one of them.
+    pub fn from_fields(
+        ttl: Option<i64>,
+        lease: Option<&str>,
+        keep: bool,
+    ) -> Result<Self, AppError> {
+        let expiry = match (ttl, lease, keep) {
+            (None, None, false) => Expiry::Never,
+            (Some(ttl), None, false) => Expiry::NewLease(ttl),
+            (None, Some(lease), false) => Expiry::Lease(parse_lease_id(lease)?),
+            (None, None, true) => Expiry::Keep,
+            _ => {
+                return Err(AppError::invalid(
+                    "give at most one of ttl, lease and keep_lease",
+                ))
+            }
+        };
+        expiry.check()?;
+        Ok(expiry)
+    }
+
+    /// A new lease's time to live must be a positive number of seconds.
+    pub fn check(self) -> Result<(), AppError> {
+        match self {
+            Expiry::NewLease(ttl) if ttl <= 0 => Err(AppError::invalid(
+                "the ttl must be a positive number of seconds",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// For the audit log: which lease, if one is named.
+    pub fn describe(self) -> Option<String> {
+        match self {
+            Expiry::Never => None,
+            Expiry::Keep => Some("kept".into()),
+            Expiry::NewLease(ttl) => Some(format!("new, ttl={ttl}")),
+            Expiry::Lease(id) => Some(lease_hex(id)),
+        }
+    }
+}
+
+/// Seconds left on a lease, in words: "42 s", "3 min 5 s", "2 h 10 min", "expired".
+pub fn time_left(seconds: i64) -> String {
+    match seconds {
+        ..=0 => "expired".into(),
+        1..=59 => format!("{seconds} s"),
+        60..=3599 => match seconds % 60 {
+            0 => format!("{} min", seconds / 60),
+            s => format!("{} min {s} s", seconds / 60),
+        },
+        _ => match (seconds % 3600) / 60 {
+            0 => format!("{} h", seconds / 3600),
+            m => format!("{} h {m} min", seconds / 3600),
+        },
+    }
+}
+
 /// A lease id as etcd's tools write it: hexadecimal.
 pub fn lease_hex(id: i64) -> String {
     format!("{id:x}")
@@ -67,5 +141,43 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_write_names_at_most_one_lease() {
+        assert_eq!(
+            Expiry::from_fields(None, None, false).unwrap(),
+            Expiry::Never
+        );
+        assert_eq!(
+            Expiry::from_fields(Some(30), None, false).unwrap(),
+            Expiry::NewLease(30)
+        );
+        assert_eq!(
+            Expiry::from_fields(None, Some("ab"), false).unwrap(),
+            Expiry::Lease(0xab)
+        );
+        assert_eq!(Expiry::from_fields(None, None, true).unwrap(), Expiry::Keep);
+        for (ttl, lease, keep) in [
+            (Some(30), Some("ab"), false),
+            (Some(30), None, true),
+            (None, Some("ab"), true),
+            (Some(0), None, false),
+            (None, Some("zz"), false),
+        ] {
+            let err = Expiry::from_fields(ttl, lease, keep).unwrap_err();
+            assert_eq!(err.status().as_u16(), 400, "{ttl:?} {lease:?} {keep}");
+        }
+    }
+
+    #[test]
+    fn time_left_reads_as_words() {
+        assert_eq!(time_left(-1), "expired");
+        assert_eq!(time_left(0), "expired");
+        assert_eq!(time_left(42), "42 s");
+        assert_eq!(time_left(60), "1 min");
+        assert_eq!(time_left(185), "3 min 5 s");
+        assert_eq!(time_left(7200), "2 h");
+        assert_eq!(time_left(7800), "2 h 10 min");
     }
 }

@@ -36,6 +36,10 @@ pub struct KeySummary {
     pub mod_revision: i64,
     /// The lease the key is attached to, 0 for none.
     pub lease: i64,
+    /// The seconds the lease had left when the key was read, on the pages people read (the
+    /// listing itself does not ask).
+    #[serde(default)]
+    pub lease_left: Option<i64>,
     /// The value, when the listing asked for values.
     pub value: Option<Value>,
     /// The size of the value in bytes, when the listing read values.
@@ -139,6 +143,7 @@ mod tests {
             create_revision: 1,
             mod_revision: 1,
             lease: 0,
+            lease_left: None,
             value: None,
             value_size: None,
         };

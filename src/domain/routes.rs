@@ -48,6 +48,11 @@ pub fn leases_url() -> String {
     format!("/{LEASES_SEGMENT}")
 }
 
+/// One lease's row on the leases page.
+pub fn lease_url(id: i64) -> String {
+    format!("/{LEASES_SEGMENT}#lease-{}", super::lease::lease_hex(id))
+}
+
 /// The keys under a prefix as they were at a past revision (the page's), as the past keyspace
 /// page reads it back.
 pub fn past_url(page: &PageRequest) -> String {

@@ -396,6 +396,7 @@ mod tests {
                     create_revision: 1,
                     mod_revision,
                     lease: 0,
+                    lease_left: None,
                     value: None,
                     value_size: Some(version as u64 * 10),
                 },

@@ -23,6 +23,9 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
                 AppError::NotFound {
                     key: "lease".into(),
                 }
+            } else if message.contains("etcdserver: key not found") {
+                // A put that keeps the lease of a key that does not exist: the caller names it.
+                AppError::NotFound { key: "key".into() }
             } else if message.contains("required revision is a future revision") {
                 AppError::invalid("that revision is in the future: etcd has not reached it yet")
             } else if let Some(alert) = certificate_refused(&status) {

@@ -72,6 +72,24 @@ impl Etcd {
         })
     }
 
+    /// The seconds each of `ids` has left, as far as etcd says (a lease that has expired, or
+    /// that this user may not ask about, has none).
+    pub async fn leases_left(&self, ids: &[i64]) -> Vec<(i64, Option<i64>)> {
+        futures::stream::iter(ids.iter().copied())
+            .map(|id| async move {
+                let answer = self
+                    .run(Retry::Read, |mut client| async move {
+                        client.lease_time_to_live(id, None).await
+                    })
+                    .await;
+                let left = answer.ok().map(|(response, _)| response.ttl().max(0));
+                (id, left)
+            })
+            .buffered(AT_ONCE)
+            .collect()
+            .await
+    }
+
     /// Grants a lease of `ttl` seconds; answers its id.
     pub async fn grant_lease(&self, ttl: i64) -> Result<(i64, WriteReceipt), AppError> {
         let retry = Retry::Write {

@@ -22,6 +22,7 @@ mod watch;
 use crate::domain::AppError;
 use crate::domain::{
     cluster::{member_id_hex, ReadSource},
+    lease::Expiry,
     paging::next_cursor,
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
@@ -275,22 +276,29 @@ impl Etcd {
         self.denied(err, &format!("list {}", prefix.describe_prefix()))
     }
 
-    /// Writes a value if `condition` holds at the moment of writing; with a `ttl`, on a new lease
-    /// of that many seconds.
+    /// Writes a value if `condition` holds at the moment of writing, with the lease `expiry`
+    /// asks for.
     pub async fn put(
         &self,
         key: &Key,
         value: Vec<u8>,
         condition: PutCondition,
-        ttl: Option<i64>,
+        expiry: Expiry,
     ) -> Result<WriteReceipt, AppError> {
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
         let write = format!("write the key {key}");
-        let options = self
-            .lease_options(key, ttl)
-            .await
-            .map_err(|err| self.denied(err, &write))?;
+        let failed = |err: AppError| {
+            let err = match (err, expiry) {
+                (AppError::NotFound { key: what }, Expiry::Keep) if what == "key" => {
+                    AppError::NotFound { key: key.display() }
+                }
+                (err, Expiry::Lease(id)) => error::about_lease(err, id),
+                (err, _) => err,
+            };
+            self.denied(err, &write)
+        };
+        let options = self.lease_options(key, expiry).await.map_err(failed)?;
         let compare = match condition {
             PutCondition::Always => {
                 let (response, _) = self
@@ -299,7 +307,7 @@ impl Etcd {
                         async move { kv(&client).put(bytes, value, Some(options)).await }
                     })
                     .await
-                    .map_err(|err| self.denied(err, &write))?;
+                    .map_err(failed)?;
                 return Ok(receipt(response.header()));
             }
             PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
@@ -313,7 +321,7 @@ impl Etcd {
                 async move { kv(&client).txn(txn).await }
             })
             .await
-            .map_err(|err| self.denied(err, &write))?;
+            .map_err(failed)?;
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }
@@ -324,10 +332,13 @@ impl Etcd {
         Err(precondition_failed(key, condition, current))
     }
 
-    /// Put options that attach the key to a new lease of `ttl` seconds, when there is a ttl.
-    async fn lease_options(&self, key: &Key, ttl: Option<i64>) -> Result<PutOptions, AppError> {
-        let Some(ttl) = ttl else {
-            return Ok(PutOptions::new());
+    /// Put options for the lease a write asks for; a new lease is granted here.
+    async fn lease_options(&self, key: &Key, expiry: Expiry) -> Result<PutOptions, AppError> {
+        let ttl = match expiry {
+            Expiry::Never => return Ok(PutOptions::new()),
+            Expiry::Keep => return Ok(PutOptions::new().with_ignore_lease()),
+            Expiry::Lease(id) => return Ok(PutOptions::new().with_lease(id)),
+            Expiry::NewLease(ttl) => ttl,
         };
         let retry = Retry::Write { key: key.display() };
         let (lease, _) = self
@@ -443,6 +454,7 @@ fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {
         create_revision: kv.create_revision(),
         mod_revision: kv.mod_revision(),
         lease: kv.lease(),
+        lease_left: None,
         value: with_value.then(|| Value(kv.value().to_vec())),
         value_size: with_value.then_some(kv.value().len() as u64),
     }

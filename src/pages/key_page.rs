@@ -2,15 +2,16 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    page_data, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch, FormFields, KeyHistoryPanel,
-    Loaded, NoticeBar, PageView, PastVersionPanel, ServerForm, ValueEditor, ValuePanel,
+    page_data, seconds_since_shown, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch,
+    FormFields, KeyHistoryPanel, LeaseLeft, Loaded, NoticeBar, PageView, PastVersionPanel,
+    ServerForm, ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
-    routes::{key_from_path, key_history_url, key_url, prefix_url},
-    Key, KeyDetail,
+    routes::{key_from_path, key_history_url, key_url, leases_url, prefix_url},
+    Key, KeyDetail, KeySummary,
 };
-use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue};
+use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
@@ -47,24 +48,21 @@ fn KeyPage() -> impl IntoView {
     let save = ServerAction::<SaveValue>::new();
     let delete = ServerAction::<DeleteKey>::new();
     let restore = ServerAction::<RestoreVersion>::new();
+    let lease = ServerAction::<SetKeyLease>::new();
+    let writes = Signal::derive(move || {
+        save.version().get() + restore.version().get() + lease.version().get()
+    });
     let detail = page_data(
-        move || {
-            (
-                key.get(),
-                save.version().get(),
-                restore.version().get(),
-                EtcdEpoch::track(),
-            )
-        },
-        |(key, _, _, _)| get_key(key),
+        move || (key.get(), writes.get(), EtcdEpoch::track()),
+        |(key, _, _)| get_key(key),
     );
-    let writes = Signal::derive(move || save.version().get() + restore.version().get());
     let error = Signal::derive(move || {
         save.value()
             .get()
             .and_then(Result::err)
             .or_else(|| delete.value().get().and_then(Result::err))
             .or_else(|| restore.value().get().and_then(Result::err))
+            .or_else(|| lease.value().get().and_then(Result::err))
     });
 
     PageView(view! {
@@ -85,7 +83,7 @@ fn KeyPage() -> impl IntoView {
         <Loaded
             resource=detail
             loading="Loading key…"
-            show=move |detail| view! { <KeyDetails detail save delete confirming /> }
+            show=move |detail| view! { <KeyDetails detail save lease delete confirming /> }
         />
         {move || {
             if history.get() {
@@ -122,14 +120,18 @@ impl LazyRoute for KeyRoute {
 fn KeyDetails(
     detail: KeyDetail,
     save: ServerAction<SaveValue>,
+    lease: ServerAction<SetKeyLease>,
     delete: ServerAction<DeleteKey>,
     confirming: Memo<bool>,
 ) -> impl IntoView {
     let summary = detail.summary.clone();
-    let lease = if summary.lease == 0 {
-        "none".to_string()
+    let elapsed = seconds_since_shown();
+    let on_lease = if summary.lease == 0 {
+        Either::Left("none")
     } else {
-        format!("{:x}", summary.lease)
+        Either::Right(view! {
+            <LeaseLeft lease=summary.lease left=summary.lease_left elapsed />
+        })
     };
     let key = summary.key.clone();
     view! {
@@ -146,7 +148,7 @@ fn KeyDetails(
             <dt>"Modified at revision"</dt>
             <dd>{summary.mod_revision}</dd>
             <dt>"Lease"</dt>
-            <dd>{lease}</dd>
+            <dd data-testid="key-lease">{on_lease}</dd>
             <dt>"Read at revision"</dt>
             <dd>{detail.revision}</dd>
             <dt>"Answered by"</dt>
@@ -154,8 +156,77 @@ fn KeyDetails(
         </dl>
         <ValuePanel value=detail.value.view() />
         <ValueEditor detail action=save />
+        <LeaseControl summary action=lease />
         <DeleteKeyControl key delete confirming />
     }
+}
+
+/// Puts the key on a lease (one that exists, or a new one), or takes it off its lease. etcd
+/// changes a key's lease only by writing it, so each is a compare-and-swap that writes the
+/// value back: refused if someone changed the key since the page was read.
+#[component]
+fn LeaseControl(summary: KeySummary, action: ServerAction<SetKeyLease>) -> impl IntoView {
+    let fields = || {
+        view! {
+            <input type="hidden" name="key" value=summary.key.to_segment() />
+            <input type="hidden" name="expected_mod_revision" value=summary.mod_revision />
+        }
+    };
+    let (attach_fields, grant_fields) = (fields(), fields());
+    let pending = move || action.pending().get();
+    let detach = (summary.lease != 0).then(|| {
+        let fields = fields();
+        view! {
+            <ServerForm action read=read_lease>
+                {fields}
+                <input type="hidden" name="lease" value="" />
+                <input type="hidden" name="ttl" value="" />
+                <button type="submit" disabled=pending data-testid="lease-detach">
+                    "Take it off its lease"
+                </button>
+                " The key will no longer expire."
+            </ServerForm>
+        }
+    });
+    view! {
+        <section class="panel needs-write" data-testid="lease-control">
+            <h2>"Lease"</h2>
+            <p class="summary">
+                "A key on a lease is deleted when the lease expires or is revoked. "
+                <a href=leases_url()>"All leases"</a>
+            </p>
+            <ServerForm action read=read_lease>
+                {attach_fields}
+                <input type="hidden" name="ttl" value="" />
+                <label>
+                    "Attach to lease "
+                    <input name="lease" required placeholder="694d7d3f0f9e8c0a" pattern="[0-9a-fA-F]{1,16}"
+                        autocomplete="off" spellcheck="false" data-testid="lease-id" />
+                </label>
+                <button type="submit" disabled=pending>"Attach"</button>
+            </ServerForm>
+            <ServerForm action read=read_lease>
+                {grant_fields}
+                <input type="hidden" name="lease" value="" />
+                <label>
+                    "A new lease of "
+                    <input type="number" name="ttl" min="1" value="60" required data-testid="lease-ttl" />
+                    " seconds"
+                </label>
+                <button type="submit" disabled=pending>"Grant and attach"</button>
+            </ServerForm>
+            {detach}
+        </section>
+    }
+}
+
+fn read_lease(fields: &FormFields) -> Option<SetKeyLease> {
+    Some(SetKeyLease {
+        key: Key::from_segment(&fields.text("key")?),
+        lease: fields.text("lease")?,
+        ttl: fields.text("ttl")?,
+        expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
+    })
 }
 
 /// Deleting takes two steps: a "Delete…" link, then a confirmation form (works without JavaScript).

@@ -3,7 +3,8 @@
 //! keys that will vanish with it.
 
 use crate::components::{
-    page_data, use_notice, ActionError, FormFields, Loaded, NoticeBar, PageView, ServerForm,
+    page_data, tick_every_second, use_notice, ActionError, FormFields, Loaded, NoticeBar, PageView,
+    ServerForm,
 };
 use crate::domain::{
     lease::{lease_hex, parse_lease_id, Lease, Leases},
@@ -51,21 +52,11 @@ fn LeasesPage() -> impl IntoView {
             list_leases()
         },
     );
+    tick_every_second(elapsed);
     Effect::new(move |_| {
-        let tick = set_interval_with_handle(
-            move || {
-                elapsed.update(|seconds| *seconds += 1);
-                if elapsed.get_untracked() * 1000 >= REFRESH.as_millis() as i64 {
-                    refresh.update(|n| *n += 1);
-                }
-            },
-            Duration::from_secs(1),
-        );
-        on_cleanup(move || {
-            if let Ok(tick) = tick {
-                tick.clear();
-            }
-        });
+        if elapsed.get() >= REFRESH.as_secs() as i64 {
+            refresh.update(|n| *n += 1);
+        }
     });
     let error = Signal::derive(move || {
         grant
@@ -169,7 +160,7 @@ fn lease_row(
     let revoke = format!("{}?revoke={id}", leases_url());
     let keep_id = id.clone();
     view! {
-        <tr data-lease=id.clone()>
+        <tr data-lease=id.clone() id=format!("lease-{id}")>
             <td class="key">{id.clone()}</td>
             <td class="num" data-testid="ttl">{left}</td>
             <td class="num">{lease.granted_ttl}</td>

@@ -17,7 +17,7 @@ use crate::domain::{
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
-    crate::domain::lease::parse_lease_id,
+    crate::domain::lease::{parse_lease_id, Expiry},
     crate::domain::{
         api_reference::ApiReference,
         notice::Notice,
@@ -77,7 +77,7 @@ pub async fn search_keys(search: SearchRequest) -> Result<SearchResults, AppErro
 /// One key with its value.
 #[server(prefix = "/fn")]
 pub async fn get_key(key: Key) -> Result<KeyDetail, AppError> {
-    with_caller(|caller| async move { keys::get(&caller, &key).await }).await
+    with_caller(|caller| async move { keys::get_with_lease(&caller, &key).await }).await
 }
 
 /// Creates a key typed into the new-key form; an existing key is a conflict, not overwritten.
@@ -92,7 +92,7 @@ pub async fn create_key(
     let key = Key::from(key.as_str());
     with_caller(|caller| async move {
         let value = parse_value(&value, format, false)?;
-        let receipt = keys::put(&caller, &key, value, PutCondition::Absent, None).await?;
+        let receipt = keys::put(&caller, &key, value, PutCondition::Absent, Expiry::Never).await?;
         redirect(&Notice::Created(key).add_to(&prefix_url(&prefix)));
         Ok(receipt)
     })
@@ -112,7 +112,37 @@ pub async fn save_value(
     with_caller(|caller| async move {
         let value = parse_value(&value, format, keep_crlf)?;
         let condition = PutCondition::ModRevision(expected_mod_revision);
-        let receipt = keys::put(&caller, &key, value, condition, None).await?;
+        // The key stays on its lease, if it has one.
+        let receipt = keys::put(&caller, &key, value, condition, Expiry::Keep).await?;
+        let notice = Notice::Saved {
+            revision: receipt.revision,
+        };
+        redirect(&notice.add_to(&routes::key_url(&key)));
+        Ok(receipt)
+    })
+    .await
+}
+
+/// Puts a key on the lease `lease` (hexadecimal), or on a new lease of `ttl` seconds, or takes
+/// it off its lease when both are empty, keeping its value, unless someone wrote the key since
+/// it was read at `expected_mod_revision`.
+#[server(prefix = "/fn")]
+pub async fn set_key_lease(
+    key: Key,
+    lease: String,
+    ttl: String,
+    expected_mod_revision: i64,
+) -> Result<WriteReceipt, AppError> {
+    with_caller(|caller| async move {
+        let ttl = match ttl.trim() {
+            "" => None,
+            ttl => Some(ttl.parse::<i64>().map_err(|_| {
+                AppError::invalid(format!("{ttl:?} is not a whole number of seconds"))
+            })?),
+        };
+        let lease = Some(lease.trim()).filter(|lease| !lease.is_empty());
+        let expiry = Expiry::from_fields(ttl, lease, false)?;
+        let receipt = keys::set_lease(&caller, &key, expiry, expected_mod_revision).await?;
         let notice = Notice::Saved {
             revision: receipt.revision,
         };

@@ -8,6 +8,7 @@ use crate::domain::{
     access::Role,
     append::append_to_array,
     history::KeyHistory,
+    lease::Expiry,
     limits::{check_key, check_put},
     paging::SortOrder,
     tree::{LevelRequest, TreeLevel},
@@ -45,6 +46,7 @@ pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyL
         listing.keys.iter_mut().for_each(|key| key.value = None);
     }
     page.sort.sort_keys(&mut listing.keys);
+    super::leases::fill_time_left(caller, &mut listing.keys).await;
     Ok(listing)
 }
 
@@ -90,6 +92,8 @@ pub async fn level_or_restart(
         }
     }
     level.sort();
+    let summaries = level.entries.iter_mut().filter_map(|e| e.summary.as_mut());
+    super::leases::fill_time_left(caller, summaries).await;
     Ok(level)
 }
 
@@ -116,6 +120,13 @@ pub async fn get(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
     caller.etcd.get(key).await
 }
 
+/// One key with its value, and the seconds its lease has left, for the key's page.
+pub async fn get_with_lease(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
+    let mut detail = get(caller, key).await?;
+    super::leases::fill_time_left(caller, [&mut detail.summary]).await;
+    Ok(detail)
+}
+
 /// One key as it was at `revision`, with the value it had then; a revision etcd has compacted
 /// is [`AppError::Compacted`], and a key that did not exist then [`AppError::NotFound`].
 pub async fn get_at(caller: &Caller, key: &Key, revision: i64) -> Result<KeyDetail, AppError> {
@@ -137,29 +148,62 @@ pub async fn history(
     caller.etcd.history(key, KeyHistory::limit(limit)).await
 }
 
-/// Writes a value if `condition` holds when it is written; with a `ttl`, the key expires after
-/// that many seconds.
+/// Writes a value if `condition` holds when it is written, with the lease `expiry` asks for
+/// (etcd's own put takes a key off its lease: [`Expiry::Never`]).
 pub async fn put(
     caller: &Caller,
     key: &Key,
     value: Vec<u8>,
     condition: PutCondition,
-    ttl: Option<i64>,
+    expiry: Expiry,
 ) -> Result<WriteReceipt, AppError> {
     let operation = match condition {
         PutCondition::Absent => "create",
         _ => "put",
     };
-    let attempt = on_key(operation, key, Some(condition));
+    let attempt = WriteAttempt {
+        lease: expiry.describe(),
+        ..on_key(operation, key, Some(condition))
+    };
     caller
         .write(attempt, Role::Editor, async {
             check_put(key.as_bytes(), &value)?;
-            if ttl.is_some_and(|ttl| ttl <= 0) {
+            expiry.check()?;
+            caller.etcd.put(key, value, condition, expiry).await
+        })
+        .await
+}
+
+/// Puts a key on the lease `expiry` names (an existing one, or a new one), or takes it off its
+/// lease ([`Expiry::Never`]), keeping its value, if the key is still at mod revision `seen`:
+/// etcd changes a key's lease only by writing the key, so this writes its value back.
+pub async fn set_lease(
+    caller: &Caller,
+    key: &Key,
+    expiry: Expiry,
+    seen: i64,
+) -> Result<WriteReceipt, AppError> {
+    let condition = PutCondition::ModRevision(seen);
+    let operation = match expiry {
+        Expiry::Never => "lease_detach",
+        _ => "lease_attach",
+    };
+    let attempt = WriteAttempt {
+        lease: expiry.describe(),
+        ..on_key(operation, key, Some(condition))
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            check_key(key.as_bytes())?;
+            if expiry == Expiry::Keep {
                 return Err(AppError::invalid(
-                    "the ttl must be a positive number of seconds",
+                    "name a lease, a new lease's ttl, or none",
                 ));
             }
-            caller.etcd.put(key, value, condition, ttl).await
+            expiry.check()?;
+            // Written back only if still at `seen`: a value read later than that is refused.
+            let now = caller.etcd.get(key).await?;
+            caller.etcd.put(key, now.value.0, condition, expiry).await
         })
         .await
 }
@@ -236,7 +280,12 @@ async fn append_as(
             Some(detail) => PutCondition::ModRevision(detail.summary.mod_revision),
             None => PutCondition::Absent,
         };
-        match etcd.put(key, value, condition, None).await {
+        // An array that lives on a lease stays on it.
+        let expiry = match condition {
+            PutCondition::Absent => Expiry::Never,
+            _ => Expiry::Keep,
+        };
+        match etcd.put(key, value, condition, expiry).await {
             Ok(receipt) => return Ok((receipt, length)),
             Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
             Err(AppError::PreconditionFailed { .. }) => {

@@ -5,7 +5,7 @@ use super::audit::WriteAttempt;
 use crate::domain::{
     access::Role,
     lease::{lease_hex, Lease, Leases},
-    AppError, WriteReceipt,
+    AppError, KeySummary, WriteReceipt,
 };
 
 /// The longest lease granted here: a year.
@@ -19,6 +19,28 @@ pub async fn list(caller: &Caller) -> Result<Leases, AppError> {
 /// One lease with its keys; one that has expired or was revoked is [`AppError::NotFound`].
 pub async fn get(caller: &Caller, id: i64) -> Result<Lease, AppError> {
     caller.etcd.lease(id).await
+}
+
+/// The most leases a page asks about: keys on other leases show the lease without a countdown.
+const LEASES_PER_PAGE: usize = 64;
+
+/// Fills in the seconds each key's lease has left, asking etcd once per lease.
+pub async fn fill_time_left<'a>(
+    caller: &Caller,
+    keys: impl IntoIterator<Item = &'a mut KeySummary>,
+) {
+    let mut keys: Vec<&mut KeySummary> = keys.into_iter().filter(|key| key.lease != 0).collect();
+    let mut ids: Vec<i64> = keys.iter().map(|key| key.lease).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(LEASES_PER_PAGE);
+    let left = caller.etcd.leases_left(&ids).await;
+    for key in &mut keys {
+        key.lease_left = left
+            .iter()
+            .find(|(id, _)| *id == key.lease)
+            .and_then(|(_, left)| *left);
+    }
 }
 
 /// Grants a lease of `ttl` seconds; answers its id.

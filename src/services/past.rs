@@ -7,6 +7,7 @@ use crate::domain::{
     access::Role,
     diff::diff_values,
     history::{KeyNow, PastListing, PastVersion},
+    lease::Expiry,
     limits::{check_put, MAX_TXN_OPS},
     AppError, Key, KeySummary, PageRequest, PutCondition, WriteReceipt,
 };
@@ -72,7 +73,13 @@ pub async fn restore(
         .write(attempt, Role::Editor, async {
             let then = super::keys::get_at(caller, key, revision).await?;
             check_put(key.as_bytes(), then.value.as_bytes())?;
-            caller.etcd.put(key, then.value.0, condition, None).await
+            // A key that exists keeps its lease; one that comes back has none (its old lease
+            // may be long gone).
+            let expiry = match condition {
+                PutCondition::Absent => Expiry::Never,
+                _ => Expiry::Keep,
+            };
+            caller.etcd.put(key, then.value.0, condition, expiry).await
         })
         .await
 }
