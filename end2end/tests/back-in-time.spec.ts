@@ -75,3 +75,37 @@ test('a lease granted from the page shows with its time to live', async ({ page 
   await page.getByRole('button', { name: 'Grant' }).click();
   await expect(page.locator('tr[data-lease]')).toHaveCount(before + 1);
 });
+
+test('a key is put on a lease from its page, counts down in the list and comes off it', async ({ page, request }) => {
+  const prefix = uniquePrefix('on-lease');
+  const granted = await request.post('/api/v1/leases', { data: { ttl: 600 } });
+  expect(granted.status()).toBe(200);
+  const id: string = (await granted.json()).id;
+  await put(request, `${prefix}worker`, 'busy');
+
+  await page.goto(`/key/${encodeURIComponent(`${prefix}worker`)}`);
+  await hydrated(page);
+  await expect(page.getByTestId('key-lease')).toHaveText('none');
+  await page.getByTestId('lease-id').fill(id);
+  await page.getByRole('button', { name: 'Attach' }).click();
+  await expect(page.getByTestId('key-lease')).toContainText(id);
+  await expect(page.getByTestId('key-lease').getByTestId('lease-left')).toContainText('min');
+  await expect(page.getByTestId('value')).toHaveText('busy');
+
+  // The list shows the lease with its time left, counting down.
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  const left = page.getByTestId('key-list').getByTestId('lease-left');
+  const first = await left.textContent();
+  await expect(left).not.toHaveText(first ?? '', { timeout: 5000 });
+  await page.getByTestId('key-list').getByRole('link', { name: id }).click();
+  await expect(page).toHaveURL(new RegExp(`/leases#lease-${id}$`));
+  await expect(page.locator(`#lease-${id}`)).toContainText(`${prefix}worker`);
+
+  await page.goto(`/key/${encodeURIComponent(`${prefix}worker`)}`);
+  await hydrated(page);
+  await page.getByTestId('lease-detach').click();
+  await expect(page.getByTestId('key-lease')).toHaveText('none');
+  const key = await request.get(`/api/v1/keys/${encodeURIComponent(`${prefix}worker`)}`);
+  expect((await key.json()).lease_id ?? null).toBeNull();
+});

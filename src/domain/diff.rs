@@ -1,8 +1,9 @@
-//! Comparing two versions of a value: lines of text, JSON after pretty-printing (so a
+//! Comparing two versions of a value: lines of text, JSON and YAML after pretty-printing (so a
 //! reformatted document shows only what changed), and bytes as hex when a value is not text.
 
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
+use yaml_rust2::{Yaml, YamlEmitter, YamlLoader};
 
 /// Unchanged lines shown around each change.
 const CONTEXT: usize = 3;
@@ -14,6 +15,9 @@ const HEX_WIDTH: usize = 16;
 pub enum DiffBasis {
     /// Both are JSON: compared pretty-printed, keys in order.
     Json,
+    /// Both are YAML documents of mappings or lists: compared re-written in one style, keys
+    /// in order.
+    Yaml,
     /// Both are UTF-8 text: compared line by line.
     Text,
     /// At least one is not UTF-8: compared as hex, 16 bytes a line.
@@ -24,6 +28,7 @@ impl DiffBasis {
     pub fn describe(self) -> &'static str {
         match self {
             DiffBasis::Json => "JSON, compared pretty-printed with keys in order",
+            DiffBasis::Yaml => "YAML, compared re-written in one style with keys in order",
             DiffBasis::Text => "text, compared line by line",
             DiffBasis::Hex => "bytes, compared as hex, 16 to a line",
         }
@@ -52,10 +57,15 @@ pub struct ValueDiff {
 /// Compares `old` with `new`.
 pub fn diff_values(old: &[u8], new: &[u8]) -> ValueDiff {
     let (basis, old, new) = match (std::str::from_utf8(old), std::str::from_utf8(new)) {
-        (Ok(old_text), Ok(new_text)) => match (pretty_json(old_text), pretty_json(new_text)) {
-            (Some(old), Some(new)) => (DiffBasis::Json, old, new),
-            _ => (DiffBasis::Text, old_text.to_string(), new_text.to_string()),
-        },
+        (Ok(old_text), Ok(new_text)) => {
+            if let (Some(old), Some(new)) = (pretty_json(old_text), pretty_json(new_text)) {
+                (DiffBasis::Json, old, new)
+            } else if let (Some(old), Some(new)) = (pretty_yaml(old_text), pretty_yaml(new_text)) {
+                (DiffBasis::Yaml, old, new)
+            } else {
+                (DiffBasis::Text, old_text.to_string(), new_text.to_string())
+            }
+        }
         _ => (DiffBasis::Hex, hex_lines(old), hex_lines(new)),
     };
     let diff = TextDiff::from_lines(&old, &new);
@@ -104,6 +114,41 @@ fn pretty_json(text: &str) -> Option<String> {
         .map(|pretty| pretty + "\n")
 }
 
+/// YAML documents whose top is a mapping or a list (any plain text is a YAML string), written
+/// again in one style with the keys of every mapping in order.
+fn pretty_yaml(text: &str) -> Option<String> {
+    let documents = YamlLoader::load_from_str(text).ok()?;
+    let structured = |doc: &Yaml| matches!(doc, Yaml::Hash(_) | Yaml::Array(_));
+    if documents.is_empty() || !documents.iter().all(structured) {
+        return None;
+    }
+    let mut out = String::new();
+    for document in documents {
+        YamlEmitter::new(&mut out)
+            .dump(&keys_in_order(document))
+            .ok()?;
+        out.push('\n');
+    }
+    Some(out)
+}
+
+fn keys_in_order(yaml: Yaml) -> Yaml {
+    match yaml {
+        Yaml::Hash(hash) => {
+            let mut entries: Vec<(Yaml, Yaml)> = hash.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Yaml::Hash(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key, keys_in_order(value)))
+                    .collect(),
+            )
+        }
+        Yaml::Array(items) => Yaml::Array(items.into_iter().map(keys_in_order).collect()),
+        other => other,
+    }
+}
+
 /// Bytes as lines of `offset: hex`.
 fn hex_lines(bytes: &[u8]) -> String {
     bytes
@@ -129,6 +174,28 @@ mod tests {
         assert!(diff.lines.contains(&DiffLine::Added("  \"b\": 2".into())));
         let same = diff_values(br#"{"a":1}"#, b"{ \"a\" : 1 }");
         assert_eq!((same.added, same.removed, same.lines.len()), (0, 0, 0));
+    }
+
+    #[test]
+    fn yaml_is_compared_rewritten_so_style_and_key_order_are_no_change() {
+        let old = "kind: Deployment\nspec:\n  replicas: 2\n  selector: {app: web}\n";
+        let new = "spec:\n    selector:\n        app: web\n    replicas: 3\nkind: Deployment\n";
+        let diff = diff_values(old.as_bytes(), new.as_bytes());
+        assert_eq!(diff.basis, DiffBasis::Yaml);
+        assert_eq!((diff.added, diff.removed), (1, 1), "{:?}", diff.lines);
+        assert!(diff
+            .lines
+            .contains(&DiffLine::Removed("  replicas: 2".into())));
+        assert!(diff
+            .lines
+            .contains(&DiffLine::Added("  replicas: 3".into())));
+        // Two documents; and text that YAML reads as a plain string stays text.
+        let docs = diff_values(b"a: 1\n---\nb: 2\n", b"a: 1\n---\nb: 3\n");
+        assert_eq!((docs.basis, docs.added), (DiffBasis::Yaml, 1));
+        let text = diff_values(b"hello world", b"hello there");
+        assert_eq!(text.basis, DiffBasis::Text);
+        let broken = diff_values(b"a: [1, 2", b"a: [1, 3]");
+        assert_eq!(broken.basis, DiffBasis::Text);
     }
 
     #[test]
