@@ -7,6 +7,8 @@ mod common;
 use common::{app::TestApp, compact_now, TestCluster};
 use etcd_client::Client;
 use etcd_deck::domain::Key;
+use etcd_deck::server_fns::UndeleteKeys;
+use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 
 /// `(kind, version, recreated)` of each change of a history, newest first.
@@ -290,4 +292,21 @@ async fn the_keyspace_as_it_was_marks_what_became_of_each_key_and_undelete_only_
     let body = json!({"revision": then, "keys": []});
     let (status, _, _) = app.api("POST", "/api/v1/undelete", Some(body), &[]).await;
     assert_eq!(status, 400);
+
+    // The past page's selection without JavaScript: boxes 0 and 2 of 3 checked, 1 not sent.
+    for key in ["u/a", "u/c", "u/d"] {
+        etcd.delete(key, None).await.unwrap();
+    }
+    let segment = |key: &str| Key::from(key).to_segment();
+    let form = format!(
+        "prefix={}&revision={then}&slots=3&keys%5B0%5D={}&keys%5B2%5D={}",
+        segment("u/"),
+        segment("u/a"),
+        segment("u/d")
+    );
+    let (status, _, body) = app.post_form(UndeleteKeys::PATH, &form).await;
+    assert_eq!(status, 302, "{body}");
+    assert_eq!(value(&mut etcd, "u/a").await.as_deref(), Some("old u/a"));
+    assert_eq!(value(&mut etcd, "u/c").await, None, "not selected");
+    assert_eq!(value(&mut etcd, "u/d").await.as_deref(), Some("old u/d"));
 }

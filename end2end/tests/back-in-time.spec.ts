@@ -29,11 +29,17 @@ test('the keyspace as it was marks what became of each key, and brings deleted o
   await expect(row('changed')).toHaveAttribute('data-now', 'changed');
   await expect(row('gone-1')).toHaveAttribute('data-now', 'deleted');
 
-  // One key, then the rest of the page at once; a key back again was written since.
+  // One key, then a selection; a key back again was written since.
   await row('gone-1').getByRole('button', { name: 'Restore' }).click();
   await expect(row('gone-1')).toHaveAttribute('data-now', 'changed');
   await expect(row('gone-1').getByRole('button', { name: 'Restore' })).toHaveCount(0);
-  await page.getByRole('button', { name: 'Restore the 2 deleted keys of this page' }).click();
+  // A selection: gone-3 unticked stays deleted; then it is the only one selected.
+  await row('gone-3').getByTestId('select').uncheck();
+  await page.getByRole('button', { name: 'Restore the selected keys (of 2 deleted)' }).click();
+  await expect(row('gone-2')).toHaveAttribute('data-now', 'changed');
+  await expect(row('gone-3')).toHaveAttribute('data-now', 'deleted');
+  await row('gone-3').getByTestId('select').check();
+  await page.getByRole('button', { name: 'Restore the selected keys (of 1 deleted)' }).click();
   await expect(row('gone-3')).toHaveAttribute('data-now', 'changed');
   for (const [key, value] of [['gone-1', 'first'], ['gone-2', 'second'], ['gone-3', 'third']]) {
     const restored = await request.get(`/api/v1/keys/${encodeURIComponent(prefix + key)}`);
@@ -87,7 +93,7 @@ test('a key is put on a lease from its page, counts down in the list and comes o
   await hydrated(page);
   await expect(page.getByTestId('key-lease')).toHaveText('none');
   await page.getByTestId('lease-id').fill(id);
-  await page.getByRole('button', { name: 'Attach' }).click();
+  await page.getByRole('button', { name: 'Attach', exact: true }).click();
   await expect(page.getByTestId('key-lease')).toContainText(id);
   await expect(page.getByTestId('key-lease').getByTestId('lease-left')).toContainText('min');
   await expect(page.getByTestId('value')).toHaveText('busy');

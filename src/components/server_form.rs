@@ -30,6 +30,9 @@ pub fn ServerForm<S, O, F>(
     action: ServerAction<S>,
     read: F,
     #[prop(optional)] node_ref: Option<NodeRef<html::Form>>,
+    /// The form's id, for fields elsewhere in the page that belong to it (`form="id"`).
+    #[prop(optional)]
+    id: Option<&'static str>,
     children: Children,
 ) -> impl IntoView
 where
@@ -51,7 +54,7 @@ where
     };
     let node_ref = node_ref.unwrap_or_default();
     view! {
-        <form method="post" action=S::url() on:submit=submit node_ref=node_ref>
+        <form id=id method="post" action=S::url() on:submit=submit node_ref=node_ref>
             {children()}
         </form>
     }

@@ -81,18 +81,16 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
         .filter(|(_, now)| **now == KeyNow::Deleted)
         .map(|(key, _)| key.key.clone())
         .collect();
+    // The deleted keys of the page, each with a checkbox (checked at first) that belongs to
+    // this form: restoring the selection is one transaction.
     let all_fields = undelete_fields(&prefix, revision);
-    let all = (deleted.len() > 1).then(move || {
-        let fields = deleted
-            .iter()
-            .enumerate()
-            .map(|(i, key)| view! { <input type="hidden" name=format!("keys[{i}]") value=key.to_segment() /> })
-            .collect_view();
-        let label = format!("Restore the {} deleted keys of this page", deleted.len());
+    let slots = listing.keys.len();
+    let all = (!deleted.is_empty()).then(move || {
+        let label = format!("Restore the selected keys (of {} deleted)", deleted.len());
         view! {
-            <ServerForm action=undelete read=read_undelete>
+            <ServerForm action=undelete read=read_undelete id=SELECTION_FORM>
                 {all_fields}
-                {fields}
+                <input type="hidden" name="slots" value=slots />
                 <button type="submit" class="needs-write">{label}</button>
             </ServerForm>
         }
@@ -101,13 +99,20 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
         .keys
         .into_iter()
         .zip(now)
-        .map(|(summary, now)| {
+        .enumerate()
+        .map(|(i, (summary, now))| {
             let state = match now {
                 KeyNow::Unchanged => "unchanged",
                 KeyNow::Changed => "changed",
                 KeyNow::Deleted => "deleted",
             };
             let segment = summary.key.to_segment();
+            let select = (now == KeyNow::Deleted).then(|| {
+                view! {
+                    <input type="checkbox" name=format!("keys[{i}]") value=segment.clone()
+                        checked form=SELECTION_FORM aria-label="Select" data-testid="select" />
+                }
+            });
             let fields = undelete_fields(&prefix, revision);
             let restore = (now == KeyNow::Deleted).then(move || {
                 view! {
@@ -120,6 +125,7 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
             });
             view! {
                 <tr data-now=state>
+                    <td class="needs-write">{select}</td>
                     <td class="key">
                         <a href=key_version_url(&summary.key, summary.mod_revision)>
                             <KeyName key=summary.key.clone() />
@@ -146,6 +152,7 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
         <table class="keys" data-testid="past-keys">
             <thead>
                 <tr>
+                    <th class="needs-write"></th>
                     <th>"Key"</th>
                     <th class="num">"Version"</th>
                     <th class="num">"Mod revision"</th>
@@ -166,9 +173,17 @@ fn undelete_fields(prefix: &Key, revision: i64) -> impl IntoView {
     }
 }
 
+/// The id of the form that restores the selected keys (their checkboxes sit in the table).
+const SELECTION_FORM: &str = "restore-selected";
+
 fn read_undelete(fields: &FormFields) -> Option<UndeleteKeys> {
-    let keys = (0..)
-        .map_while(|i| fields.text(&format!("keys[{i}]")))
+    // One key, or the checked ones of `slots` boxes (unchecked ones are not sent).
+    let slots: usize = fields
+        .text("slots")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let keys = (0..slots)
+        .filter_map(|i| fields.text(&format!("keys[{i}]")))
         .map(|segment| Key::from_segment(&segment))
         .collect();
     Some(UndeleteKeys {
