@@ -137,3 +137,57 @@ fn the_shell_runs_the_same_commands() {
     assert!(err.contains("key not found: missing"), "{err}");
     assert!(!err.contains("never"), "nothing runs after exit: {err}");
 }
+
+#[test]
+fn export_then_import_with_a_dry_run_first() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    server.kv(&["put", "ex/a", "one"]);
+    server.kv(&["put", "ex/b c", "two\nlines"]);
+
+    let export = server.kv(&["export", "ex/"]);
+    assert_eq!(code(&export), 0, "{export:?}");
+    let text = stdout(&export);
+    assert_eq!(text.lines().count(), 3, "a header and two keys: {text}");
+    let file = std::env::temp_dir().join(format!(
+        "etcd-deck-cli-export-{}.ndjson",
+        std::process::id()
+    ));
+    std::fs::write(&file, &export.stdout).unwrap();
+    server.kv(&["del", "ex/a"]);
+    server.kv(&["put", "ex/b c", "changed"]);
+
+    let path = file.to_str().unwrap();
+    let dry = server.kv(&["import", path]);
+    assert_eq!(code(&dry), 0, "{dry:?}");
+    assert!(
+        stdout(&dry).contains("(dry run: nothing written)"),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(
+        stdout(&dry).contains("1 would be created (e.g. ex/a)"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(
+        code(&server.kv(&["has", "ex/a"])),
+        1,
+        "a dry run writes nothing"
+    );
+
+    let applied = server.kv(&["import", path, "--apply"]);
+    assert_eq!(code(&applied), 0, "{applied:?}");
+    assert!(
+        stdout(&applied).contains("1 were created"),
+        "{}",
+        stdout(&applied)
+    );
+    assert_eq!(stdout(&server.kv(&["get", "ex/a"])), "one\n");
+    assert_eq!(stdout(&server.kv(&["get", "ex/b c"])), "two\nlines\n");
+
+    std::fs::write(&file, "not an export").unwrap();
+    let bad = server.kv(&["import", path]);
+    assert_eq!(code(&bad), 2, "{bad:?}");
+    std::fs::remove_file(&file).unwrap();
+}

@@ -448,7 +448,7 @@ async fn users_file_roles_and_read_only_mode() {
     )
     .await;
     assert_eq!(
-        (status, body["deleted"].clone()),
+        (status, body["done"]["count"].clone()),
         (StatusCode::OK, json!(1)),
         "{body}"
     );

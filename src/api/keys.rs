@@ -4,11 +4,12 @@
 use super::extract::{ApiJson, ApiQuery};
 use super::model::{
     decode_cursor, encode_cursor, positive_revision, AppendBody, AppendResult, DeletePrefixQuery,
-    DeletedCount, Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery,
-    KeyValueBody, ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
+    Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery, KeyValueBody,
+    ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
 };
+use crate::domain::transfer::BulkReport;
 use crate::domain::{lease::Expiry, AppError, Key, PageRequest, PutCondition, Value};
-use crate::services::{access::Caller, keys, past};
+use crate::services::{access::Caller, bulk, keys, past};
 use axum::{
     extract::{FromRequestParts, OriginalUri},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, Uri},
@@ -167,23 +168,26 @@ pub async fn pop_key(caller: Caller, path: KeyPath) -> Answer<Json<KeyValueBody>
     Ok(Json(KeyValueBody::new(&deleted, path.encoding)))
 }
 
-/// Deletes every key under a prefix in one DeleteRange; `confirm` must repeat the prefix.
+/// Deletes the keys under a prefix that existed at `revision` (a preview's) and are unchanged
+/// since; `confirm` must repeat the prefix. When nothing under it was written after
+/// `revision`, this is one DeleteRange; else a key created or changed since is left, and
+/// reported under `changed`.
 #[utoipa::path(delete, path = "/api/v1/keys", tag = "keys", params(DeletePrefixQuery),
     responses(
-        (status = 200, description = "How many keys were deleted", body = DeletedCount),
+        (status = 200, description = "What was deleted (`done`), and what was left", body = BulkReport),
         (status = 400, description = "Empty prefix, or `confirm` differs", body = ErrorBody),
+        (status = 410, description = "etcd has compacted that revision", body = ErrorBody),
     ))]
 pub async fn delete_prefix(
     caller: Caller,
     ApiQuery(query): ApiQuery<DeletePrefixQuery>,
-) -> Answer<Json<DeletedCount>> {
+) -> Answer<Json<BulkReport>> {
     let prefix = Key::new(query.encoding.decode(&query.prefix, "prefix")?);
     let confirm = Key::new(query.encoding.decode(&query.confirm, "confirm")?);
-    let (deleted, receipt) = keys::delete_prefix(&caller, &prefix, &confirm).await?;
-    Ok(Json(DeletedCount {
-        deleted,
-        revision: receipt.revision,
-    }))
+    let revision = positive_revision(query.revision)?;
+    Ok(Json(
+        bulk::delete_prefix(&caller, &prefix, &confirm, revision).await?,
+    ))
 }
 
 /// Appends a JSON value to the JSON array stored at the key, creating it, atomically.

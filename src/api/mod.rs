@@ -1,6 +1,7 @@
 //! The JSON REST API under `/api/v1`, with real HTTP status codes and an OpenAPI document
 //! generated from the handlers. Its handlers call the same services as the server functions.
 
+mod bulk;
 mod error;
 mod extract;
 mod keys;
@@ -20,7 +21,7 @@ use crate::services::{
     cluster,
 };
 use axum::{
-    extract::FromRef,
+    extract::{DefaultBodyLimit, FromRef},
     routing::{get, post},
     Json, Router,
 };
@@ -53,6 +54,10 @@ pub const API_ROOT: &str = "/api/v1";
         keys::append,
         keys::restore,
         keys::undelete,
+        bulk::export,
+        bulk::import,
+        bulk::copy,
+        bulk::move_keys,
         leases::list,
         leases::get,
         leases::grant,
@@ -66,6 +71,7 @@ pub const API_ROOT: &str = "/api/v1";
     tags(
         (name = "session", description = "Signing in: HTTP basic credentials work on every request; a bearer token saves sending the password"),
         (name = "keys", description = "Keys and values"),
+        (name = "bulk", description = "Many keys at once: export, import, copy and move"),
         (name = "leases", description = "Leases: times to live that keys are attached to"),
         (name = "cluster", description = "Members and their health")
     )
@@ -93,6 +99,13 @@ where
         .route("/search", get(search::search))
         .route("/restore", post(keys::restore))
         .route("/undelete", post(keys::undelete))
+        .route("/export", get(bulk::export))
+        .route(
+            "/import",
+            post(bulk::import).layer(DefaultBodyLimit::max(bulk::MAX_IMPORT_BYTES)),
+        )
+        .route("/copy", post(bulk::copy))
+        .route("/move", post(bulk::move_keys))
         .route("/watch", get(watch::watch))
         .route("/leases", get(leases::list).post(leases::grant))
         .route("/leases/{id}", get(leases::get).delete(leases::revoke))

@@ -3,6 +3,7 @@
 use crate::api::model::{
     AppendResult, ClusterOverview, ErrorBody, KeyPage, KeyValueBody, PutBody, WriteResult,
 };
+use crate::domain::transfer::ImportReport;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -140,6 +141,76 @@ impl ApiClient {
             .await
     }
 
+    /// Streams the export of `prefix` into `out`, as it comes.
+    pub async fn export(
+        &self,
+        prefix: &str,
+        out: &mut (impl tokio::io::AsyncWrite + Unpin),
+    ) -> Result<(), Failure> {
+        use tokio::io::AsyncWriteExt;
+        let path = format!(
+            "/api/v1/export?prefix={}",
+            utf8_percent_encode(prefix, PATH)
+        );
+        let mut response = self.request(Method::GET, &path, None).await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.error(response).await);
+        }
+        let cut =
+            |err: reqwest::Error| Failure::Unavailable(format!("the export was cut short: {err}"));
+        while let Some(chunk) = response.chunk().await.map_err(cut)? {
+            out.write_all(&chunk)
+                .await
+                .map_err(|err| Failure::Invalid(format!("cannot write the export: {err}")))?;
+        }
+        out.flush()
+            .await
+            .map_err(|err| Failure::Invalid(format!("cannot write the export: {err}")))
+    }
+
+    /// Sends an import: a dry run without `revision`, else the writes, against that revision.
+    pub async fn import(
+        &self,
+        body: Vec<u8>,
+        revision: Option<i64>,
+    ) -> Result<ImportReport, Failure> {
+        let path = match revision {
+            None => "/api/v1/import?dry_run=true".to_string(),
+            Some(revision) => format!("/api/v1/import?dry_run=false&revision={revision}"),
+        };
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.server))
+            .header(reqwest::header::CONTENT_TYPE, crate::api::NDJSON)
+            .body(body);
+        if let Some(credentials) = &self.credentials {
+            request = request.basic_auth(&credentials.user, Some(&credentials.password));
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|err| unreachable_server(&self.server, err))?;
+        if !response.status().is_success() {
+            return Err(self.error(response).await);
+        }
+        response.json().await.map_err(|err| {
+            Failure::Unavailable(format!("unexpected answer from the server: {err}"))
+        })
+    }
+
+    /// The failure a response that is not a success says.
+    async fn error(&self, response: reqwest::Response) -> Failure {
+        let status = response.status();
+        let message = match response.bytes().await {
+            Ok(bytes) => serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|body| body.error.message)
+                .unwrap_or_else(|_| format!("the server answered {status}")),
+            Err(err) => return unreachable_server(&self.server, err),
+        };
+        failure(status, message)
+    }
+
     pub async fn cluster(&self) -> Result<ClusterOverview, Failure> {
         self.send(Method::GET, "/api/v1/cluster", None).await
     }
@@ -151,20 +222,16 @@ impl ApiClient {
         body: Option<serde_json::Value>,
     ) -> Result<T, Failure> {
         let response = self.request(method, path, body).await?;
-        let status = response.status();
+        if !response.status().is_success() {
+            return Err(self.error(response).await);
+        }
         let bytes = response
             .bytes()
             .await
             .map_err(|err| unreachable_server(&self.server, err))?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|err| {
-                Failure::Unavailable(format!("unexpected answer from the server: {err}"))
-            });
-        }
-        let message = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| format!("the server answered {status}"));
-        Err(failure(status, message))
+        serde_json::from_slice(&bytes).map_err(|err| {
+            Failure::Unavailable(format!("unexpected answer from the server: {err}"))
+        })
     }
 
     async fn request(

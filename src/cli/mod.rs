@@ -84,6 +84,17 @@ pub enum KvCommand {
     Pop { key: String },
     /// Append a value (JSON, or else a string) to the JSON array stored at a key.
     Append { key: String, value: String },
+    /// Write every key under a prefix (all keys without one), at one revision, to stdout: a
+    /// header line, then one JSON line per key (`kv import` reads it back).
+    Export { prefix: Option<String> },
+    /// Import a file made by `kv export` (or a flat JSON object): report what it would do, and
+    /// with --apply write it, leaving keys changed since the report alone.
+    Import {
+        file: std::path::PathBuf,
+        /// Write the keys (else only report).
+        #[arg(long)]
+        apply: bool,
+    },
     /// List the cluster's members and their health.
     Members,
     /// An interactive shell with the same commands, history and `help`.
@@ -174,6 +185,23 @@ async fn execute(client: &ApiClient, printer: &Printer, command: KvCommand) -> R
         KvCommand::Append { key, value } => {
             let item = serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value));
             printer.appended(&key, &client.append(&key, item).await?);
+        }
+        KvCommand::Export { prefix } => {
+            let mut stdout = tokio::io::stdout();
+            client
+                .export(prefix.as_deref().unwrap_or(""), &mut stdout)
+                .await?;
+        }
+        KvCommand::Import { file, apply } => {
+            let body = tokio::fs::read(&file).await.map_err(|err| {
+                Failure::Invalid(format!("cannot read {}: {err}", file.display()))
+            })?;
+            let report = client.import(body.clone(), None).await?;
+            printer.import(&report);
+            if apply {
+                let applied = client.import(body, Some(report.revision)).await?;
+                printer.import(&applied);
+            }
         }
         KvCommand::Members => printer.members(&client.cluster().await?),
         KvCommand::Shell => {

@@ -4,6 +4,7 @@ use super::Format;
 use crate::api::model::{
     AppendResult, ClusterOverview, Encoding, KeyEntry, KeyValueBody, WriteResult,
 };
+use crate::domain::transfer::ImportReport;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Serialize;
 use serde_json::json;
@@ -99,6 +100,45 @@ impl Printer {
                 result.length, result.revision
             ),
         );
+    }
+
+    /// What an import did, or would do.
+    pub fn import(&self, report: &ImportReport) {
+        if self.format == Format::Json {
+            return print_json(report);
+        }
+        let verb = if report.dry_run { "would be" } else { "were" };
+        println!(
+            "{} keys read, compared at revision {}{}:",
+            report.total,
+            report.revision,
+            if report.dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            }
+        );
+        for (tally, what) in [
+            (&report.create, format!("{verb} created")),
+            (&report.update, format!("{verb} updated")),
+            (&report.unchanged, "hold the value already".to_string()),
+            (
+                &report.conflict,
+                "left alone: changed since, or named twice".to_string(),
+            ),
+        ] {
+            let examples = match tally.examples.as_slice() {
+                [] => String::new(),
+                keys => format!(" (e.g. {})", keys.join(", ")),
+            };
+            println!("  {:>8} {what}{examples}", tally.count);
+        }
+        if let Some(revision) = report.written_revision {
+            println!(
+                "  written in {} transactions, up to revision {revision}",
+                report.transactions
+            );
+        }
     }
 
     pub fn members(&self, overview: &ClusterOverview) {

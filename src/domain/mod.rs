@@ -16,6 +16,7 @@ pub mod paging;
 pub mod routes;
 pub mod scan;
 pub mod search;
+pub mod transfer;
 pub mod tree;
 pub mod value;
 pub mod watch;

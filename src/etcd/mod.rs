@@ -4,6 +4,7 @@
 //! endpoint (see [`pool`]), checks their health in the background (see [`health`]), bounds every
 //! request by the request timeout, and answers with domain types or an [`AppError`].
 
+mod bulk;
 mod cluster;
 mod counts;
 mod error;
@@ -27,6 +28,7 @@ use crate::domain::{
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
+pub use bulk::{BulkOp, Held, HeldPage};
 use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, Txn, TxnOp, TxnOpResponse,
@@ -363,28 +365,6 @@ impl Etcd {
             .map_err(|err| self.denied(err, &format!("delete the key {key}")))?;
         let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(deleted, response.header(), endpoint))
-    }
-
-    /// Deletes every key under a prefix in one request; answers how many there were.
-    pub async fn delete_prefix(&self, prefix: &Key) -> Result<(i64, WriteReceipt), AppError> {
-        let page = PageRequest::new(prefix.clone(), None, None);
-        let retry = Retry::Write {
-            key: format!("{prefix}*"),
-        };
-        let (response, _) = self
-            .run(retry, |client| {
-                let (start, end) = (page.range_start(), page.range_end());
-                async move {
-                    let options = DeleteOptions::new().with_range(end);
-                    kv(&client).delete(start, Some(options)).await
-                }
-            })
-            .await
-            .map_err(|err| {
-                let what = format!("delete {}", prefix.describe_prefix());
-                self.denied(err, &what)
-            })?;
-        Ok((response.deleted(), receipt(response.header())))
     }
 
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one

@@ -219,33 +219,6 @@ pub async fn delete(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
         .await
 }
 
-/// Deletes every key under a prefix, which `confirm` must repeat exactly; answers how many keys
-/// there were. The whole keyspace is never deleted this way.
-pub async fn delete_prefix(
-    caller: &Caller,
-    prefix: &Key,
-    confirm: &Key,
-) -> Result<(i64, WriteReceipt), AppError> {
-    let attempt = WriteAttempt {
-        operation: "delete_prefix",
-        prefix: Some(prefix.display()),
-        ..WriteAttempt::default()
-    };
-    caller
-        .write(attempt, Role::Admin, async {
-            if confirm != prefix {
-                return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
-            }
-            if prefix.is_empty() {
-                return Err(AppError::invalid(
-                    "the prefix must not be empty: etcd-deck does not delete the whole keyspace",
-                ));
-            }
-            caller.etcd.delete_prefix(prefix).await
-        })
-        .await
-}
-
 /// Appends `item` to the JSON array stored at `key` (creating it), as a compare-and-swap on the
 /// revision read, retried while other writers win the race, within one request timeout.
 /// Answers the array's new length.

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod bulk;
 pub mod cluster;
 pub mod keys;
 pub mod leases;

@@ -113,6 +113,20 @@ impl TestApp {
         (status, headers, json)
     }
 
+    /// A request with a body of bytes; answers the status and the body's bytes.
+    pub async fn bytes(&self, method: &str, uri: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/x-ndjson")
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec())
+    }
+
     /// A raw request: any method, path, headers and body bytes; answers the status.
     pub async fn raw(
         &self,

@@ -1,0 +1,391 @@
+//! Moving many keys at once: the export file (a header line, then one JSON line per key,
+//! byte-exact for any key and value), what an import reads from it, and the reports of imports,
+//! pinned deletes, copies and moves.
+
+use super::{
+    limits::{check_key, check_put},
+    AppError, Key,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::{Deserialize, Serialize};
+
+/// The `format` of an export's header line.
+pub const EXPORT_FORMAT: &str = "etcd-deck-export";
+/// The version of the export format this build writes and reads.
+pub const EXPORT_VERSION: u32 = 1;
+/// Keys a report names as examples of each outcome.
+pub const EXAMPLES: usize = 10;
+
+/// The first line of an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ExportHeader {
+    pub format: String,
+    pub version: u32,
+    /// The prefix exported, as text (or base64, as `prefix_encoding` says).
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_encoding: Option<LineEncoding>,
+    /// The store revision every key was read at.
+    pub revision: i64,
+    /// When the export was made, RFC 3339.
+    pub time: String,
+}
+
+impl ExportHeader {
+    pub fn new(prefix: &Key, revision: i64, time: String) -> Self {
+        let (prefix, prefix_encoding) = encode(prefix.as_bytes());
+        ExportHeader {
+            format: EXPORT_FORMAT.into(),
+            version: EXPORT_VERSION,
+            prefix,
+            prefix_encoding,
+            revision,
+            time,
+        }
+    }
+}
+
+/// How a key or value that is not UTF-8 is written in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LineEncoding {
+    Base64,
+}
+
+/// One key of an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ExportLine {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_encoding: Option<LineEncoding>,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_encoding: Option<LineEncoding>,
+    /// The seconds the key's lease had left, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_ttl: Option<i64>,
+}
+
+impl ExportLine {
+    pub fn new(key: &[u8], value: &[u8], lease_ttl: Option<i64>) -> Self {
+        let (key, key_encoding) = encode(key);
+        let (value, value_encoding) = encode(value);
+        ExportLine {
+            key,
+            key_encoding,
+            value,
+            value_encoding,
+            lease_ttl,
+        }
+    }
+
+    /// The line as JSON, with its line break.
+    pub fn to_line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+}
+
+/// Text as it is; other bytes as base64, saying so.
+fn encode(bytes: &[u8]) -> (String, Option<LineEncoding>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(_) => (STANDARD.encode(bytes), Some(LineEncoding::Base64)),
+    }
+}
+
+fn decode(text: String, encoding: Option<LineEncoding>, what: &str) -> Result<Vec<u8>, String> {
+    match encoding {
+        None => Ok(text.into_bytes()),
+        Some(LineEncoding::Base64) => STANDARD
+            .decode(text)
+            .map_err(|err| format!("the {what} is not valid base64 ({err})")),
+    }
+}
+
+/// One key an import writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportEntry {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    /// Put on a lease of this many seconds (one lease for all the keys of one ttl).
+    pub lease_ttl: Option<i64>,
+}
+
+/// What an import file holds: its keys in file order, and the export header when it had one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportFile {
+    pub header: Option<ExportHeader>,
+    pub entries: Vec<ImportEntry>,
+}
+
+/// Reads an import: an export (a header line, then a JSON line per key), or one flat JSON
+/// object `{"key": "value"}` (a value that is not a string is stored as its JSON text). Every
+/// key and value is checked here; the first bad line is an error that names it, and nothing of
+/// the file is written.
+pub fn parse_import(body: &[u8]) -> Result<ImportFile, AppError> {
+    let text = std::str::from_utf8(body).map_err(|_| {
+        AppError::invalid("the import is not UTF-8 text (binary data goes in base64)")
+    })?;
+    let first = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("");
+    let header = serde_json::from_str::<ExportHeader>(first)
+        .ok()
+        .filter(|header| header.format == EXPORT_FORMAT);
+    let file = match header {
+        Some(header) => parse_export(text, header)?,
+        None => parse_flat(text)?,
+    };
+    Ok(file)
+}
+
+fn parse_export(text: &str, header: ExportHeader) -> Result<ImportFile, AppError> {
+    if header.version > EXPORT_VERSION {
+        return Err(AppError::invalid(format!(
+            "the export is of format version {}; this etcd-deck reads up to version {EXPORT_VERSION}",
+            header.version
+        )));
+    }
+    let mut entries = Vec::new();
+    let mut seen_header = false;
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if !seen_header {
+            seen_header = true;
+            continue;
+        }
+        let at = |message: String| AppError::invalid(format!("line {}: {message}", number + 1));
+        let line: ExportLine = serde_json::from_str(line).map_err(|err| at(err.to_string()))?;
+        let key = decode(line.key, line.key_encoding, "key").map_err(at)?;
+        let value = decode(line.value, line.value_encoding, "value").map_err(at)?;
+        let entry = ImportEntry {
+            key,
+            value,
+            lease_ttl: line.lease_ttl,
+        };
+        check_entry(&entry).map_err(|err| at(err.to_string()))?;
+        entries.push(entry);
+    }
+    Ok(ImportFile {
+        header: Some(header),
+        entries,
+    })
+}
+
+fn parse_flat(text: &str) -> Result<ImportFile, AppError> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|err| {
+            AppError::invalid(format!(
+                "the import is neither an etcd-deck export (its first line names the format) \
+                 nor a flat JSON object of keys and values: {err}"
+            ))
+        })?;
+    let entries = object
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            let entry = ImportEntry {
+                key: key.into_bytes(),
+                value: value.into_bytes(),
+                lease_ttl: None,
+            };
+            check_entry(&entry).map_err(|err| {
+                AppError::invalid(format!("key {}: {err}", Key::new(entry.key.clone())))
+            })?;
+            Ok(entry)
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(ImportFile {
+        header: None,
+        entries,
+    })
+}
+
+fn check_entry(entry: &ImportEntry) -> Result<(), AppError> {
+    check_key(&entry.key)?;
+    check_put(&entry.key, &entry.value)?;
+    if entry.lease_ttl.is_some_and(|ttl| ttl <= 0) {
+        return Err(AppError::invalid(
+            "lease_ttl must be a positive number of seconds",
+        ));
+    }
+    Ok(())
+}
+
+/// How many keys had one outcome, and the first few of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Tally {
+    pub count: u64,
+    /// Up to [`EXAMPLES`] keys, as text.
+    pub examples: Vec<String>,
+}
+
+impl Tally {
+    pub fn add(&mut self, key: &[u8]) {
+        self.count += 1;
+        if self.examples.len() < EXAMPLES {
+            self.examples.push(Key::new(key.to_vec()).display());
+        }
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.count += other.count;
+        let room = EXAMPLES.saturating_sub(self.examples.len());
+        self.examples.extend(other.examples.into_iter().take(room));
+    }
+}
+
+/// What an import did, or (a dry run) would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// The revision the keys were compared at: a dry run's answer, which its apply repeats.
+    pub revision: i64,
+    /// Keys in the file.
+    pub total: u64,
+    /// Keys that do not exist: created.
+    pub create: Tally,
+    /// Keys whose value differs: written.
+    pub update: Tally,
+    /// Keys that already hold the value: left as they are.
+    pub unchanged: Tally,
+    /// Keys left alone: changed in etcd since `revision`, or named twice in the file with
+    /// different values.
+    pub conflict: Tally,
+    /// The revision of the last write, when the import wrote anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_revision: Option<i64>,
+    /// Transactions written.
+    pub transactions: u64,
+}
+
+impl ImportReport {
+    pub fn merge(&mut self, other: ImportReport) {
+        self.create.merge(other.create);
+        self.update.merge(other.update);
+        self.unchanged.merge(other.unchanged);
+        self.conflict.merge(other.conflict);
+        self.written_revision = self.written_revision.max(other.written_revision);
+        self.transactions += other.transactions;
+    }
+}
+
+/// What a many-key write (a pinned delete, a copy, a move) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkReport {
+    /// The revision the keys were read at.
+    pub revision: i64,
+    /// Keys deleted, copied or moved.
+    pub done: Tally,
+    /// Keys left because they changed (or were created) after `revision`.
+    pub changed: Tally,
+    /// Keys left because the target exists and overwriting was not asked for.
+    pub exists: Tally,
+    /// Keys that were gone already when the write came.
+    pub gone: Tally,
+    /// The revision of the last write, when anything was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_revision: Option<i64>,
+    /// Transactions written.
+    pub transactions: u64,
+}
+
+impl BulkReport {
+    pub fn merge(&mut self, other: BulkReport) {
+        self.done.merge(other.done);
+        self.changed.merge(other.changed);
+        self.exists.merge(other.exists);
+        self.gone.merge(other.gone);
+        self.written_revision = self.written_revision.max(other.written_revision);
+        self.transactions += other.transactions;
+    }
+}
+
+/// The key `key` (under `from`) becomes under `to`.
+pub fn moved_key(key: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut moved = to.to_vec();
+    moved.extend_from_slice(&key[from.len().min(key.len())..]);
+    moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_key_and_value_round_trip_through_an_export_line() {
+        let cases: [(&[u8], &[u8]); 4] = [
+            (b"app/config", b"{\"a\": 1}"),
+            (b"bin/\xff\x00", b"\x00\x01\xfe"),
+            ("ключ/🙂 ?#%".as_bytes(), b"<b>html</b>\n"),
+            (b"empty", b""),
+        ];
+        let mut file = ExportHeader::new(&Key::from("x/"), 42, "2026-11-22T00:00:00Z".into());
+        file.prefix = String::new();
+        let mut text = serde_json::to_string(&file).unwrap() + "\n";
+        for (key, value) in cases {
+            text += &ExportLine::new(key, value, Some(30)).to_line();
+        }
+        let read = parse_import(text.as_bytes()).unwrap();
+        assert_eq!(read.header.unwrap().revision, 42);
+        let got: Vec<(&[u8], &[u8])> = read
+            .entries
+            .iter()
+            .map(|e| (e.key.as_slice(), e.value.as_slice()))
+            .collect();
+        assert_eq!(got, cases);
+        assert!(read.entries.iter().all(|e| e.lease_ttl == Some(30)));
+        let binary = ExportLine::new(b"bin/\xff", b"ok", None);
+        assert_eq!(binary.key_encoding, Some(LineEncoding::Base64));
+        assert_eq!(binary.value_encoding, None);
+    }
+
+    #[test]
+    fn a_flat_object_imports_and_bad_files_name_their_line() {
+        let flat = parse_import(br#"{"a/1": "one", "a/2": {"n": 2}}"#).unwrap();
+        assert_eq!(flat.entries[1].value, br#"{"n":2}"#);
+        let header =
+            serde_json::to_string(&ExportHeader::new(&Key::from("a/"), 1, String::new())).unwrap();
+        for (body, says) in [
+            (
+                format!("{header}\n{{\"key\":\"k\",\"value\":\"v\"}}\nnot json\n"),
+                "line 3",
+            ),
+            (
+                format!("{header}\n{{\"key\":\"\",\"value\":\"v\"}}\n"),
+                "line 2",
+            ),
+            (
+                format!(
+                    "{header}\n{{\"key\":\"k\",\"value\":\"@@\",\"value_encoding\":\"base64\"}}\n"
+                ),
+                "base64",
+            ),
+            ("[1, 2]".to_string(), "neither"),
+        ] {
+            let err = parse_import(body.as_bytes()).unwrap_err();
+            assert_eq!(err.status().as_u16(), 400);
+            assert!(err.to_string().contains(says), "{err}");
+        }
+    }
+
+    #[test]
+    fn keys_move_from_one_prefix_to_another() {
+        assert_eq!(moved_key(b"a/x/y", b"a/", b"b/c/"), b"b/c/x/y");
+        assert_eq!(moved_key(b"a", b"a", b"b"), b"b");
+    }
+}

@@ -1,0 +1,221 @@
+//! Many keys at once: reading a batch of keys at one revision, transactions that write only
+//! what is unchanged, pages of keys with their values for an export, and the one DeleteRange
+//! of a prefix nobody changed.
+
+use super::{error, kv, receipt, revision, Etcd, Retry};
+use crate::domain::{
+    limits::MAX_TXN_OPS,
+    paging::{after_key, prefix_range_end, prefix_range_start},
+    AppError, Key, WriteReceipt,
+};
+use etcd_client::{
+    Compare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp, TxnOpResponse,
+};
+
+/// One key as etcd holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub key: Vec<u8>,
+    pub mod_revision: i64,
+    pub value: Vec<u8>,
+    pub lease: i64,
+}
+
+/// One write of a guarded transaction.
+#[derive(Debug, Clone)]
+pub enum BulkOp {
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        lease: i64,
+    },
+    Delete {
+        key: Vec<u8>,
+    },
+}
+
+/// A page of keys with their values, read at one revision.
+pub struct HeldPage {
+    pub keys: Vec<Held>,
+    /// The revision read at.
+    pub revision: i64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Vec<u8>>,
+}
+
+impl Etcd {
+    /// Each of `keys` (at most [`MAX_TXN_OPS`]) as it was at `revision`, or now with `None`,
+    /// read in one transaction (`None` for a key that did not exist); and the revision read.
+    pub async fn held(
+        &self,
+        keys: &[Vec<u8>],
+        at: Option<i64>,
+    ) -> Result<(Vec<Option<Held>>, i64), AppError> {
+        debug_assert!(keys.len() <= MAX_TXN_OPS);
+        let (response, _) = self
+            .run(Retry::Read, |client| {
+                let reads: Vec<TxnOp> = keys
+                    .iter()
+                    .map(|key| {
+                        let options =
+                            at.map_or_else(GetOptions::new, |r| GetOptions::new().with_revision(r));
+                        TxnOp::get(key.clone(), Some(options))
+                    })
+                    .collect();
+                async move { kv(&client).txn(Txn::new().and_then(reads)).await }
+            })
+            .await
+            .map_err(|err| {
+                let err = error::at_revision(err, at.unwrap_or_default());
+                self.denied(err, "read the keys")
+            })?;
+        let read_at = at.unwrap_or_else(|| revision(response.header()));
+        let held = response
+            .op_responses()
+            .into_iter()
+            .map(|op| match op {
+                TxnOpResponse::Get(get) => get.kvs().first().map(|kv| Held {
+                    key: kv.key().to_vec(),
+                    mod_revision: kv.mod_revision(),
+                    value: kv.value().to_vec(),
+                    lease: kv.lease(),
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok((held, read_at))
+    }
+
+    /// Writes `ops` in one transaction if every key of `unchanged` is still at its mod revision
+    /// (0: does not exist). `Ok(None)` when one is not: nothing was written.
+    pub async fn write_if_unchanged(
+        &self,
+        unchanged: &[(Vec<u8>, i64)],
+        ops: &[BulkOp],
+    ) -> Result<Option<WriteReceipt>, AppError> {
+        let first = ops.first().map(|op| match op {
+            BulkOp::Put { key, .. } | BulkOp::Delete { key } => Key::new(key.clone()),
+        });
+        let retry = Retry::Write {
+            key: match (&first, ops.len()) {
+                (Some(key), 1) => key.display(),
+                (Some(key), n) => format!("{key} and {} more", n - 1),
+                (None, _) => "no key".into(),
+            },
+        };
+        let (response, _) = self
+            .run(retry, |client| {
+                let compares: Vec<Compare> = unchanged
+                    .iter()
+                    .map(|(key, at)| Compare::mod_revision(key.clone(), CompareOp::Equal, *at))
+                    .collect();
+                let writes: Vec<TxnOp> = ops
+                    .iter()
+                    .map(|op| match op {
+                        BulkOp::Put { key, value, lease } => {
+                            let options =
+                                (*lease != 0).then(|| PutOptions::new().with_lease(*lease));
+                            TxnOp::put(key.clone(), value.clone(), options)
+                        }
+                        BulkOp::Delete { key } => TxnOp::delete(key.clone(), None),
+                    })
+                    .collect();
+                async move {
+                    kv(&client)
+                        .txn(Txn::new().when(compares).and_then(writes))
+                        .await
+                }
+            })
+            .await
+            .map_err(|err| self.denied(err, "write these keys"))?;
+        Ok(response.succeeded().then(|| receipt(response.header())))
+    }
+
+    /// Up to `limit` keys under `prefix` from `start` on, with their values, at `revision` (now,
+    /// with `None`).
+    pub async fn held_page(
+        &self,
+        prefix: &Key,
+        start: Option<&[u8]>,
+        at: Option<i64>,
+        limit: i64,
+    ) -> Result<HeldPage, AppError> {
+        let range_start = prefix_range_start(prefix.as_bytes());
+        let end = prefix_range_end(prefix.as_bytes());
+        let from = start.map_or_else(|| range_start.clone(), <[u8]>::to_vec);
+        let (response, _) = self
+            .run(Retry::Read, |client| {
+                let mut options = GetOptions::new().with_range(end.clone()).with_limit(limit);
+                if let Some(at) = at {
+                    options = options.with_revision(at);
+                }
+                let from = from.clone();
+                async move { kv(&client).get(from, Some(options)).await }
+            })
+            .await
+            .map_err(|err| {
+                let err = error::at_revision(err, at.unwrap_or_default());
+                self.denied(err, &format!("read {}", prefix.describe_prefix()))
+            })?;
+        let keys: Vec<Held> = response
+            .kvs()
+            .iter()
+            .map(|kv| Held {
+                key: kv.key().to_vec(),
+                mod_revision: kv.mod_revision(),
+                value: kv.value().to_vec(),
+                lease: kv.lease(),
+            })
+            .collect();
+        let next = (response.more())
+            .then(|| keys.last().map(|last| after_key(&last.key)))
+            .flatten();
+        Ok(HeldPage {
+            keys,
+            revision: at.unwrap_or_else(|| revision(response.header())),
+            next,
+        })
+    }
+
+    /// Deletes every key under `prefix` in one DeleteRange, if none of them was written after
+    /// `revision`; answers how many went, or `None` (nothing deleted) when one was.
+    pub async fn delete_prefix_unchanged_since(
+        &self,
+        prefix: &Key,
+        at: i64,
+    ) -> Result<Option<(i64, WriteReceipt)>, AppError> {
+        let (start, end) = (
+            prefix_range_start(prefix.as_bytes()),
+            prefix_range_end(prefix.as_bytes()),
+        );
+        let retry = Retry::Write {
+            key: format!("{prefix}*"),
+        };
+        let (response, _) = self
+            .run(retry, |client| {
+                let compare = Compare::mod_revision(start.clone(), CompareOp::Less, at + 1)
+                    .with_range(end.clone());
+                let options = DeleteOptions::new().with_range(end.clone());
+                let delete = TxnOp::delete(start.clone(), Some(options));
+                async move {
+                    kv(&client)
+                        .txn(Txn::new().when(vec![compare]).and_then(vec![delete]))
+                        .await
+                }
+            })
+            .await
+            .map_err(|err| self.denied(err, &format!("delete {}", prefix.describe_prefix())))?;
+        if !response.succeeded() {
+            return Ok(None);
+        }
+        let deleted = response
+            .op_responses()
+            .into_iter()
+            .map(|op| match op {
+                TxnOpResponse::Delete(delete) => delete.deleted(),
+                _ => 0,
+            })
+            .sum();
+        Ok(Some((deleted, receipt(response.header()))))
+    }
+}
