@@ -9,7 +9,7 @@ test('the API page lists every endpoint and links the OpenAPI document', async (
   await expect(page).toHaveURL(/\/api$/);
   const operations = page.getByTestId('api-operation');
   await expect(operations.filter({ hasText: 'PUT /api/v1/keys/{key}' })).toContainText('If-Match');
-  await expect(operations).toHaveCount(22);
+  await expect(operations).toHaveCount(26);
 
   const href = await page.getByRole('link', { name: 'openapi.json' }).getAttribute('href');
   const document = await (await page.request.get(href!)).json();
