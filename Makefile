@@ -94,7 +94,7 @@ unit: setup ## Unit tests, and integration tests against real etcd members (3.4,
 e2e: build ## Playwright in Chromium against the release build
 	cd end2end && npx playwright test
 
-bench: setup ## REST API (open, signed in) against etcd-client, a million keys on etcd 3.5, live updates to 1,000 subscribers (BENCH_*, SCALE_*, LIVE_*)
+bench: setup ## REST API (open, signed in) against etcd-client; a million keys on etcd 3.5 (listing, search, export, import, pinned delete); live updates to 1,000 subscribers (BENCH_*, SCALE_*, LIVE_*)
 	cargo bench --quiet --features ssr --bench api
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo bench --quiet --features ssr --bench scale
 	cargo bench --quiet --features ssr --bench live

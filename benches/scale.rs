@@ -228,4 +228,233 @@ async fn main() {
     );
     let (peak, now) = memory(server.pid());
     println!("etcd-deck resident memory: peak {peak:.1} MiB, now {now:.1} MiB");
+
+    bulk(&etcd, &server, total).await;
+}
+
+/// Keys the import and the pinned delete work on.
+const BULK_KEYS: usize = 100_000;
+
+/// The bulk run: an export of every key (beside etcd's own paged Range of them), a dry run and
+/// an apply of a 100,000-key import (beside the same writes as etcd transactions of 128 puts),
+/// and the pinned delete of a 100,000-key prefix (beside etcd's own DeleteRange of one).
+async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
+    let http = reqwest::Client::new();
+    println!("\nbulk: export, import and pinned delete");
+    println!(
+        "{:<46} {:>12} {:>12} {:>7} {:>14}",
+        "operation", "etcd-deck", "etcd", "ratio", "keys/s"
+    );
+    let row = |what: &str, keys: usize, deck: Duration, etcd: Duration| {
+        println!(
+            "{what:<46} {:>12} {:>12} {:>6.2}x {:>14.0}",
+            ms(deck),
+            ms(etcd),
+            deck.as_secs_f64() / etcd.as_secs_f64(),
+            keys as f64 / deck.as_secs_f64()
+        );
+    };
+
+    // Export: streamed, counted as it comes; etcd pages the same keys with their values.
+    let started = Instant::now();
+    let url = format!("{}/api/v1/export?prefix=big%2F", server.url);
+    let mut response = http.get(url).send().await.expect("etcd-deck answers");
+    assert!(response.status().is_success(), "{}", response.status());
+    let (mut lines, mut bytes) = (0usize, 0usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .expect("the export streams to its end")
+    {
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+        bytes += chunk.len();
+    }
+    let export = started.elapsed();
+    assert_eq!(lines, total + 1, "a header and every key");
+    let (peak, _) = memory(server.pid());
+    let started = Instant::now();
+    let mut kv = etcd.kv_client().max_decoding_message_size(1 << 30);
+    let mut from = "big/".to_string().into_bytes();
+    let mut read = 0;
+    let mut revision = 0;
+    loop {
+        let mut options = GetOptions::new().with_range("big0").with_limit(500);
+        if revision > 0 {
+            options = options.with_revision(revision);
+        }
+        let page = kv.get(from.clone(), Some(options)).await.unwrap();
+        revision = page.header().unwrap().revision();
+        read += page.kvs().len();
+        match page.kvs().last() {
+            Some(last) if page.more() => {
+                from = last.key().to_vec();
+                from.push(0);
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(read, total);
+    row(
+        &format!(
+            "export of {total} keys ({:.0} MiB)",
+            bytes as f64 / 1048576.0
+        ),
+        total,
+        export,
+        started.elapsed(),
+    );
+    println!("etcd-deck resident memory after the export: peak {peak:.1} MiB");
+
+    // Import: 100,000 new keys, dry run then apply; etcd writes the same in 128-put transactions.
+    let file: String = std::iter::once(
+        r#"{"format":"etcd-deck-export","version":1,"prefix":"imp/","revision":1,"time":""}"#
+            .to_string()
+            + "\n",
+    )
+    .chain((0..BULK_KEYS).map(|i| format!("{{\"key\":\"imp/{i:08}\",\"value\":\"v{i}\"}}\n")))
+    .collect();
+    let import = |query: String| {
+        let (http, url, file) = (
+            http.clone(),
+            format!("{}/api/v1/import?{query}", server.url),
+            file.clone(),
+        );
+        async move {
+            let started = Instant::now();
+            let response = http
+                .post(url)
+                .body(file)
+                .send()
+                .await
+                .expect("etcd-deck answers");
+            assert!(response.status().is_success(), "{}", response.status());
+            let report: Value = response.json().await.unwrap();
+            (started.elapsed(), report)
+        }
+    };
+    let (dry, report) = import("dry_run=true".into()).await;
+    assert_eq!(report["create"]["count"], BULK_KEYS, "{report}");
+    let same = |prefix: &'static str| {
+        let etcd = etcd.clone();
+        async move {
+            let started = Instant::now();
+            let keys: Vec<String> = (0..BULK_KEYS).map(|i| format!("{prefix}{i:08}")).collect();
+            let mut kv = etcd.kv_client();
+            for batch in keys.chunks(128) {
+                let ops: Vec<TxnOp> = batch
+                    .iter()
+                    .map(|k| TxnOp::put(k.as_str(), "v", None))
+                    .collect();
+                kv.txn(Txn::new().and_then(ops)).await.unwrap();
+            }
+            started.elapsed()
+        }
+    };
+    let direct = same("direct/").await;
+    let started = Instant::now();
+    let mut kv = etcd.kv_client();
+    let keys: Vec<String> = (0..BULK_KEYS).map(|i| format!("direct/{i:08}")).collect();
+    for batch in keys.chunks(128) {
+        let ops: Vec<TxnOp> = batch.iter().map(|k| TxnOp::get(k.as_str(), None)).collect();
+        kv.txn(Txn::new().and_then(ops)).await.unwrap();
+    }
+    let reads = started.elapsed();
+    row(
+        &format!("import dry run, {BULK_KEYS} keys (etcd: the reads)"),
+        BULK_KEYS,
+        dry,
+        reads,
+    );
+    let (applied, report) = import(format!("dry_run=false&revision={}", report["revision"])).await;
+    assert_eq!(report["create"]["count"], BULK_KEYS, "{report}");
+    row(
+        &format!("import apply, {BULK_KEYS} keys (etcd: the same txns)"),
+        BULK_KEYS,
+        applied,
+        direct,
+    );
+    let (again, report) = import("dry_run=false".into()).await;
+    assert_eq!(report["unchanged"]["count"], BULK_KEYS, "{report}");
+    row(
+        "the same import again (etcd: the reads)",
+        BULK_KEYS,
+        again,
+        reads,
+    );
+
+    // A pinned delete of the imported prefix, nothing changed since its revision (one
+    // DeleteRange), and one with a key written after it (a transaction per 128 keys); beside
+    // etcd's own DeleteRange of the same number of keys.
+    let delete_range = |prefix: &'static str| {
+        let mut kv = etcd.kv_client();
+        async move {
+            let started = Instant::now();
+            let end = format!("{}0", prefix.trim_end_matches('/'));
+            kv.delete(
+                prefix,
+                Some(etcd_client::DeleteOptions::new().with_range(end)),
+            )
+            .await
+            .unwrap();
+            started.elapsed()
+        }
+    };
+    let direct = delete_range("direct/").await;
+    let pinned = |revision: i64| {
+        let (http, url) = (
+            http.clone(),
+            format!(
+                "{}/api/v1/keys?prefix=imp%2F&confirm=imp%2F&revision={revision}",
+                server.url
+            ),
+        );
+        async move {
+            let started = Instant::now();
+            let response = http.delete(url).send().await.expect("etcd-deck answers");
+            assert!(response.status().is_success(), "{}", response.status());
+            let report: Value = response.json().await.unwrap();
+            (started.elapsed(), report)
+        }
+    };
+    let now = etcd
+        .kv_client()
+        .get("imp/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    let (fast, report) = pinned(now).await;
+    assert_eq!(report["done"]["count"], BULK_KEYS, "{report}");
+    row(
+        &format!("pinned delete of {BULK_KEYS} keys, unchanged"),
+        BULK_KEYS,
+        fast,
+        direct,
+    );
+    import("dry_run=false".into()).await;
+    same("direct/").await;
+    let direct = delete_range("direct/").await;
+    let now = etcd
+        .kv_client()
+        .get("imp/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    etcd.kv_client()
+        .put("imp/00050000", "changed", None)
+        .await
+        .unwrap();
+    let (slow, report) = pinned(now).await;
+    assert_eq!(report["changed"]["count"], 1, "{report}");
+    row(
+        &format!("pinned delete of {BULK_KEYS} keys, one changed"),
+        BULK_KEYS,
+        slow,
+        direct,
+    );
+    let (peak, now) = memory(server.pid());
+    println!("etcd-deck resident memory: peak {peak:.1} MiB, now {now:.1} MiB");
 }

@@ -358,8 +358,14 @@ pub async fn delete_prefix(
                     .etcd
                     .held_page(prefix, start.as_deref(), Some(revision), EXPORT_PAGE)
                     .await?;
-                for batch in page.keys.chunks(MAX_TXN_OPS) {
-                    report.merge(pinned_batch(caller, batch, None).await?);
+                let batches: Vec<_> = page
+                    .keys
+                    .chunks(MAX_TXN_OPS)
+                    .map(|batch| pinned_batch(caller, batch, None))
+                    .collect();
+                let mut batches = stream::iter(batches).buffer_unordered(IN_FLIGHT);
+                while let Some(batch) = batches.try_next().await? {
+                    report.merge(batch);
                 }
                 match page.next {
                     Some(next) => start = Some(next),
