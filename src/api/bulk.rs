@@ -4,7 +4,9 @@
 
 use super::error::Answer;
 use super::extract::{ApiJson, ApiQuery};
-use super::model::{positive_revision, CopyBody, Encoding, ErrorBody, ExportQuery, ImportQuery};
+use super::model::{
+    decode_cursor, positive_revision, CopyBody, Encoding, ErrorBody, ExportQuery, ImportQuery,
+};
 use super::NDJSON;
 use crate::domain::{
     transfer::{parse_import, BulkReport, ImportReport},
@@ -37,7 +39,17 @@ pub async fn export(caller: Caller, ApiQuery(query): ApiQuery<ExportQuery>) -> A
             .decode(query.prefix.as_deref().unwrap_or(""), "prefix")?,
     );
     let revision = positive_revision(query.revision)?;
-    let export = bulk::export(&caller, &prefix, revision).await?;
+    let export = match query.keys.as_deref() {
+        None => bulk::export(&caller, &prefix, revision).await?,
+        Some(keys) => {
+            let keys = keys
+                .split(',')
+                .filter(|key| !key.is_empty())
+                .map(decode_cursor)
+                .collect::<Result<Vec<_>, _>>()?;
+            bulk::export_keys(&caller, &prefix, &keys, revision).await?
+        }
+    };
     let name = format!("etcd-export-{}.ndjson", export.header.revision);
     let chunks = export
         .into_stream()

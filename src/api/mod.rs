@@ -1,7 +1,7 @@
 //! The JSON REST API under `/api/v1`, with real HTTP status codes and an OpenAPI document
 //! generated from the handlers. Its handlers call the same services as the server functions.
 
-mod bulk;
+pub mod bulk;
 mod error;
 mod extract;
 mod keys;

@@ -369,6 +369,9 @@ pub struct ExportQuery {
     pub prefix: Option<String>,
     /// Read every key at this revision (now, without it).
     pub revision: Option<i64>,
+    /// Only these keys (under `prefix`), each in base64url without padding, separated by
+    /// commas; at most 1000.
+    pub keys: Option<String>,
     /// How `prefix` is written.
     #[serde(default)]
     pub encoding: Encoding,

@@ -6,15 +6,20 @@ use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
     paging::SortOrder,
-    routes::{key_url, list_url},
+    routes::{key_url, list_url, BULK_SEGMENT},
+    transfer::Selection,
     Key, KeyListing, KeySummary, PageRequest,
 };
 use leptos::prelude::*;
+
+/// The form the rows' boxes belong to.
+const PICK_FORM: &str = "pick";
 
 /// The keys of a listing, each linking to its page, and the pager below them.
 #[component]
 pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     let summary = listing.summary();
+    let listing_total = listing.total;
     let KeyListing {
         request,
         keys,
@@ -52,6 +57,13 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     });
     let first = list_url(&request.first());
     let changes = changes_since(request.prefix.clone(), None, revision, first);
+    let all = Selection {
+        prefix: request.prefix.clone(),
+        revision,
+        all: true,
+        keys: Vec::new(),
+    };
+    let total = listing_total;
     view! {
         {stale}
         {compacted_banner("listing", compacted, revision)}
@@ -60,9 +72,19 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             {summary}
             {order}
         </p>
+        // The boxes of the rows belong to this form: it opens the bulk page with the keys
+        // picked (a plain GET, so it works before the wasm).
+        <form id=PICK_FORM method="get" action=format!("/{BULK_SEGMENT}") class="pick">
+            <input type="hidden" name="prefix" value=request.prefix.to_segment() />
+            <input type="hidden" name="revision" value=revision />
+            <button type="submit" data-testid="act-on-picked">"Act on the picked keys…"</button>
+            " "
+            <a href=all.url() data-testid="act-on-all">{format!("All {total} keys here…")}</a>
+        </form>
         <table class="keys" data-testid="key-list">
             <thead>
                 <tr>
+                    <th class="pick"></th>
                     {header("Key", SortOrder::Key)}
                     {header("Version", SortOrder::Version)}
                     {header("Mod revision", SortOrder::Modified)}
@@ -144,6 +166,10 @@ fn key_row(summary: KeySummary, sizes: bool, elapsed: Signal<i64>) -> impl IntoV
     let size = summary.value_size.filter(|_| sizes).map(human_bytes);
     view! {
         <tr data-key=row_mark(&summary.key)>
+            <td class="pick">
+                <input type="checkbox" name="key" value=summary.key.to_segment() form=PICK_FORM
+                    aria-label="Pick" data-testid="pick" />
+            </td>
             <td class="key">
                 <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />

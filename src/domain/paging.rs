@@ -250,6 +250,17 @@ pub fn query_param(search: &str, name: &str) -> Option<Vec<u8>> {
         .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
 }
 
+/// Reads every value of a parameter that may repeat (`key=a&key=b`), in order, as bytes.
+pub fn query_params(search: &str, name: &str) -> Vec<Vec<u8>> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(field, _)| *field == name)
+        .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

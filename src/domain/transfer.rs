@@ -3,8 +3,10 @@
 //! pinned deletes, copies and moves.
 
 use super::{
+    key::percent_encode_bytes,
     limits::{check_key, check_put},
-    AppError, Key,
+    paging::{query_param, query_params},
+    AppError, Key, KeySummary,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::{Deserialize, Serialize};
@@ -273,6 +275,41 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// The counts of an apply as a URL query, for the page that shows what was done.
+    pub fn query(&self) -> String {
+        format!(
+            "applied={}&created={}&updated={}&unchanged={}&conflicts={}",
+            self.written_revision.unwrap_or(0),
+            self.create.count,
+            self.update.count,
+            self.unchanged.count,
+            self.conflict.count
+        )
+    }
+
+    /// Reads back what [`ImportReport::query`] wrote (counts only), if the query has it.
+    pub fn from_query(search: &str) -> Option<ImportReport> {
+        let number = |name| {
+            query_param(search, name)
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        let count = |name| Tally {
+            count: number(name).unwrap_or(0) as u64,
+            examples: Vec::new(),
+        };
+        let applied = number("applied")?;
+        Some(ImportReport {
+            dry_run: false,
+            written_revision: (applied > 0).then_some(applied),
+            create: count("created"),
+            update: count("updated"),
+            unchanged: count("unchanged"),
+            conflict: count("conflicts"),
+            ..ImportReport::default()
+        })
+    }
+
     pub fn merge(&mut self, other: ImportReport) {
         self.create.merge(other.create);
         self.update.merge(other.update);
@@ -305,6 +342,38 @@ pub struct BulkReport {
 }
 
 impl BulkReport {
+    /// The counts as a URL query, for the page that shows what was done (`outcome`: `deleted`,
+    /// `copied`, `moved`).
+    pub fn query(&self, outcome: &str) -> String {
+        format!(
+            "outcome={outcome}&done={}&changed={}&exists={}&gone={}",
+            self.done.count, self.changed.count, self.exists.count, self.gone.count
+        )
+    }
+
+    /// Reads back what [`BulkReport::query`] wrote: the outcome and the counts (no examples).
+    pub fn from_query(search: &str) -> Option<(String, BulkReport)> {
+        let outcome = String::from_utf8(query_param(search, "outcome")?).ok()?;
+        let count = |name| {
+            let count = query_param(search, name)
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            Tally {
+                count,
+                examples: Vec::new(),
+            }
+        };
+        let report = BulkReport {
+            done: count("done"),
+            changed: count("changed"),
+            exists: count("exists"),
+            gone: count("gone"),
+            ..BulkReport::default()
+        };
+        Some((outcome, report))
+    }
+
     pub fn merge(&mut self, other: BulkReport) {
         self.done.merge(other.done);
         self.changed.merge(other.changed);
@@ -313,6 +382,88 @@ impl BulkReport {
         self.written_revision = self.written_revision.max(other.written_revision);
         self.transactions += other.transactions;
     }
+}
+
+/// Keys picked on a listing (or every key under its prefix) for an action on them all, at
+/// `/bulk`: delete, export, copy or move.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    pub prefix: Key,
+    /// The revision the listing was read at; 0 for now.
+    pub revision: i64,
+    /// Every key under the prefix (else `keys`).
+    pub all: bool,
+    pub keys: Vec<Key>,
+}
+
+impl Selection {
+    /// As the bulk page's URL names it: `prefix`, `revision`, `all=1` or `key=` per key (the
+    /// prefix and each key as its segment in a key page's URL, so a form can send them).
+    pub fn from_query(search: &str) -> Self {
+        let text = |name| query_param(search, name).and_then(|v| String::from_utf8(v).ok());
+        Selection {
+            prefix: text("prefix").map_or_else(Key::default, |p| Key::from_segment(&p)),
+            revision: text("revision").and_then(|r| r.parse().ok()).unwrap_or(0),
+            all: text("all").as_deref() == Some("1"),
+            keys: query_params(search, "key")
+                .into_iter()
+                .filter_map(|segment| String::from_utf8(segment).ok())
+                .map(|segment| Key::from_segment(&segment))
+                .collect(),
+        }
+    }
+
+    /// The REST export of this selection, at its revision.
+    pub fn export_url(&self) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut url = format!(
+            "/api/v1/export?prefix={}",
+            percent_encode_bytes(self.prefix.as_bytes())
+        );
+        if self.revision > 0 {
+            url.push_str(&format!("&revision={}", self.revision));
+        }
+        if !self.all {
+            let keys: Vec<String> = self
+                .keys
+                .iter()
+                .map(|key| URL_SAFE_NO_PAD.encode(key.as_bytes()))
+                .collect();
+            url.push_str(&format!("&keys={}", keys.join(",")));
+        }
+        url
+    }
+
+    /// The bulk page for this selection.
+    pub fn url(&self) -> String {
+        let mut url = format!(
+            "/{}?prefix={}&revision={}",
+            super::routes::BULK_SEGMENT,
+            percent_encode_bytes(self.prefix.to_segment().as_bytes()),
+            self.revision
+        );
+        if self.all {
+            url.push_str("&all=1");
+        }
+        for key in &self.keys {
+            url.push_str("&key=");
+            url.push_str(&percent_encode_bytes(key.to_segment().as_bytes()));
+        }
+        url
+    }
+}
+
+/// What a selection holds, before anything is done to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    /// The revision the keys were read at.
+    pub revision: i64,
+    /// How many keys the selection holds.
+    pub total: i64,
+    /// The first of them (every one, for a selection of keys), as they were then.
+    pub keys: Vec<KeySummary>,
+    /// Selected keys that did not exist at that revision.
+    pub missing: Vec<Key>,
 }
 
 /// The key `key` (under `from`) becomes under `to`.
@@ -381,6 +532,28 @@ mod tests {
             assert_eq!(err.status().as_u16(), 400);
             assert!(err.to_string().contains(says), "{err}");
         }
+    }
+
+    #[test]
+    fn a_selection_round_trips_through_its_url() {
+        let selection = Selection {
+            prefix: Key::from("a b/"),
+            revision: 42,
+            all: false,
+            keys: vec![Key::from("a b/1?&="), Key::new(b"a b/\xff".to_vec())],
+        };
+        let url = selection.url();
+        let search = url.split_once('?').unwrap().1;
+        assert_eq!(Selection::from_query(search), selection);
+        let all = Selection {
+            all: true,
+            keys: vec![],
+            ..selection
+        };
+        assert_eq!(
+            Selection::from_query(all.url().split_once('?').unwrap().1),
+            all
+        );
     }
 
     #[test]

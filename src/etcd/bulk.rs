@@ -16,6 +16,8 @@ use etcd_client::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
     pub key: Vec<u8>,
+    pub version: i64,
+    pub create_revision: i64,
     pub mod_revision: i64,
     pub value: Vec<u8>,
     pub lease: i64,
@@ -74,12 +76,7 @@ impl Etcd {
             .op_responses()
             .into_iter()
             .map(|op| match op {
-                TxnOpResponse::Get(get) => get.kvs().first().map(|kv| Held {
-                    key: kv.key().to_vec(),
-                    mod_revision: kv.mod_revision(),
-                    value: kv.value().to_vec(),
-                    lease: kv.lease(),
-                }),
+                TxnOpResponse::Get(get) => get.kvs().first().map(held),
                 _ => None,
             })
             .collect();
@@ -157,16 +154,7 @@ impl Etcd {
                 let err = error::at_revision(err, at.unwrap_or_default());
                 self.denied(err, &format!("read {}", prefix.describe_prefix()))
             })?;
-        let keys: Vec<Held> = response
-            .kvs()
-            .iter()
-            .map(|kv| Held {
-                key: kv.key().to_vec(),
-                mod_revision: kv.mod_revision(),
-                value: kv.value().to_vec(),
-                lease: kv.lease(),
-            })
-            .collect();
+        let keys: Vec<Held> = response.kvs().iter().map(held).collect();
         let next = (response.more())
             .then(|| keys.last().map(|last| after_key(&last.key)))
             .flatten();
@@ -217,5 +205,32 @@ impl Etcd {
             })
             .sum();
         Ok(Some((deleted, receipt(response.header()))))
+    }
+}
+
+fn held(kv: &etcd_client::KeyValue) -> Held {
+    Held {
+        key: kv.key().to_vec(),
+        version: kv.version(),
+        create_revision: kv.create_revision(),
+        mod_revision: kv.mod_revision(),
+        value: kv.value().to_vec(),
+        lease: kv.lease(),
+    }
+}
+
+impl Held {
+    /// The key's metadata and the size of its value.
+    pub fn summary(&self) -> crate::domain::KeySummary {
+        crate::domain::KeySummary {
+            key: Key::new(self.key.clone()),
+            version: self.version,
+            create_revision: self.create_revision,
+            mod_revision: self.mod_revision,
+            lease: self.lease,
+            lease_left: None,
+            value: None,
+            value_size: Some(self.value.len() as u64),
+        }
     }
 }

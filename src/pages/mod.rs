@@ -1,7 +1,9 @@
 //! One component per page of the application.
 
 mod api_reference;
+mod bulk;
 mod cluster;
+mod import;
 mod key_list;
 mod key_page;
 mod leases;
@@ -12,7 +14,9 @@ mod sign_in;
 mod watch;
 
 pub use api_reference::ApiReferenceRoute;
+pub use bulk::BulkRoute;
 pub use cluster::ClusterRoute;
+pub use import::ImportRoute;
 pub use key_list::KeyListPage;
 pub use key_page::KeyRoute;
 pub use leases::LeasesRoute;

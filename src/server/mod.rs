@@ -9,6 +9,7 @@ mod routes;
 mod security;
 mod sign_in;
 pub mod state;
+mod upload;
 
 pub use config::Config;
 pub use forwarded::TrustedProxies;

@@ -4,7 +4,7 @@
 use super::assets::{cache_control, HashedAssets};
 use super::forwarded::forwarded_client;
 use super::security::{guard, with_safety_headers};
-use super::{sign_in, AppState};
+use super::{sign_in, upload, AppState};
 use crate::app::{shell, App};
 use crate::domain::routes::{SIGN_IN_POST, SIGN_OUT_POST};
 use crate::server_fns::glue::server_fn_status;
@@ -52,6 +52,10 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route(SIGN_IN_POST, post(sign_in::sign_in))
         .route(SIGN_OUT_POST, post(sign_in::sign_out))
+        .route(
+            upload::IMPORT_UPLOAD,
+            post(upload::upload).layer(DefaultBodyLimit::max(upload::MAX_UPLOAD_BYTES)),
+        )
         .merge(crate::api::routes())
         .leptos_routes_with_context(state, routes, context.clone(), move || {
             shell(options.clone())

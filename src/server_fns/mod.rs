@@ -11,6 +11,7 @@ use crate::domain::{
     history::{KeyHistory, PastListing, PastVersion},
     lease::Leases,
     search::{SearchRequest, SearchResults},
+    transfer::{BulkPreview, BulkReport, ImportReport, Selection},
     tree::{LevelRequest, TreeLevel},
     AppError, Connection, Key, KeyDetail, KeyListing, PageRequest, ValueFormat, WriteReceipt,
 };
@@ -25,7 +26,7 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::services::{access::Access, cluster, keys, leases, past},
+    crate::services::{access::Access, bulk, cluster, keys, leases, past},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
@@ -269,6 +270,106 @@ pub async fn revoke_lease(id: String) -> Result<WriteReceipt, AppError> {
         let receipt = leases::revoke(&caller, parse_lease_id(&id)?).await?;
         redirect(&routes::leases_url());
         Ok(receipt)
+    })
+    .await
+}
+
+/// What a selection of keys (or every key under a prefix) holds, for the bulk page.
+#[server(prefix = "/fn")]
+pub async fn preview_selection(selection: Selection) -> Result<BulkPreview, AppError> {
+    with_caller(|caller| async move { bulk::preview(&caller, &selection).await }).await
+}
+
+/// Deletes a selection, each key only if unchanged since the selection's revision: the keys
+/// picked, or every key under the prefix (which `confirm` must repeat). Lands back on the bulk
+/// page, which says what was done.
+#[server(prefix = "/fn")]
+pub async fn delete_selection(
+    prefix: Key,
+    revision: i64,
+    all: bool,
+    keys: Vec<Key>,
+    confirm: String,
+) -> Result<BulkReport, AppError> {
+    with_caller(|caller| async move {
+        let report = if all {
+            let confirm = Key::from(confirm.as_str());
+            bulk::delete_prefix(&caller, &prefix, &confirm, Some(revision)).await?
+        } else {
+            bulk::delete_keys(&caller, &keys, revision).await?
+        };
+        let selection = Selection {
+            prefix,
+            revision,
+            all,
+            keys,
+        };
+        redirect(&format!("{}&{}", selection.url(), report.query("deleted")));
+        Ok(report)
+    })
+    .await
+}
+
+/// Copies (or, with `remove`, moves) a selection to the prefix `to`: the keys picked, or every
+/// key under the prefix; a key that exists at the target is left unless `overwrite`.
+#[server(prefix = "/fn")]
+#[allow(clippy::too_many_arguments)]
+pub async fn copy_selection(
+    prefix: Key,
+    revision: i64,
+    all: bool,
+    keys: Vec<Key>,
+    to: String,
+    overwrite: Option<bool>,
+    remove: bool,
+) -> Result<BulkReport, AppError> {
+    // A checkbox left unticked is not sent at all.
+    let overwrite = overwrite.unwrap_or(false);
+    with_caller(|caller| async move {
+        let to = Key::from(to.as_str());
+        let report = if all {
+            let request = bulk::CopyRequest {
+                from: prefix.clone(),
+                to: to.clone(),
+                prefix: true,
+                overwrite,
+            };
+            bulk::copy(&caller, &request, remove).await?
+        } else {
+            bulk::copy_keys(&caller, &keys, &prefix, &to, overwrite, remove).await?
+        };
+        let outcome = if remove { "moved" } else { "copied" };
+        let selection = Selection {
+            prefix,
+            revision,
+            all,
+            keys,
+        };
+        redirect(&format!("{}&{}", selection.url(), report.query(outcome)));
+        Ok(report)
+    })
+    .await
+}
+
+/// What importing an uploaded file would do, now.
+#[server(prefix = "/fn")]
+pub async fn preview_import(upload: String) -> Result<ImportReport, AppError> {
+    with_caller(|caller| async move { bulk::import_upload(&caller, &upload, true, None).await })
+        .await
+}
+
+/// Imports an uploaded file, each key only if nobody wrote it after `revision` (the dry run's);
+/// lands back on the import page with what was done.
+#[server(prefix = "/fn")]
+pub async fn apply_import(upload: String, revision: i64) -> Result<ImportReport, AppError> {
+    with_caller(|caller| async move {
+        let report = bulk::import_upload(&caller, &upload, false, Some(revision)).await?;
+        redirect(&format!(
+            "/{}?upload={upload}&{}",
+            routes::IMPORT_SEGMENT,
+            report.query()
+        ));
+        Ok(report)
     })
     .await
 }

@@ -67,6 +67,8 @@ pub struct Access {
     /// etcd answered that it requires authentication, so nobody acts anonymously.
     etcd_requires_sign_in: AtomicBool,
     salt: [u8; 32],
+    /// Uploads kept between a dry run and its apply.
+    stash: super::stash::Stash,
     checked: Mutex<HashMap<[u8; 32], Checked>>,
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
@@ -91,6 +93,7 @@ impl Access {
             sessions: settings.sessions,
             etcd_requires_sign_in: AtomicBool::new(false),
             salt,
+            stash: Default::default(),
             checked: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
         }
@@ -263,6 +266,7 @@ impl Access {
             read_only,
             client,
             audit: self.audit.clone(),
+            stash: self.stash.clone(),
         }
     }
 
@@ -354,9 +358,20 @@ pub struct Caller {
     read_only: Option<String>,
     client: Option<IpAddr>,
     audit: AuditLog,
+    stash: super::stash::Stash,
 }
 
 impl Caller {
+    /// Keeps an upload of this caller's until a later request asks for it by the id answered.
+    pub fn stash(&self, bytes: Vec<u8>) -> String {
+        self.stash.put(self.name(), bytes)
+    }
+
+    /// An upload this caller stashed, while it is kept.
+    pub fn stashed(&self, id: &str) -> Option<std::sync::Arc<[u8]>> {
+        self.stash.get(self.name(), id)
+    }
+
     /// The signed-in user's name.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()

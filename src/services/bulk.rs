@@ -12,8 +12,8 @@ use crate::domain::{
     access::Role,
     limits::MAX_TXN_OPS,
     transfer::{
-        moved_key, BulkReport, ExportHeader, ExportLine, ImportEntry, ImportFile, ImportReport,
-        Tally,
+        moved_key, BulkPreview, BulkReport, ExportHeader, ExportLine, ImportEntry, ImportFile,
+        ImportReport, Selection, Tally,
     },
     AppError, Key, PageRequest,
 };
@@ -38,6 +38,8 @@ pub struct Export {
     pub header: ExportHeader,
     first: Option<Vec<Held>>,
     next: Option<Vec<u8>>,
+    /// For an export of chosen keys: those not read yet.
+    chosen: Vec<Vec<u8>>,
     leases: HashMap<i64, Option<i64>>,
 }
 
@@ -60,6 +62,35 @@ pub async fn export(
         header: ExportHeader::new(prefix, page.revision, time),
         first: Some(page.keys),
         next: page.next,
+        chosen: Vec::new(),
+        leases: HashMap::new(),
+    })
+}
+
+/// Starts an export of chosen keys (at most [`MAX_SELECTION`]) under `prefix` at `revision`
+/// (now, with `None`); a key that did not exist then is left out.
+pub async fn export_keys(
+    caller: &Caller,
+    prefix: &Key,
+    keys: &[Key],
+    revision: Option<i64>,
+) -> Result<Export, AppError> {
+    if keys.len() > MAX_SELECTION {
+        return Err(AppError::invalid(format!(
+            "export at most {MAX_SELECTION} chosen keys at once, or every key under the prefix"
+        )));
+    }
+    let mut chosen = selection_keys(keys)?;
+    let rest = chosen.split_off(chosen.len().min(MAX_TXN_OPS));
+    let (first, revision) = caller.etcd.held(&chosen, revision).await?;
+    let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    Ok(Export {
+        caller: caller.clone(),
+        prefix: prefix.clone(),
+        header: ExportHeader::new(prefix, revision, time),
+        first: Some(first.into_iter().flatten().collect()),
+        next: None,
+        chosen: rest,
         leases: HashMap::new(),
     })
 }
@@ -72,6 +103,15 @@ impl Export {
         let pages = stream::try_unfold(self, |mut export| async move {
             let keys = match export.first.take() {
                 Some(keys) => keys,
+                None if !export.chosen.is_empty() => {
+                    let rest = export
+                        .chosen
+                        .split_off(export.chosen.len().min(MAX_TXN_OPS));
+                    let batch = std::mem::replace(&mut export.chosen, rest);
+                    let at = Some(export.header.revision);
+                    let (held, _) = export.caller.etcd.held(&batch, at).await?;
+                    held.into_iter().flatten().collect()
+                }
                 None => {
                     let Some(start) = export.next.take() else {
                         return Ok(None);
@@ -166,6 +206,23 @@ pub async fn import(
         ..WriteAttempt::default()
     };
     caller.write(attempt, Role::Editor, run).await
+}
+
+/// Imports a file this caller uploaded (see [`Caller::stash`]): a dry run, or the writes
+/// against `revision`, as [`import`] does.
+pub async fn import_upload(
+    caller: &Caller,
+    upload: &str,
+    dry_run: bool,
+    revision: Option<i64>,
+) -> Result<ImportReport, AppError> {
+    let bytes = caller.stashed(upload).ok_or_else(|| {
+        AppError::invalid(
+            "that upload is no longer kept (uploads are kept for 15 minutes): send the file again",
+        )
+    })?;
+    let file = crate::domain::transfer::parse_import(&bytes)?;
+    import(caller, file, dry_run, revision).await
 }
 
 /// The entries in key order, each key once; a key named twice with different values is left
@@ -388,6 +445,162 @@ pub async fn delete_prefix(
             Ok(report)
         })
         .await
+}
+
+/// Keys a preview of a whole prefix lists.
+const PREVIEW_KEYS: u32 = 20;
+/// The most keys a selection may name.
+pub const MAX_SELECTION: usize = 1000;
+
+/// What a selection holds at its revision (now, when it has none): for a whole prefix, its
+/// count and first keys; for keys, each of them, and those that did not exist.
+pub async fn preview(caller: &Caller, selection: &Selection) -> Result<BulkPreview, AppError> {
+    let at = (selection.revision > 0).then_some(selection.revision);
+    if selection.all {
+        let page = PageRequest {
+            revision: at,
+            ..PageRequest::new(selection.prefix.clone(), None, Some(PREVIEW_KEYS))
+        };
+        let listing = caller.etcd.list(&page).await?;
+        return Ok(BulkPreview {
+            revision: listing.revision,
+            total: listing.total,
+            keys: listing.keys,
+            missing: Vec::new(),
+        });
+    }
+    if selection.keys.len() > MAX_SELECTION {
+        return Err(AppError::invalid(format!(
+            "select at most {MAX_SELECTION} keys at once, or every key under the prefix"
+        )));
+    }
+    let keys = selection_keys(&selection.keys)?;
+    let mut preview = BulkPreview::default();
+    for batch in keys.chunks(MAX_TXN_OPS) {
+        let (then, revision) = caller.etcd.held(batch, at).await?;
+        preview.revision = revision;
+        for (key, held) in batch.iter().zip(then) {
+            match held {
+                Some(held) => preview.keys.push(held.summary()),
+                None => preview.missing.push(Key::new(key.clone())),
+            }
+        }
+    }
+    preview.total = preview.keys.len() as i64;
+    Ok(preview)
+}
+
+/// Deletes the keys of a selection that existed at `revision` and are unchanged since; one that
+/// changed, or was gone already, is left and reported.
+pub async fn delete_keys(
+    caller: &Caller,
+    keys: &[Key],
+    revision: i64,
+) -> Result<BulkReport, AppError> {
+    let attempt = WriteAttempt {
+        operation: "delete_selection",
+        key: (keys.len() == 1).then(|| keys[0].display()),
+        condition: Some(format!(
+            "{} keys unchanged since revision {revision}",
+            keys.len()
+        )),
+        ..WriteAttempt::default()
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            let mut report = BulkReport {
+                revision,
+                ..BulkReport::default()
+            };
+            for batch in selection_keys(keys)?.chunks(MAX_TXN_OPS) {
+                let (then, _) = caller.etcd.held(batch, Some(revision)).await?;
+                for (key, held) in batch.iter().zip(&then) {
+                    if held.is_none() {
+                        report.gone.add(key);
+                    }
+                }
+                let then: Vec<Held> = then.into_iter().flatten().collect();
+                report.merge(pinned_batch(caller, &then, None).await?);
+            }
+            Ok(report)
+        })
+        .await
+}
+
+/// Copies (or, with `remove_source`, moves) the keys of a selection under `from` to the same
+/// names under `to`, as they are now; a target that exists is left unless `overwrite`.
+pub async fn copy_keys(
+    caller: &Caller,
+    keys: &[Key],
+    from: &Key,
+    to: &Key,
+    overwrite: bool,
+    remove_source: bool,
+) -> Result<BulkReport, AppError> {
+    let attempt = WriteAttempt {
+        operation: if remove_source {
+            "move_selection"
+        } else {
+            "copy_selection"
+        },
+        prefix: Some(from.display()),
+        condition: Some(format!(
+            "{} keys to {}{}",
+            keys.len(),
+            to.display(),
+            if overwrite { ", overwriting" } else { "" }
+        )),
+        ..WriteAttempt::default()
+    };
+    caller
+        .write(attempt, Role::Editor, async {
+            let keys = selection_keys(keys)?;
+            crate::domain::limits::check_key(to.as_bytes())?;
+            if from == to {
+                return Err(AppError::invalid("the target is the source"));
+            }
+            if let Some(outside) = keys.iter().find(|key| !key.starts_with(from.as_bytes())) {
+                return Err(AppError::invalid(format!(
+                    "{} is not under {}",
+                    Key::new(outside.clone()),
+                    from.display()
+                )));
+            }
+            let relocation = Relocation {
+                from: from.as_bytes(),
+                to: to.as_bytes(),
+                overwrite,
+                remove_source,
+            };
+            let mut report = BulkReport::default();
+            for batch in keys.chunks(PAIRS_PER_TXN) {
+                let (now, revision) = caller.etcd.held(batch, None).await?;
+                report.revision = revision;
+                for (key, held) in batch.iter().zip(&now) {
+                    if held.is_none() {
+                        report.gone.add(key);
+                    }
+                }
+                let now: Vec<Held> = now.into_iter().flatten().collect();
+                report.merge(pinned_batch(caller, &now, Some(&relocation)).await?);
+            }
+            Ok(report)
+        })
+        .await
+}
+
+/// The keys of a selection, each checked, each once; at least one.
+fn selection_keys(keys: &[Key]) -> Result<Vec<Vec<u8>>, AppError> {
+    let mut keys: Vec<Vec<u8>> = keys.iter().map(|key| key.as_bytes().to_vec()).collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Err(AppError::invalid("select at least one key"));
+    }
+    for key in &keys {
+        crate::domain::limits::check_key(key)?;
+    }
+    Ok(keys)
 }
 
 /// Deletes (or, with `to`, copies or moves) the keys of `batch`, each only if it is still at

@@ -13,5 +13,6 @@ pub mod leases;
 pub mod past;
 pub mod search;
 pub mod session;
+pub mod stash;
 pub mod users;
 pub mod watch;

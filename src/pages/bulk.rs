@@ -1,0 +1,324 @@
+//! The bulk page at `/bulk`: the keys picked on a listing (or every key under its prefix), as
+//! they were at the listing's revision, and what can be done to them all: export, copy or move
+//! to another prefix, delete. Every write leaves a key written after that revision alone, and
+//! says so.
+
+use crate::components::{
+    page_data, ActionError, FormFields, KeyName, Loaded, PageView, ServerForm,
+};
+use crate::domain::{
+    limits::human_bytes,
+    routes::{key_url, list_url},
+    transfer::{BulkPreview, BulkReport, Selection, Tally},
+    Key, PageRequest,
+};
+use crate::server_fns::{preview_selection, CopySelection, DeleteSelection};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+
+#[component]
+fn BulkPage() -> impl IntoView {
+    let location = use_location();
+    let selection =
+        Memo::new(move |_| location.search.with(|search| Selection::from_query(search)));
+    let delete = ServerAction::<DeleteSelection>::new();
+    let copy = ServerAction::<CopySelection>::new();
+    let preview = page_data(
+        move || {
+            (
+                selection.get(),
+                delete.version().get(),
+                copy.version().get(),
+            )
+        },
+        |(selection, _, _)| preview_selection(selection),
+    );
+    let error = Signal::derive(move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| copy.value().get().and_then(Result::err))
+    });
+    // What the last write did: in full from the action, or its counts from the URL (a form
+    // posted without JavaScript lands back here).
+    let outcome = move || {
+        let latest = |value: Option<Result<BulkReport, _>>, outcome: &str| {
+            value
+                .and_then(Result::ok)
+                .map(|report| (outcome.to_string(), report))
+        };
+        latest(delete.value().get(), "deleted")
+            .or_else(|| {
+                let remove = copy.input().get().is_some_and(|input| input.remove);
+                latest(copy.value().get(), if remove { "moved" } else { "copied" })
+            })
+            .or_else(|| {
+                location
+                    .search
+                    .with(|search| BulkReport::from_query(search))
+            })
+            .map(|(outcome, report)| report_view(&outcome, report))
+    };
+
+    PageView(view! {
+        <Title text="Many keys at once" />
+        <h1>"Many keys at once"</h1>
+        <ActionError error />
+        {outcome}
+        <Loaded
+            resource=preview
+            loading="Reading the keys…"
+            show=move |preview| selection_view(selection.get_untracked(), preview, delete, copy)
+        />
+    })
+}
+
+fn selection_view(
+    selection: Selection,
+    preview: BulkPreview,
+    delete: ServerAction<DeleteSelection>,
+    copy: ServerAction<CopySelection>,
+) -> impl IntoView {
+    let under = if selection.prefix.is_empty() {
+        "the whole keyspace".to_string()
+    } else {
+        selection.prefix.display()
+    };
+    let summary = if selection.all {
+        format!(
+            "Every key under {under}: {} keys at revision {}.",
+            preview.total, preview.revision
+        )
+    } else {
+        format!(
+            "{} keys picked under {under}, as they were at revision {}.",
+            preview.total, preview.revision
+        )
+    };
+    let missing = (!preview.missing.is_empty()).then(|| {
+        let keys = preview
+            .missing
+            .iter()
+            .map(Key::display)
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! { <p class="banner banner-warn">"Not there at that revision: " {keys}</p> }
+    });
+    let shown = preview.keys.len() as i64;
+    let more = (selection.all && preview.total > shown)
+        .then(|| format!("…and {} more.", preview.total - shown));
+    let rows = preview
+        .keys
+        .into_iter()
+        .map(|key| {
+            view! {
+                <tr>
+                    <td class="key">
+                        <a href=key_url(&key.key)><KeyName key=key.key.clone() /></a>
+                    </td>
+                    <td class="num">{key.version}</td>
+                    <td class="num">{key.mod_revision}</td>
+                    <td class="num">{key.value_size.map(human_bytes)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    // The selection as the forms send it, pinned to the revision just read.
+    let pinned = Selection {
+        revision: preview.revision,
+        ..selection.clone()
+    };
+    let back = list_url(&PageRequest::new(selection.prefix.clone(), None, None));
+    view! {
+        <p class="summary" data-testid="bulk-summary">{summary}</p>
+        {missing}
+        <table class="keys" data-testid="bulk-keys">
+            <thead>
+                <tr>
+                    <th>"Key"</th>
+                    <th class="num">"Version"</th>
+                    <th class="num">"Mod revision"</th>
+                    <th class="num">"Size"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <p>{more} " " <a href=back>"Back to the keys"</a></p>
+        <section class="panel">
+            <h2>"Export"</h2>
+            <p>
+                <a class="button" href=pinned.export_url() download="" data-testid="bulk-export">
+                    "Download as JSON lines"
+                </a>
+                " Every key and value byte for byte, read at revision " {preview.revision}
+                "; the import page reads it back."
+            </p>
+        </section>
+        <CopyForm selection=pinned.clone() action=copy />
+        <DeleteForm selection=pinned total=preview.total action=delete />
+    }
+}
+
+/// The hidden fields that name a selection in a form.
+fn selection_fields(selection: &Selection) -> impl IntoView {
+    let keys = selection
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            view! { <input type="hidden" name=format!("keys[{i}]") value=key.to_segment() /> }
+        })
+        .collect_view();
+    view! {
+        <input type="hidden" name="prefix" value=selection.prefix.to_segment() />
+        <input type="hidden" name="revision" value=selection.revision />
+        <input type="hidden" name="all" value=selection.all.to_string() />
+        {keys}
+    }
+}
+
+fn read_selection(fields: &FormFields) -> Option<Selection> {
+    let keys = (0..)
+        .map_while(|i| fields.text(&format!("keys[{i}]")))
+        .map(|segment| Key::from_segment(&segment))
+        .collect();
+    Some(Selection {
+        prefix: Key::from_segment(&fields.text("prefix")?),
+        revision: fields.text("revision")?.parse().ok()?,
+        all: fields.text("all")? == "true",
+        keys,
+    })
+}
+
+#[component]
+fn CopyForm(selection: Selection, action: ServerAction<CopySelection>) -> impl IntoView {
+    let fields = selection_fields(&selection);
+    let target = selection.prefix.display();
+    view! {
+        <section class="panel needs-write">
+            <h2>"Copy or move"</h2>
+            <ServerForm action read=read_copy>
+                {fields}
+                <label>
+                    "To the prefix "
+                    <input name="to" required value=target data-testid="bulk-to" />
+                </label>
+                <label>
+                    <input type="checkbox" name="overwrite" value="true" />
+                    " Write over keys that exist there"
+                </label>
+                <label>
+                    <input type="radio" name="remove" value="false" checked />
+                    " Copy"
+                </label>
+                <label>
+                    <input type="radio" name="remove" value="true" data-testid="bulk-move" />
+                    " Move (each key leaves only if unchanged since it was read)"
+                </label>
+                <button type="submit" disabled=move || action.pending().get()>"Go"</button>
+            </ServerForm>
+        </section>
+    }
+}
+
+fn read_copy(fields: &FormFields) -> Option<CopySelection> {
+    let selection = read_selection(fields)?;
+    Some(CopySelection {
+        prefix: selection.prefix,
+        revision: selection.revision,
+        all: selection.all,
+        keys: selection.keys,
+        to: fields.text("to")?,
+        overwrite: fields.text("overwrite").map(|_| true),
+        remove: fields.text("remove")? == "true",
+    })
+}
+
+#[component]
+fn DeleteForm(
+    selection: Selection,
+    total: i64,
+    action: ServerAction<DeleteSelection>,
+) -> impl IntoView {
+    let fields = selection_fields(&selection);
+    // Deleting a whole prefix asks for it to be typed; picked keys are listed above.
+    let confirm = if selection.all {
+        let prompt = format!("Type {} to confirm ", selection.prefix.display());
+        view! {
+            <label>
+                {prompt}
+                <input name="confirm" required autocomplete="off" data-testid="bulk-confirm" />
+            </label>
+        }
+        .into_any()
+    } else {
+        view! { <input type="hidden" name="confirm" value="" /> }.into_any()
+    };
+    let label = format!("Delete these {total} keys");
+    view! {
+        <section class="panel danger-zone needs-write">
+            <h2>"Delete"</h2>
+            <p>
+                "Deletes exactly the keys shown, as they were at revision " {selection.revision}
+                ": a key created or changed since is left, and reported."
+            </p>
+            <ServerForm action read=read_delete>
+                {fields}
+                {confirm}
+                <button type="submit" class="danger" disabled=move || action.pending().get()>
+                    {label}
+                </button>
+            </ServerForm>
+        </section>
+    }
+}
+
+fn read_delete(fields: &FormFields) -> Option<DeleteSelection> {
+    let selection = read_selection(fields)?;
+    Some(DeleteSelection {
+        prefix: selection.prefix,
+        revision: selection.revision,
+        all: selection.all,
+        keys: selection.keys,
+        confirm: fields.text("confirm")?,
+    })
+}
+
+/// What a bulk write did, in words.
+fn report_view(outcome: &str, report: BulkReport) -> impl IntoView {
+    let line = |tally: &Tally, what: &str| {
+        (tally.count > 0).then(|| {
+            let examples = match tally.examples.as_slice() {
+                [] => String::new(),
+                keys => format!(" ({})", keys.join(", ")),
+            };
+            view! { <li>{format!("{} {what}{examples}", tally.count)}</li> }
+        })
+    };
+    view! {
+        <section class="banner banner-ok" role="status" data-testid="bulk-report">
+            <p>{format!("{} keys {outcome}.", report.done.count)}</p>
+            <ul>
+                {line(&report.changed, "left: written after the revision shown")}
+                {line(&report.exists, "left: the target exists")}
+                {line(&report.gone, "gone already")}
+            </ul>
+        </section>
+    }
+}
+
+/// The bulk page as a lazy route: its wasm is fetched when the page is first shown.
+pub struct BulkRoute;
+
+#[lazy_route]
+impl LazyRoute for BulkRoute {
+    fn data() -> Self {
+        BulkRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <BulkPage /> }.into_any()
+    }
+}

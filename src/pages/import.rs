@@ -1,0 +1,161 @@
+//! The import page at `/import`: send an export (or a flat JSON object), see what it would do
+//! (a dry run: nothing is written), then apply it; keys someone wrote after the dry run are left
+//! alone and reported. The upload is a plain form post, so all of it works without JavaScript.
+
+use crate::components::{page_data, ActionError, FormFields, Loaded, PageView, ServerForm};
+use crate::domain::{
+    paging::query_param,
+    routes::IMPORT_UPLOAD,
+    transfer::{ImportReport, Tally},
+};
+use crate::server_fns::{preview_import, ApplyImport};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+
+#[component]
+fn ImportPage() -> impl IntoView {
+    let location = use_location();
+    let text = move |name: &'static str| {
+        location
+            .search
+            .with(|search| query_param(search, name).and_then(|v| String::from_utf8(v).ok()))
+    };
+    let upload = Memo::new(move |_| text("upload"));
+    let apply = ServerAction::<ApplyImport>::new();
+    let report = page_data(
+        move || (upload.get(), apply.version().get()),
+        |(upload, _)| async move {
+            match upload {
+                Some(upload) => preview_import(upload).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let error = Signal::derive(move || apply.value().get().and_then(Result::err));
+    let applied =
+        move || {
+            apply
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| location.search.with(|search| ImportReport::from_query(search)))
+            .map(|report| {
+                view! {
+                    <section class="banner banner-ok" role="status" data-testid="import-applied">
+                        <p>"Imported."</p>
+                        {report_list(&report, "were")}
+                    </section>
+                }
+            })
+        };
+    let refused = move || {
+        text("error").map(|message| {
+            view! { <p class="banner banner-warn" role="alert" data-testid="import-error">{message}</p> }
+        })
+    };
+
+    let show_report = move |report: Option<ImportReport>| {
+        report.map(|report| dry_run_view(report, upload.get_untracked(), apply))
+    };
+
+    PageView(view! {
+        <Title text="Import" />
+        <h1>"Import"</h1>
+        {refused}
+        <ActionError error />
+        {applied}
+        <Loaded
+            resource=report
+            loading="Comparing the file with etcd…"
+            show=show_report
+        />
+        <section class="panel needs-write">
+            <h2>"Send a file"</h2>
+            <p>
+                "An export of etcd-deck (a header line, then a JSON line per key), or one JSON \
+                 object of keys and values. Nothing is written until you apply it."
+            </p>
+            <form method="post" action=IMPORT_UPLOAD enctype="multipart/form-data" data-testid="import-form">
+                <label>"File " <input type="file" name="file" accept=".ndjson,.jsonl,.json,application/json" /></label>
+                <label>
+                    "…or paste it "
+                    <textarea name="text" rows="6" spellcheck="false" data-testid="import-text"></textarea>
+                </label>
+                <button type="submit">"Check it (dry run)"</button>
+            </form>
+        </section>
+    })
+}
+
+fn dry_run_view(
+    report: ImportReport,
+    upload: Option<String>,
+    apply: ServerAction<ApplyImport>,
+) -> impl IntoView {
+    let writes = report.create.count + report.update.count;
+    let form = (writes > 0).then(|| {
+        let label = format!("Apply: write {writes} keys");
+        view! {
+            <ServerForm action=apply read=read_apply>
+                <input type="hidden" name="upload" value=upload.unwrap_or_default() />
+                <input type="hidden" name="revision" value=report.revision />
+                <button type="submit" disabled=move || apply.pending().get()>{label}</button>
+                " Keys written by anyone after revision " {report.revision}
+                " are left as they are, and reported."
+            </ServerForm>
+        }
+    });
+    view! {
+        <section class="panel" data-testid="import-report">
+            <h2>"What it would do"</h2>
+            <p>
+                {format!(
+                    "{} keys in the file, compared with etcd at revision {} (dry run: nothing was written).",
+                    report.total, report.revision
+                )}
+            </p>
+            {report_list(&report, "would be")}
+            {form}
+        </section>
+    }
+}
+
+fn report_list(report: &ImportReport, verb: &str) -> impl IntoView {
+    let line = |tally: &Tally, what: String| {
+        let examples = match tally.examples.as_slice() {
+            [] => String::new(),
+            keys => format!(": {}", keys.join(", ")),
+        };
+        view! { <li>{format!("{} {what}{examples}", tally.count)}</li> }
+    };
+    view! {
+        <ul class="import-counts">
+            {line(&report.create, format!("{verb} created"))}
+            {line(&report.update, format!("{verb} updated"))}
+            {line(&report.unchanged, "hold that value already".to_string())}
+            {line(&report.conflict, "left alone: written since, or named twice".to_string())}
+        </ul>
+    }
+}
+
+fn read_apply(fields: &FormFields) -> Option<ApplyImport> {
+    Some(ApplyImport {
+        upload: fields.text("upload")?,
+        revision: fields.text("revision")?.parse().ok()?,
+    })
+}
+
+/// The import page as a lazy route: its wasm is fetched when the page is first shown.
+pub struct ImportRoute;
+
+#[lazy_route]
+impl LazyRoute for ImportRoute {
+    fn data() -> Self {
+        ImportRoute
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <ImportPage /> }.into_any()
+    }
+}

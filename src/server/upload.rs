@@ -1,0 +1,54 @@
+//! `POST /import/upload`: the import page's file (or pasted text), sent as a plain multipart
+//! form so it works without JavaScript. It is checked, kept for its sender (see
+//! [`crate::services::stash`]), and the answer is a redirect to the import page's dry run.
+
+use crate::api::bulk::MAX_IMPORT_BYTES;
+use crate::domain::{routes::IMPORT_SEGMENT, transfer::parse_import, AppError};
+use crate::services::access::Caller;
+use axum::extract::Multipart;
+use axum::response::{IntoResponse, Redirect, Response};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
+/// Where the upload form posts.
+pub use crate::domain::routes::IMPORT_UPLOAD;
+
+/// The most an upload may be.
+pub const MAX_UPLOAD_BYTES: usize = MAX_IMPORT_BYTES;
+
+pub async fn upload(caller: Caller, multipart: Multipart) -> Response {
+    match read(multipart).await.and_then(|bytes| {
+        parse_import(&bytes)?;
+        Ok(bytes)
+    }) {
+        Ok(bytes) => {
+            let id = caller.stash(bytes);
+            Redirect::to(&format!("/{IMPORT_SEGMENT}?upload={id}")).into_response()
+        }
+        Err(err) => {
+            let message = utf8_percent_encode(&err.to_string(), NON_ALPHANUMERIC).to_string();
+            Redirect::to(&format!("/{IMPORT_SEGMENT}?error={message}")).into_response()
+        }
+    }
+}
+
+/// The file chosen, or else the text pasted.
+async fn read(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
+    let (mut file, mut text) = (Vec::new(), Vec::new());
+    let broken = |err: axum::extract::multipart::MultipartError| {
+        AppError::invalid(format!("the upload did not arrive whole ({err})"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(broken)?;
+        match name.as_str() {
+            "file" => file = bytes.to_vec(),
+            "text" => text = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    match (file.is_empty(), text.iter().all(u8::is_ascii_whitespace)) {
+        (false, _) => Ok(file),
+        (true, false) => Ok(text),
+        (true, true) => Err(AppError::invalid("choose a file, or paste an export")),
+    }
+}

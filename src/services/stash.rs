@@ -1,0 +1,87 @@
+//! Uploads held between two requests: an import file between its dry run and its apply, so a
+//! form without JavaScript can apply what it reported on. Each belongs to the person who sent
+//! it, lives a quarter of an hour, and the whole stash holds at most [`STASH_BYTES`] (the oldest
+//! go first). Nothing here is ever logged.
+
+use rand::RngCore;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The most the stash holds, in bytes.
+pub const STASH_BYTES: usize = 512 * 1024 * 1024;
+/// How long an upload is kept.
+pub const STASH_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// The uploads held, by id.
+#[derive(Clone, Default)]
+pub struct Stash(Arc<Mutex<HashMap<String, Held>>>);
+
+struct Held {
+    owner: Option<String>,
+    at: Instant,
+    bytes: Arc<[u8]>,
+}
+
+impl Stash {
+    /// Keeps `bytes` for `owner`; answers the id to ask for them by.
+    pub fn put(&self, owner: Option<&str>, bytes: Vec<u8>) -> String {
+        let mut id = [0u8; 16];
+        rand::rng().fill_bytes(&mut id);
+        let id = hex::encode(id);
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        held.retain(|_, upload| upload.at.elapsed() < STASH_FOR);
+        let mut total: usize = held.values().map(|upload| upload.bytes.len()).sum();
+        while total + bytes.len() > STASH_BYTES {
+            let Some(oldest) = held
+                .iter()
+                .min_by_key(|(_, upload)| upload.at)
+                .map(|(id, _)| id.clone())
+            else {
+                break;
+            };
+            total -= held.remove(&oldest).map_or(0, |upload| upload.bytes.len());
+        }
+        held.insert(
+            id.clone(),
+            Held {
+                owner: owner.map(str::to_string),
+                at: Instant::now(),
+                bytes: bytes.into(),
+            },
+        );
+        id
+    }
+
+    /// The bytes `owner` stashed under `id`, while they are kept.
+    pub fn get(&self, owner: Option<&str>, id: &str) -> Option<Arc<[u8]>> {
+        let held = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        held.get(id)
+            .filter(|upload| upload.owner.as_deref() == owner && upload.at.elapsed() < STASH_FOR)
+            .map(|upload| upload.bytes.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_is_its_owners_alone() {
+        let stash = Stash::default();
+        let id = stash.put(Some("alice"), b"file".to_vec());
+        assert_eq!(
+            stash.get(Some("alice"), &id).as_deref(),
+            Some(b"file".as_slice())
+        );
+        assert!(stash.get(Some("bob"), &id).is_none());
+        assert!(stash.get(None, &id).is_none());
+        assert!(stash.get(Some("alice"), "nope").is_none());
+    }
+}
