@@ -3,12 +3,12 @@
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::domain::routes::{
     api_reference_url, cluster_url, leases_url, API_REFERENCE_SEGMENT, BULK_SEGMENT,
-    CLUSTER_SEGMENT, IMPORT_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT,
-    SEARCH_SEGMENT, SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
+    CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT,
+    SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
 };
 use crate::pages::{
-    ApiReferenceRoute, BulkRoute, ClusterRoute, ImportRoute, KeyListPage, KeyRoute, LeasesRoute,
-    NotFound, PastRoute, SearchRoute, SignInPage, WatchRoute,
+    ApiReferenceRoute, BulkRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute, NotFound,
+    PastRoute, SearchRoute, SignInPage, WatchRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -77,7 +77,7 @@ pub fn App() -> impl IntoView {
                     <a href=WATCH>"Watch"</a>
                     <a href=leases_url()>"Leases"</a>
                     <a href=PAST>"History"</a>
-                    <a href=format!("/{IMPORT_SEGMENT}")>"Import"</a>
+                    <a href=format!("/{BULK_SEGMENT}")>"Import"</a>
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
@@ -119,11 +119,6 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment(BULK_SEGMENT)
                         view={Lazy::<BulkRoute>::new()}
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=StaticSegment(IMPORT_SEGMENT)
-                        view={Lazy::<ImportRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />

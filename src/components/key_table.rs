@@ -1,13 +1,12 @@
 //! One page of keys as a table, with the links to move between pages.
 
 use super::changes_since::{changes_since, row_mark};
-use super::lease_clock::{seconds_since_shown, LeaseLeft};
+use super::lease_clock::{lease_left, LeaseClock};
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
     paging::SortOrder,
     routes::{key_url, list_url, BULK_SEGMENT},
-    transfer::Selection,
     Key, KeyListing, KeySummary, PageRequest,
 };
 use leptos::prelude::*;
@@ -33,10 +32,9 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
     let sizes = request.sort == SortOrder::Size;
     let order = sort_note(request.sort);
-    let elapsed = seconds_since_shown();
     let rows = keys
         .into_iter()
-        .map(|key| key_row(key, sizes, elapsed))
+        .map(|key| key_row(key, sizes))
         .collect_view();
     let header = |label: &'static str, order: SortOrder| {
         let href = list_url(&PageRequest {
@@ -57,34 +55,31 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
     });
     let first = list_url(&request.first());
     let changes = changes_since(request.prefix.clone(), None, revision, first);
-    let all = Selection {
-        prefix: request.prefix.clone(),
-        revision,
-        all: true,
-        keys: Vec::new(),
-    };
     let total = listing_total;
     view! {
         {stale}
         {compacted_banner("listing", compacted, revision)}
         {changes}
-        <p class="summary" data-testid="key-count">
-            {summary}
-            {order}
-        </p>
-        // The boxes of the rows belong to this form: it opens the bulk page with the keys
-        // picked (a plain GET, so it works before the wasm).
-        <form id=PICK_FORM method="get" action=format!("/{BULK_SEGMENT}") class="pick">
-            <input type="hidden" name="prefix" value=request.prefix.to_segment() />
-            <input type="hidden" name="revision" value=revision />
-            <button type="submit" data-testid="act-on-picked">"Act on the picked keys…"</button>
-            " "
-            <a href=all.url() data-testid="act-on-all">{format!("All {total} keys here…")}</a>
-        </form>
+        <div class="listing-head">
+            <p class="summary" data-testid="key-count">
+                {summary}
+                {order}
+            </p>
+            // The boxes of the rows belong to this form: it opens the bulk page with the keys
+            // picked (a plain GET, so it works before the wasm).
+            <form id=PICK_FORM method="get" action=format!("/{BULK_SEGMENT}") class="pick">
+                <input type="hidden" name="prefix" value=request.prefix.to_segment() />
+                <input type="hidden" name="revision" value=revision />
+                <button type="submit" data-testid="act-on-picked">"Act on the picked keys…"</button>
+                " "
+                <button type="submit" name="all" value="1" data-testid="act-on-all">
+                    {format!("All {total} keys here…")}
+                </button>
+            </form>
+        </div>
         <table class="keys" data-testid="key-list">
             <thead>
                 <tr>
-                    <th class="pick"></th>
                     {header("Key", SortOrder::Key)}
                     {header("Version", SortOrder::Version)}
                     {header("Mod revision", SortOrder::Modified)}
@@ -95,6 +90,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {pager(first_page, next_page)}
+        <LeaseClock />
     }
 }
 
@@ -159,18 +155,14 @@ pub fn sort_header(
 
 /// One key: its name linking to its page, version, mod revision, lease (counting down) and value
 /// size.
-fn key_row(summary: KeySummary, sizes: bool, elapsed: Signal<i64>) -> impl IntoView {
-    let lease = (summary.lease != 0).then(|| {
-        view! { <LeaseLeft lease=summary.lease left=summary.lease_left elapsed /> }
-    });
+fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
+    let lease = (summary.lease != 0).then(|| lease_left(summary.lease, summary.lease_left));
     let size = summary.value_size.filter(|_| sizes).map(human_bytes);
     view! {
         <tr data-key=row_mark(&summary.key)>
-            <td class="pick">
-                <input type="checkbox" name="key" value=summary.key.to_segment() form=PICK_FORM
-                    aria-label="Pick" data-testid="pick" />
-            </td>
             <td class="key">
+                <input type="checkbox" name="key" value=summary.key.to_segment() form=PICK_FORM
+                    class="pick" aria-label="Pick" data-testid="pick" />
                 <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />
                 </a>

@@ -23,30 +23,59 @@ pub fn tick_every_second(elapsed: RwSignal<i64>) {
     });
 }
 
-/// Seconds since the page was shown, counting in the browser.
-pub fn seconds_since_shown() -> Signal<i64> {
-    let elapsed = RwSignal::new(0);
-    tick_every_second(elapsed);
-    elapsed.into()
-}
-
-/// A key's lease: its id, linking to its row on the leases page, and the time it has left,
-/// counting down, when the page knows it (`left`, as read `elapsed` seconds ago).
-#[component]
-pub fn LeaseLeft(lease: i64, left: Option<i64>, elapsed: Signal<i64>) -> impl IntoView {
-    let id = lease_hex(lease);
+/// A key's lease: its id, linking to its row on the leases page, and the time it had `left`
+/// when read, if the page knows it, which a [`LeaseClock`] on the page counts down.
+pub fn lease_left(lease: i64, left: Option<i64>) -> impl IntoView {
     let countdown = left.map(|left| {
         view! {
             " "
-            <span class="countdown" data-testid="lease-left">
-                {move || time_left(left - elapsed.get())}
+            <span class="countdown" data-testid="lease-left" data-left=left>
+                {time_left(left)}
             </span>
         }
     });
     view! {
-        <a href=lease_url(lease) class="lease-id" title=format!("Lease {id}")>
-            {id.clone()}
+        <a href=lease_url(lease) class="lease-id">
+            {lease_hex(lease)}
         </a>
         {countdown}
     }
 }
+
+/// Counts down every lease the page shows, once a second: one timer for all of them, each
+/// countdown keeping its own seconds in `data-left` (a row shown later starts from its own).
+#[component]
+pub fn LeaseClock() -> impl IntoView {
+    let elapsed = RwSignal::new(0i64);
+    tick_every_second(elapsed);
+    Effect::new(move |_| {
+        if elapsed.get() > 0 {
+            count_down();
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn count_down() {
+    let Ok(shown) = document().query_selector_all("span.countdown[data-left]") else {
+        return;
+    };
+    for i in 0..shown.length() {
+        let Some(element) = shown
+            .item(i)
+            .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        else {
+            continue;
+        };
+        let left = element
+            .get_attribute("data-left")
+            .and_then(|left| left.parse::<i64>().ok())
+            .unwrap_or(0)
+            - 1;
+        let _ = element.set_attribute("data-left", &left.to_string());
+        element.set_text_content(Some(&time_left(left)));
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn count_down() {}

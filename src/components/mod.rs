@@ -26,7 +26,7 @@ pub use changes_since::Reread;
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
 pub use key_history::{KeyHistoryPanel, PastVersionPanel};
 pub use key_table::{KeyName, KeyTable};
-pub use lease_clock::{seconds_since_shown, tick_every_second, LeaseLeft};
+pub use lease_clock::{lease_left, tick_every_second, LeaseClock};
 pub use loaded::Loaded;
 pub use messages::{use_notice, ActionError, ErrorPanel, NoticeBar};
 pub use new_key_form::NewKeyForm;

@@ -2,7 +2,7 @@
 
 use super::changes_since::{changes_since, row_mark};
 use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
-use super::lease_clock::{seconds_since_shown, LeaseLeft};
+use super::lease_clock::{lease_left, LeaseClock};
 use crate::domain::{
     limits::human_bytes,
     paging::SortOrder,
@@ -50,10 +50,9 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         });
         sort_header(label, order, request.sort, href)
     };
-    let elapsed = seconds_since_shown();
     let rows = entries
         .into_iter()
-        .map(|entry| entry_row(entry, &request, elapsed))
+        .map(|entry| entry_row(entry, &request))
         .collect_view();
     let changes = changes_since(
         request.prefix.clone(),
@@ -84,11 +83,12 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {pager(first_page, next_page)}
+        <LeaseClock />
     }
 }
 
 /// A folder links to its own level, a key to its page.
-fn entry_row(entry: TreeEntry, level: &LevelRequest, elapsed: Signal<i64>) -> impl IntoView {
+fn entry_row(entry: TreeEntry, level: &LevelRequest) -> impl IntoView {
     let (href, kind, suffix) = match entry.kind {
         EntryKind::Folder => {
             let inner = LevelRequest::new(entry.key.clone(), level.delimiter.clone(), None, None);
@@ -97,9 +97,10 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest, elapsed: Signal<i64>) -> im
         EntryKind::Key => (key_url(&entry.key), "key", String::new()),
     };
     let summary = entry.summary;
-    let lease = summary.as_ref().filter(|key| key.lease != 0).map(|key| {
-        view! { <LeaseLeft lease=key.lease left=key.lease_left elapsed /> }
-    });
+    let lease = summary
+        .as_ref()
+        .filter(|key| key.lease != 0)
+        .map(|key| lease_left(key.lease, key.lease_left));
     let name = if entry.name.is_empty() {
         Either::Left(view! { <em>"(empty)"</em> })
     } else {

@@ -31,10 +31,8 @@ pub const WATCH_SEGMENT: &str = "watch";
 pub const WATCH: &str = "/watch";
 /// The segment of the bulk actions page.
 pub const BULK_SEGMENT: &str = "bulk";
-/// The segment of the import page.
-pub const IMPORT_SEGMENT: &str = "import";
 /// Where the import page's upload form posts (a plain form post, handled by the server).
-pub const IMPORT_UPLOAD: &str = "/import/upload";
+pub const IMPORT_UPLOAD: &str = "/bulk/upload";
 /// The sign-in page's one segment.
 pub const SIGN_IN_SEGMENT: &str = "sign-in";
 /// The sign-in page.

@@ -392,7 +392,10 @@ pub struct Selection {
     /// The revision the listing was read at; 0 for now.
     pub revision: i64,
     /// Every key under the prefix (else `keys`).
+    #[serde(default)]
     pub all: bool,
+    /// (An empty list is not sent at all in a form's encoding.)
+    #[serde(default)]
     pub keys: Vec<Key>,
 }
 

@@ -1,7 +1,7 @@
 //! The bulk page at `/bulk`: the keys picked on a listing (or every key under its prefix), as
 //! they were at the listing's revision, and what can be done to them all: export, copy or move
 //! to another prefix, delete. Every write leaves a key written after that revision alone, and
-//! says so.
+//! says so. Without a selection, it is the import page (see [`super::import`]).
 
 use crate::components::{
     page_data, ActionError, FormFields, KeyName, Loaded, PageView, ServerForm,
@@ -319,6 +319,15 @@ impl LazyRoute for BulkRoute {
     }
 
     fn view(_route: Self) -> AnyView {
-        view! { <BulkPage /> }.into_any()
+        let picked = use_location().search.with_untracked(|search| {
+            ["prefix=", "key=", "all="]
+                .iter()
+                .any(|field| search.contains(field))
+        });
+        if picked {
+            view! { <BulkPage /> }.into_any()
+        } else {
+            view! { <super::import::ImportPage /> }.into_any()
+        }
     }
 }

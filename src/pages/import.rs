@@ -1,4 +1,4 @@
-//! The import page at `/import`: send an export (or a flat JSON object), see what it would do
+//! Importing, on the bulk page (`/bulk`, "Import" in the top bar): send an export (or a flat JSON object), see what it would do
 //! (a dry run: nothing is written), then apply it; keys someone wrote after the dry run are left
 //! alone and reported. The upload is a plain form post, so all of it works without JavaScript.
 
@@ -11,10 +11,10 @@ use crate::domain::{
 use crate::server_fns::{preview_import, ApplyImport};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::hooks::use_location;
 
 #[component]
-fn ImportPage() -> impl IntoView {
+pub(super) fn ImportPage() -> impl IntoView {
     let location = use_location();
     let text = move |name: &'static str| {
         location
@@ -144,18 +144,4 @@ fn read_apply(fields: &FormFields) -> Option<ApplyImport> {
         upload: fields.text("upload")?,
         revision: fields.text("revision")?.parse().ok()?,
     })
-}
-
-/// The import page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct ImportRoute;
-
-#[lazy_route]
-impl LazyRoute for ImportRoute {
-    fn data() -> Self {
-        ImportRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <ImportPage /> }.into_any()
-    }
 }

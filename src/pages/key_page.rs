@@ -2,9 +2,9 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    page_data, seconds_since_shown, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch,
-    FormFields, KeyHistoryPanel, LeaseLeft, Loaded, NoticeBar, PageView, PastVersionPanel,
-    ServerForm, ValueEditor, ValuePanel,
+    lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch, FormFields,
+    KeyHistoryPanel, LeaseClock, Loaded, NoticeBar, PageView, PastVersionPanel, ServerForm,
+    ValueEditor, ValuePanel,
 };
 use crate::domain::{
     paging::query_param,
@@ -125,12 +125,12 @@ fn KeyDetails(
     confirming: Memo<bool>,
 ) -> impl IntoView {
     let summary = detail.summary.clone();
-    let elapsed = seconds_since_shown();
     let on_lease = if summary.lease == 0 {
         Either::Left("none")
     } else {
         Either::Right(view! {
-            <LeaseLeft lease=summary.lease left=summary.lease_left elapsed />
+            {lease_left(summary.lease, summary.lease_left)}
+            <LeaseClock />
         })
     };
     let key = summary.key.clone();

@@ -16,7 +16,6 @@ mod watch;
 pub use api_reference::ApiReferenceRoute;
 pub use bulk::BulkRoute;
 pub use cluster::ClusterRoute;
-pub use import::ImportRoute;
 pub use key_list::KeyListPage;
 pub use key_page::KeyRoute;
 pub use leases::LeasesRoute;

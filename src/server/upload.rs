@@ -1,9 +1,9 @@
-//! `POST /import/upload`: the import page's file (or pasted text), sent as a plain multipart
+//! `POST /bulk/upload`: the import page's file (or pasted text), sent as a plain multipart
 //! form so it works without JavaScript. It is checked, kept for its sender (see
 //! [`crate::services::stash`]), and the answer is a redirect to the import page's dry run.
 
 use crate::api::bulk::MAX_IMPORT_BYTES;
-use crate::domain::{routes::IMPORT_SEGMENT, transfer::parse_import, AppError};
+use crate::domain::{routes::BULK_SEGMENT, transfer::parse_import, AppError};
 use crate::services::access::Caller;
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,11 +22,11 @@ pub async fn upload(caller: Caller, multipart: Multipart) -> Response {
     }) {
         Ok(bytes) => {
             let id = caller.stash(bytes);
-            Redirect::to(&format!("/{IMPORT_SEGMENT}?upload={id}")).into_response()
+            Redirect::to(&format!("/{BULK_SEGMENT}?upload={id}")).into_response()
         }
         Err(err) => {
             let message = utf8_percent_encode(&err.to_string(), NON_ALPHANUMERIC).to_string();
-            Redirect::to(&format!("/{IMPORT_SEGMENT}?error={message}")).into_response()
+            Redirect::to(&format!("/{BULK_SEGMENT}?error={message}")).into_response()
         }
     }
 }

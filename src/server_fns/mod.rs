@@ -288,7 +288,8 @@ pub async fn delete_selection(
     prefix: Key,
     revision: i64,
     all: bool,
-    keys: Vec<Key>,
+    // An empty list is not sent at all in a form's encoding.
+    #[server(default)] keys: Vec<Key>,
     confirm: String,
 ) -> Result<BulkReport, AppError> {
     with_caller(|caller| async move {
@@ -318,7 +319,8 @@ pub async fn copy_selection(
     prefix: Key,
     revision: i64,
     all: bool,
-    keys: Vec<Key>,
+    // An empty list is not sent at all in a form's encoding.
+    #[server(default)] keys: Vec<Key>,
     to: String,
     overwrite: Option<bool>,
     remove: bool,
@@ -366,7 +368,7 @@ pub async fn apply_import(upload: String, revision: i64) -> Result<ImportReport,
         let report = bulk::import_upload(&caller, &upload, false, Some(revision)).await?;
         redirect(&format!(
             "/{}?upload={upload}&{}",
-            routes::IMPORT_SEGMENT,
+            routes::BULK_SEGMENT,
             report.query()
         ));
         Ok(report)

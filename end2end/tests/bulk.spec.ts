@@ -1,0 +1,95 @@
+// Many keys at once: picking keys on the list for the bulk page (delete, copy, export), the
+// whole-prefix delete that must be typed, and an import through the page: dry run, then apply.
+import { test, expect, hydrated, uniquePrefix } from './fixtures';
+
+async function put(request: any, key: string, value = 'v'): Promise<void> {
+  const response = await request.put(`/api/v1/keys/${encodeURIComponent(key)}`, { data: { value } });
+  expect(response.status()).toBe(200);
+}
+
+async function value(request: any, key: string): Promise<string | null> {
+  const response = await request.get(`/api/v1/keys/${encodeURIComponent(key)}`);
+  return response.status() === 200 ? (await response.json()).value : null;
+}
+
+test('picked keys are deleted from the bulk page, leaving a key changed since', async ({ page, request }) => {
+  const prefix = uniquePrefix('pick');
+  for (const name of ['a', 'b', 'c', 'd']) await put(request, `${prefix}${name}`);
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  const row = (name: string) => page.getByTestId('key-list').locator('tbody tr').filter({ hasText: `${prefix}${name}` });
+  for (const name of ['a', 'b', 'c']) await row(name).getByTestId('pick').check();
+  await page.getByTestId('act-on-picked').click();
+
+  await expect(page).toHaveURL(/\/bulk\?/);
+  await expect(page.getByTestId('bulk-summary')).toContainText('3 keys picked');
+  await expect(page.getByTestId('bulk-keys').locator('tbody tr')).toHaveCount(3);
+  // Someone writes b after the page was read: it stays.
+  await hydrated(page);
+  await put(request, `${prefix}b`, 'theirs');
+  await page.getByRole('button', { name: 'Delete these 3 keys' }).click();
+  await expect(page.getByTestId('bulk-report')).toContainText('2 keys deleted');
+  await expect(page.getByTestId('bulk-report')).toContainText(`1 left: written after the revision shown (${prefix}b)`);
+  expect(await value(request, `${prefix}a`)).toBeNull();
+  expect(await value(request, `${prefix}b`)).toBe('theirs');
+  expect(await value(request, `${prefix}d`)).toBe('v');
+});
+
+test('every key under a prefix is copied, exported, and deleted once the prefix is typed', async ({ page, request }) => {
+  const prefix = uniquePrefix('all');
+  for (const name of ['x', 'y']) await put(request, `${prefix}${name}`, name);
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await page.getByTestId('act-on-all').click();
+  await expect(page.getByTestId('bulk-summary')).toContainText('Every key under');
+  await expect(page.getByTestId('bulk-summary')).toContainText('2 keys');
+
+  const href = await page.getByTestId('bulk-export').getAttribute('href');
+  const exported = await request.get(href!);
+  expect(exported.status()).toBe(200);
+  const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines[0].format).toBe('etcd-deck-export');
+  expect(lines.slice(1).map((l) => [l.key, l.value])).toEqual([[`${prefix}x`, 'x'], [`${prefix}y`, 'y']]);
+
+  await hydrated(page);
+  const copy = `${prefix.slice(0, -1)}-copy/`;
+  await page.getByTestId('bulk-to').fill(copy);
+  await page.getByRole('button', { name: 'Go' }).click();
+  await expect(page.getByTestId('bulk-report')).toContainText('2 keys copied');
+  expect(await value(request, `${copy}y`)).toBe('y');
+
+  await page.getByTestId('bulk-confirm').fill(prefix);
+  await page.getByRole('button', { name: 'Delete these 2 keys' }).click();
+  await expect(page.getByTestId('bulk-report')).toContainText('2 keys deleted');
+  expect(await value(request, `${prefix}x`)).toBeNull();
+  expect(await value(request, `${copy}x`)).toBe('x');
+});
+
+test('an import is checked first, then applied, and a second look shows nothing to write', async ({ page, request }) => {
+  const prefix = uniquePrefix('import');
+  await put(request, `${prefix}same`, 'kept');
+  await put(request, `${prefix}old`, 'before');
+  await page.goto('/bulk');
+  await hydrated(page);
+  const file = JSON.stringify({ [`${prefix}same`]: 'kept', [`${prefix}old`]: 'after', [`${prefix}new`]: 'hello' });
+  await page.getByTestId('import-text').fill(file);
+  await page.getByRole('button', { name: 'Check it (dry run)' }).click();
+
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('3 keys in the file');
+  await expect(report).toContainText(`1 would be created: ${prefix}new`);
+  await expect(report).toContainText(`1 would be updated: ${prefix}old`);
+  await expect(report).toContainText('1 hold that value already');
+  expect(await value(request, `${prefix}new`)).toBeNull();
+
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Apply: write 2 keys' }).click();
+  await expect(page.getByTestId('import-applied')).toContainText('1 were created');
+  await expect(report).toContainText('3 hold that value already');
+  expect(await value(request, `${prefix}new`)).toBe('hello');
+  expect(await value(request, `${prefix}old`)).toBe('after');
+
+  await page.getByTestId('import-text').fill('not json');
+  await page.getByRole('button', { name: 'Check it (dry run)' }).click();
+  await expect(page.getByTestId('import-error')).toContainText('neither an etcd-deck export');
+});
