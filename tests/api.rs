@@ -286,7 +286,7 @@ async fn deleting_a_prefix_needs_confirmation_and_answers_the_count() {
         .api("DELETE", "/api/v1/keys?prefix=d%2F&confirm=d%2F", None, &[])
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body["deleted"], 3);
+    assert_eq!(body["done"]["count"], 3, "{body}");
     let (_, _, page) = app.api("GET", "/api/v1/keys?prefix=d", None, &[]).await;
     assert_eq!(page["count"], 1);
 }

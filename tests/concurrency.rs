@@ -8,7 +8,7 @@ use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetKeyHistory,
-    GetLevel, ListKeys, ListLeases, ListPast, SaveValue, SearchKeys,
+    GetLevel, ListKeys, ListLeases, ListPast, PreviewSelection, SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 14 pages, a search page and its server function, and 12 other server function calls.
-const REQUESTS_PER_ROUND: usize = 28;
+/// 16 pages, a search page and its server function, and 13 other server function calls.
+const REQUESTS_PER_ROUND: usize = 31;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -61,6 +61,8 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (key_url(&Key::from("load/missing")), 404),
         ("/cluster".to_string(), 200),
         ("/api".to_string(), 200),
+        ("/bulk".to_string(), 200),
+        ("/bulk?prefix=load%252F&revision=0&all=1".to_string(), 200),
         ("/no/such/page".to_string(), 404),
     ] {
         check(
@@ -88,6 +90,13 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (
             ListPast::PATH,
             "page[prefix]=load%2F&page[limit]=10".to_string(),
+        ),
+        (
+            PreviewSelection::PATH,
+            format!(
+                "selection[prefix]=load%2F&selection[revision]=0&selection[keys][0]={}",
+                segment(&existing)
+            ),
         ),
     ];
     for (path, form) in calls {
