@@ -240,14 +240,10 @@ pub fn prefix_crumbs(prefix: &Key) -> Vec<(String, Key)> {
     crumbs
 }
 
-/// Reads one parameter from a URL query string as bytes (`+` is a space, `%XX` a byte).
+/// Reads one parameter from a URL query string as bytes (`+` is a space, `%XX` a byte); the
+/// first, when it repeats.
 pub fn query_param(search: &str, name: &str) -> Option<Vec<u8>> {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .find(|(field, _)| *field == name)
-        .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
+    query_params(search, name).into_iter().next()
 }
 
 /// Reads every value of a parameter that may repeat (`key=a&key=b`), in order, as bytes.
@@ -255,7 +251,7 @@ pub fn query_params(search: &str, name: &str) -> Vec<Vec<u8>> {
     search
         .trim_start_matches('?')
         .split('&')
-        .filter_map(|pair| pair.split_once('='))
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
         .filter(|(field, _)| *field == name)
         .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
         .collect()

@@ -560,6 +560,39 @@ mod tests {
     }
 
     #[test]
+    fn the_counts_of_a_write_round_trip_through_the_url_it_lands_on() {
+        let tally = |count| Tally {
+            count,
+            examples: Vec::new(),
+        };
+        let bulk = BulkReport {
+            done: tally(3),
+            changed: tally(1),
+            exists: tally(2),
+            gone: tally(4),
+            ..BulkReport::default()
+        };
+        let search = format!("prefix=a&{}", bulk.query("moved"));
+        assert_eq!(
+            BulkReport::from_query(&search),
+            Some(("moved".into(), bulk))
+        );
+        assert_eq!(BulkReport::from_query("prefix=a"), None);
+
+        let import = ImportReport {
+            written_revision: Some(42),
+            create: tally(5),
+            update: tally(6),
+            unchanged: tally(7),
+            conflict: tally(8),
+            ..ImportReport::default()
+        };
+        let search = format!("upload=x&{}", import.query());
+        assert_eq!(ImportReport::from_query(&search), Some(import));
+        assert_eq!(ImportReport::from_query("upload=x"), None);
+    }
+
+    #[test]
     fn keys_move_from_one_prefix_to_another() {
         assert_eq!(moved_key(b"a/x/y", b"a/", b"b/c/"), b"b/c/x/y");
         assert_eq!(moved_key(b"a", b"a", b"b"), b"b");

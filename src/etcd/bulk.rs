@@ -83,6 +83,11 @@ impl Etcd {
         Ok((held, read_at))
     }
 
+    /// The store's revision now.
+    pub async fn revision_now(&self) -> Result<i64, AppError> {
+        Ok(self.held(&[], None).await?.1)
+    }
+
     /// Writes `ops` in one transaction if every key of `unchanged` is still at its mod revision
     /// (0: does not exist). `Ok(None)` when one is not: nothing was written.
     pub async fn write_if_unchanged(

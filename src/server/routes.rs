@@ -5,8 +5,9 @@ use super::assets::{cache_control, HashedAssets};
 use super::forwarded::forwarded_client;
 use super::security::{guard, with_safety_headers};
 use super::{sign_in, upload, AppState};
+use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
-use crate::domain::routes::{SIGN_IN_POST, SIGN_OUT_POST};
+use crate::domain::routes::{IMPORT_UPLOAD, SIGN_IN_POST, SIGN_OUT_POST};
 use crate::server_fns::glue::server_fn_status;
 use crate::services::access::Access;
 use axum::{
@@ -53,8 +54,8 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(SIGN_IN_POST, post(sign_in::sign_in))
         .route(SIGN_OUT_POST, post(sign_in::sign_out))
         .route(
-            upload::IMPORT_UPLOAD,
-            post(upload::upload).layer(DefaultBodyLimit::max(upload::MAX_UPLOAD_BYTES)),
+            IMPORT_UPLOAD,
+            post(upload::upload).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .merge(crate::api::routes())
         .leptos_routes_with_context(state, routes, context.clone(), move || {

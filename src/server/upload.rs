@@ -2,18 +2,11 @@
 //! form so it works without JavaScript. It is checked, kept for its sender (see
 //! [`crate::services::stash`]), and the answer is a redirect to the import page's dry run.
 
-use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::domain::{routes::BULK_SEGMENT, transfer::parse_import, AppError};
 use crate::services::access::Caller;
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-
-/// Where the upload form posts.
-pub use crate::domain::routes::IMPORT_UPLOAD;
-
-/// The most an upload may be.
-pub const MAX_UPLOAD_BYTES: usize = MAX_IMPORT_BYTES;
 
 pub async fn upload(caller: Caller, multipart: Multipart) -> Response {
     match read(multipart).await.and_then(|bytes| {

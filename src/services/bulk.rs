@@ -13,7 +13,7 @@ use crate::domain::{
     limits::MAX_TXN_OPS,
     transfer::{
         moved_key, BulkPreview, BulkReport, ExportHeader, ExportLine, ImportEntry, ImportFile,
-        ImportReport, Selection, Tally,
+        ImportReport, Selection, Tally, EXAMPLES,
     },
     AppError, Key, PageRequest,
 };
@@ -173,7 +173,7 @@ pub async fn import(
     let run = async {
         let revision = match revision {
             Some(revision) => revision,
-            None => caller.etcd.held(&[], None).await?.1,
+            None => caller.etcd.revision_now().await?,
         };
         let leases = Mutex::new(HashMap::new());
         // Collected first: a lazy `map` in the stream would make this future not `Send`.
@@ -393,7 +393,7 @@ pub async fn delete_prefix(
             }
             let revision = match revision {
                 Some(revision) => revision,
-                None => caller.etcd.held(&[], None).await?.1,
+                None => caller.etcd.revision_now().await?,
             };
             let mut report = BulkReport {
                 revision,
@@ -428,14 +428,15 @@ pub async fn delete_prefix(
                 .etcd
                 .list(&PageRequest::new(prefix.clone(), None, None))
                 .await?;
-            report.changed = Tally::default();
-            report.changed.count = left.total as u64;
-            report.changed.examples = left
-                .keys
-                .iter()
-                .take(crate::domain::transfer::EXAMPLES)
-                .map(|key| key.key.display())
-                .collect();
+            report.changed = Tally {
+                count: left.total as u64,
+                examples: left
+                    .keys
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(|k| k.key.display())
+                    .collect(),
+            };
             Ok(report)
         })
         .await
