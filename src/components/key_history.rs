@@ -161,7 +161,7 @@ fn past_version(version: PastVersion, restore: ServerAction<RestoreVersion>) -> 
 }
 
 /// Removed and added lines, with the unchanged ones around them.
-fn diff_view(diff: ValueDiff) -> impl IntoView {
+pub fn diff_view(diff: ValueDiff) -> impl IntoView {
     let lines = diff
         .lines
         .into_iter()

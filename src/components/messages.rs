@@ -1,7 +1,7 @@
 //! Success notices and error panels.
 
 use crate::domain::{notice::Notice, routes::key_url, AppError, Key};
-use leptos::{either::EitherOf4, prelude::*};
+use leptos::{either::EitherOf5, prelude::*};
 use leptos_router::hooks::use_location;
 
 /// An error in full: what happened, etcd's message, and what to do about it.
@@ -50,14 +50,17 @@ pub fn NoticeBar(#[prop(into)] notice: Signal<Option<Notice>>) -> impl IntoView 
     move || {
         notice.get().map(|notice| {
             let text = match notice {
-                Notice::Created(key) => EitherOf4::A(view! { "Created key " {link(key)} "." }),
+                Notice::Created(key) => EitherOf5::A(view! { "Created key " {link(key)} "." }),
                 Notice::Saved { revision } => {
-                    EitherOf4::B(view! { "Saved at revision " {revision} "." })
+                    EitherOf5::B(view! { "Saved at revision " {revision} "." })
                 }
                 Notice::Deleted(key) => {
-                    EitherOf4::C(view! { "Deleted key " <code>{key.display()}</code> "." })
+                    EitherOf5::C(view! { "Deleted key " <code>{key.display()}</code> "." })
                 }
-                Notice::Restored { from, revision } => EitherOf4::D(view! {
+                Notice::Unchanged => EitherOf5::E(view! {
+                    "Nothing to save: the value is already what was typed, so nothing was written."
+                }),
+                Notice::Restored { from, revision } => EitherOf5::D(view! {
                     "Restored the version of revision " {from} ", at revision " {revision} "."
                 }),
             };

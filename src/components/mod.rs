@@ -3,6 +3,7 @@
 
 mod changed_meanwhile;
 mod changes_since;
+mod conflict;
 mod connection_banner;
 #[cfg(feature = "hydrate")]
 pub mod follow;
@@ -20,11 +21,13 @@ mod session_bar;
 mod shortcuts;
 mod tree_table;
 mod value_panel;
+mod value_views;
 
 pub use changed_meanwhile::ChangedMeanwhile;
 pub use changes_since::Reread;
+pub use conflict::ConflictView;
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
-pub use key_history::{KeyHistoryPanel, PastVersionPanel};
+pub use key_history::{diff_view, KeyHistoryPanel, PastVersionPanel};
 pub use key_table::{KeyName, KeyTable};
 pub use lease_clock::{lease_left, tick_every_second, LeaseClock};
 pub use loaded::Loaded;
@@ -36,4 +39,5 @@ pub use server_form::{FormFields, ServerForm};
 pub use session_bar::session_bar;
 pub use shortcuts::Shortcuts;
 pub use tree_table::TreeTable;
-pub use value_panel::{ValueEditor, ValuePanel};
+pub use value_panel::{EditStart, ValueEditor, ValuePanel};
+pub use value_views::ValueViews;

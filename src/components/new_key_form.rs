@@ -55,22 +55,28 @@ fn read_new_key(fields: &FormFields) -> Option<CreateKey> {
     })
 }
 
-/// Chooses how the value field is read: as UTF-8 text or as hex digits.
+/// Chooses how the value field is read: as text (checked as JSON, YAML or TOML, or not at
+/// all) or as hex digits.
 #[component]
-pub fn FormatSelect(selected: ValueFormat) -> impl IntoView {
-    let option = move |format: ValueFormat, label: &'static str| {
-        view! {
-            <option value=format.as_str() selected=selected == format>
-                {label}
-            </option>
-        }
-    };
+pub fn FormatSelect(
+    selected: ValueFormat,
+    #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Select>>,
+) -> impl IntoView {
+    let options = ValueFormat::ALL
+        .into_iter()
+        .map(|(format, label)| {
+            view! {
+                <option value=format.as_str() selected=selected == format>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
     view! {
         <label>
             "Value format"
-            <select name="format">
-                {option(ValueFormat::Text, "Text (UTF-8)")}
-                {option(ValueFormat::Hex, "Hex bytes")}
+            <select name="format" node_ref=node_ref.unwrap_or_default() data-testid="value-format">
+                {options}
             </select>
         </label>
     }

@@ -6,6 +6,8 @@ pub mod api_reference;
 pub mod append;
 pub mod cluster;
 pub mod diff;
+pub mod edit;
+pub mod format;
 pub mod error;
 pub mod history;
 pub mod key;

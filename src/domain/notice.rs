@@ -11,6 +11,8 @@ pub enum Notice {
         revision: i64,
     },
     Deleted(Key),
+    /// A save found the value already what was typed, and wrote nothing.
+    Unchanged,
     /// The version of revision `from` was written back, at `revision`.
     Restored {
         from: i64,
@@ -26,6 +28,7 @@ impl Notice {
             Notice::Created(key) => format!("created={}", percent_encode_bytes(key.as_bytes())),
             Notice::Saved { revision } => format!("saved={revision}"),
             Notice::Deleted(key) => format!("deleted={}", percent_encode_bytes(key.as_bytes())),
+            Notice::Unchanged => "unchanged=1".to_string(),
             Notice::Restored { from, revision } => format!("restored={from}&saved={revision}"),
         };
         format!("{url}{separator}{param}")
@@ -38,6 +41,9 @@ impl Notice {
         }
         if let Some(key) = query_param(search, "deleted") {
             return Some(Notice::Deleted(Key::new(key)));
+        }
+        if query_param(search, "unchanged").is_some() {
+            return Some(Notice::Unchanged);
         }
         let number = |name| {
             String::from_utf8(query_param(search, name)?)
@@ -63,6 +69,7 @@ mod tests {
             Notice::Created(Key::from("a b/%?#ü")),
             Notice::Saved { revision: 42 },
             Notice::Deleted(Key::new(vec![0xff, b'&', b'='])),
+            Notice::Unchanged,
         ] {
             for base in ["/", "/?prefix=a", "/key/a%2Fb"] {
                 let url = notice.add_to(base);

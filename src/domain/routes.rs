@@ -87,6 +87,12 @@ pub fn key_history_url(key: &Key) -> String {
     format!("{}?history=1", key_url(key))
 }
 
+/// The page of one key with the draft a failed save kept: in the editor again, or beside what
+/// the key holds now when someone else wrote it meanwhile.
+pub fn draft_url(key: &Key, draft: &str) -> String {
+    format!("{}?draft={draft}", key_url(key))
+}
+
 /// The key a key page's path names, if it is one.
 pub fn key_from_path(path: &str) -> Option<Key> {
     let segment = path

@@ -98,6 +98,12 @@ pub enum ValueFormat {
     Text,
     /// Hexadecimal digits, two per byte; whitespace is ignored.
     Hex,
+    /// UTF-8 text that must be valid JSON.
+    Json,
+    /// UTF-8 text that must be valid YAML.
+    Yaml,
+    /// UTF-8 text that must be valid TOML.
+    Toml,
 }
 
 impl ValueFormat {
@@ -105,13 +111,26 @@ impl ValueFormat {
         match self {
             ValueFormat::Text => "text",
             ValueFormat::Hex => "hex",
+            ValueFormat::Json => "json",
+            ValueFormat::Yaml => "yaml",
+            ValueFormat::Toml => "toml",
         }
     }
 
+    /// Every format, in the order a form offers them, with its label.
+    pub const ALL: [(ValueFormat, &'static str); 5] = [
+        (ValueFormat::Text, "Plain text (UTF-8)"),
+        (ValueFormat::Json, "JSON (checked)"),
+        (ValueFormat::Yaml, "YAML (checked)"),
+        (ValueFormat::Toml, "TOML (checked)"),
+        (ValueFormat::Hex, "Hex bytes"),
+    ];
+
     /// Reads back what [`ValueFormat::as_str`] wrote.
     pub fn parse(text: &str) -> Option<Self> {
-        [ValueFormat::Text, ValueFormat::Hex]
+        ValueFormat::ALL
             .into_iter()
+            .map(|(format, _)| format)
             .find(|format| format.as_str() == text)
     }
 }
@@ -120,14 +139,22 @@ impl ValueFormat {
 ///
 /// Browsers submit every line break of a textarea as CRLF. Unless `keep_crlf` says the value being
 /// edited used CRLF itself, line breaks are stored as LF, so editing a Unix-style value keeps it so.
+/// JSON, YAML and TOML must be valid: the error names the line and column that is not.
+#[cfg(feature = "ssr")]
 pub fn parse_value(text: &str, format: ValueFormat, keep_crlf: bool) -> Result<Vec<u8>, AppError> {
     match format {
-        ValueFormat::Text if keep_crlf => Ok(text.as_bytes().to_vec()),
-        ValueFormat::Text => Ok(text.replace("\r\n", "\n").into_bytes()),
         ValueFormat::Hex => {
             let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             hex::decode(&digits)
                 .map_err(|err| AppError::invalid(format!("the value is not valid hex ({err})")))
+        }
+        format => {
+            super::format::check(text, format)?;
+            if keep_crlf {
+                Ok(text.as_bytes().to_vec())
+            } else {
+                Ok(text.replace("\r\n", "\n").into_bytes())
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 use super::{error, kv, receipt, revision, Etcd, Retry};
 use crate::domain::{
     limits::MAX_TXN_OPS,
-    paging::{after_key, prefix_range_end, prefix_range_start},
+    paging::{prefix_range_end, prefix_range_start},
+    scan::Window,
     AppError, Key, WriteReceipt,
 };
 use etcd_client::{
@@ -36,13 +37,14 @@ pub enum BulkOp {
     },
 }
 
-/// A page of keys with their values, read at one revision.
-pub struct HeldPage {
+/// The keys of a window with their values, read at one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldWindow {
     pub keys: Vec<Held>,
+    /// How many keys the window holds (more than `keys` when it held more than its limit).
+    pub count: i64,
     /// The revision read at.
     pub revision: i64,
-    /// Where the next page starts, when there is one.
-    pub next: Option<Vec<u8>>,
 }
 
 impl Etcd {
@@ -133,25 +135,23 @@ impl Etcd {
         Ok(response.succeeded().then(|| receipt(response.header())))
     }
 
-    /// Up to `limit` keys under `prefix` from `start` on, with their values, at `revision` (now,
+    /// The keys of `window` (of a scan under `prefix`), with their values, at `revision` (now,
     /// with `None`).
-    pub async fn held_page(
+    pub async fn held_window(
         &self,
         prefix: &Key,
-        start: Option<&[u8]>,
+        window: &Window,
         at: Option<i64>,
-        limit: i64,
-    ) -> Result<HeldPage, AppError> {
-        let range_start = prefix_range_start(prefix.as_bytes());
-        let end = prefix_range_end(prefix.as_bytes());
-        let from = start.map_or_else(|| range_start.clone(), <[u8]>::to_vec);
+    ) -> Result<HeldWindow, AppError> {
         let (response, _) = self
             .run(Retry::Read, |client| {
-                let mut options = GetOptions::new().with_range(end.clone()).with_limit(limit);
+                let mut options = GetOptions::new()
+                    .with_range(window.end.clone())
+                    .with_limit(window.limit as i64);
                 if let Some(at) = at {
                     options = options.with_revision(at);
                 }
-                let from = from.clone();
+                let from = window.start.clone();
                 async move { kv(&client).get(from, Some(options)).await }
             })
             .await
@@ -159,14 +159,10 @@ impl Etcd {
                 let err = error::at_revision(err, at.unwrap_or_default());
                 self.denied(err, &format!("read {}", prefix.describe_prefix()))
             })?;
-        let keys: Vec<Held> = response.kvs().iter().map(held).collect();
-        let next = (response.more())
-            .then(|| keys.last().map(|last| after_key(&last.key)))
-            .flatten();
-        Ok(HeldPage {
-            keys,
+        Ok(HeldWindow {
+            keys: response.kvs().iter().map(held).collect(),
+            count: response.count(),
             revision: at.unwrap_or_else(|| revision(response.header())),
-            next,
         })
     }
 

@@ -28,7 +28,7 @@ use crate::domain::{
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
-pub use bulk::{BulkOp, Held, HeldPage};
+pub use bulk::{BulkOp, Held, HeldWindow};
 use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, Txn, TxnOp, TxnOpResponse,

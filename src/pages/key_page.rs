@@ -2,19 +2,33 @@
 //! deletion with a confirmation step.
 
 use crate::components::{
-    lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, EtcdEpoch, FormFields,
-    KeyHistoryPanel, LeaseClock, Loaded, NoticeBar, PageView, PastVersionPanel, ServerForm,
-    ValueEditor, ValuePanel,
+    lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, ConflictView, EditStart,
+    ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, LeaseClock, Loaded, NoticeBar, PageView,
+    PastVersionPanel, ServerForm, ValueEditor, ValueViews,
 };
 use crate::domain::{
+    edit::DraftView,
+    format::ShownKey,
     paging::query_param,
-    routes::{key_from_path, key_history_url, key_url, leases_url, prefix_url},
-    Key, KeyDetail, KeySummary,
+    routes::{draft_url, key_from_path, key_history_url, key_url, leases_url, prefix_url},
+    AppError, Key, KeySummary,
 };
-use crate::server_fns::{get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
+use crate::server_fns::{get_draft, get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::{
+    hooks::{use_location, use_navigate},
+    lazy_route, LazyRoute, NavigateOptions,
+};
+use serde::{Deserialize, Serialize};
+
+/// What the key's page shows: the key, and the draft a failed save kept, when the address
+/// names one (`?draft=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct KeyPageData {
+    shown: ShownKey,
+    draft: Option<Result<DraftView, AppError>>,
+}
 
 /// Shows one key. A key that does not exist answers 404.
 #[component]
@@ -45,7 +59,23 @@ fn KeyPage() -> impl IntoView {
             String::from_utf8(revision).ok()?.parse::<i64>().ok()
         })
     });
+    // `?draft=<id>`: what a failed save kept, in the editor again or beside what is there now.
+    let draft = Memo::new(move |_| {
+        location.search.with(|search| {
+            query_param(search, "draft").and_then(|id| String::from_utf8(id).ok())
+        })
+    });
     let save = ServerAction::<SaveValue>::new();
+    // The draft id the browser drew for its last save: a failed save goes on to that draft.
+    let drafted = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Err(_)) = save.value().get() {
+            if let Some(id) = drafted.get_untracked() {
+                navigate(&draft_url(&key.get_untracked(), &id), NavigateOptions::default());
+            }
+        }
+    });
     let delete = ServerAction::<DeleteKey>::new();
     let restore = ServerAction::<RestoreVersion>::new();
     let lease = ServerAction::<SetKeyLease>::new();
@@ -53,8 +83,15 @@ fn KeyPage() -> impl IntoView {
         save.version().get() + restore.version().get() + lease.version().get()
     });
     let detail = page_data(
-        move || (key.get(), writes.get(), EtcdEpoch::track()),
-        |(key, _, _)| get_key(key),
+        move || (key.get(), draft.get(), writes.get(), EtcdEpoch::track()),
+        |(key, draft, _, _)| async move {
+            let shown = get_key(key.clone()).await?;
+            let draft = match draft {
+                Some(id) => Some(get_draft(key, id).await),
+                None => None,
+            };
+            Ok(KeyPageData { shown, draft })
+        },
     );
     let error = Signal::derive(move || {
         save.value()
@@ -83,7 +120,7 @@ fn KeyPage() -> impl IntoView {
         <Loaded
             resource=detail
             loading="Loading key…"
-            show=move |detail| view! { <KeyDetails detail save lease delete confirming /> }
+            show=move |data| view! { <KeyDetails data save drafted lease delete confirming /> }
         />
         {move || {
             if history.get() {
@@ -118,13 +155,42 @@ impl LazyRoute for KeyRoute {
 /// Metadata, value, edit form and delete control of a key that exists.
 #[component]
 fn KeyDetails(
-    detail: KeyDetail,
+    data: KeyPageData,
     save: ServerAction<SaveValue>,
+    drafted: RwSignal<Option<String>>,
     lease: ServerAction<SetKeyLease>,
     delete: ServerAction<DeleteKey>,
     confirming: Memo<bool>,
 ) -> impl IntoView {
+    let KeyPageData {
+        shown: ShownKey { detail, shown },
+        draft,
+    } = data;
     let summary = detail.summary.clone();
+    let key = summary.key.clone();
+    let editor = |start, heading| {
+        view! { <ValueEditor start action=save drafted heading submit="Save" /> }.into_any()
+    };
+    let editing = match draft {
+        Some(Ok(draft)) if draft.conflicting() => {
+            view! { <ConflictView key=key.clone() draft action=save drafted /> }.into_any()
+        }
+        Some(Ok(draft)) => {
+            let start = EditStart::resumed(
+                key.clone(),
+                &draft.draft,
+                draft.draft.text.clone(),
+                draft.draft.base,
+            );
+            editor(start, "Edit (what you typed, not saved yet)")
+        }
+        Some(Err(error)) => view! {
+            <ErrorPanel error />
+            {editor(EditStart::of(&detail, &shown), "Edit")}
+        }
+        .into_any(),
+        None => editor(EditStart::of(&detail, &shown), "Edit"),
+    };
     let on_lease = if summary.lease == 0 {
         Either::Left("none")
     } else {
@@ -133,7 +199,6 @@ fn KeyDetails(
             <LeaseClock />
         })
     };
-    let key = summary.key.clone();
     view! {
         <ChangedMeanwhile
             key=key.clone()
@@ -154,8 +219,8 @@ fn KeyDetails(
             <dt>"Answered by"</dt>
             <dd>{format!("member {} at {}", detail.source.member_id, detail.source.endpoint)}</dd>
         </dl>
-        <ValuePanel value=detail.value.view() />
-        <ValueEditor detail action=save />
+        <ValueViews value=detail.value.clone() shown=shown.clone() />
+        {editing}
         <LeaseControl summary action=lease />
         <DeleteKeyControl key delete confirming />
     }

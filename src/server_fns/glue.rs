@@ -101,6 +101,19 @@ mod server {
         }
     }
 
+    /// Lands a failed server function's form post on `page` (not the page it came from),
+    /// carrying `err` as Leptos carries a form's error, for the page to show. A call from the
+    /// hydrated page gets the error as usual and goes on from there itself.
+    pub fn redirect_with_error<S: leptos::server_fn::ServerFn>(page: &str, err: &AppError) {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let Ok(url) = ServerFnUrlError::new(S::PATH, err.clone()).to_url("http://host/") else {
+            return;
+        };
+        let separator = if page.contains('?') { '&' } else { '?' };
+        let query = url.query().unwrap_or_default();
+        leptos_axum::redirect(&format!("{page}{separator}{query}"));
+    }
+
     /// Answers the page being rendered with 404: its address names no page.
     pub fn set_page_not_found() {
         if let Some(response) = use_context::<ResponseOptions>() {

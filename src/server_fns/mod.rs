@@ -8,12 +8,14 @@ pub mod glue;
 use crate::domain::{
     api_reference::ApiOperation,
     cluster::ClusterOverview,
+    edit::{DraftView, SaveOutcome},
+    format::ShownKey,
     history::{KeyHistory, PastListing, PastVersion},
     lease::Leases,
     search::{SearchRequest, SearchResults},
     transfer::{BulkPreview, BulkReport, ImportReport, Selection},
     tree::{LevelRequest, TreeLevel},
-    AppError, Connection, Key, KeyDetail, KeyListing, PageRequest, ValueFormat, WriteReceipt,
+    AppError, Connection, Key, KeyListing, PageRequest, ValueFormat, WriteReceipt,
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -26,7 +28,8 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::services::{access::Access, bulk, cluster, keys, leases, past},
+    crate::domain::edit::Draft,
+    crate::services::{access::Access, bulk, cluster, keys, leases, past, values},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
@@ -75,10 +78,10 @@ pub async fn search_keys(search: SearchRequest) -> Result<SearchResults, AppErro
         .await
 }
 
-/// One key with its value.
+/// One key with its value, and what the value holds.
 #[server(prefix = "/fn")]
-pub async fn get_key(key: Key) -> Result<KeyDetail, AppError> {
-    with_caller(|caller| async move { keys::get_with_lease(&caller, &key).await }).await
+pub async fn get_key(key: Key) -> Result<ShownKey, AppError> {
+    with_caller(|caller| async move { values::show(&caller, &key).await }).await
 }
 
 /// Creates a key typed into the new-key form; an existing key is a conflict, not overwritten.
@@ -101,7 +104,10 @@ pub async fn create_key(
 }
 
 /// Saves an edited value, unless someone else wrote the key since it was read at
-/// `expected_mod_revision`.
+/// `expected_mod_revision`; a value that is already what was typed is not written. When the save
+/// fails, what was typed is kept under `draft` (drawn by the browser, or here for a form posted
+/// without JavaScript) and the answer lands on the key's page with that draft: in the editor
+/// again, or beside what is there now when someone else wrote the key meanwhile.
 #[server(prefix = "/fn")]
 pub async fn save_value(
     key: Key,
@@ -109,15 +115,42 @@ pub async fn save_value(
     format: ValueFormat,
     keep_crlf: bool,
     expected_mod_revision: i64,
-) -> Result<WriteReceipt, AppError> {
+    #[server(default)] draft: String,
+) -> Result<SaveOutcome, AppError> {
     with_caller(|caller| async move {
-        let value = parse_value(&value, format, keep_crlf)?;
-        let condition = PutCondition::ModRevision(expected_mod_revision);
-        // The key stays on its lease, if it has one.
-        let receipt = keys::put(&caller, &key, value, condition, Expiry::Keep).await?;
-        Ok(landed_saved(&key, receipt))
+        let draft_id = match draft.as_str() {
+            "" => format!("{:032x}", rand::random::<u128>()),
+            _ => draft,
+        };
+        let typed = Draft {
+            text: value,
+            format,
+            keep_crlf,
+            base: expected_mod_revision,
+        };
+        let saved = values::save(&caller, &key, typed, &draft_id).await;
+        match &saved {
+            Ok(SaveOutcome::Written { revision }) => {
+                landed_saved(&key, WriteReceipt { revision: *revision });
+            }
+            Ok(SaveOutcome::Unchanged) => redirect(&Notice::Unchanged.add_to(&routes::key_url(&key))),
+            Err(err) => glue::redirect_with_error::<SaveValue>(&routes::draft_url(&key, &draft_id), err),
+        }
+        saved
     })
     .await
+}
+
+/// A draft kept from a failed save of `key`'s value, with the key now and as the edit began.
+#[server(prefix = "/fn")]
+pub async fn get_draft(key: Key, draft: String) -> Result<DraftView, AppError> {
+    with_caller(|caller| async move { values::draft(&caller, &key, &draft).await }).await
+}
+
+/// `text` laid out again in `format` (JSON or YAML), for the editor's "Format" button.
+#[server(prefix = "/fn")]
+pub async fn format_value(text: String, format: ValueFormat) -> Result<String, AppError> {
+    crate::domain::format::reformat(&text, format)
 }
 
 /// Puts a key on the lease `lease` (hexadecimal), or on a new lease of `ttl` seconds, or takes

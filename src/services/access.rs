@@ -367,6 +367,11 @@ impl Caller {
         self.stash.put(self.name(), bytes)
     }
 
+    /// Keeps what this caller sent under an id they chose (see [`super::stash::Stash::put_as`]).
+    pub fn stash_as(&self, id: &str, bytes: Vec<u8>) {
+        self.stash.put_as(self.name(), id, bytes)
+    }
+
     /// An upload this caller stashed, while it is kept.
     pub fn stashed(&self, id: &str) -> Option<std::sync::Arc<[u8]>> {
         self.stash.get(self.name(), id)

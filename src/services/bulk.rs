@@ -11,6 +11,8 @@ use super::audit::WriteAttempt;
 use crate::domain::{
     access::Role,
     limits::MAX_TXN_OPS,
+    paging::{prefix_range_end, prefix_range_start},
+    scan::{Scan, WindowRead},
     transfer::{
         moved_key, BulkPreview, BulkReport, ExportHeader, ExportLine, ImportEntry, ImportFile,
         ImportReport, Selection, Tally, EXAMPLES,
@@ -23,8 +25,6 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 use tokio::sync::Mutex;
 
-/// Keys an export reads at a time.
-const EXPORT_PAGE: i64 = 500;
 /// Transactions an import, copy or move has in flight at once.
 const IN_FLIGHT: usize = 4;
 /// Keys a copy or move writes in one transaction: each takes two compares (source unchanged,
@@ -34,10 +34,10 @@ const PAIRS_PER_TXN: usize = MAX_TXN_OPS / 2;
 /// An export under way: its header, then its keys page by page.
 pub struct Export {
     caller: Caller,
-    prefix: Key,
     pub header: ExportHeader,
     first: Option<Vec<Held>>,
-    next: Option<Vec<u8>>,
+    /// For an export of a prefix: the windows not read yet.
+    pages: Option<Pages>,
     /// For an export of chosen keys: those not read yet.
     chosen: Vec<Vec<u8>>,
     leases: HashMap<i64, Option<i64>>,
@@ -51,17 +51,14 @@ pub async fn export(
     prefix: &Key,
     revision: Option<i64>,
 ) -> Result<Export, AppError> {
-    let page = caller
-        .etcd
-        .held_page(prefix, None, revision, EXPORT_PAGE)
-        .await?;
+    let mut pages = Pages::new(prefix, revision);
+    let first = pages.next(caller).await?.unwrap_or_default();
     let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     Ok(Export {
         caller: caller.clone(),
-        prefix: prefix.clone(),
-        header: ExportHeader::new(prefix, page.revision, time),
-        first: Some(page.keys),
-        next: page.next,
+        header: ExportHeader::new(prefix, pages.revision.unwrap_or_default(), time),
+        first: Some(first),
+        pages: Some(pages),
         chosen: Vec::new(),
         leases: HashMap::new(),
     })
@@ -86,10 +83,9 @@ pub async fn export_keys(
     let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     Ok(Export {
         caller: caller.clone(),
-        prefix: prefix.clone(),
         header: ExportHeader::new(prefix, revision, time),
         first: Some(first.into_iter().flatten().collect()),
-        next: None,
+        pages: None,
         chosen: rest,
         leases: HashMap::new(),
     })
@@ -113,21 +109,13 @@ impl Export {
                     held.into_iter().flatten().collect()
                 }
                 None => {
-                    let Some(start) = export.next.take() else {
+                    let Some(pages) = export.pages.as_mut() else {
                         return Ok(None);
                     };
-                    let page = export
-                        .caller
-                        .etcd
-                        .held_page(
-                            &export.prefix,
-                            Some(&start),
-                            Some(export.header.revision),
-                            EXPORT_PAGE,
-                        )
-                        .await?;
-                    export.next = page.next;
-                    page.keys
+                    match pages.next(&export.caller).await? {
+                        Some(keys) => keys,
+                        None => return Ok(None),
+                    }
                 }
             };
             let text = export.lines(&keys).await;
@@ -409,19 +397,11 @@ pub async fn delete_prefix(
                 report.transactions = 1;
                 return Ok(report);
             }
-            let mut start = None;
-            loop {
-                let page = caller
-                    .etcd
-                    .held_page(prefix, start.as_deref(), Some(revision), EXPORT_PAGE)
-                    .await?;
-                let batches = page.keys.chunks(MAX_TXN_OPS);
+            let mut pages = Pages::new(prefix, Some(revision));
+            while let Some(keys) = pages.next(caller).await? {
+                let batches = keys.chunks(MAX_TXN_OPS);
                 let batches = batches.map(|batch| pinned_batch(caller, batch, None));
                 report.merge(in_flight(batches.collect()).await?);
-                match page.next {
-                    Some(next) => start = Some(next),
-                    None => break,
-                }
             }
             // What is left under the prefix was written after `revision`.
             let left = caller
@@ -783,21 +763,52 @@ async fn relocate(
         return Ok(report);
     }
     let mut report = BulkReport::default();
-    let mut start: Option<Vec<u8>> = None;
-    let mut revision = None;
-    loop {
-        let page = caller
-            .etcd
-            .held_page(&request.from, start.as_deref(), revision, EXPORT_PAGE)
-            .await?;
-        revision = Some(page.revision);
-        report.revision = page.revision;
-        let batches = page.keys.chunks(PAIRS_PER_TXN);
+    let mut pages = Pages::new(&request.from, None);
+    while let Some(keys) = pages.next(caller).await? {
+        report.revision = pages.revision.unwrap_or_default();
+        let batches = keys.chunks(PAIRS_PER_TXN);
         let batches = batches.map(|batch| pinned_batch(caller, batch, Some(&relocation)));
         report.merge(in_flight(batches.collect()).await?);
-        match page.next {
-            Some(next) => start = Some(next),
-            None => return Ok(report),
+    }
+    Ok(report)
+}
+
+/// The keys under a prefix with their values, window by window (a [`Scan`], so that reading
+/// them all costs etcd about one visit per key), all at the revision of the first window.
+struct Pages {
+    prefix: Key,
+    scan: Scan,
+    revision: Option<i64>,
+}
+
+impl Pages {
+    fn new(prefix: &Key, revision: Option<i64>) -> Pages {
+        let bytes = prefix.as_bytes();
+        Pages {
+            prefix: prefix.clone(),
+            scan: Scan::new(prefix_range_start(bytes), prefix_range_end(bytes)),
+            revision,
         }
+    }
+
+    /// The next window's keys (possibly none), or `None` when every key has been read.
+    async fn next(&mut self, caller: &Caller) -> Result<Option<Vec<Held>>, AppError> {
+        let Some(window) = self.scan.window() else {
+            return Ok(None);
+        };
+        let found = caller
+            .etcd
+            .held_window(&self.prefix, &window, self.revision)
+            .await?;
+        self.revision = Some(found.revision);
+        let read = WindowRead {
+            count: found.count,
+            first: found.keys.first().map(|held| held.key.as_slice()),
+            last: found.keys.last().map(|held| held.key.as_slice()),
+            read: found.keys.len(),
+            value_bytes: found.keys.iter().map(|held| held.value.len()).sum(),
+        };
+        self.scan.advance(&window, read);
+        Ok(Some(found.keys))
     }
 }

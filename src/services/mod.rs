@@ -15,4 +15,5 @@ pub mod search;
 pub mod session;
 pub mod stash;
 pub mod users;
+pub mod values;
 pub mod watch;

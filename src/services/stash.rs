@@ -29,6 +29,14 @@ impl Stash {
         let mut id = [0u8; 16];
         rand::rng().fill_bytes(&mut id);
         let id = hex::encode(id);
+        self.put_as(owner, &id, bytes);
+        id
+    }
+
+    /// Keeps `bytes` for `owner` under an id they chose, replacing what they kept under it. The
+    /// id is theirs alone: another owner's under the same id is another entry.
+    pub fn put_as(&self, owner: Option<&str>, id: &str, bytes: Vec<u8>) {
+        let id = stash_id(owner, id);
         let mut held = self
             .0
             .lock()
@@ -53,7 +61,6 @@ impl Stash {
                 bytes: bytes.into(),
             },
         );
-        id
     }
 
     /// The bytes `owner` stashed under `id`, while they are kept.
@@ -62,10 +69,15 @@ impl Stash {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        held.get(id)
+        held.get(&stash_id(owner, id))
             .filter(|upload| upload.owner.as_deref() == owner && upload.at.elapsed() < STASH_FOR)
             .map(|upload| upload.bytes.clone())
     }
+}
+
+/// Where an owner's entry is held: ids are per owner, so nobody can replace another's.
+fn stash_id(owner: Option<&str>, id: &str) -> String {
+    format!("{}/{id}", owner.map(hex::encode).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -83,5 +95,8 @@ mod tests {
         assert!(stash.get(Some("bob"), &id).is_none());
         assert!(stash.get(None, &id).is_none());
         assert!(stash.get(Some("alice"), "nope").is_none());
+        stash.put_as(Some("bob"), &id, b"his".to_vec());
+        assert_eq!(stash.get(Some("alice"), &id).as_deref(), Some(b"file".as_slice()));
+        assert_eq!(stash.get(Some("bob"), &id).as_deref(), Some(b"his".as_slice()));
     }
 }

@@ -1,0 +1,205 @@
+//! A key's value as its page shows it: what was found in it, and three views to choose from
+//! (pretty, raw, hex), each a link, so they work without JavaScript too.
+
+use crate::domain::{
+    format::{hex_dump, KubernetesObject, Pretty, Token, ValueShown, View, PRETTY_LINES},
+    limits::human_bytes,
+    value::escape_bytes,
+    Value,
+};
+use leptos::{either::EitherOf3, prelude::*};
+use leptos_router::hooks::use_location;
+use std::sync::Arc;
+
+/// The value, what it holds, and the view chosen with `?view=`.
+#[component]
+pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
+    let location = use_location();
+    let text = std::str::from_utf8(value.as_bytes()).is_ok();
+    let offered: Vec<View> = View::ALL
+        .into_iter()
+        .filter(|view| *view != View::Pretty || shown.has_pretty())
+        .collect();
+    let (first, has_pretty) = (offered[0], shown.has_pretty());
+    let chosen = Memo::new(move |_| {
+        location.search.with(|search| {
+            crate::domain::paging::query_param(search, "view")
+                .and_then(|view| View::parse(&view))
+                .filter(|view| *view != View::Pretty || has_pretty)
+                .unwrap_or(first)
+        })
+    });
+    let label = describe(&value, &shown, text);
+    let (value, shown) = (Arc::new(value), Arc::new(shown));
+    let tabs = offered
+        .into_iter()
+        .map(|view| {
+            let href = move || location.search.with(|search| view_url(search, view));
+            let current = move || (chosen.get() == view).then_some("page");
+            view! {
+                <a href=href aria-current=current data-testid=format!("view-{}", view.as_str())>
+                    {view_name(view)}
+                </a>
+            }
+        })
+        .collect_view();
+    let body = move || match chosen.get() {
+        View::Pretty => EitherOf3::A(pretty_view(&shown)),
+        View::Raw => EitherOf3::B(view! {
+            <pre class="value" data-testid="value">{raw_text(&value)}</pre>
+        }),
+        View::Hex => EitherOf3::C(view! {
+            <pre class="value hex" data-testid="value-hex">{hex_dump(value.as_bytes())}</pre>
+        }),
+    };
+    view! {
+        <section class="panel">
+            <h2>"Value"</h2>
+            <p class="value-encoding" data-testid="value-encoding">{label}</p>
+            <nav class="tabs" aria-label="Views of the value">{tabs}</nav>
+            {body}
+        </section>
+    }
+}
+
+fn view_name(view: View) -> &'static str {
+    match view {
+        View::Pretty => "Pretty",
+        View::Raw => "Raw",
+        View::Hex => "Hex",
+    }
+}
+
+/// The page's address with `view` chosen, every other parameter kept.
+fn view_url(search: &str, view: View) -> String {
+    let mut params: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|param| !param.is_empty() && !param.starts_with("view="))
+        .collect();
+    let chosen = format!("view={}", view.as_str());
+    params.push(&chosen);
+    format!("?{}", params.join("&"))
+}
+
+fn describe(value: &Value, shown: &ValueShown, text: bool) -> String {
+    let size = human_bytes(value.as_bytes().len() as u64);
+    let what = if text {
+        shown.describe()
+    } else {
+        match shown.describe().as_str() {
+            "binary" => "Binary (not valid UTF-8)".to_string(),
+            other => other.to_string(),
+        }
+    };
+    let mut label = format!("{what}, {size}");
+    if let Some(unwrapped) = shown.unwrapped_len {
+        label.push_str(&format!(" ({} unwrapped)", human_bytes(unwrapped as u64)));
+    }
+    label
+}
+
+/// The value as text: UTF-8 as it is, any other byte as `\xNN`.
+fn raw_text(value: &Value) -> String {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => text.to_string(),
+        Err(_) => escape_bytes(value.as_bytes()),
+    }
+}
+
+fn pretty_view(shown: &ValueShown) -> impl IntoView {
+    let cut = shown.pretty_cut.map(|total| {
+        view! {
+            <p class="summary" data-testid="pretty-cut">
+                {format!(
+                    "The pretty view stops after {PRETTY_LINES} of its {total} lines; the raw view has all of the value."
+                )}
+            </p>
+        }
+    });
+    let unwrapped = shown.unwrapped.clone().map(|text| {
+        view! { <pre class="value" data-testid="value-unwrapped">{text}</pre> }
+    });
+    let kubernetes = shown.kubernetes.clone().map(kubernetes_view);
+    view! {
+        {kubernetes}
+        {unwrapped}
+        {(!shown.pretty.is_empty()).then(|| view! {
+            <div class="pretty" data-testid="value-pretty">{items(shown.pretty.clone())}</div>
+        })}
+        {cut}
+    }
+}
+
+/// Lines, and blocks that fold (`<details>`, so folding needs no JavaScript).
+fn items(lines: Vec<Pretty>) -> AnyView {
+    lines
+        .into_iter()
+        .map(|item| match item {
+            Pretty::Line(line) => view! { <div>{tokens(line)}</div> }.into_any(),
+            Pretty::Block { head, body, tail } => {
+                let tail = (!tail.is_empty()).then(|| view! { <div>{tokens(tail)}</div> });
+                view! {
+                    <details open>
+                        <summary>{tokens(head)}</summary>
+                        <div class="nest">{items(body)}</div>
+                        {tail}
+                    </details>
+                }
+                .into_any()
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+fn tokens(tokens: Vec<Token>) -> impl IntoView {
+    tokens
+        .into_iter()
+        .map(|Token(tone, text)| view! { <span class=tone.class()>{text}</span> })
+        .collect_view()
+}
+
+fn kubernetes_view(object: KubernetesObject) -> impl IntoView {
+    let labels = object
+        .labels
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rest = format!(
+        "The object itself: {} of protobuf (no schema here), shown as hex.",
+        human_bytes(object.raw_len as u64)
+    );
+    view! {
+        <dl class="meta" data-testid="kubernetes">
+            <dt>"apiVersion"</dt>
+            <dd>{object.api_version}</dd>
+            <dt>"kind"</dt>
+            <dd>{object.kind}</dd>
+            <dt>"namespace"</dt>
+            <dd>{object.namespace}</dd>
+            <dt>"name"</dt>
+            <dd>{object.name}</dd>
+            <dt>"uid"</dt>
+            <dd>{object.uid}</dd>
+            <dt>"resourceVersion"</dt>
+            <dd>{object.resource_version}</dd>
+            <dt>"labels"</dt>
+            <dd>{labels}</dd>
+        </dl>
+        <p class="summary">{rest}</p>
+        <pre class="value hex">{hex_dump(&object.raw_head)}</pre>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choosing_a_view_keeps_the_other_parameters() {
+        assert_eq!(view_url("", View::Raw), "?view=raw");
+        assert_eq!(view_url("?draft=ab&view=hex", View::Pretty), "?draft=ab&view=pretty");
+    }
+}
