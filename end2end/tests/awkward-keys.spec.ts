@@ -50,6 +50,8 @@ test('a binary value is shown as labelled hex', async ({ page }) => {
   await list.createAndOpen(`${prefix}blob`, 'de ad be ef ff 00');
 
   const key = new KeyPage(page);
-  await expect(key.encoding).toContainText('Binary (not valid UTF-8), 6 B, shown as hex');
-  await expect(key.value).toHaveText('de ad be ef ff 00');
+  await expect(key.encoding).toContainText('Binary (not valid UTF-8), 6 B');
+  await expect(page.getByTestId('value-hex')).toContainText('00000000  de ad be ef ff 00');
+  await expect(page.getByTestId('value-hex')).toContainText('|......|');
+  await expect(key.valueInput).toHaveValue('de ad be ef ff 00');
 });

@@ -65,9 +65,13 @@ test('editing a value someone else changed is refused and keeps the typed text',
   await expect(new KeyPage(other).notice).toContainText('Saved');
   await other.close();
 
-  await key.edit('mine');
+  await key.valueInput.fill('mine');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(key.error).toContainText('was changed by someone else');
-  await expect(key.valueInput).toHaveValue('mine');
+  await expect(page.getByTestId('conflict-yours')).toHaveText('mine');
+  await expect(page.getByTestId('conflict-theirs')).toHaveText('theirs');
+  // Both changed the one line: the merge starts from it marked, yours first.
+  await expect(key.valueInput).toHaveValue(/<<<<<<< ours[^]*mine[^]*theirs[^]*>>>>>>> theirs/);
 });
 
 test('a missing key is a 404 page', async ({ page }) => {

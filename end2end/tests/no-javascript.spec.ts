@@ -31,3 +31,22 @@ test('a failed form post shows its error with JavaScript disabled', async ({ pag
   await list.createKey(`${prefix}twice`, 'two');
   await expect(list.error).toContainText('already exists');
 });
+
+test('a conflicting save shows what is there now beside what was typed, and overwrites on request', async ({ page, request }) => {
+  const key = `${uniquePrefix('nojs-conflict')}shared`;
+  const api = `/api/v1/keys/${encodeURIComponent(key)}`;
+  expect((await request.put(api, { data: { value: 'start' } })).ok()).toBe(true);
+  await page.goto(`/key/${encodeURIComponent(key)}`);
+  expect((await request.put(api, { data: { value: 'theirs' } })).ok()).toBe(true);
+
+  const keyPage = new KeyPage(page);
+  await keyPage.valueInput.fill('mine');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByTestId('conflict-base')).toHaveText('start');
+  await expect(page.getByTestId('conflict-theirs')).toHaveText('theirs');
+  await expect(page.getByTestId('conflict-yours')).toHaveText('mine');
+
+  await page.getByTestId('overwrite').click();
+  await expect(keyPage.notice).toContainText('Saved at revision');
+  expect((await (await request.get(api)).json()).value).toBe('mine');
+});

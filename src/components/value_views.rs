@@ -15,12 +15,18 @@ use std::sync::Arc;
 #[component]
 pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
     let location = use_location();
-    let text = std::str::from_utf8(value.as_bytes()).is_ok();
     let offered: Vec<View> = View::ALL
         .into_iter()
         .filter(|view| *view != View::Pretty || shown.has_pretty())
         .collect();
-    let (first, has_pretty) = (offered[0], shown.has_pretty());
+    let has_pretty = shown.has_pretty();
+    let first = if has_pretty {
+        View::Pretty
+    } else if std::str::from_utf8(value.as_bytes()).is_ok() {
+        View::Raw
+    } else {
+        View::Hex
+    };
     let chosen = Memo::new(move |_| {
         location.search.with(|search| {
             crate::domain::paging::query_param(search, "view")
@@ -29,7 +35,7 @@ pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
                 .unwrap_or(first)
         })
     });
-    let label = describe(&value, &shown, text);
+    let label = describe(&value, &shown);
     let (value, shown) = (Arc::new(value), Arc::new(shown));
     let tabs = offered
         .into_iter()
@@ -82,17 +88,9 @@ fn view_url(search: &str, view: View) -> String {
     format!("?{}", params.join("&"))
 }
 
-fn describe(value: &Value, shown: &ValueShown, text: bool) -> String {
+fn describe(value: &Value, shown: &ValueShown) -> String {
     let size = human_bytes(value.as_bytes().len() as u64);
-    let what = if text {
-        shown.describe()
-    } else {
-        match shown.describe().as_str() {
-            "binary" => "Binary (not valid UTF-8)".to_string(),
-            other => other.to_string(),
-        }
-    };
-    let mut label = format!("{what}, {size}");
+    let mut label = format!("{}, {size}", shown.describe());
     if let Some(unwrapped) = shown.unwrapped_len {
         label.push_str(&format!(" ({} unwrapped)", human_bytes(unwrapped as u64)));
     }
@@ -136,9 +134,9 @@ fn items(lines: Vec<Pretty>) -> AnyView {
     lines
         .into_iter()
         .map(|item| match item {
-            Pretty::Line(line) => view! { <div>{tokens(line)}</div> }.into_any(),
+            Pretty::Line(line) => view! { <div class="ln">{tokens(line)}</div> }.into_any(),
             Pretty::Block { head, body, tail } => {
-                let tail = (!tail.is_empty()).then(|| view! { <div>{tokens(tail)}</div> });
+                let tail = (!tail.is_empty()).then(|| view! { <div class="ln">{tokens(tail)}</div> });
                 view! {
                     <details open>
                         <summary>{tokens(head)}</summary>

@@ -34,8 +34,8 @@ impl Format {
             Format::Kubernetes => "Kubernetes object (protobuf)",
             Format::Gzip => "gzip",
             Format::Base64 => "base64",
-            Format::Text => "text",
-            Format::Binary => "binary",
+            Format::Text => "UTF-8 text",
+            Format::Binary => "Binary (not valid UTF-8)",
         }
     }
 }

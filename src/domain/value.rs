@@ -1,5 +1,6 @@
 //! How etcd's bytes are shown to a user and read back from a form.
 
+#[cfg(feature = "ssr")]
 use crate::domain::AppError;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
