@@ -255,7 +255,7 @@ async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
         );
     };
 
-    // Export: streamed, counted as it comes; etcd pages the same keys with their values.
+    // Export: streamed, counted as it comes, beside etcd reading the same keys with their values.
     let started = Instant::now();
     let url = format!("{}/api/v1/export?prefix=big%2F", server.url);
     let mut response = http.get(url).send().await.expect("etcd-deck answers");
@@ -273,26 +273,11 @@ async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
     assert_eq!(lines, total + 1, "a header and every key");
     let (peak, _) = memory(server.pid());
     let started = Instant::now();
+    // etcd's own fastest way: one Range of the whole prefix, as `etcdctl get --prefix` does
+    // (every value in one answer, held in memory at once).
     let mut kv = etcd.kv_client().max_decoding_message_size(1 << 30);
-    let mut from = "big/".to_string().into_bytes();
-    let mut read = 0;
-    let mut revision = 0;
-    loop {
-        let mut options = GetOptions::new().with_range("big0").with_limit(500);
-        if revision > 0 {
-            options = options.with_revision(revision);
-        }
-        let page = kv.get(from.clone(), Some(options)).await.unwrap();
-        revision = page.header().unwrap().revision();
-        read += page.kvs().len();
-        match page.kvs().last() {
-            Some(last) if page.more() => {
-                from = last.key().to_vec();
-                from.push(0);
-            }
-            _ => break,
-        }
-    }
+    let options = GetOptions::new().with_range("big0");
+    let read = kv.get("big/", Some(options)).await.unwrap().kvs().len();
     assert_eq!(read, total);
     row(
         &format!(

@@ -7,7 +7,8 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    CreateKey, DeleteKey, EtcdConnection, GetApiReference, GetCluster, GetKey, GetKeyHistory,
+    CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
+    GetKeyHistory,
     GetLevel, ListKeys, ListLeases, ListPast, PreviewSelection, SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
@@ -17,8 +18,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 16 pages, a search page and its server function, and 13 other server function calls.
-const REQUESTS_PER_ROUND: usize = 31;
+/// 19 pages, a search page and its server function, and 14 other server function calls.
+const REQUESTS_PER_ROUND: usize = 35;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -55,6 +56,10 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (format!("{}?saved=1", key_url(&existing)), 200),
         (format!("{}?confirm=delete", key_url(&existing)), 200),
         (format!("{}?history=1", key_url(&existing)), 200),
+        // A JSON value, laid out pretty, as hex, and a draft that is not kept.
+        (key_url(&Key::from("load/doc")), 200),
+        (format!("{}?view=hex", key_url(&Key::from("load/doc"))), 200),
+        (format!("{}?draft={}", key_url(&existing), "0".repeat(32)), 200),
         ("/watch?prefix=load%2F".to_string(), 200),
         ("/leases".to_string(), 200),
         ("/past?prefix=load%2F".to_string(), 200),
@@ -86,6 +91,10 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ),
         (GetKey::PATH, format!("key={}", segment(&existing))),
         (GetKeyHistory::PATH, format!("key={}", segment(&existing))),
+        (
+            FormatValue::PATH,
+            "text=%7B%22a%22%3A%5B1%2C2%5D%7D&format=json".to_string(),
+        ),
         (ListLeases::PATH, String::new()),
         (
             ListPast::PATH,
@@ -193,6 +202,14 @@ async fn every_page_and_server_function_under_concurrent_load() {
     count_panics();
     let cluster = TestCluster::start(1);
     let (base, etcd) = serve_on_free_port(&cluster).await;
+    etcd.put(
+        &Key::from("load/doc"),
+        br#"{"name": "deck", "ports": [80, 443], "tls": {"on": true}}"#.to_vec(),
+        PutCondition::Always,
+        Expiry::Never,
+    )
+    .await
+    .unwrap();
     etcd.put(
         &Key::from("load/existing"),
         b"<b>v</b>".to_vec(),

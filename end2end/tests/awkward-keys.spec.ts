@@ -36,6 +36,10 @@ test('a key that looks like HTML renders as text', async ({ page }) => {
   await list.keyLink(markup).click();
   const key = new KeyPage(page);
   await expect(key.name).toHaveText(markup);
+  // Well-formed markup is shown as XML: laid out, as text.
+  await expect(key.encoding).toContainText('XML');
+  await expect(page.getByTestId('value-pretty')).toHaveText('<script>alert(2)</script>');
+  await page.getByTestId('view-raw').click();
   await expect(key.value).toHaveText('<script>alert(2)</script>');
   await page.reload();
   await expect(key.name).toHaveText(markup);

@@ -36,7 +36,8 @@ test('an open key warns when someone else changes it, and shows what changed', a
   const prefix = await list.openFresh('meanwhile');
   await list.createAndOpen(`${prefix}limits`, 'cpu: 1\nmemory: 1Gi');
   const key = new KeyPage(page);
-  await expect(key.value).toHaveText('cpu: 1\nmemory: 1Gi');
+  await expect(key.encoding).toContainText('YAML');
+  await expect(page.getByTestId('value-pretty')).toContainText('memory: 1Gi');
   await key.valueInput.fill('cpu: 2\nmemory: 1Gi');
 
   const path = `/api/v1/keys/${encodeURIComponent(`${prefix}limits`)}`;

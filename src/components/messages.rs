@@ -1,7 +1,7 @@
 //! Success notices and error panels.
 
-use crate::domain::{notice::Notice, routes::key_url, AppError, Key};
-use leptos::{either::EitherOf5, prelude::*};
+use crate::domain::{notice::Notice, routes::key_url, AppError};
+use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::use_location;
 
 /// An error in full: what happened, etcd's message, and what to do about it.
@@ -43,30 +43,34 @@ pub fn use_notice(failed: Signal<Option<AppError>>) -> Signal<Option<Notice>> {
     })
 }
 
-/// The success message a write left in the URL.
+/// The success message a write left in the URL. A key it names is a link, or code once deleted.
 #[component]
 pub fn NoticeBar(#[prop(into)] notice: Signal<Option<Notice>>) -> impl IntoView {
-    let link = |key: Key| view! { <a href=key_url(&key)>{key.display()}</a> };
     move || {
         notice.get().map(|notice| {
-            let text = match notice {
-                Notice::Created(key) => EitherOf5::A(view! { "Created key " {link(key)} "." }),
-                Notice::Saved { revision } => {
-                    EitherOf5::B(view! { "Saved at revision " {revision} "." })
-                }
-                Notice::Deleted(key) => {
-                    EitherOf5::C(view! { "Deleted key " <code>{key.display()}</code> "." })
-                }
-                Notice::Unchanged => EitherOf5::E(view! {
+            let (before, key, after) = match notice {
+                Notice::Created(key) => ("Created key ", Some(Either::Left(key)), ".".to_string()),
+                Notice::Deleted(key) => ("Deleted key ", Some(Either::Right(key)), ".".to_string()),
+                Notice::Saved { revision } => ("", None, format!("Saved at revision {revision}.")),
+                Notice::Unchanged => (
+                    "",
+                    None,
                     "Nothing to save: the value is already what was typed, so nothing was written."
-                }),
-                Notice::Restored { from, revision } => EitherOf5::D(view! {
-                    "Restored the version of revision " {from} ", at revision " {revision} "."
-                }),
+                        .to_string(),
+                ),
+                Notice::Restored { from, revision } => (
+                    "",
+                    None,
+                    format!("Restored the version of revision {from}, at revision {revision}."),
+                ),
             };
+            let key = key.map(|key| match key {
+                Either::Left(key) => Either::Left(view! { <a href=key_url(&key)>{key.display()}</a> }),
+                Either::Right(key) => Either::Right(view! { <code>{key.display()}</code> }),
+            });
             view! {
                 <p class="banner banner-ok" role="status" data-testid="notice">
-                    {text}
+                    {before} {key} {after}
                 </p>
             }
         })

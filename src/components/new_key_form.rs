@@ -62,21 +62,22 @@ pub fn FormatSelect(
     selected: ValueFormat,
     #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Select>>,
 ) -> impl IntoView {
-    let options = ValueFormat::ALL
-        .into_iter()
-        .map(|(format, label)| {
-            view! {
-                <option value=format.as_str() selected=selected == format>
-                    {label}
-                </option>
-            }
-        })
-        .collect_view();
+    let option = move |format: ValueFormat, label: &'static str| {
+        view! {
+            <option value=format.as_str() selected=selected == format>
+                {label}
+            </option>
+        }
+    };
     view! {
         <label>
             "Value format"
             <select name="format" node_ref=node_ref.unwrap_or_default() data-testid="value-format">
-                {options}
+                {option(ValueFormat::Text, "Plain text (UTF-8)")}
+                {option(ValueFormat::Json, "JSON (checked)")}
+                {option(ValueFormat::Yaml, "YAML (checked)")}
+                {option(ValueFormat::Toml, "TOML (checked)")}
+                {option(ValueFormat::Hex, "Hex bytes")}
             </select>
         </label>
     }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
-use yaml_rust2::{Yaml, YamlEmitter, YamlLoader};
+use yaml_rust2::{Yaml, YamlEmitter};
 
 /// Unchanged lines shown around each change.
 const CONTEXT: usize = 3;
@@ -117,7 +117,7 @@ fn pretty_json(text: &str) -> Option<String> {
 /// YAML documents whose top is a mapping or a list (any plain text is a YAML string), written
 /// again in one style with the keys of every mapping in order.
 fn pretty_yaml(text: &str) -> Option<String> {
-    let documents = YamlLoader::load_from_str(text).ok()?;
+    let documents = super::format::load_yaml(text)?;
     let structured = |doc: &Yaml| matches!(doc, Yaml::Hash(_) | Yaml::Array(_));
     if documents.is_empty() || !documents.iter().all(structured) {
         return None;

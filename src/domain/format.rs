@@ -255,6 +255,62 @@ pub fn pretty_text(items: &[Pretty]) -> String {
     out
 }
 
+/// The most nodes YAML may load to once its aliases are copied in.
+const YAML_NODES: u64 = 1_000_000;
+
+/// YAML documents loaded, unless its aliases would copy in more than [`YAML_NODES`] nodes: a
+/// loader copies what an alias names, so a value of a few hundred bytes can name billions of
+/// them ("billion laughs").
+pub fn load_yaml(text: &str) -> Option<Vec<yaml_rust2::Yaml>> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+    /// Nodes counted so far in each open collection (the first is the whole stream's), and
+    /// the size of each anchored node.
+    struct Nodes {
+        open: Vec<(usize, u64)>,
+        anchored: std::collections::HashMap<usize, u64>,
+    }
+    impl Nodes {
+        fn add(&mut self, anchor: usize, size: u64) {
+            if anchor != 0 {
+                self.anchored.insert(anchor, size);
+            }
+            if let Some((_, count)) = self.open.last_mut() {
+                *count = count.saturating_add(size);
+            }
+        }
+    }
+    impl MarkedEventReceiver for Nodes {
+        fn on_event(&mut self, event: Event, _mark: Marker) {
+            match event {
+                Event::Scalar(_, _, anchor, _) => self.add(anchor, 1),
+                Event::Alias(id) => {
+                    let size = self.anchored.get(&id).copied().unwrap_or(1);
+                    self.add(0, size);
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    self.open.push((anchor, 1));
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some((anchor, size)) = self.open.pop() {
+                        self.add(anchor, size);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut nodes = Nodes {
+        open: vec![(0, 0)],
+        anchored: Default::default(),
+    };
+    Parser::new_from_str(text).load(&mut nodes, true).ok()?;
+    if nodes.open.first().map_or(0, |(_, count)| *count) > YAML_NODES {
+        return None;
+    }
+    yaml_rust2::YamlLoader::load_from_str(text).ok()
+}
+
 #[cfg(feature = "ssr")]
 pub use detect::{check, layout, reformat, show};
 
@@ -342,12 +398,7 @@ mod detect {
         if text.parse::<toml::Table>().is_ok_and(|table| !table.is_empty()) {
             return Some(Format::Toml);
         }
-        let documents = yaml_rust2::YamlLoader::load_from_str(text).ok()?;
-        let structured = |doc: &yaml_rust2::Yaml| {
-            matches!(doc, yaml_rust2::Yaml::Hash(map) if !map.is_empty())
-                || matches!(doc, yaml_rust2::Yaml::Array(items) if !items.is_empty())
-        };
-        (!documents.is_empty() && documents.iter().all(structured)).then_some(Format::Yaml)
+        yaml::structured(text).then_some(Format::Yaml)
     }
 
     /// Whether `text` is what `format` says; an error names the line and column.
@@ -367,8 +418,8 @@ mod detect {
                     let message = message.split(" at line ").next().unwrap_or(&message);
                     failed("JSON", err.line(), err.column(), message)
                 }),
-            ValueFormat::Yaml => yaml_rust2::YamlLoader::load_from_str(text)
-                .map(drop)
+            ValueFormat::Yaml => yaml_rust2::parser::Parser::new_from_str(text)
+                .load(&mut NoEvents, true)
                 .map_err(|err| {
                     let marker = err.marker();
                     failed("YAML", marker.line(), marker.col() + 1, err.info())
@@ -412,8 +463,15 @@ mod detect {
     }
 
     fn yaml_same(a: &str, b: &str) -> bool {
-        let parse = |text| yaml_rust2::YamlLoader::load_from_str(text).ok();
+        let parse = load_yaml;
         parse(a).is_some() && parse(a) == parse(b)
+    }
+
+    /// Parses without keeping anything: a check needs only the errors.
+    struct NoEvents;
+
+    impl yaml_rust2::parser::MarkedEventReceiver for NoEvents {
+        fn on_event(&mut self, _: yaml_rust2::parser::Event, _: yaml_rust2::scanner::Marker) {}
     }
 
     /// The 1-based line and column (in characters) of byte `at` of `text`.
@@ -692,6 +750,31 @@ mod detect {
                 }
             }
             Some(out)
+        }
+
+        /// Whether every document of `text` is a mapping or a list with something in it (read
+        /// from the parser's events: aliases are never copied in).
+        pub fn structured(text: &str) -> bool {
+            let mut events = Events(Vec::new());
+            if Parser::new_from_str(text).load(&mut events, true).is_err() {
+                return false;
+            }
+            let mut documents = 0;
+            let mut events = events.0.iter();
+            while let Some(event) = events.next() {
+                if let Event::DocumentStart = event {
+                    documents += 1;
+                    let filled = match (events.next(), events.next()) {
+                        (Some(Event::MappingStart(..)), Some(next)) => next != &Event::MappingEnd,
+                        (Some(Event::SequenceStart(..)), Some(next)) => next != &Event::SequenceEnd,
+                        _ => false,
+                    };
+                    if !filled {
+                        return false;
+                    }
+                }
+            }
+            documents > 0
         }
 
         struct Events(Vec<Event>);
@@ -1071,6 +1154,28 @@ mod tests {
         assert!(reformat("a: 1 # why\n", ValueFormat::Yaml).is_err());
         assert!(reformat("{", ValueFormat::Json).is_err());
         assert!(reformat("a = 1", ValueFormat::Toml).is_err());
+    }
+
+    #[test]
+    fn yaml_aliases_are_never_expanded() {
+        // "Billion laughs": nine levels of ten aliases each would be a billion nodes loaded.
+        let mut laughs = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for level in 1..10 {
+            let prev = format!("*a{}", level - 1);
+            laughs.push_str(&format!(
+                "a{level}: &a{level} [{}]\n",
+                vec![prev.as_str(); 10].join(", ")
+            ));
+        }
+        assert!(load_yaml(&laughs).is_none());
+        assert!(load_yaml("base: &b {x: 1}\nmore: *b\n").is_some(), "a few aliases load");
+        let shown = show(laughs.as_bytes());
+        assert_eq!(shown.layers, [Format::Yaml]);
+        assert!(shown.pretty.iter().map(Pretty::lines).sum::<usize>() < 200);
+        assert!(check(&laughs, ValueFormat::Yaml).is_ok());
+        assert!(reformat(&laughs, ValueFormat::Yaml).is_err());
+        let diff = crate::domain::diff::diff_values(laughs.as_bytes(), b"a: 1");
+        assert_eq!(diff.basis, crate::domain::diff::DiffBasis::Text);
     }
 
     #[test]
