@@ -59,7 +59,7 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         // A JSON value, laid out pretty, as hex, and a draft that is not kept.
         (key_url(&Key::from("load/doc")), 200),
         (format!("{}?view=hex", key_url(&Key::from("load/doc"))), 200),
-        (format!("{}?draft={}", key_url(&existing), "0".repeat(32)), 200),
+        (format!("{}?draft={}", key_url(&existing), "0".repeat(32)), 400),
         ("/watch?prefix=load%2F".to_string(), 200),
         ("/leases".to_string(), 200),
         ("/past?prefix=load%2F".to_string(), 200),

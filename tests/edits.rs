@@ -8,6 +8,7 @@ use common::{app::TestApp, TestCluster};
 use etcd_client::Client;
 use etcd_deck::domain::Key;
 use etcd_deck::server_fns::{GetDraft, SaveValue};
+use leptos::server_fn::ServerFn;
 use serde_json::Value;
 
 /// The value and mod revision of `key`, read from etcd directly.
@@ -58,7 +59,7 @@ async fn an_unchanged_save_writes_nothing_and_an_invalid_one_says_where() {
         .call(SaveValue::PATH, &save_form("ed/doc", "a: [1,", "yaml", seen))
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("not valid YAML: line 1"), "{body}");
+    assert!(body.contains("not valid YAML: line 2, column 1"), "{body}");
     assert_eq!(stored(&mut etcd, "ed/doc").await, (json.to_string(), seen));
 
     // Saved as plain text on purpose, the same text is written.
