@@ -8,8 +8,8 @@ use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
-    GetKeyHistory,
-    GetLevel, ListKeys, ListLeases, ListPast, PreviewSelection, SaveValue, SearchKeys,
+    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PreviewSelection, SaveValue,
+    SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,7 +59,10 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         // A JSON value, laid out pretty, as hex, and a draft that is not kept.
         (key_url(&Key::from("load/doc")), 200),
         (format!("{}?view=hex", key_url(&Key::from("load/doc"))), 200),
-        (format!("{}?draft={}", key_url(&existing), "0".repeat(32)), 400),
+        (
+            format!("{}?draft={}", key_url(&existing), "0".repeat(32)),
+            400,
+        ),
         ("/watch?prefix=load%2F".to_string(), 200),
         ("/leases".to_string(), 200),
         ("/past?prefix=load%2F".to_string(), 200),

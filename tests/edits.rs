@@ -21,13 +21,17 @@ async fn stored(etcd: &mut Client, key: &str) -> (String, i64) {
 fn save_form(key: &str, value: &str, format: &str, seen: i64) -> String {
     let segment = Key::from(key).to_segment();
     let value: String = url_encode(value);
-    format!("key={segment}&value={value}&format={format}&keep_crlf=false&expected_mod_revision={seen}")
+    format!(
+        "key={segment}&value={value}&format={format}&keep_crlf=false&expected_mod_revision={seen}"
+    )
 }
 
 fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (byte as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                (byte as char).to_string()
+            }
             _ => format!("%{byte:02X}"),
         })
         .collect()
@@ -56,7 +60,10 @@ async fn an_unchanged_save_writes_nothing_and_an_invalid_one_says_where() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not valid JSON: line 2, column 13"), "{body}");
     let (status, body) = app
-        .call(SaveValue::PATH, &save_form("ed/doc", "a: [1,", "yaml", seen))
+        .call(
+            SaveValue::PATH,
+            &save_form("ed/doc", "a: [1,", "yaml", seen),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not valid YAML: line 2, column 1"), "{body}");
@@ -117,7 +124,10 @@ async fn a_conflicting_save_keeps_the_draft_beside_the_key_now_merged() {
 
     // A draft id that was never used, or is not one, keeps nothing.
     let (status, _) = app
-        .call(GetDraft::PATH, &format!("key={segment}&draft={}", "0".repeat(32)))
+        .call(
+            GetDraft::PATH,
+            &format!("key={segment}&draft={}", "0".repeat(32)),
+        )
         .await;
     assert_eq!(status, 400);
     let (status, _) = app

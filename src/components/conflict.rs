@@ -24,9 +24,9 @@ pub fn ConflictView(
              {base_revision}, the one you started from. etcd keeps no author or time, only the \
              revision."
         ),
-        None => format!(
-            "It has been deleted since revision {base_revision}, the one you started from."
-        ),
+        None => {
+            format!("It has been deleted since revision {base_revision}, the one you started from.")
+        }
     };
     let base_text = draft.base.as_ref().map(shown_text).unwrap_or_else(|| {
         "(not available: etcd has compacted that revision, or the key did not exist)".to_string()
@@ -58,7 +58,10 @@ pub fn ConflictView(
         super::value_panel::read_edit(fields, id)
     };
     let diffs = [
-        ("What changed from your start to now", draft.theirs_diff.clone()),
+        (
+            "What changed from your start to now",
+            draft.theirs_diff.clone(),
+        ),
         ("What you changed", draft.yours_diff.clone()),
     ]
     .into_iter()

@@ -65,7 +65,9 @@ pub fn NoticeBar(#[prop(into)] notice: Signal<Option<Notice>>) -> impl IntoView 
                 ),
             };
             let key = key.map(|key| match key {
-                Either::Left(key) => Either::Left(view! { <a href=key_url(&key)>{key.display()}</a> }),
+                Either::Left(key) => {
+                    Either::Left(view! { <a href=key_url(&key)>{key.display()}</a> })
+                }
                 Either::Right(key) => Either::Right(view! { <code>{key.display()}</code> }),
             });
             view! {

@@ -267,12 +267,7 @@ mod editor {
         event.prevent_default();
         let (from16, to16) = (byte_to_utf16(&text, from), byte_to_utf16(&text, to));
         let mode = if select { "select" } else { "end" };
-        let _ = area.set_range_text_with_start_and_end_and_mode(
-            &replacement,
-            from16,
-            to16,
-            mode,
-        );
+        let _ = area.set_range_text_with_start_and_end_and_mode(&replacement, from16, to16, mode);
         lines.set(line_count(&area.value()));
     }
 

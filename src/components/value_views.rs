@@ -136,7 +136,8 @@ fn items(lines: Vec<Pretty>) -> AnyView {
         .map(|item| match item {
             Pretty::Line(line) => view! { <div class="ln">{tokens(line)}</div> }.into_any(),
             Pretty::Block { head, body, tail } => {
-                let tail = (!tail.is_empty()).then(|| view! { <div class="ln">{tokens(tail)}</div> });
+                let tail =
+                    (!tail.is_empty()).then(|| view! { <div class="ln">{tokens(tail)}</div> });
                 view! {
                     <details open>
                         <summary>{tokens(head)}</summary>
@@ -198,6 +199,9 @@ mod tests {
     #[test]
     fn choosing_a_view_keeps_the_other_parameters() {
         assert_eq!(view_url("", View::Raw), "?view=raw");
-        assert_eq!(view_url("?draft=ab&view=hex", View::Pretty), "?draft=ab&view=pretty");
+        assert_eq!(
+            view_url("?draft=ab&view=hex", View::Pretty),
+            "?draft=ab&view=pretty"
+        );
     }
 }

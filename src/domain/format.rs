@@ -185,7 +185,9 @@ impl View {
     }
 
     pub fn parse(text: &[u8]) -> Option<Self> {
-        View::ALL.into_iter().find(|view| view.as_str().as_bytes() == text)
+        View::ALL
+            .into_iter()
+            .find(|view| view.as_str().as_bytes() == text)
     }
 }
 
@@ -395,7 +397,10 @@ mod detect {
         if start.is_empty() {
             return None;
         }
-        if text.parse::<toml::Table>().is_ok_and(|table| !table.is_empty()) {
+        if text
+            .parse::<toml::Table>()
+            .is_ok_and(|table| !table.is_empty())
+        {
             return Some(Format::Toml);
         }
         yaml::structured(text).then_some(Format::Yaml)
@@ -436,24 +441,31 @@ mod detect {
     /// JSON and YAML only, and YAML only without comments (its parser drops them).
     pub fn reformat(text: &str, format: ValueFormat) -> Result<String, AppError> {
         check(text, format)?;
-        let (layout, same) = match format {
-            ValueFormat::Json => (layout(text, Format::Json), json_same as fn(&str, &str) -> bool),
-            ValueFormat::Yaml if text.contains('#') => {
-                return Err(AppError::invalid(
+        let (layout, same) =
+            match format {
+                ValueFormat::Json => (
+                    layout(text, Format::Json),
+                    json_same as fn(&str, &str) -> bool,
+                ),
+                ValueFormat::Yaml if text.contains('#') => return Err(AppError::invalid(
                     "this YAML may have comments, which formatting would drop: it is left as it is",
-                ))
-            }
-            ValueFormat::Yaml => (layout(text, Format::Yaml), yaml_same as fn(&str, &str) -> bool),
-            _ => {
-                return Err(AppError::invalid(
-                    "only JSON and YAML can be formatted: choose one of them as the format",
-                ))
-            }
-        };
+                )),
+                ValueFormat::Yaml => (
+                    layout(text, Format::Yaml),
+                    yaml_same as fn(&str, &str) -> bool,
+                ),
+                _ => {
+                    return Err(AppError::invalid(
+                        "only JSON and YAML can be formatted: choose one of them as the format",
+                    ))
+                }
+            };
         let pretty = layout
             .map(|items| pretty_text(&items))
             .filter(|pretty| same(text, pretty))
-            .ok_or_else(|| AppError::invalid("this value cannot be laid out again without changing it"))?;
+            .ok_or_else(|| {
+                AppError::invalid("this value cannot be laid out again without changing it")
+            })?;
         Ok(pretty)
     }
 
@@ -682,7 +694,11 @@ mod detect {
             }
         }
 
-        fn value<'a>(lexer: &mut Lexer<'a>, first: &'a str, mut head: Vec<Token>) -> Option<Pretty> {
+        fn value<'a>(
+            lexer: &mut Lexer<'a>,
+            first: &'a str,
+            mut head: Vec<Token>,
+        ) -> Option<Pretty> {
             let close = match first {
                 "{" => "}",
                 "[" => "]",
@@ -932,7 +948,11 @@ mod detect {
                 Event::End(end) => {
                     let (head, body) = open.pop().filter(|_| depth > 1)?;
                     let name = String::from_utf8_lossy(end.name().as_ref()).into_owned();
-                    let tail = vec![token(Tone::Punct, "</"), token(Tone::Tag, name), token(Tone::Punct, ">")];
+                    let tail = vec![
+                        token(Tone::Punct, "</"),
+                        token(Tone::Tag, name),
+                        token(Tone::Punct, ">"),
+                    ];
                     match body.as_slice() {
                         [] | [Pretty::Line(_)] => {
                             let mut line = head;
@@ -1026,8 +1046,14 @@ mod tests {
         assert_eq!(layers(br#"{"a": [1, 2]}"#), [Format::Json]);
         assert_eq!(layers(b"a: 1\nb: [x, y]\n"), [Format::Yaml]);
         assert_eq!(layers(b"- one\n- two\n"), [Format::Yaml]);
-        assert_eq!(layers(b"title = \"x\"\n[owner]\nname = \"y\"\n"), [Format::Toml]);
-        assert_eq!(layers(b"<?xml version=\"1.0\"?><a x=\"1\"><b/></a>"), [Format::Xml]);
+        assert_eq!(
+            layers(b"title = \"x\"\n[owner]\nname = \"y\"\n"),
+            [Format::Toml]
+        );
+        assert_eq!(
+            layers(b"<?xml version=\"1.0\"?><a x=\"1\"><b/></a>"),
+            [Format::Xml]
+        );
         assert_eq!(layers(b"hello world"), [Format::Text]);
         assert_eq!(layers(b"42"), [Format::Text]);
         assert_eq!(layers(b""), [Format::Text]);
@@ -1081,7 +1107,10 @@ mod tests {
         assert_eq!(shown.layers, [Format::Kubernetes]);
         let object_shown = shown.kubernetes.unwrap();
         assert_eq!(
-            (object_shown.api_version.as_str(), object_shown.kind.as_str()),
+            (
+                object_shown.api_version.as_str(),
+                object_shown.kind.as_str()
+            ),
             ("v1", "ConfigMap")
         );
         assert_eq!(
@@ -1098,7 +1127,10 @@ mod tests {
             pretty(r#"{"z":1,"a":{"n":12345678901234567890123,"s":"x\"y"},"l":[],"e":{}}"#),
             "{\n  \"z\": 1,\n  \"a\": {\n    \"n\": 12345678901234567890123,\n    \"s\": \"x\\\"y\"\n  },\n  \"l\": [],\n  \"e\": {}\n}\n"
         );
-        assert_eq!(pretty("[1, [true, null]]"), "[\n  1,\n  [\n    true,\n    null\n  ]\n]\n");
+        assert_eq!(
+            pretty("[1, [true, null]]"),
+            "[\n  1,\n  [\n    true,\n    null\n  ]\n]\n"
+        );
     }
 
     #[test]
@@ -1122,19 +1154,31 @@ mod tests {
     fn long_views_stop_at_the_line_budget() {
         let long = format!(
             "[{}]",
-            (0..PRETTY_LINES * 2).map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+            (0..PRETTY_LINES * 2)
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         );
         let shown = show(long.as_bytes());
         assert_eq!(shown.pretty_cut, Some(PRETTY_LINES * 2 + 2));
-        assert_eq!(shown.pretty.iter().map(Pretty::lines).sum::<usize>(), PRETTY_LINES);
+        assert_eq!(
+            shown.pretty.iter().map(Pretty::lines).sum::<usize>(),
+            PRETTY_LINES
+        );
     }
 
     #[test]
     fn checks_name_line_and_column() {
         let err = check("{\n  \"a\": 1,\n  \"b\" 2\n}", ValueFormat::Json).unwrap_err();
-        assert!(err.to_string().contains("not valid JSON: line 3, column 7"), "{err}");
+        assert!(
+            err.to_string().contains("not valid JSON: line 3, column 7"),
+            "{err}"
+        );
         let err = check("a: 1\n b: 2\n", ValueFormat::Yaml).unwrap_err();
-        assert!(err.to_string().contains("not valid YAML: line 2, column 3"), "{err}");
+        assert!(
+            err.to_string().contains("not valid YAML: line 2, column 3"),
+            "{err}"
+        );
         let err = check("a = 1\nb = \n", ValueFormat::Toml).unwrap_err();
         assert!(err.to_string().contains("not valid TOML: line 2"), "{err}");
         assert!(check("{}", ValueFormat::Json).is_ok());
@@ -1159,7 +1203,8 @@ mod tests {
     #[test]
     fn yaml_aliases_are_never_expanded() {
         // "Billion laughs": nine levels of ten aliases each would be a billion nodes loaded.
-        let mut laughs = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        let mut laughs =
+            String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for level in 1..10 {
             let prev = format!("*a{}", level - 1);
             laughs.push_str(&format!(
@@ -1168,7 +1213,10 @@ mod tests {
             ));
         }
         assert!(load_yaml(&laughs).is_none());
-        assert!(load_yaml("base: &b {x: 1}\nmore: *b\n").is_some(), "a few aliases load");
+        assert!(
+            load_yaml("base: &b {x: 1}\nmore: *b\n").is_some(),
+            "a few aliases load"
+        );
         let shown = show(laughs.as_bytes());
         assert_eq!(shown.layers, [Format::Yaml]);
         assert!(shown.pretty.iter().map(Pretty::lines).sum::<usize>() < 200);

@@ -118,7 +118,6 @@ impl ValueFormat {
         }
     }
 
-
     /// Reads back what [`ValueFormat::as_str`] wrote.
     pub fn parse(text: &str) -> Option<Self> {
         match text {

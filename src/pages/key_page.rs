@@ -61,9 +61,9 @@ fn KeyPage() -> impl IntoView {
     });
     // `?draft=<id>`: what a failed save kept, in the editor again or beside what is there now.
     let draft = Memo::new(move |_| {
-        location.search.with(|search| {
-            query_param(search, "draft").and_then(|id| String::from_utf8(id).ok())
-        })
+        location
+            .search
+            .with(|search| query_param(search, "draft").and_then(|id| String::from_utf8(id).ok()))
     });
     let save = ServerAction::<SaveValue>::new();
     // The draft id the browser drew for its last save: a failed save goes on to that draft.
@@ -72,7 +72,10 @@ fn KeyPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Err(_)) = save.value().get() {
             if let Some(id) = drafted.get_untracked() {
-                navigate(&draft_url(&key.get_untracked(), &id), NavigateOptions::default());
+                navigate(
+                    &draft_url(&key.get_untracked(), &id),
+                    NavigateOptions::default(),
+                );
             }
         }
     });

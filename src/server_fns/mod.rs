@@ -20,6 +20,7 @@ use crate::domain::{
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
+    crate::domain::edit::Draft,
     crate::domain::lease::{parse_lease_id, Expiry},
     crate::domain::{
         api_reference::ApiReference,
@@ -28,7 +29,6 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::domain::edit::Draft,
     crate::services::{access::Access, bulk, cluster, keys, leases, past, values},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
@@ -131,10 +131,19 @@ pub async fn save_value(
         let saved = values::save(&caller, &key, typed, &draft_id).await;
         match &saved {
             Ok(SaveOutcome::Written { revision }) => {
-                landed_saved(&key, WriteReceipt { revision: *revision });
+                landed_saved(
+                    &key,
+                    WriteReceipt {
+                        revision: *revision,
+                    },
+                );
             }
-            Ok(SaveOutcome::Unchanged) => redirect(&Notice::Unchanged.add_to(&routes::key_url(&key))),
-            Err(err) => glue::redirect_with_error::<SaveValue>(&routes::draft_url(&key, &draft_id), err),
+            Ok(SaveOutcome::Unchanged) => {
+                redirect(&Notice::Unchanged.add_to(&routes::key_url(&key)))
+            }
+            Err(err) => {
+                glue::redirect_with_error::<SaveValue>(&routes::draft_url(&key, &draft_id), err)
+            }
         }
         saved
     })

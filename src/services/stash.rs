@@ -96,7 +96,13 @@ mod tests {
         assert!(stash.get(None, &id).is_none());
         assert!(stash.get(Some("alice"), "nope").is_none());
         stash.put_as(Some("bob"), &id, b"his".to_vec());
-        assert_eq!(stash.get(Some("alice"), &id).as_deref(), Some(b"file".as_slice()));
-        assert_eq!(stash.get(Some("bob"), &id).as_deref(), Some(b"his".as_slice()));
+        assert_eq!(
+            stash.get(Some("alice"), &id).as_deref(),
+            Some(b"file".as_slice())
+        );
+        assert_eq!(
+            stash.get(Some("bob"), &id).as_deref(),
+            Some(b"his".as_slice())
+        );
     }
 }
