@@ -548,7 +548,7 @@ mod detect {
     fn base64_text(text: &str) -> Option<Vec<u8>> {
         use base64::{engine::general_purpose::STANDARD, Engine};
         let trimmed = text.trim();
-        if trimmed.len() < 12 || trimmed.len() % 4 != 0 {
+        if trimmed.len() < 12 || !trimmed.len().is_multiple_of(4) {
             return None;
         }
         let inner = STANDARD.decode(trimmed).ok()?;
@@ -1209,7 +1209,7 @@ mod tests {
             let prev = format!("*a{}", level - 1);
             laughs.push_str(&format!(
                 "a{level}: &a{level} [{}]\n",
-                vec![prev.as_str(); 10].join(", ")
+                [prev.as_str(); 10].join(", ")
             ));
         }
         assert!(load_yaml(&laughs).is_none());
