@@ -47,7 +47,34 @@ async fn pages_carry_the_status_of_what_they_show() {
         "no markup from etcd reaches the page"
     );
 
+    // The value is markup: laid out as XML, in text, never as markup.
     let (status, body) = app.get(&key_url(&key)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("XML, 11 B"), "{body}");
+    assert!(
+        !body.contains("<b>bold"),
+        "no markup from a value reaches the page"
+    );
+    assert!(
+        body.contains("&lt;b&gt;bold&lt;/b&gt;</textarea>"),
+        "the editor holds it as text"
+    );
+
+    // A value that would end the editor's <textarea> stays inside it.
+    let closing = Key::from("xss/closing");
+    let value = b"</textarea><img src=x onerror=alert(3)>".to_vec();
+    app.etcd
+        .put(&closing, value, PutCondition::Always, Expiry::Never)
+        .await
+        .unwrap();
+    let (status, body) = app.get(&key_url(&closing)).await;
+    assert_eq!(status, 200);
+    assert!(
+        !body.contains("<img src=x"),
+        "no markup from a value reaches the page"
+    );
+    assert!(body.contains("&lt;/textarea&gt;&lt;img src=x onerror=alert(3)&gt;</textarea>"));
+    let (status, body) = app.get(&format!("{}?view=raw", key_url(&key))).await;
     assert_eq!(status, 200);
     assert!(body.contains("&lt;b&gt;bold&lt;/b&gt;"));
 

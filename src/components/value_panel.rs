@@ -340,11 +340,24 @@ mod editor {
     }
 }
 
-/// Text for a `<textarea>`. An HTML parser drops the first line break after `<textarea>`, so the
-/// server-rendered HTML starts with one extra; built in the browser, the text is kept as it is.
+/// Text for a `<textarea>`. Leptos writes a textarea's text into the HTML as it is, so on the
+/// server it is escaped here: a value holding `</textarea>` would otherwise end the element and
+/// put the rest into the page as markup. An HTML parser also drops the first line break after
+/// `<textarea>`, so the server-rendered HTML starts with one extra. Built in the browser, the
+/// text is a text node, kept as it is.
 fn textarea_content(text: String) -> String {
     if cfg!(feature = "ssr") {
-        format!("\n{text}")
+        let mut html = String::with_capacity(text.len() + 1);
+        html.push('\n');
+        for c in text.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                c => html.push(c),
+            }
+        }
+        html
     } else {
         text
     }
