@@ -1,0 +1,98 @@
+//! Checking text against the format it is saved in, with the line and column of what is wrong,
+//! and laying it out again for an editor's "Format".
+
+use super::*;
+use crate::domain::{value::ValueFormat, AppError};
+
+/// Whether `text` is what `format` says; an error names the line and column.
+pub fn check(text: &str, format: ValueFormat) -> Result<(), AppError> {
+    let failed = |name: &str, line: usize, column: usize, message: &str| {
+        AppError::invalid(format!(
+            "the value is not valid {name}: line {line}, column {column}: {message}. \
+             Fix it, or save it as plain text"
+        ))
+    };
+    match format {
+        ValueFormat::Text | ValueFormat::Hex => Ok(()),
+        ValueFormat::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .map(drop)
+            .map_err(|err| {
+                let message = err.to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message);
+                failed("JSON", err.line(), err.column(), message)
+            }),
+        ValueFormat::Yaml => yaml_rust2::parser::Parser::new_from_str(text)
+            .load(&mut NoEvents, true)
+            .map_err(|err| {
+                let marker = err.marker();
+                failed("YAML", marker.line(), marker.col() + 1, err.info())
+            }),
+        ValueFormat::Toml => text.parse::<toml::Table>().map(drop).map_err(|err| {
+            let at = err.span().map_or(0, |span| span.start);
+            let (line, column) = line_column(text, at);
+            failed("TOML", line, column, err.message().trim_end())
+        }),
+    }
+}
+
+/// `text` laid out again in `format`, for an editor's "Format": the same data, indented.
+/// JSON and YAML only, and YAML only without comments (its parser drops them).
+pub fn reformat(text: &str, format: ValueFormat) -> Result<String, AppError> {
+    check(text, format)?;
+    let (layout, same) = match format {
+        ValueFormat::Json => (
+            layout(text, Format::Json),
+            json_same as fn(&str, &str) -> bool,
+        ),
+        ValueFormat::Yaml if text.contains('#') => {
+            return Err(AppError::invalid(
+                "this YAML may have comments, which formatting would drop: it is left as it is",
+            ))
+        }
+        ValueFormat::Yaml => (
+            layout(text, Format::Yaml),
+            yaml_same as fn(&str, &str) -> bool,
+        ),
+        _ => {
+            return Err(AppError::invalid(
+                "only JSON and YAML can be formatted: choose one of them as the format",
+            ))
+        }
+    };
+    let pretty = layout
+        .map(|items| pretty_text(&items))
+        .filter(|pretty| same(text, pretty))
+        .ok_or_else(|| {
+            AppError::invalid("this value cannot be laid out again without changing it")
+        })?;
+    Ok(pretty)
+}
+
+fn json_same(a: &str, b: &str) -> bool {
+    let parse = |text| serde_json::from_str::<serde_json::Value>(text).ok();
+    parse(a).is_some() && parse(a) == parse(b)
+}
+
+fn yaml_same(a: &str, b: &str) -> bool {
+    let parse = load_yaml;
+    parse(a).is_some() && parse(a) == parse(b)
+}
+
+/// Parses without keeping anything: a check needs only the errors.
+struct NoEvents;
+
+impl yaml_rust2::parser::MarkedEventReceiver for NoEvents {
+    fn on_event(&mut self, _: yaml_rust2::parser::Event, _: yaml_rust2::scanner::Marker) {}
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |line| line.chars().count())
+        + 1;
+    (line, column)
+}
