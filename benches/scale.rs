@@ -401,14 +401,7 @@ async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
             (started.elapsed(), report)
         }
     };
-    let now = etcd
-        .kv_client()
-        .get("imp/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let now = revision_now(etcd).await;
     let (fast, report) = pinned(now).await;
     assert_eq!(report["done"]["count"], BULK_KEYS, "{report}");
     row(
@@ -420,14 +413,7 @@ async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
     import("dry_run=false".into()).await;
     same("direct/").await;
     let direct = delete_range("direct/").await;
-    let now = etcd
-        .kv_client()
-        .get("imp/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let now = revision_now(etcd).await;
     etcd.kv_client()
         .put("imp/00050000", "changed", None)
         .await
@@ -442,4 +428,10 @@ async fn bulk(etcd: &Client, server: &TestServer, total: usize) {
     );
     let (peak, now) = memory(server.pid());
     println!("etcd-deck resident memory: peak {peak:.1} MiB, now {now:.1} MiB");
+}
+
+/// etcd's current revision.
+async fn revision_now(etcd: &Client) -> i64 {
+    let answer = etcd.kv_client().get("imp/", None).await.unwrap();
+    answer.header().unwrap().revision()
 }

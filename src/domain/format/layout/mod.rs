@@ -103,10 +103,12 @@ pub(super) fn xml(text: &str) -> Option<Vec<Pretty>> {
     // Each open element: its opening tag, and what it holds so far.
     let mut open: Vec<(Vec<Token>, Vec<Pretty>)> = vec![(Vec::new(), Vec::new())];
     let mut roots = 0;
+    let line = |tone, text: String| Pretty::Line(vec![token(tone, text)]);
+    let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     loop {
         let event = reader.read_event().ok()?;
         let depth = open.len();
-        let line = match event {
+        let item = match event {
             Event::Eof => break,
             Event::Start(start) => {
                 roots += usize::from(depth == 1);
@@ -141,31 +143,18 @@ pub(super) fn xml(text: &str) -> Option<Vec<Pretty>> {
                 if depth == 1 {
                     return None;
                 }
-                Pretty::Line(vec![token(Tone::Text, String::from_utf8_lossy(&text))])
+                line(Tone::Text, lossy(&text))
             }
-            Event::CData(data) => Pretty::Line(vec![token(
-                Tone::Str,
-                format!("<![CDATA[{}]]>", String::from_utf8_lossy(&data)),
-            )]),
-            Event::Comment(comment) => Pretty::Line(vec![token(
-                Tone::Comment,
-                format!("<!--{}-->", String::from_utf8_lossy(&comment)),
-            )]),
-            Event::Decl(decl) => Pretty::Line(vec![token(
-                Tone::Comment,
-                format!("<?{}?>", String::from_utf8_lossy(&decl)),
-            )]),
-            Event::PI(pi) => Pretty::Line(vec![token(
-                Tone::Comment,
-                format!("<?{}?>", String::from_utf8_lossy(&pi)),
-            )]),
-            Event::DocType(doctype) => Pretty::Line(vec![token(
-                Tone::Comment,
-                format!("<!DOCTYPE {}>", String::from_utf8_lossy(&doctype)),
-            )]),
+            Event::CData(data) => line(Tone::Str, format!("<![CDATA[{}]]>", lossy(&data))),
+            Event::Comment(comment) => line(Tone::Comment, format!("<!--{}-->", lossy(&comment))),
+            Event::Decl(decl) => line(Tone::Comment, format!("<?{}?>", lossy(&decl))),
+            Event::PI(pi) => line(Tone::Comment, format!("<?{}?>", lossy(&pi))),
+            Event::DocType(doctype) => {
+                line(Tone::Comment, format!("<!DOCTYPE {}>", lossy(&doctype)))
+            }
             _ => continue,
         };
-        open.last_mut()?.1.push(line);
+        open.last_mut()?.1.push(item);
     }
     match (open.pop(), open.is_empty(), roots) {
         (Some((_, top)), true, 1) => Some(top),
