@@ -125,12 +125,12 @@ pub(super) fn xml(text: &str) -> Option<Vec<Pretty>> {
                 ];
                 match body.as_slice() {
                     [] | [Pretty::Line(_)] => {
-                        let mut line = head;
+                        let mut joined = head;
                         if let Some(Pretty::Line(text)) = body.into_iter().next() {
-                            line.extend(text);
+                            joined.extend(text);
                         }
-                        line.extend(tail);
-                        Pretty::Line(line)
+                        joined.extend(tail);
+                        Pretty::Line(joined)
                     }
                     _ => Pretty::Block { head, body, tail },
                 }
