@@ -122,6 +122,14 @@ async fn a_conflicting_save_keeps_the_draft_beside_the_key_now_merged() {
     assert_eq!(view["theirs_diff"]["added"], 1);
     assert_eq!(view["yours_diff"]["added"], 1);
 
+    // The draft is of its own key only.
+    let other = Key::from("ed/other").to_segment();
+    let (status, body) = app
+        .call(GetDraft::PATH, &format!("key={other}&draft={draft}"))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no draft of this key"), "{body}");
+
     // A draft id that was never used, or is not one, keeps nothing.
     let (status, _) = app
         .call(

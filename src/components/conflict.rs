@@ -2,7 +2,7 @@
 //! what was typed, side by side; and three ways on. Plain links and forms, so it works without
 //! JavaScript too.
 
-use super::{diff_view, EditStart, FormFields, ServerForm, ValueEditor};
+use super::{diff_view, value_panel::read_save, EditStart, ServerForm, ValueEditor};
 use crate::domain::{edit::DraftView, routes::key_url, Key, Value, ValueFormat};
 use crate::server_fns::SaveValue;
 use leptos::prelude::*;
@@ -52,11 +52,6 @@ pub fn ConflictView(
         merged.map_or_else(|| yours.text.clone(), |merged| merged.text),
         theirs_revision,
     );
-    let overwrite_read = move |fields: &FormFields| {
-        let id = super::value_panel::new_draft_id();
-        drafted.set(Some(id.clone()));
-        super::value_panel::read_edit(fields, id)
-    };
     let diffs = [
         (
             "What changed from your start to now",
@@ -99,7 +94,7 @@ pub fn ConflictView(
                 <a class="button" href=key_url(&key) data-testid="keep-theirs">
                     "Keep theirs (drop what you typed)"
                 </a>
-                <ServerForm action read=overwrite_read>
+                <ServerForm action read=read_save(drafted)>
                     <input type="hidden" name="key" value=key.to_segment() />
                     <input type="hidden" name="value" value=yours.text.clone() />
                     <input type="hidden" name="format" value=yours.format.as_str() />

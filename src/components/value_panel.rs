@@ -107,11 +107,7 @@ pub fn ValueEditor(
     // Shown once hydrated: formatting asks the server.
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
-    let read = move |fields: &FormFields| {
-        let draft = new_draft_id();
-        drafted.set(Some(draft.clone()));
-        read_edit(fields, draft)
-    };
+    let read = read_save(drafted);
     let format_button = move || {
         hydrated.get().then(|| {
             view! {
@@ -167,16 +163,23 @@ pub fn ValueEditor(
     }
 }
 
-/// The save a value form asks for, with the id its draft is kept under if it fails.
-pub(super) fn read_edit(fields: &FormFields, draft: String) -> Option<SaveValue> {
-    Some(SaveValue {
-        key: Key::from_segment(&fields.text("key")?),
-        value: fields.text("value")?,
-        format: ValueFormat::parse(&fields.text("format")?)?,
-        keep_crlf: fields.text("keep_crlf")?.parse().ok()?,
-        expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
-        draft,
-    })
+/// Reads a value form into the save it asks for, under a draft id drawn in the browser and kept
+/// in `drafted`, so that a failed save can go on to its draft.
+pub(super) fn read_save(
+    drafted: RwSignal<Option<String>>,
+) -> impl Fn(&FormFields) -> Option<SaveValue> + 'static {
+    move |fields| {
+        let draft = new_draft_id();
+        drafted.set(Some(draft.clone()));
+        Some(SaveValue {
+            key: Key::from_segment(&fields.text("key")?),
+            value: fields.text("value")?,
+            format: ValueFormat::parse(&fields.text("format")?)?,
+            keep_crlf: fields.text("keep_crlf")?.parse().ok()?,
+            expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
+            draft,
+        })
+    }
 }
 
 fn line_count(text: &str) -> usize {
@@ -192,7 +195,7 @@ fn numbers(lines: usize) -> String {
 
 /// 32 hex digits drawn in the browser, for the id of a save's draft (on the server, the server
 /// function draws one).
-pub(super) fn new_draft_id() -> String {
+fn new_draft_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         (0..4)

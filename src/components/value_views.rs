@@ -170,23 +170,20 @@ fn kubernetes_view(object: KubernetesObject) -> impl IntoView {
         "The object itself: {} of protobuf (no schema here), shown as hex.",
         human_bytes(object.raw_len as u64)
     );
+    let rows = [
+        ("apiVersion", object.api_version),
+        ("kind", object.kind),
+        ("namespace", object.namespace),
+        ("name", object.name),
+        ("uid", object.uid),
+        ("resourceVersion", object.resource_version),
+        ("labels", labels),
+    ]
+    .into_iter()
+    .map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> })
+    .collect_view();
     view! {
-        <dl class="meta" data-testid="kubernetes">
-            <dt>"apiVersion"</dt>
-            <dd>{object.api_version}</dd>
-            <dt>"kind"</dt>
-            <dd>{object.kind}</dd>
-            <dt>"namespace"</dt>
-            <dd>{object.namespace}</dd>
-            <dt>"name"</dt>
-            <dd>{object.name}</dd>
-            <dt>"uid"</dt>
-            <dd>{object.uid}</dd>
-            <dt>"resourceVersion"</dt>
-            <dd>{object.resource_version}</dd>
-            <dt>"labels"</dt>
-            <dd>{labels}</dd>
-        </dl>
+        <dl class="meta" data-testid="kubernetes">{rows}</dl>
         <p class="summary">{rest}</p>
         <pre class="value hex">{hex_dump(&object.raw_head)}</pre>
     }

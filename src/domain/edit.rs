@@ -1,12 +1,13 @@
 //! An edit of a key's value on its page: what was typed, kept when the save fails so nothing is
 //! lost, and the three versions a conflicting save is resolved from.
 
-use super::{diff::ValueDiff, value::ValueFormat, KeyDetail, Value};
+use super::{diff::ValueDiff, value::ValueFormat, Key, KeyDetail, Value};
 use serde::{Deserialize, Serialize};
 
 /// What someone typed into a key's editor, and the mod revision of the value they started from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
+    pub key: Key,
     pub text: String,
     pub format: ValueFormat,
     pub keep_crlf: bool,

@@ -119,16 +119,17 @@ pub async fn save_value(
 ) -> Result<SaveOutcome, AppError> {
     with_caller(|caller| async move {
         let draft_id = match draft.as_str() {
-            "" => format!("{:032x}", rand::random::<u128>()),
+            "" => crate::services::stash::new_id(),
             _ => draft,
         };
         let typed = Draft {
+            key: key.clone(),
             text: value,
             format,
             keep_crlf,
             base: expected_mod_revision,
         };
-        let saved = values::save(&caller, &key, typed, &draft_id).await;
+        let saved = values::save(&caller, typed, &draft_id).await;
         match &saved {
             Ok(SaveOutcome::Written { revision }) => {
                 landed_saved(

@@ -1,7 +1,7 @@
 //! The audit log: one JSON line per write attempt — when, who, from where, what, on which key or
 //! prefix, under which condition, and how it ended. Never a value.
 
-use crate::domain::AppError;
+use crate::domain::{AppError, Key};
 use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
@@ -45,9 +45,10 @@ impl AuditLog {
 /// What a write attempt was about, before its outcome is known.
 #[derive(Debug, Clone, Default)]
 pub struct WriteAttempt {
-    /// `create`, `put`, `delete`, `delete_prefix`, `append`, `restore`, `undelete`,
-    /// `lease_grant`, `lease_revoke`, `lease_keep_alive`, or `request` for a request refused
-    /// before it reached a service.
+    /// `create`, `put`, `delete`, `delete_prefix`, `delete_selection`, `append`, `restore`,
+    /// `undelete`, `import`, `copy`, `move`, `lease_attach`, `lease_detach`, `lease_grant`,
+    /// `lease_revoke`, `lease_keep_alive`, or `request` for a request refused before it reached
+    /// a service.
     pub operation: &'static str,
     pub key: Option<String>,
     pub prefix: Option<String>,
@@ -55,6 +56,18 @@ pub struct WriteAttempt {
     pub lease: Option<String>,
     /// The condition the write was made under, like `mod_revision=42` or `absent`.
     pub condition: Option<String>,
+}
+
+impl WriteAttempt {
+    /// An attempt on many keys at once: the key is named when there is only one.
+    pub fn on_keys(operation: &'static str, keys: &[Key], condition: String) -> WriteAttempt {
+        WriteAttempt {
+            operation,
+            key: (keys.len() == 1).then(|| keys[0].display()),
+            condition: Some(condition),
+            ..WriteAttempt::default()
+        }
+    }
 }
 
 /// One line of the audit log.

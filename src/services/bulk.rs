@@ -472,15 +472,8 @@ pub async fn delete_keys(
     keys: &[Key],
     revision: i64,
 ) -> Result<BulkReport, AppError> {
-    let attempt = WriteAttempt {
-        operation: "delete_selection",
-        key: (keys.len() == 1).then(|| keys[0].display()),
-        condition: Some(format!(
-            "{} keys unchanged since revision {revision}",
-            keys.len()
-        )),
-        ..WriteAttempt::default()
-    };
+    let condition = format!("{} keys unchanged since revision {revision}", keys.len());
+    let attempt = WriteAttempt::on_keys("delete_selection", keys, condition);
     caller
         .write(attempt, Role::Editor, async {
             let mut report = BulkReport {

@@ -92,15 +92,8 @@ pub async fn undelete(
     revision: i64,
     keys: &[Key],
 ) -> Result<WriteReceipt, AppError> {
-    let attempt = WriteAttempt {
-        operation: "undelete",
-        key: (keys.len() == 1).then(|| keys[0].display()),
-        condition: Some(format!(
-            "absent, {} keys from revision {revision}",
-            keys.len()
-        )),
-        ..WriteAttempt::default()
-    };
+    let condition = format!("absent, {} keys from revision {revision}", keys.len());
+    let attempt = WriteAttempt::on_keys("undelete", keys, condition);
     caller
         .write(attempt, Role::Editor, async {
             if keys.is_empty() || keys.len() > MAX_TXN_OPS {

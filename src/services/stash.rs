@@ -26,9 +26,7 @@ struct Held {
 impl Stash {
     /// Keeps `bytes` for `owner`; answers the id to ask for them by.
     pub fn put(&self, owner: Option<&str>, bytes: Vec<u8>) -> String {
-        let mut id = [0u8; 16];
-        rand::rng().fill_bytes(&mut id);
-        let id = hex::encode(id);
+        let id = new_id();
         self.put_as(owner, &id, bytes);
         id
     }
@@ -73,6 +71,13 @@ impl Stash {
             .filter(|upload| upload.owner.as_deref() == owner && upload.at.elapsed() < STASH_FOR)
             .map(|upload| upload.bytes.clone())
     }
+}
+
+/// A new id to keep something under: 32 random hex digits.
+pub fn new_id() -> String {
+    let mut id = [0u8; 16];
+    rand::rng().fill_bytes(&mut id);
+    hex::encode(id)
 }
 
 /// Where an owner's entry is held: ids are per owner, so nobody can replace another's.

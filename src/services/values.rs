@@ -18,20 +18,15 @@ pub async fn show(caller: &Caller, key: &Key) -> Result<ShownKey, AppError> {
     Ok(ShownKey { detail, shown })
 }
 
-/// Saves what was typed if the key is still at the draft's base revision, keeping its lease.
+/// Saves what was typed if the draft's key is still at its base revision, keeping its lease.
 /// A value that is already what was typed is not written again. When the save fails for any
 /// reason, the draft is kept under `draft_id` for its page to offer again (and, on a conflict,
 /// to merge from), and the failure is answered.
-pub async fn save(
-    caller: &Caller,
-    key: &Key,
-    draft: Draft,
-    draft_id: &str,
-) -> Result<SaveOutcome, AppError> {
+pub async fn save(caller: &Caller, draft: Draft, draft_id: &str) -> Result<SaveOutcome, AppError> {
     if !valid_draft_id(draft_id) {
         return Err(AppError::invalid("the draft id must be 32 hex digits"));
     }
-    let saved = write(caller, key, &draft).await;
+    let saved = write(caller, &draft).await;
     if saved.is_err() {
         if let Ok(bytes) = serde_json::to_vec(&draft) {
             caller.stash_as(draft_id, bytes);
@@ -40,7 +35,8 @@ pub async fn save(
     saved
 }
 
-async fn write(caller: &Caller, key: &Key, draft: &Draft) -> Result<SaveOutcome, AppError> {
+async fn write(caller: &Caller, draft: &Draft) -> Result<SaveOutcome, AppError> {
+    let key = &draft.key;
     let value = parse_value(&draft.text, draft.format, draft.keep_crlf)?;
     if draft.base != 0 {
         if let Ok(now) = keys::get(caller, key).await {
@@ -59,13 +55,14 @@ async fn write(caller: &Caller, key: &Key, draft: &Draft) -> Result<SaveOutcome,
 /// The draft kept under `id`, with the key as it is now, the value the edit began from, and the
 /// three merged as a starting point.
 pub async fn draft(caller: &Caller, key: &Key, id: &str) -> Result<DraftView, AppError> {
-    let kept = caller.stashed(id).filter(|_| valid_draft_id(id));
-    let draft: Draft = kept
+    let draft: Draft = caller
+        .stashed(id)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .filter(|draft: &Draft| draft.key == *key)
         .ok_or_else(|| {
             AppError::invalid(
-                "that draft is no longer kept (what a failed save held is kept for 15 minutes, \
-                 for whoever typed it)",
+                "no draft of this key is kept under that id (what a failed save held is kept for \
+                 15 minutes, for whoever typed it)",
             )
         })?;
     let theirs = match keys::get(caller, key).await {

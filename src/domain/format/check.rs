@@ -1,6 +1,7 @@
 //! Checking text against the format it is saved in, with the line and column of what is wrong,
 //! and laying it out again for an editor's "Format".
 
+use super::layout::layout;
 use super::*;
 use crate::domain::{value::ValueFormat, AppError};
 
@@ -39,43 +40,39 @@ pub fn check(text: &str, format: ValueFormat) -> Result<(), AppError> {
 /// JSON and YAML only, and YAML only without comments (its parser drops them).
 pub fn reformat(text: &str, format: ValueFormat) -> Result<String, AppError> {
     check(text, format)?;
-    let (layout, same) = match format {
-        ValueFormat::Json => (
-            layout(text, Format::Json),
-            json_same as fn(&str, &str) -> bool,
-        ),
+    let format = match format {
+        ValueFormat::Json => Format::Json,
         ValueFormat::Yaml if text.contains('#') => {
             return Err(AppError::invalid(
                 "this YAML may have comments, which formatting would drop: it is left as it is",
             ))
         }
-        ValueFormat::Yaml => (
-            layout(text, Format::Yaml),
-            yaml_same as fn(&str, &str) -> bool,
-        ),
+        ValueFormat::Yaml => Format::Yaml,
         _ => {
             return Err(AppError::invalid(
                 "only JSON and YAML can be formatted: choose one of them as the format",
             ))
         }
     };
-    let pretty = layout
+    layout(text, format)
         .map(|items| pretty_text(&items))
-        .filter(|pretty| same(text, pretty))
-        .ok_or_else(|| {
-            AppError::invalid("this value cannot be laid out again without changing it")
-        })?;
-    Ok(pretty)
+        .filter(|pretty| same_data(text, pretty, format))
+        .ok_or_else(|| AppError::invalid("this value cannot be laid out again without changing it"))
 }
 
-fn json_same(a: &str, b: &str) -> bool {
-    let parse = |text| serde_json::from_str::<serde_json::Value>(text).ok();
-    parse(a).is_some() && parse(a) == parse(b)
-}
-
-fn yaml_same(a: &str, b: &str) -> bool {
-    let parse = load_yaml;
-    parse(a).is_some() && parse(a) == parse(b)
+/// Whether `a` and `b`, both in `format`, hold the same data.
+fn same_data(a: &str, b: &str, format: Format) -> bool {
+    match format {
+        Format::Json => {
+            let parse = |text| serde_json::from_str::<serde_json::Value>(text).ok();
+            let a = parse(a);
+            a.is_some() && a == parse(b)
+        }
+        _ => {
+            let a = load_yaml(a);
+            a.is_some() && a == load_yaml(b)
+        }
+    }
 }
 
 /// Parses without keeping anything: a check needs only the errors.

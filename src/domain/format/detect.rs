@@ -1,7 +1,7 @@
 //! What a value holds: a Kubernetes object, wrappings (gzip, base64) unwrapped, and the
 //! structured formats tried in turn.
 
-use super::layout::{cut, xml, yaml};
+use super::layout::{cut, layout, xml, yaml};
 use super::*;
 use crate::domain::value::ValueFormat;
 

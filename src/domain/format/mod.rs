@@ -326,5 +326,4 @@ mod tests;
 pub use {
     check::{check, reformat},
     detect::show,
-    layout::layout,
 };
