@@ -28,7 +28,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /** A base port whose client, peer and metrics ports are free for members 1 to 3. */
-async function freeBasePort(): Promise<number> {
+export async function freeBasePort(): Promise<number> {
   for (;;) {
     const base = 20000 + Math.floor(Math.random() * 15000);
     const ports = [1, 2, 3].flatMap((i) => [i === 1 ? base : i * 10000 + base, i * 10000 + base + 1, i * 10000 + base + 2]);
@@ -88,6 +88,37 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
     throw error;
   }
   return { url, process: server };
+}
+
+/** The etcdctl of the etcd the suite runs (`$CLUSTER_ETCD_BIN`, else PATH). */
+export function etcdctl(endpoints: string, ...args: string[]): string {
+  const bin = process.env.CLUSTER_ETCD_BIN;
+  return execFileSync(bin ? path.join(bin, 'etcdctl') : 'etcdctl', [`--endpoints=${endpoints}`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ETCDCTL_API: '3' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Starts a private cluster of its own beside the suite's, for a spec that changes etcd's settings. */
+export async function startPrivateCluster(members: number): Promise<{ endpoints: string; stop: () => void }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-private-'));
+  const kit = (script: string, ...args: string[]) =>
+    execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const stop = () => {
+    kit('down', '--purge');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const up = kit('up', String(members), '--base-port', String(await freeBasePort()));
+    return { endpoints: up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', ''), stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
 }
 
 /** Starts etcd and the server; resolves to the function that stops both. */

@@ -156,6 +156,7 @@ mod tests {
             request_timeout: Duration::from_millis(500),
             health_interval: Duration::from_secs(60),
             tls: Default::default(),
+            monitor: None,
         })
         .await
         .unwrap();

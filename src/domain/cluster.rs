@@ -21,13 +21,28 @@ pub struct ClusterOverview {
     pub leader: Option<String>,
     /// The newest store revision any endpoint reported.
     pub revision: i64,
-    /// Active alarms; `None` when they could not be read (reading them needs a quorum).
+    /// Active alarms; `None` when they could not be read.
     pub alarms: Option<Vec<Alarm>>,
+    /// Why the alarms could not be read (no quorum, or etcd refused them to this user).
+    #[serde(default)]
+    pub alarms_error: Option<String>,
+    /// Why the member list could not be read, when it could not.
+    #[serde(default)]
+    pub members_error: Option<String>,
 }
 
 impl ClusterOverview {
     pub fn endpoints_up(&self) -> usize {
         self.endpoints.iter().filter(|e| e.up).count()
+    }
+
+    /// Why no member status is shown although endpoints answer: etcd refused it to the user
+    /// asking (a patched etcd gives member status to its root role only).
+    pub fn status_hidden(&self) -> Option<&str> {
+        if self.endpoints.iter().any(|e| e.status.is_some()) {
+            return None;
+        }
+        self.endpoints.iter().find_map(|e| e.status_hidden.as_deref())
     }
 
     /// The endpoint that reaches `member`: the one whose status names it, or else one of its
@@ -93,6 +108,10 @@ pub struct EndpointHealth {
     #[serde(default)]
     pub error_detail: Option<String>,
     pub status: Option<MemberStatus>,
+    /// Why `status` is missing although the member answers: etcd refused it to whoever asked
+    /// ("member status needs etcd's root role on this etcd version").
+    #[serde(default)]
+    pub status_hidden: Option<String>,
 }
 
 /// A member's role in the cluster.
@@ -119,6 +138,8 @@ pub enum Health {
     Healthy,
     /// Answering, but it knows of no leader: it cannot serve writes or linearizable reads.
     NoLeader,
+    /// Answering, but its status (and so whether it knows a leader) is not shown to this user.
+    Up,
     /// Configured, but not answering; with why, in a few words.
     Down(String),
     /// A member none of whose client URLs is among etcd-deck's configured endpoints.
@@ -131,6 +152,7 @@ impl Health {
         match self {
             Health::Healthy => "healthy",
             Health::NoLeader => "no-leader",
+            Health::Up => "up",
             Health::Down(_) => "down",
             Health::NotConfigured => "not-configured",
         }
@@ -141,6 +163,7 @@ impl Health {
         match self {
             Health::Healthy => "healthy".into(),
             Health::NoLeader => "up, but no leader".into(),
+            Health::Up => "up (status not shown)".into(),
             Health::Down(reason) if reason.is_empty() => "down".into(),
             Health::Down(reason) => format!("down: {reason}"),
             Health::NotConfigured => "not configured in etcd-deck".into(),
@@ -153,6 +176,7 @@ impl EndpointHealth {
         match &self.status {
             _ if !self.up => Health::Down(self.error.clone().unwrap_or_default()),
             Some(status) if status.leader_id.is_empty() => Health::NoLeader,
+            None if self.status_hidden.is_some() => Health::Up,
             _ => Health::Healthy,
         }
     }
@@ -191,14 +215,18 @@ pub struct ReadSource {
     pub stale: bool,
 }
 
-/// Whether two client URLs name the same endpoint: scheme and host case, a trailing `/` and the
-/// loopback spellings `localhost` / `127.0.0.1` do not matter.
+/// Whether two client URLs name the same endpoint: scheme and host case, a trailing `/`, the
+/// loopback spellings `localhost` / `127.0.0.1` and a missing `http://` (an endpoint given as
+/// `127.0.0.1:2379`, which etcd's clients accept) do not matter.
 fn same_url(a: &str, b: &str) -> bool {
     let normal = |url: &str| {
-        url.trim()
-            .trim_end_matches('/')
-            .to_ascii_lowercase()
-            .replace("://localhost", "://127.0.0.1")
+        let url = url.trim().trim_end_matches('/').to_ascii_lowercase();
+        let url = if url.contains("://") {
+            url
+        } else {
+            format!("http://{url}")
+        };
+        url.replace("://localhost", "://127.0.0.1")
     };
     normal(a) == normal(b)
 }
@@ -231,6 +259,7 @@ mod tests {
             latency_ms: None,
             error: id.is_none().then(|| "connection refused".into()),
             error_detail: None,
+            status_hidden: None,
             status: id.map(|id| MemberStatus {
                 member_id: id.into(),
                 version: String::new(),
@@ -268,6 +297,8 @@ mod tests {
             leader: None,
             revision: 0,
             alarms: None,
+            alarms_error: None,
+            members_error: None,
         };
         let a = member("a", "m-a", "http://other:9");
         let b = member("b", "m-b", "http://H:2/");
@@ -291,6 +322,50 @@ mod tests {
     }
 
     #[test]
+    fn an_endpoint_given_without_a_scheme_still_finds_its_member() {
+        let overview = ClusterOverview {
+            members: vec![],
+            endpoints: vec![endpoint("127.0.0.1:2379", None)],
+            leader: None,
+            revision: 0,
+            alarms: None,
+            alarms_error: None,
+            members_error: None,
+        };
+        let dead = member("a", "m1", "http://127.0.0.1:2379");
+        assert_eq!(
+            overview.health_of(&dead),
+            Health::Down("connection refused".into())
+        );
+        assert!(!same_url("127.0.0.1:2379", "https://127.0.0.1:2379"));
+    }
+
+    #[test]
+    fn a_member_whose_status_etcd_refuses_is_up_and_says_why() {
+        let mut answering = endpoint("http://h:1", None);
+        answering.up = true;
+        answering.error = None;
+        answering.status_hidden = Some("member status needs etcd's root role".into());
+        assert_eq!(answering.health(), Health::Up);
+        assert_eq!(answering.health().label(), "up (status not shown)");
+        let mut overview = ClusterOverview {
+            members: vec![],
+            endpoints: vec![answering, endpoint("http://h:2", None)],
+            leader: None,
+            revision: 0,
+            alarms: None,
+            alarms_error: None,
+            members_error: None,
+        };
+        assert_eq!(
+            overview.status_hidden(),
+            Some("member status needs etcd's root role")
+        );
+        overview.endpoints.push(endpoint("http://h:3", Some("c")));
+        assert_eq!(overview.status_hidden(), None);
+    }
+
+    #[test]
     fn the_leader_is_known_by_name_or_by_id() {
         let mut overview = ClusterOverview {
             members: vec![],
@@ -298,6 +373,8 @@ mod tests {
             leader: Some("m1".into()),
             revision: 0,
             alarms: None,
+            alarms_error: None,
+            members_error: None,
         };
         assert_eq!(overview.role_of(&member("a1", "m1", "")), Role::Leader);
         assert_eq!(overview.role_of(&member("b2", "m2", "")), Role::Voter);

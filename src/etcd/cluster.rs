@@ -1,36 +1,40 @@
 //! The cluster page's data: members, every endpoint's health, the leader and active alarms.
+//!
+//! Whether an endpoint is up comes from the background health check, which needs no user (see
+//! [`health`]). What etcd shows of the cluster is asked on the caller's own connection, so a
+//! signed-in user sees what etcd's roles let them see, and what etcd refuses them is said in
+//! words. Member status refused to them falls back to the health check's, which etcd gave
+//! etcd-deck's monitoring user or nobody at all.
 
-use super::{health, pool::Retry, Etcd};
-use crate::domain::cluster::{member_id_hex, Alarm, ClusterOverview, MemberInfo};
+use super::health::{self, Asked};
+use super::{pool::Retry, Endpoint, Etcd};
+use crate::domain::cluster::{member_id_hex, Alarm, ClusterOverview, EndpointHealth, MemberInfo};
 use etcd_client::{AlarmAction, AlarmType, Member};
 
 impl Etcd {
-    /// Looks at the cluster now. Parts that cannot be read without a quorum (alarms) are left
-    /// out rather than failing the whole overview.
+    /// Looks at the cluster now. Parts that cannot be read (alarms without a quorum, anything
+    /// etcd refuses this user) are left out, with why, rather than failing the whole overview.
     pub async fn cluster_overview(&self) -> ClusterOverview {
         health::check_all(&self.pool).await;
-        let endpoints: Vec<_> = self.pool.endpoints.iter().map(|e| e.health()).collect();
-        let mut members: Vec<MemberInfo> = self
+        let seen = self.pool.endpoints.iter().map(|e| self.seen_by_caller(e));
+        let endpoints = futures::future::join_all(seen).await;
+        let (mut members, members_error) = match self
             .read_stale(|mut client| async move { client.member_list().await })
             .await
-            .map(|(list, _)| list.members().iter().map(member_info).collect())
-            .unwrap_or_default();
-        members.sort_by(|a, b| a.name.cmp(&b.name));
-        let alarms = self
+        {
+            Ok((list, _)) => (list.members().iter().map(member_info).collect(), None),
+            Err(err) => (Vec::new(), Some(err.to_string())),
+        };
+        members.sort_by(|a: &MemberInfo, b| a.name.cmp(&b.name));
+        let (alarms, alarms_error) = match self
             .run(Retry::Read, |mut client| async move {
                 client.alarm(AlarmAction::Get, AlarmType::None, None).await
             })
             .await
-            .ok()
-            .map(|(response, _)| {
-                let alarms = response.alarms().iter();
-                alarms
-                    .map(|alarm| Alarm {
-                        member_id: member_id_hex(alarm.member_id()),
-                        kind: alarm.alarm().as_str_name().to_string(),
-                    })
-                    .collect()
-            });
+        {
+            Ok((response, _)) => (Some(response.alarms().iter().map(alarm).collect()), None),
+            Err(err) => (None, Some(err.to_string())),
+        };
         let statuses = endpoints.iter().filter_map(|e| e.status.as_ref());
         let leader = statuses
             .clone()
@@ -46,10 +50,43 @@ impl Etcd {
                 .max()
                 .unwrap_or_default(),
             members,
+            members_error,
             endpoints,
             leader,
             alarms,
+            alarms_error,
         }
+    }
+
+    /// An endpoint as the health check saw it, with its member's status as this handle's user
+    /// may see it.
+    async fn seen_by_caller(&self, endpoint: &Endpoint) -> EndpointHealth {
+        let mut health = endpoint.health();
+        let Some(user) = self.user.as_deref() else {
+            return health;
+        };
+        if !health.up {
+            return health;
+        }
+        match health::ask_status(&self.pool, endpoint, Some(user)).await {
+            Asked::Status(status) => {
+                health.status = Some(status);
+                health.status_hidden = None;
+            }
+            Asked::Refused(why) if health.status.is_none() => health.status_hidden = Some(why),
+            // Refused, but etcd gave it to the monitoring user (or to nobody): shown from there.
+            Asked::Refused(_) => {}
+            // Gone since the health check: the next one will say so.
+            Asked::Unanswered { .. } => {}
+        }
+        health
+    }
+}
+
+fn alarm(alarm: &etcd_client::AlarmMember) -> Alarm {
+    Alarm {
+        member_id: member_id_hex(alarm.member_id()),
+        kind: alarm.alarm().as_str_name().to_string(),
     }
 }
 

@@ -1,9 +1,24 @@
 //! The background health check: asks every endpoint for its status at a fixed interval, takes
 //! endpoints that do not answer out of rotation and puts them back when they do.
+//!
+//! An endpoint is up when its member answers a gRPC request on the connection etcd-deck's own
+//! requests travel, whatever the answer. The request is etcd's `Status`, sent as etcd-deck's
+//! monitoring user when one is configured and otherwise as nobody. A refusal counts as an
+//! answer: etcd 3.4.42, 3.5.28, 3.6.9 and later refuse `Status` to anyone without a user (and to
+//! anyone but root until 3.5.32 / 3.6.12), yet the member that refused is up and serves the
+//! signed-in users' requests. So an endpoint is down only when nothing answered: the connection
+//! was refused or broke, TLS failed, or the request timed out.
+//!
+//! Not etcd's HTTP `/health`: it answers `false` for a member that is up without a leader or
+//! under an alarm (the cluster page shows those as states of their own), it travels another
+//! protocol than the requests it would route, and it would need a second TLS client set up like
+//! the first. Not `/metrics` either: about 100 KB per member, too much to read every second.
 
-use super::error::in_words;
-use super::pool::{human, Endpoint, Pool};
+use super::error::{classify, in_words, Failure};
+use super::pool::{human, Endpoint, Needs, Pool, UserClients};
 use crate::domain::cluster::{member_id_hex, EndpointHealth, MemberStatus};
+use crate::domain::AppError;
+use etcd_client::StatusResponse;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -23,69 +38,119 @@ pub(super) fn spawn(pool: &Arc<Pool>, interval: Duration) {
 
 /// Checks every endpoint at once and records what each said.
 pub(super) async fn check_all(pool: &Pool) {
-    let checks = pool
-        .endpoints
-        .iter()
-        .map(|endpoint| check(endpoint, pool.timeout));
+    let checks = pool.endpoints.iter().map(|endpoint| check(pool, endpoint));
     futures::future::join_all(checks).await;
 }
 
-async fn check(endpoint: &Endpoint, timeout: Duration) {
+async fn check(pool: &Pool, endpoint: &Endpoint) {
     let started = Instant::now();
-    let mut maintenance = endpoint.local.maintenance_client();
-    let answer = tokio::time::timeout(timeout, maintenance.status()).await;
+    let answer = ask_status(pool, endpoint, pool.monitor.as_ref()).await;
     let latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-    let health = match answer {
-        Ok(Ok(status)) => {
-            let header = status.header();
-            EndpointHealth {
-                endpoint: endpoint.url.clone(),
-                up: true,
-                latency_ms,
-                error: None,
-                error_detail: None,
-                status: Some(MemberStatus {
-                    member_id: member_id_hex(header.map(|h| h.member_id()).unwrap_or_default()),
-                    version: status.version().to_string(),
-                    db_size: status.db_size(),
-                    db_size_in_use: status.raft_used_db_size(),
-                    leader_id: match status.leader() {
-                        0 => String::new(),
-                        id => member_id_hex(id),
-                    },
-                    raft_term: status.raft_term(),
-                    raft_index: status.raft_index(),
-                    revision: header.map(|h| h.revision()).unwrap_or_default(),
-                    is_learner: status.is_learner(),
-                    errors: status.errors().to_vec(),
-                }),
-            }
-        }
-        Ok(Err(err)) => down(endpoint, latency_ms, in_words(&err), err.to_string()),
-        Err(_) => {
-            let words = format!("timed out after {}", human(timeout));
-            let detail = format!("the status request had no answer within {timeout:?}");
-            down(endpoint, None, words, detail)
-        }
+    let mut health = EndpointHealth {
+        endpoint: endpoint.url.clone(),
+        up: true,
+        latency_ms,
+        error: None,
+        error_detail: None,
+        status: None,
+        status_hidden: None,
     };
+    match answer {
+        Asked::Status(status) => health.status = Some(status),
+        Asked::Refused(why) => health.status_hidden = Some(refused_to_monitor(pool, why)),
+        Asked::Unanswered { words, detail } => {
+            health.up = false;
+            health.latency_ms = latency_ms.filter(|_| detail.is_some());
+            health.error = Some(words.clone());
+            health.error_detail = Some(detail.unwrap_or(words));
+        }
+    }
     if health.up != endpoint.is_up() {
         tracing::info!(endpoint = %endpoint.url, up = health.up, error = ?health.error, "endpoint health changed");
     }
     endpoint.set_health(health);
 }
 
-fn down(
+/// What asking one endpoint for its status gave.
+pub(super) enum Asked {
+    Status(MemberStatus),
+    /// etcd answered, refusing the status to this user (or to nobody): why, in words.
+    Refused(String),
+    /// No answer: why in a few words, and the error in full when there was one.
+    Unanswered {
+        words: String,
+        detail: Option<String>,
+    },
+}
+
+/// Asks `endpoint` for its member's status as `user` (nobody when `None`), within the request
+/// timeout.
+pub(super) async fn ask_status(
+    pool: &Pool,
     endpoint: &Endpoint,
-    latency_ms: Option<f64>,
-    words: String,
-    detail: String,
-) -> EndpointHealth {
-    EndpointHealth {
-        endpoint: endpoint.url.clone(),
-        up: false,
-        latency_ms,
-        error: Some(words),
-        error_detail: Some(detail),
-        status: None,
+    user: Option<&UserClients>,
+) -> Asked {
+    let ask = async {
+        let client = pool.client_at(endpoint, user, Needs::NoLeader).await?;
+        client.maintenance_client().status().await
+    };
+    match tokio::time::timeout(pool.timeout, ask).await {
+        Ok(Ok(status)) => Asked::Status(member_status(&status)),
+        Ok(Err(err)) => {
+            let (words, detail) = (in_words(&err), err.to_string());
+            match classify(err, &pool.urls) {
+                Failure::Answered(refusal @ AppError::Unauthenticated { .. })
+                | Failure::Answered(refusal @ AppError::PermissionDenied { .. }) => {
+                    Asked::Refused(status_refused(&refusal, user.map(|u| u.name.as_str())))
+                }
+                _ => Asked::Unanswered {
+                    words,
+                    detail: Some(detail),
+                },
+            }
+        }
+        Err(_) => Asked::Unanswered {
+            words: format!("timed out after {}", human(pool.timeout)),
+            detail: None,
+        },
+    }
+}
+
+/// Why etcd refused a member's status, in the words the cluster page shows.
+fn status_refused(refusal: &AppError, user: Option<&str>) -> String {
+    match (refusal, user) {
+        (AppError::PermissionDenied { .. }, _) => {
+            "member status needs etcd's root role on this etcd version".into()
+        }
+        (_, None) => "member status needs an etcd user on this etcd version".into(),
+        (err, Some(_)) => format!("etcd refused member status: {err}"),
+    }
+}
+
+/// The health check's refusal, naming the monitoring user when it is theirs.
+fn refused_to_monitor(pool: &Pool, why: String) -> String {
+    match &pool.monitor {
+        Some(monitor) => format!("{why} (asked as etcd-deck's monitoring user {})", monitor.name),
+        None => why,
+    }
+}
+
+/// A member's own report of itself.
+fn member_status(status: &StatusResponse) -> MemberStatus {
+    let header = status.header();
+    MemberStatus {
+        member_id: member_id_hex(header.map(|h| h.member_id()).unwrap_or_default()),
+        version: status.version().to_string(),
+        db_size: status.db_size(),
+        db_size_in_use: status.raft_used_db_size(),
+        leader_id: match status.leader() {
+            0 => String::new(),
+            id => member_id_hex(id),
+        },
+        raft_term: status.raft_term(),
+        raft_index: status.raft_index(),
+        revision: header.map(|h| h.revision()).unwrap_or_default(),
+        is_learner: status.is_learner(),
+        errors: status.errors().to_vec(),
     }
 }

@@ -56,6 +56,23 @@ pub struct EtcdSettings {
     pub health_interval: Duration,
     /// What to trust and present on `https://` endpoints.
     pub tls: EtcdTls,
+    /// The etcd user etcd-deck asks for member status as, for everyone: see [`health`].
+    pub monitor: Option<EtcdUser>,
+}
+
+/// An etcd user and password. Debug output leaves the password out.
+#[derive(Clone)]
+pub struct EtcdUser {
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for EtcdUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdUser")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
@@ -201,7 +218,7 @@ impl Etcd {
                 (response, source)
             }
             Err(err @ (AppError::NoQuorum { .. } | AppError::EtcdUnavailable { .. })) => {
-                let Some((response, endpoint)) = self.read_stale(|c| read(c, true)).await else {
+                let Ok((response, endpoint)) = self.read_stale(|c| read(c, true)).await else {
                     return Err(err);
                 };
                 let source = source(endpoint, response.header(), true);
@@ -260,12 +277,7 @@ impl Etcd {
             async move { kv(&client).get(start.to_vec(), Some(options)).await }
         };
         let answer = if stale {
-            self.read_stale(count)
-                .await
-                .ok_or_else(|| AppError::EtcdUnavailable {
-                    endpoints: self.pool.urls.clone(),
-                    reason: "no member answered".into(),
-                })
+            self.read_stale(count).await
         } else {
             self.run(Retry::Read, count).await
         };
@@ -368,26 +380,37 @@ impl Etcd {
     }
 
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one
-    /// request timeout.
-    async fn read_stale<T, F, Fut>(&self, request: F) -> Option<(T, &Endpoint)>
+    /// request timeout. etcd's definite answers (permission denied) end the search: every member
+    /// would say the same.
+    async fn read_stale<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), AppError>
     where
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + self.pool.timeout;
         let user = self.user.as_deref();
+        let mut last = None;
         for endpoint in self.pool.order() {
             let attempt = async {
                 let client = self.pool.client_at(endpoint, user, Needs::NoLeader).await?;
                 request(client).await
             };
             match tokio::time::timeout_at(deadline, attempt).await {
-                Ok(Ok(answer)) => return Some((answer, endpoint)),
-                Ok(Err(_)) => continue,
+                Ok(Ok(answer)) => return Ok((answer, endpoint)),
+                Ok(Err(err)) => match error::classify(err, &self.pool.urls) {
+                    error::Failure::Answered(err) => return Err(err),
+                    error::Failure::NotSent(reason) | error::Failure::Unanswered(reason) => {
+                        last = Some(reason)
+                    }
+                    error::Failure::NoLeader => last = Some("no leader".into()),
+                },
                 Err(_) => break,
             }
         }
-        None
+        Err(AppError::EtcdUnavailable {
+            endpoints: self.pool.urls.clone(),
+            reason: last.unwrap_or_else(|| "no member answered in time".into()),
+        })
     }
 }
 

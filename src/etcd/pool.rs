@@ -83,6 +83,9 @@ pub(super) struct Pool {
     pub scans: Arc<tokio::sync::Semaphore>,
     /// The watches followers share, one per prefix and user.
     pub hubs: super::hub::Hubs,
+    /// The user the health check asks for member status as, when one is configured; never used
+    /// for anyone's reads or writes.
+    pub monitor: Option<UserClients>,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -154,6 +157,7 @@ impl Pool {
                     error: None,
                     error_detail: None,
                     status: None,
+                    status_hidden: None,
                 }),
             });
         }
@@ -167,6 +171,9 @@ impl Pool {
             counts: Default::default(),
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
+            monitor: settings.monitor.as_ref().map(|user| {
+                UserClients::new(&user.name, &user.password, settings.endpoints.len())
+            }),
         })
     }
 

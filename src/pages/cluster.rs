@@ -9,7 +9,7 @@ use crate::domain::{
     limits::{human_bytes, tenths},
 };
 use crate::server_fns::get_cluster;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 use std::time::Duration;
@@ -111,27 +111,69 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
     }
 }
 
-/// One sentence on the cluster's state: members, quorum, endpoints up, leader, revision.
+/// A few sentences on the cluster's state: members, quorum, endpoints up, leader, revision.
 fn summary(overview: &ClusterOverview) -> String {
     let voters = overview.members.iter().filter(|m| !m.is_learner).count();
+    let (up, configured) = (overview.endpoints_up(), overview.endpoints.len());
+    let members = match &overview.members_error {
+        Some(error) if overview.members.is_empty() => format!("Members unknown: {error}."),
+        _ => format!(
+            "{}; quorum is {} of {} voters, {}.",
+            count(overview.members.len(), "member", "members"),
+            quorum(voters),
+            voters,
+            resilience(voters, up, configured),
+        ),
+    };
+    let leader = match (&overview.leader, overview.status_hidden()) {
+        (Some(leader), _) => leader.clone(),
+        (None, Some(why)) => format!("not shown ({why})"),
+        (None, None) => "none".into(),
+    };
+    let revision = match overview.revision {
+        0 => "unknown".to_string(),
+        revision => revision.to_string(),
+    };
     format!(
-        "{} members; quorum is {} of {} voters, so the cluster survives the loss of {}. {} of {} endpoints answer. Leader: {}. Revision {}.",
-        overview.members.len(),
-        quorum(voters),
-        voters,
-        tolerated_failures(voters),
-        overview.endpoints_up(),
-        overview.endpoints.len(),
-        overview.leader.as_deref().unwrap_or("none"),
-        overview.revision,
+        "{members} {up} of {configured} endpoints answer. Leader: {leader}. Revision {revision}."
     )
 }
 
+/// What losing members would do, given how many of the voters' endpoints answer now. Only
+/// configured endpoints are counted: with fewer of them than voters, nothing is claimed about
+/// the others.
+fn resilience(voters: usize, up: usize, configured: usize) -> String {
+    let tolerated = tolerated_failures(voters);
+    if configured < voters || voters == 0 {
+        return format!("so the cluster survives the loss of {tolerated}");
+    }
+    let down = configured - up.min(configured);
+    if up < quorum(voters) {
+        format!(
+            "and only {up} answer: quorum is lost, so writes and linearizable reads fail until {} more answer",
+            quorum(voters) - up
+        )
+    } else if down == 0 {
+        format!("so the cluster survives the loss of {tolerated}")
+    } else {
+        format!(
+            "so with {down} down it survives the loss of {} more",
+            tolerated - down.min(tolerated)
+        )
+    }
+}
+
+/// `n` and the noun that goes with it: "1 member", "3 members".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn alarms(overview: &ClusterOverview) -> String {
-    match &overview.alarms {
-        None => "Unknown: reading alarms needs a quorum.".to_string(),
-        Some(alarms) if alarms.is_empty() => "None.".to_string(),
-        Some(alarms) => alarms
+    match (&overview.alarms, &overview.alarms_error) {
+        (None, Some(error)) => format!("Unknown: {error}"),
+        (None, None) => "Unknown.".to_string(),
+        (Some(alarms), _) if alarms.is_empty() => "None.".to_string(),
+        (Some(alarms), _) => alarms
             .iter()
             .map(|alarm| format!("{} on member {}", alarm.kind, alarm.member_id))
             .collect::<Vec<_>>()
@@ -166,6 +208,18 @@ fn endpoint_row(endpoint: &EndpointHealth) -> impl IntoView {
         .map(|ms| format!("{} ms", tenths((ms.max(0.0) * 10_000.0) as u128, 1000)));
     let status = endpoint.status.clone();
     let cell = move |f: fn(&MemberStatus) -> String| status.as_ref().map(f);
+    let columns = match endpoint.status_hidden.clone().filter(|_| endpoint.up) {
+        Some(why) => Either::Left(view! {
+            <td colspan="5" class="status-hidden" data-testid="status-hidden">{why}</td>
+        }),
+        None => Either::Right(view! {
+            <td>{cell(|s| s.version.clone())}</td>
+            <td class="num">{cell(|s| format!("{} / {}", human_bytes(s.db_size as u64), human_bytes(s.db_size_in_use as u64)))}</td>
+            <td class="num">{cell(|s| s.raft_term.to_string())}</td>
+            <td class="num">{cell(|s| s.raft_index.to_string())}</td>
+            <td class="num">{cell(|s| s.revision.to_string())}</td>
+        }),
+    };
     view! {
         <tr data-testid="endpoint-row">
             <td class="url">{endpoint.endpoint.clone()}</td>
@@ -173,11 +227,7 @@ fn endpoint_row(endpoint: &EndpointHealth) -> impl IntoView {
                 <HealthCell label=health.label() detail=endpoint.error_detail.clone() />
             </td>
             <td class="num">{latency}</td>
-            <td>{cell(|s| s.version.clone())}</td>
-            <td class="num">{cell(|s| format!("{} / {}", human_bytes(s.db_size as u64), human_bytes(s.db_size_in_use as u64)))}</td>
-            <td class="num">{cell(|s| s.raft_term.to_string())}</td>
-            <td class="num">{cell(|s| s.raft_index.to_string())}</td>
-            <td class="num">{cell(|s| s.revision.to_string())}</td>
+            {columns}
         </tr>
     }
 }

@@ -5,7 +5,7 @@ use super::assets::hash_file_beside_binary;
 use super::listen::{Https, Limits};
 use super::security::SiteNames;
 use crate::domain::access::SignInMethod;
-use crate::etcd::{Etcd, EtcdSettings, EtcdTls};
+use crate::etcd::{Etcd, EtcdSettings, EtcdTls, EtcdUser};
 use crate::services::{
     access::{Access, AccessSettings},
     audit::AuditLog,
@@ -14,6 +14,9 @@ use crate::services::{
 };
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The environment variable holding the monitoring user's password.
+const MONITOR_PASSWORD_ENV: &str = "ETCD_DECK_MONITOR_PASSWORD";
 
 /// How the server reaches etcd and where it listens.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,6 +55,17 @@ pub struct Config {
     /// The private key (PEM) of --etcd-cert.
     #[arg(long, env = "ETCD_DECK_ETCD_KEY", requires = "etcd_cert")]
     pub etcd_key: Option<PathBuf>,
+
+    /// An etcd user etcd-deck asks for member status as, for the cluster page of everyone
+    /// signed in (etcd 3.5.28 to 3.5.31 and 3.6.9 to 3.6.11 give it to the root role only).
+    /// Used for status and health only, never for anyone's reads or writes. Its password is read
+    /// from --etcd-monitor-password-file, or else from ETCD_DECK_MONITOR_PASSWORD.
+    #[arg(long, env = "ETCD_DECK_MONITOR_USER")]
+    pub etcd_monitor_user: Option<String>,
+
+    /// The file holding the password of --etcd-monitor-user (its first line).
+    #[arg(long, env = "ETCD_DECK_MONITOR_PASSWORD_FILE", requires = "etcd_monitor_user")]
+    pub etcd_monitor_password_file: Option<PathBuf>,
 
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].
     #[arg(long, env = "ETCD_DECK_ADDR")]
@@ -141,7 +155,31 @@ impl Config {
             request_timeout: self.request_timeout,
             health_interval: self.health_interval,
             tls,
+            monitor: self.monitor_user()?,
         })
+    }
+
+    /// The monitoring user and its password, from a file or the environment (never a flag,
+    /// which anyone on the machine could read from the process list).
+    fn monitor_user(&self) -> Result<Option<EtcdUser>, String> {
+        let Some(name) = self.etcd_monitor_user.clone().filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        let password = match &self.etcd_monitor_password_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read {}: {err}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            None => std::env::var(MONITOR_PASSWORD_ENV).map_err(|_| {
+                format!(
+                    "--etcd-monitor-user {name} needs a password: give \
+                     --etcd-monitor-password-file or set {MONITOR_PASSWORD_ENV}"
+                )
+            })?,
+        };
+        Ok(Some(EtcdUser { name, password }))
     }
 
     /// The certificate to serve HTTPS with, if one is given.

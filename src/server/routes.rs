@@ -147,6 +147,7 @@ mod tests {
             request_timeout: std::time::Duration::from_millis(500),
             health_interval: std::time::Duration::from_secs(60),
             tls: Default::default(),
+            monitor: None,
         })
         .await
         .unwrap();

@@ -6,7 +6,7 @@
 pub mod app;
 pub mod server;
 
-use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
+use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls, EtcdUser};
 use etcd_deck::services::access::{Access, AccessSettings, Caller};
 use std::{
     collections::hash_map::RandomState,
@@ -92,12 +92,18 @@ impl TestCluster {
 
     /// An etcd-deck handle on this cluster, as the server creates it.
     pub async fn connect(&self) -> Etcd {
+        self.connect_monitored(None).await
+    }
+
+    /// An etcd-deck handle on this cluster that asks for member status as `monitor`.
+    pub async fn connect_monitored(&self, monitor: Option<EtcdUser>) -> Etcd {
         Etcd::connect(EtcdSettings {
             endpoints: self.endpoints.clone(),
             connect_timeout: Duration::from_secs(1),
             request_timeout: REQUEST_TIMEOUT,
             health_interval: Duration::from_millis(500),
             tls: self.etcd_tls(),
+            monitor,
         })
         .await
         .expect("connect to etcd")
