@@ -19,8 +19,6 @@ use leptos_router::{
 
 /// The HTML document every page is rendered into.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::server_fns::glue::set_page_policy();
     // Who is signed in, shown by the server only (see `session_bar`); write controls are hidden
     // (by the style sheet) from whom writes are refused anyway.
     #[cfg(feature = "ssr")]

@@ -179,7 +179,7 @@ fn export_then_import_with_a_dry_run_first() {
     let applied = server.kv(&["import", path, "--apply"]);
     assert_eq!(code(&applied), 0, "{applied:?}");
     assert!(
-        stdout(&applied).contains("1 were created"),
+        stdout(&applied).contains("1 was created"),
         "{}",
         stdout(&applied)
     );

@@ -80,14 +80,24 @@ fn endpoints(overview: &Value) -> &Vec<Value> {
 
 /// Every endpoint up with its member's status, a leader and a revision.
 fn assert_full_status(overview: &Value, who: &str) {
-    assert_eq!(overview["members"].as_array().unwrap().len(), 3, "{who}: {overview}");
+    assert_eq!(
+        overview["members"].as_array().unwrap().len(),
+        3,
+        "{who}: {overview}"
+    );
     for endpoint in endpoints(overview) {
         assert_eq!(endpoint["up"], true, "{who}: {endpoint}");
-        assert!(endpoint["status"]["version"].is_string(), "{who}: {endpoint}");
+        assert!(
+            endpoint["status"]["version"].is_string(),
+            "{who}: {endpoint}"
+        );
         assert!(endpoint["status_hidden"].is_null(), "{who}: {endpoint}");
     }
     assert!(overview["leader"].is_string(), "{who}: {overview}");
-    assert!(overview["revision"].as_i64().unwrap() > 0, "{who}: {overview}");
+    assert!(
+        overview["revision"].as_i64().unwrap() > 0,
+        "{who}: {overview}"
+    );
     assert_eq!(overview["alarms"], json!([]), "{who}: {overview}");
 }
 

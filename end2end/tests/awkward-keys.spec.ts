@@ -50,6 +50,7 @@ test('a key that looks like HTML renders as text', async ({ page }) => {
 test('a binary value is shown as labelled hex', async ({ page }) => {
   const list = new KeyListPage(page);
   const prefix = await list.openFresh('binary');
+  await list.openNewKey();
   await page.locator('details.new-key').getByLabel('Value format').selectOption('hex');
   await list.createAndOpen(`${prefix}blob`, 'de ad be ef ff 00');
 

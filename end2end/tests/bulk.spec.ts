@@ -27,12 +27,39 @@ test('picked keys are deleted from the bulk page, leaving a key changed since', 
   // Someone writes b after the page was read: it stays.
   await hydrated(page);
   await put(request, `${prefix}b`, 'theirs');
+  // Deleting asks first, as deleting one key does: the button alone deletes nothing.
+  await page.getByRole('button', { name: 'Delete these 3 keys' }).click();
+  await expect(page.getByTestId('bulk-report')).toHaveCount(0);
+  expect(await value(request, `${prefix}a`)).toBe('v');
+  await page.getByTestId('bulk-confirm').check();
   await page.getByRole('button', { name: 'Delete these 3 keys' }).click();
   await expect(page.getByTestId('bulk-report')).toContainText('2 keys deleted');
   await expect(page.getByTestId('bulk-report')).toContainText(`1 left: written after the revision shown (${prefix}b)`);
   expect(await value(request, `${prefix}a`)).toBeNull();
   expect(await value(request, `${prefix}b`)).toBe('theirs');
   expect(await value(request, `${prefix}d`)).toBe('v');
+  // The deleted keys are no longer listed as if they were there.
+  await expect(page.getByTestId('bulk-keys')).toHaveCount(0);
+  await expect(page.getByTestId('bulk-next')).toContainText('Back to the keys under');
+});
+
+test('a move says it moved, and the moved keys are no longer listed here', async ({ page, request }) => {
+  const prefix = uniquePrefix('move');
+  for (const name of ['p', 'q']) await put(request, `${prefix}${name}`, name);
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await page.getByTestId('act-on-all').click();
+  await expect(page.getByTestId('bulk-keys').locator('tbody tr')).toHaveCount(2);
+  await hydrated(page);
+  const target = `${prefix.slice(0, -1)}-moved/`;
+  await page.getByTestId('bulk-to').fill(target);
+  await page.getByTestId('bulk-move').check();
+  await page.getByRole('button', { name: 'Go' }).click();
+  await expect(page.getByTestId('bulk-report')).toContainText('2 keys moved.');
+  await expect(page.getByTestId('bulk-keys')).toHaveCount(0);
+  await page.getByTestId('bulk-next').getByRole('link', { name: `See ${target}` }).click();
+  await expect(page.getByTestId('key-list')).toContainText(`${target}p`);
+  expect(await value(request, `${prefix}p`)).toBeNull();
 });
 
 test('every key under a prefix is copied, exported, and deleted once the prefix is typed', async ({ page, request }) => {
@@ -79,12 +106,12 @@ test('an import is checked first, then applied, and a second look shows nothing 
   await expect(report).toContainText('3 keys in the file');
   await expect(report).toContainText(`1 would be created: ${prefix}new`);
   await expect(report).toContainText(`1 would be updated: ${prefix}old`);
-  await expect(report).toContainText('1 hold that value already');
+  await expect(report).toContainText('1 holds that value already');
   expect(await value(request, `${prefix}new`)).toBeNull();
 
   await hydrated(page);
   await page.getByRole('button', { name: 'Apply: write 2 keys' }).click();
-  await expect(page.getByTestId('import-applied')).toContainText('1 were created');
+  await expect(page.getByTestId('import-applied')).toContainText('1 was created');
   await expect(report).toContainText('3 hold that value already');
   expect(await value(request, `${prefix}new`)).toBe('hello');
   expect(await value(request, `${prefix}old`)).toBe('after');

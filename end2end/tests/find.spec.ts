@@ -59,6 +59,8 @@ test('search streams its matches from the server and says how far it came', asyn
   }
   await page.goto(`/search?prefix=${encodeURIComponent(prefix)}`);
   await hydrated(page);
+  // Nothing runs yet, so there is nothing to cancel.
+  await expect(page.getByTestId('cancel')).toBeHidden();
   await page.getByRole('searchbox', { name: 'Find' }).fill('k/01');
   const streamed = page.waitForResponse((response) => response.url().includes('/api/v1/search'));
   await page.getByRole('button', { name: 'Search' }).click();
@@ -66,6 +68,7 @@ test('search streams its matches from the server and says how far it came', asyn
   const summary = page.getByTestId('search-summary');
   await expect(summary).toHaveAttribute('data-state', 'done');
   await expect(summary).toContainText('Looked at 120 of 120 keys, 10 matches');
+  await expect(page.getByTestId('cancel')).toBeHidden();
   await expect(page.getByTestId('search-results').getByRole('link')).toHaveCount(10);
   await expect(page).toHaveURL(/q=k%2F01/);
 

@@ -50,7 +50,16 @@ export class KeyListPage {
     await this.keyLink(key).click();
   }
 
+  /** Opens the new-key form, a button above the list until then. */
+  async openNewKey(): Promise<void> {
+    const form = this.page.locator('details.new-key');
+    if (!(await form.evaluate((details) => (details as HTMLDetailsElement).open))) {
+      await form.getByText('New key…').click();
+    }
+  }
+
   async createKey(key: string, value: string): Promise<void> {
+    await this.openNewKey();
     await this.newKey.fill(key);
     await this.newValue.fill(value);
     await this.create.click();
@@ -87,7 +96,11 @@ export class KeyPage {
 
   async delete(): Promise<void> {
     await this.page.getByRole('link', { name: 'Delete…' }).click();
-    await this.page.getByRole('button', { name: 'Delete permanently' }).click();
+    // Deleting asks first, and does not claim what History can undo cannot be undone.
+    const confirm = this.page.getByRole('alertdialog', { name: 'Confirm deletion' });
+    await expect(confirm).toContainText('History can bring it back');
+    await expect(confirm).not.toContainText('cannot be undone');
+    await confirm.getByRole('button', { name: 'Delete the key' }).click();
   }
 }
 

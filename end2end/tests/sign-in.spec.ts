@@ -58,6 +58,7 @@ test('an editor signs in and creates a key', async ({ page }) => {
   await hydrated(page);
   await expect(page.getByTestId('signed-in-as')).toHaveText('ed (editor)');
   const form = page.locator('details.new-key');
+  await form.getByText('New key…').click();
   await form.getByLabel('Key').fill(`${prefix}made-by-ed`);
   await form.getByLabel('Value', { exact: true }).fill('hello');
   await form.getByRole('button', { name: 'Create' }).click();

@@ -129,6 +129,26 @@ test.describe('refused saves', () => {
     const stored = await (await request.get(`/api/v1/keys/${encodeURIComponent(key)}`)).json();
     expect(stored.value).toBe('ONE\ntwo\nTHREE\nfour');
   });
+
+  test('a conflict on a one-line value without a final newline: the markers stand on lines of their own', async ({ page, request }) => {
+    const key = `${uniquePrefix('oneline')}doc.json`;
+    await put(request, key, '{"v": "base"}');
+    const keyPage = await openKey(page, key);
+    await put(request, key, '{"v": "theirs"}');
+    await keyPage.valueInput.fill('{"v": "mine"}');
+    await saveButton(page).click();
+    await expect(page.getByTestId('conflict')).toBeVisible();
+    const merged = await keyPage.valueInput.inputValue();
+    const lines = merged.split('\n');
+    for (const marker of ['<<<<<<<', '|||||||', '=======', '>>>>>>>']) {
+      expect(lines.filter((line) => line.startsWith(marker)), merged).toHaveLength(1);
+    }
+    expect(lines, merged).toContain('{"v": "mine"}');
+    expect(lines, merged).toContain('{"v": "base"}');
+    expect(lines, merged).toContain('{"v": "theirs"}');
+    // The panel above the three versions does not send the user away from them.
+    await expect(keyPage.error).not.toContainText('Reload');
+  });
 });
 
 test('the editor indents with Tab, formats JSON and numbers its lines', async ({ page, request }) => {

@@ -107,7 +107,11 @@ impl Printer {
         if self.format == Format::Json {
             return print_json(report);
         }
-        let verb = if report.dry_run { "would be" } else { "were" };
+        let (was, were) = if report.dry_run {
+            ("would be", "would be")
+        } else {
+            ("was", "were")
+        };
         println!(
             "{} keys read, compared at revision {}{}:",
             report.total,
@@ -118,15 +122,29 @@ impl Printer {
                 ""
             }
         );
-        for (tally, what) in [
-            (&report.create, format!("{verb} created")),
-            (&report.update, format!("{verb} updated")),
-            (&report.unchanged, "hold the value already".to_string()),
+        for (tally, one, many) in [
+            (
+                &report.create,
+                format!("{was} created"),
+                format!("{were} created"),
+            ),
+            (
+                &report.update,
+                format!("{was} updated"),
+                format!("{were} updated"),
+            ),
+            (
+                &report.unchanged,
+                "holds the value already".to_string(),
+                "hold the value already".to_string(),
+            ),
             (
                 &report.conflict,
                 "left alone: changed since, or named twice".to_string(),
+                "left alone: changed since, or named twice".to_string(),
             ),
         ] {
+            let what = if tally.count == 1 { one } else { many };
             let examples = match tally.examples.as_slice() {
                 [] => String::new(),
                 keys => format!(" (e.g. {})", keys.join(", ")),

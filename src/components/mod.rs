@@ -22,6 +22,7 @@ mod shortcuts;
 mod tree_table;
 mod value_panel;
 mod value_views;
+mod words;
 
 pub use changed_meanwhile::ChangedMeanwhile;
 pub use changes_since::Reread;
@@ -41,3 +42,4 @@ pub use shortcuts::Shortcuts;
 pub use tree_table::TreeTable;
 pub use value_panel::{EditStart, ValueEditor, ValuePanel};
 pub use value_views::ValueViews;
+pub use words::count;

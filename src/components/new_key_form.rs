@@ -18,9 +18,11 @@ pub fn NewKeyForm(
         }
     });
 
+    // Closed until asked for; open again when a create failed, with what was typed.
+    let failed = move || action.value().get().is_some_and(|result| result.is_err());
     view! {
-        <details class="panel new-key needs-write" open>
-            <summary>"New key"</summary>
+        <details class="panel new-key needs-write" open=failed>
+            <summary>"New key…"</summary>
             <ServerForm action read=read_new_key node_ref=form>
                 <input type="hidden" name="prefix" value=move || prefix.get().to_segment() />
                 <label>

@@ -3,6 +3,7 @@
 use super::changes_since::{changes_since, row_mark};
 use super::key_table::{compacted_banner, pager, sort_header, sort_note, KeyName};
 use super::lease_clock::{lease_left, LeaseClock};
+use super::words::count;
 use crate::domain::{
     limits::human_bytes,
     paging::SortOrder,
@@ -37,9 +38,11 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
         None => String::new(),
     };
     let summary = format!(
-        "{folders} folders and {keys} keys of {under}, split on {:?}, at revision {revision}; \
-         they hold {held} keys{whole}.",
-        request.delimiter.display()
+        "{} and {} of {under}, split on {:?}, at revision {revision}; they hold {}{whole}.",
+        count(folders as u64, "folder", "folders"),
+        count(keys as u64, "key", "keys"),
+        request.delimiter.display(),
+        count(held.max(0) as u64, "key", "keys"),
     );
     let first_page = request.after.is_some().then(|| level_url(&request.first()));
     let next_page = next.map(|cursor| level_url(&request.next(&cursor, revision)));

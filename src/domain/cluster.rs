@@ -42,7 +42,9 @@ impl ClusterOverview {
         if self.endpoints.iter().any(|e| e.status.is_some()) {
             return None;
         }
-        self.endpoints.iter().find_map(|e| e.status_hidden.as_deref())
+        self.endpoints
+            .iter()
+            .find_map(|e| e.status_hidden.as_deref())
     }
 
     /// The endpoint that reaches `member`: the one whose status names it, or else one of its

@@ -148,7 +148,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "Changed meanwhile",
-                Some("Nothing was written. Reload the key to see its current value."),
+                Some("Nothing was written."),
             ),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflict", None),
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "Invalid input", None),

@@ -170,6 +170,21 @@ pub struct TreeLevel {
 }
 
 impl TreeLevel {
+    /// The prefix of the level's only entry when that is a whole first page holding one folder
+    /// with an empty name: every key starts with the delimiter.
+    pub fn only_unnamed_folder(&self) -> Option<Key> {
+        match self.entries.as_slice() {
+            [only]
+                if self.request.after.is_none()
+                    && only.kind == EntryKind::Folder
+                    && only.name.is_empty() =>
+            {
+                Some(only.key.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Sorts the entries in the request's order: by key count, folders by their count and keys
     /// after them; by a key's version, mod revision or value size, folders first as read (they
     /// have none) and keys after them in that order; else in key order as read.
@@ -217,6 +232,42 @@ pub fn place(prefix: &[u8], delimiter: &[u8], key: &[u8]) -> Option<Place> {
             name: rest.to_vec(),
         }),
     }
+}
+
+/// The entries of a level read whole: `keys` are every key from the page's start to the level's
+/// end, in order. Answers at most `limit` entries, each folder with the count of its keys, and
+/// whether more entries follow.
+pub fn group_level(
+    prefix: &[u8],
+    delimiter: &[u8],
+    keys: Vec<KeySummary>,
+    limit: usize,
+) -> (Vec<TreeEntry>, bool) {
+    let mut entries: Vec<TreeEntry> = Vec::new();
+    for summary in keys {
+        let place = place(prefix, delimiter, summary.key.as_bytes());
+        if let Some(Place::Folder { prefix: folder, .. }) = &place {
+            if let Some(last) = entries
+                .last_mut()
+                .filter(|last| last.key.as_bytes() == folder)
+            {
+                last.count = last.count.map(|count| count + 1);
+                continue;
+            }
+        }
+        if entries.len() == limit {
+            return (entries, true);
+        }
+        match place {
+            Some(Place::Folder {
+                name,
+                prefix: folder,
+            }) => entries.push(TreeEntry::folder(name, folder, 1)),
+            Some(Place::Key { name }) => entries.push(TreeEntry::key(name, summary)),
+            None => {}
+        }
+    }
+    (entries, false)
 }
 
 /// Where `needle` first occurs in `haystack`.
@@ -383,6 +434,46 @@ mod tests {
         assert_eq!(page(Some("0")), b"a/", "never before the prefix");
         let whole = LevelRequest::new(Key::default(), Key::from("/"), None, None);
         assert_eq!((whole.start(), whole.end()), (vec![0], vec![0]));
+    }
+
+    #[test]
+    fn a_level_read_whole_is_grouped_into_folders_and_keys() {
+        let summary = |key: &str| KeySummary {
+            key: Key::from(key),
+            version: 1,
+            create_revision: 1,
+            mod_revision: 1,
+            lease: 0,
+            lease_left: None,
+            value: None,
+            value_size: None,
+        };
+        let keys: Vec<KeySummary> = ["/s/a/1", "/s/a/2", "/s/b", "/s/c/x/1", "/s/c/y", "/s/d"]
+            .into_iter()
+            .map(summary)
+            .collect();
+        let shown = |entries: &[TreeEntry]| -> Vec<(String, Option<i64>)> {
+            entries.iter().map(|e| (e.key.display(), e.count)).collect()
+        };
+        let (entries, more) = group_level(b"/s/", b"/", keys.clone(), 10);
+        assert!(!more);
+        assert_eq!(
+            shown(&entries),
+            [
+                ("/s/a/".to_string(), Some(2)),
+                ("/s/b".to_string(), None),
+                ("/s/c/".to_string(), Some(2)),
+                ("/s/d".to_string(), None),
+            ]
+        );
+        let (entries, more) = group_level(b"/s/", b"/", keys, 3);
+        assert!(more);
+        assert_eq!(entries.len(), 3);
+        assert_eq!(
+            entries[2].count,
+            Some(2),
+            "the last folder is counted whole"
+        );
     }
 
     #[test]

@@ -130,7 +130,10 @@ fn status_refused(refusal: &AppError, user: Option<&str>) -> String {
 /// The health check's refusal, naming the monitoring user when it is theirs.
 fn refused_to_monitor(pool: &Pool, why: String) -> String {
     match &pool.monitor {
-        Some(monitor) => format!("{why} (asked as etcd-deck's monitoring user {})", monitor.name),
+        Some(monitor) => format!(
+            "{why} (asked as etcd-deck's monitoring user {})",
+            monitor.name
+        ),
         None => why,
     }
 }

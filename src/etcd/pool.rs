@@ -171,9 +171,10 @@ impl Pool {
             counts: Default::default(),
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
-            monitor: settings.monitor.as_ref().map(|user| {
-                UserClients::new(&user.name, &user.password, settings.endpoints.len())
-            }),
+            monitor: settings
+                .monitor
+                .as_ref()
+                .map(|user| UserClients::new(&user.name, &user.password, settings.endpoints.len())),
         })
     }
 

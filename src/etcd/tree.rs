@@ -15,12 +15,15 @@
 use super::{kv, revision, summary, Etcd, Retry};
 use crate::domain::{
     paging::{after_key, before_end, prefix_range_end},
-    tree::{folder_prefix, guesses, place, Ladder, LevelRequest, Place},
+    tree::{folder_prefix, group_level, guesses, place, Ladder, LevelRequest, Place},
     tree::{TreeEntry, TreeLevel},
     AppError, KeySummary,
 };
 use etcd_client::{Client, GetOptions};
 use futures::future::try_join_all;
+
+/// A level of at most this many keys is read whole, in one Range, and grouped in memory.
+const SMALL_LEVEL: i64 = 1000;
 
 /// Guessed folders looked for at once: at first, and at most as a sequence goes on.
 const GUESSES: usize = 32;
@@ -57,12 +60,28 @@ impl Etcd {
         let limit = request.limit as usize;
         let mut cursor = request.start();
 
-        // The page's first key. A level's first page finds it with a window over the whole
-        // level, which counts the level too; later pages with windows that widen from the
-        // cursor, so that a page deep in a big level does not pay for all that follows it.
+        // The page's first key. A level's first page finds it with a Range over the whole
+        // level, which counts the level too and reads the keys of a small level whole (one
+        // request, like a flat page, instead of one or more per folder); later pages with
+        // windows that widen from the cursor, so that a page deep in a big level does not pay
+        // for all that follows it.
         let (first, total, revision) = if request.after.is_none() {
-            let window = self.window(&cursor, &end, request.revision).await?;
-            (window.first, Some(window.count), window.revision)
+            let (keys, count, revision) = self.keys(&cursor, &end, request.revision).await?;
+            if count <= keys.len() as i64 {
+                let (entries, more) = group_level(prefix, delimiter, keys, limit);
+                let next = more
+                    .then(|| entries.last().map(|e| e.key.clone()))
+                    .flatten();
+                return Ok(TreeLevel {
+                    request: request.clone(),
+                    entries,
+                    next,
+                    revision,
+                    total: Some(count),
+                    compacted: None,
+                });
+            }
+            (keys.into_iter().next(), Some(count), revision)
         } else {
             let (first, revision) = self.ladder(prefix, &cursor, &end, request.revision).await?;
             (first, None, revision)
@@ -174,6 +193,30 @@ impl Etcd {
             total,
             compacted: None,
         })
+    }
+
+    /// The first [`SMALL_LEVEL`] keys of `[start, end)` (without values), the count of the
+    /// range, and the revision read at: `at`, or now.
+    async fn keys(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        at: Option<i64>,
+    ) -> Result<(Vec<KeySummary>, i64, i64), AppError> {
+        let read = |client: Client| {
+            let mut options = GetOptions::new()
+                .with_range(end.to_vec())
+                .with_keys_only()
+                .with_limit(SMALL_LEVEL);
+            if let Some(revision) = at {
+                options = options.with_revision(revision);
+            }
+            async move { kv(&client).get(start.to_vec(), Some(options)).await }
+        };
+        let (response, _) = self.run(Retry::Read, read).await?;
+        let keys = response.kvs().iter().map(|kv| summary(kv, false)).collect();
+        let revision = at.unwrap_or(revision(response.header()));
+        Ok((keys, response.count(), revision))
     }
 
     /// The first key of `[start, end)` and the count of the range, at revision `at` (or now).

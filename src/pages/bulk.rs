@@ -4,7 +4,7 @@
 //! says so. Without a selection, it is the import page (see [`super::import`]).
 
 use crate::components::{
-    page_data, ActionError, FormFields, KeyName, Loaded, PageView, ServerForm,
+    count, page_data, ActionError, FormFields, KeyName, Loaded, PageView, ServerForm,
 };
 use crate::domain::{
     limits::human_bytes,
@@ -41,9 +41,19 @@ fn BulkPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| copy.value().get().and_then(Result::err))
     });
+    // Whether the last copy form sent was a move, and where to: the action forgets its input
+    // once answered.
+    let moving = RwSignal::new(false);
+    let target = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = copy.input().get() {
+            moving.set(input.remove);
+            target.set(Some(input.to));
+        }
+    });
     // What the last write did: in full from the action, or its counts from the URL (a form
     // posted without JavaScript lands back here).
-    let outcome = move || {
+    let last = move || {
         let latest = |value: Option<Result<BulkReport, _>>, outcome: &str| {
             value
                 .and_then(Result::ok)
@@ -51,27 +61,47 @@ fn BulkPage() -> impl IntoView {
         };
         latest(delete.value().get(), "deleted")
             .or_else(|| {
-                let remove = copy.input().get().is_some_and(|input| input.remove);
-                latest(copy.value().get(), if remove { "moved" } else { "copied" })
+                let outcome = if moving.get() { "moved" } else { "copied" };
+                latest(copy.value().get(), outcome)
             })
             .or_else(|| {
                 location
                     .search
                     .with(|search| BulkReport::from_query(search))
             })
-            .map(|(outcome, report)| report_view(&outcome, report))
+    };
+    // Once keys are deleted or moved away, the selection is history: the page says what was
+    // done and where to go, instead of listing the keys as if they were there.
+    let finished = move || {
+        last().is_some_and(|(outcome, report)| outcome != "copied" && report.done.count > 0)
+    };
+    let next_steps = move || {
+        let selection = selection.get();
+        let back = list_url(&PageRequest::new(selection.prefix.clone(), None, None));
+        let target = target.get().map(|to| {
+            let url = list_url(&PageRequest::new(Key::from(to.as_str()), None, None));
+            view! { " " <a href=url>{format!("See {to}")}</a> }
+        });
+        view! {
+            <p data-testid="bulk-next">
+                <a href=back>"Back to the keys under " {selection.prefix.display()}</a>
+                {target}
+            </p>
+        }
     };
 
     PageView(view! {
         <Title text="Many keys at once" />
         <h1>"Many keys at once"</h1>
         <ActionError error />
-        {outcome}
-        <Loaded
-            resource=preview
-            loading="Reading the keys…"
-            show=move |preview| selection_view(selection.get_untracked(), preview, delete, copy)
-        />
+        {move || last().map(|(outcome, report)| report_view(&outcome, report))}
+        <Show when=move || !finished() fallback=next_steps>
+            <Loaded
+                resource=preview
+                loading="Reading the keys…"
+                show=move |preview| selection_view(selection.get_untracked(), preview, delete, copy)
+            />
+        </Show>
     })
 }
 
@@ -254,7 +284,14 @@ fn DeleteForm(
         }
         .into_any()
     } else {
-        view! { <input type="hidden" name="confirm" value="" /> }.into_any()
+        // The count, ticked: a step between choosing and deleting, as a single key has.
+        view! {
+            <label>
+                <input type="checkbox" name="confirm" value=total.to_string() required data-testid="bulk-confirm" />
+                {format!(" Yes, delete these {total} keys")}
+            </label>
+        }
+        .into_any()
     };
     let label = format!("Delete these {total} keys");
     view! {
@@ -299,7 +336,7 @@ fn report_view(outcome: &str, report: BulkReport) -> impl IntoView {
     };
     view! {
         <section class="banner banner-ok" role="status" data-testid="bulk-report">
-            <p>{format!("{} keys {outcome}.", report.done.count)}</p>
+            <p>{format!("{} {outcome}.", count(report.done.count, "key", "keys"))}</p>
             <ul>
                 {line(&report.changed, "left: written after the revision shown")}
                 {line(&report.exists, "left: the target exists")}

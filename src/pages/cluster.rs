@@ -1,7 +1,7 @@
 //! The cluster page at `/cluster`: members, each endpoint's health, the leader and alarms,
 //! refreshed every few seconds.
 
-use crate::components::{page_data, Loaded, PageView};
+use crate::components::{count, page_data, Loaded, PageView};
 use crate::domain::{
     cluster::{
         quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo, MemberStatus,
@@ -119,7 +119,7 @@ fn summary(overview: &ClusterOverview) -> String {
         Some(error) if overview.members.is_empty() => format!("Members unknown: {error}."),
         _ => format!(
             "{}; quorum is {} of {} voters, {}.",
-            count(overview.members.len(), "member", "members"),
+            count(overview.members.len() as u64, "member", "members"),
             quorum(voters),
             voters,
             resilience(voters, up, configured),
@@ -161,11 +161,6 @@ fn resilience(voters: usize, up: usize, configured: usize) -> String {
             tolerated - down.min(tolerated)
         )
     }
-}
-
-/// `n` and the noun that goes with it: "1 member", "3 members".
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn alarms(overview: &ClusterOverview) -> String {

@@ -44,7 +44,7 @@ pub(super) fn ImportPage() -> impl IntoView {
                 view! {
                     <section class="banner banner-ok" role="status" data-testid="import-applied">
                         <p>"Imported."</p>
-                        {report_list(&report, "were")}
+                        {report_list(&report, true)}
                     </section>
                 }
             })
@@ -115,26 +115,33 @@ fn dry_run_view(
                     report.total, report.revision
                 )}
             </p>
-            {report_list(&report, "would be")}
+            {report_list(&report, false)}
             {form}
         </section>
     }
 }
 
-fn report_list(report: &ImportReport, verb: &str) -> impl IntoView {
-    let line = |tally: &Tally, what: String| {
+/// The counts of an import report; `applied` says whether it was written or is a dry run.
+fn report_list(report: &ImportReport, applied: bool) -> impl IntoView {
+    let line = |tally: &Tally, one: &str, many: &str| {
         let examples = match tally.examples.as_slice() {
             [] => String::new(),
             keys => format!(": {}", keys.join(", ")),
         };
+        let what = if tally.count == 1 { one } else { many };
         view! { <li>{format!("{} {what}{examples}", tally.count)}</li> }
+    };
+    let (was, were) = if applied {
+        ("was", "were")
+    } else {
+        ("would be", "would be")
     };
     view! {
         <ul class="import-counts">
-            {line(&report.create, format!("{verb} created"))}
-            {line(&report.update, format!("{verb} updated"))}
-            {line(&report.unchanged, "hold that value already".to_string())}
-            {line(&report.conflict, "left alone: written since, or named twice".to_string())}
+            {line(&report.create, &format!("{was} created"), &format!("{were} created"))}
+            {line(&report.update, &format!("{was} updated"), &format!("{were} updated"))}
+            {line(&report.unchanged, "holds that value already", "hold that value already")}
+            {line(&report.conflict, "left alone: written since, or named twice", "left alone: written since, or named twice")}
         </ul>
     }
 }

@@ -120,21 +120,15 @@ pub fn KeyListPage() -> impl IntoView {
         <ViewSwitch listing />
         <NoticeBar notice=use_notice(error) />
         <ActionError error />
-        <div class="list-layout">
-            <div class="list-main">
-                <Loaded
-                    resource=shown
-                    loading="Loading keys…"
-                    show=|shown| match shown {
-                        Shown::Flat(listing) => Either::Left(view! { <KeyTable listing /> }),
-                        Shown::Tree(level) => Either::Right(view! { <TreeTable level /> }),
-                    }
-                />
-            </div>
-            <aside>
-                <NewKeyForm action=create prefix />
-            </aside>
-        </div>
+        <NewKeyForm action=create prefix />
+        <Loaded
+            resource=shown
+            loading="Loading keys…"
+            show=|shown| match shown {
+                Shown::Flat(listing) => Either::Left(view! { <KeyTable listing /> }),
+                Shown::Tree(level) => Either::Right(view! { <TreeTable level /> }),
+            }
+        />
     })
 }
 

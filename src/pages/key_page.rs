@@ -320,11 +320,14 @@ fn DeleteKeyControl(
                 let segment = segment.clone();
                 Either::Right(view! {
                     <div role="alertdialog" aria-label="Confirm deletion" class="confirm">
-                        <p>"Delete the key " <code>{name.clone()}</code> "? This cannot be undone."</p>
+                        <p>
+                            "Delete the key " <code>{name.clone()}</code>
+                            "? History can bring it back until etcd compacts the revisions before the delete."
+                        </p>
                         <ServerForm action=delete read=read_delete>
                             <input type="hidden" name="key" value=segment />
                             <button type="submit" class="danger" disabled=move || delete.pending().get()>
-                                "Delete permanently"
+                                "Delete the key"
                             </button>
                         </ServerForm>
                         <a href=page.clone()>"Cancel"</a>

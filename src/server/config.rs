@@ -64,7 +64,11 @@ pub struct Config {
     pub etcd_monitor_user: Option<String>,
 
     /// The file holding the password of --etcd-monitor-user (its first line).
-    #[arg(long, env = "ETCD_DECK_MONITOR_PASSWORD_FILE", requires = "etcd_monitor_user")]
+    #[arg(
+        long,
+        env = "ETCD_DECK_MONITOR_PASSWORD_FILE",
+        requires = "etcd_monitor_user"
+    )]
     pub etcd_monitor_password_file: Option<PathBuf>,
 
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].

@@ -3,7 +3,7 @@
 
 use super::assets::{cache_control, HashedAssets};
 use super::forwarded::forwarded_client;
-use super::security::{guard, with_safety_headers};
+use super::security::{guard, page_policy, with_safety_headers};
 use super::{sign_in, upload, AppState};
 use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
@@ -76,6 +76,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             sign_in::authenticate,
         ))
         .layer(middleware::from_fn_with_state(state.site.clone(), guard))
+        .layer(middleware::from_fn(page_policy))
         .layer(middleware::from_fn_with_state(
             state.proxies.clone(),
             forwarded_client,

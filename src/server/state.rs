@@ -1,7 +1,7 @@
 //! The state every request can reach.
 
 use super::forwarded::TrustedProxies;
-use super::security::SiteNames;
+use super::security::{PageNonce, SiteNames};
 use crate::domain::api_reference::ApiReference;
 use crate::etcd::Etcd;
 use crate::services::access::{Access, AccessSettings};
@@ -49,5 +49,11 @@ impl AppState {
     pub fn provide(&self) {
         provide_context(self.api_reference.clone());
         provide_context(self.access.clone());
+        // The nonce the page policy names (see `super::security::page_policy`), in place of the
+        // one Leptos made for this render.
+        let parts = use_context::<axum::http::request::Parts>();
+        if let Some(nonce) = parts.and_then(|parts| parts.extensions.get::<PageNonce>().cloned()) {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
     }
 }

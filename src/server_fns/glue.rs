@@ -41,7 +41,7 @@ mod server {
     use axum::{
         body::{to_bytes, Body},
         extract::Request,
-        http::{header, HeaderValue, StatusCode},
+        http::StatusCode,
         middleware::Next,
         response::Response,
     };
@@ -80,25 +80,6 @@ mod server {
     /// Gives the page being rendered the status of `err`.
     pub fn set_error_status(err: &AppError) {
         ErrorStatus::capture().set(err);
-    }
-
-    /// Gives the page being rendered its Content-Security-Policy: scripts only from this server
-    /// or inline with this response's nonce (Leptos' hydration and data scripts carry it), the
-    /// wasm compiled, nothing framed, embedded, or posted elsewhere.
-    pub fn set_page_policy() {
-        let (Some(nonce), Some(response)) =
-            (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
-        else {
-            return;
-        };
-        let policy = format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-        );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-        }
     }
 
     /// Lands a failed server function's form post on `page` (not the page it came from),

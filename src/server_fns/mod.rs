@@ -326,8 +326,8 @@ pub async fn preview_selection(selection: Selection) -> Result<BulkPreview, AppE
 }
 
 /// Deletes a selection, each key only if unchanged since the selection's revision: the keys
-/// picked, or every key under the prefix (which `confirm` must repeat). Lands back on the bulk
-/// page, which says what was done.
+/// picked (whose count `confirm` must repeat), or every key under the prefix (which `confirm`
+/// must repeat). Lands back on the bulk page, which says what was done.
 #[server(prefix = "/fn")]
 pub async fn delete_selection(
     prefix: Key,
@@ -342,6 +342,12 @@ pub async fn delete_selection(
             let confirm = Key::from(confirm.as_str());
             bulk::delete_prefix(&caller, &prefix, &confirm, Some(revision)).await?
         } else {
+            if confirm.trim() != keys.len().to_string() {
+                return Err(AppError::invalid(format!(
+                    "confirm the delete: tick \"Yes, delete these {} keys\"",
+                    keys.len()
+                )));
+            }
             bulk::delete_keys(&caller, &keys, revision).await?
         };
         let selection = Selection {

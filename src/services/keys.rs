@@ -73,7 +73,24 @@ pub async fn level_or_restart(
             } else {
                 request.clone()
             };
-            async move { level(caller, &request).await }
+            async move {
+                let read = level(caller, &request).await?;
+                // Keys that all start with the delimiter (Kubernetes' `/registry/…`) make the
+                // root one folder with an empty name holding everything: show its inside.
+                match read
+                    .only_unnamed_folder()
+                    .filter(|_| request.prefix.is_empty())
+                {
+                    Some(inside) => {
+                        let request = LevelRequest {
+                            prefix: inside,
+                            ..request
+                        };
+                        level(caller, &request).await
+                    }
+                    None => Ok(read),
+                }
+            }
         },
         |level: &mut TreeLevel, revision| level.compacted = Some(revision),
     )

@@ -103,14 +103,67 @@ fn merge(base: Option<&[u8]>, theirs: Option<&[u8]>, draft: &Draft) -> Option<Me
         ValueFormat::Hex => return None,
         _ => draft.text.replace("\r\n", "\n"),
     };
-    Some(match diffy::merge(&base, &yours, &theirs) {
-        Ok(text) => Merged {
-            text,
-            conflicts: false,
-        },
-        Err(text) => Merged {
-            text,
-            conflicts: true,
-        },
-    })
+    // Merged as lines each ending in a newline: a value without a final newline would otherwise
+    // have its last line glued to the conflict markers (`…}||||||| original`). The merge ends
+    // as what was typed ends.
+    let ended = |text: String| {
+        if text.is_empty() || text.ends_with('\n') {
+            text
+        } else {
+            text + "\n"
+        }
+    };
+    let typed_newline = yours.is_empty() || yours.ends_with('\n');
+    let (text, conflicts) = match diffy::merge(&ended(base), &ended(yours), &ended(theirs)) {
+        Ok(text) => (text, false),
+        Err(text) => (text, true),
+    };
+    let text = if typed_newline {
+        text
+    } else {
+        text.strip_suffix('\n').map(str::to_string).unwrap_or(text)
+    };
+    Some(Merged { text, conflicts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(text: &str) -> Draft {
+        Draft {
+            key: Key::from("k"),
+            text: text.into(),
+            format: ValueFormat::Text,
+            keep_crlf: false,
+            base: 1,
+        }
+    }
+
+    #[test]
+    fn markers_stand_on_lines_of_their_own_without_a_final_newline() {
+        let merged = merge(
+            Some(b"{\"v\": 1}"),
+            Some(b"{\"v\": 2}"),
+            &typed("{\"v\": 3}"),
+        )
+        .unwrap();
+        assert!(merged.conflicts);
+        for line in merged.text.lines().filter(|line| line.contains('{')) {
+            assert!(
+                line.starts_with('{') && line.ends_with('}'),
+                "{}",
+                merged.text
+            );
+        }
+        assert!(!merged.text.ends_with('\n'), "{:?}", merged.text);
+    }
+
+    #[test]
+    fn a_clean_merge_ends_as_what_was_typed_ends() {
+        let clean = merge(Some(b"a\nb\nc"), Some(b"A\nb\nc"), &typed("a\nb\nC")).unwrap();
+        assert_eq!((clean.text.as_str(), clean.conflicts), ("A\nb\nC", false));
+        let clean = merge(Some(b"a\nb\nc\n"), Some(b"A\nb\nc\n"), &typed("a\nb\nC\n")).unwrap();
+        assert_eq!(clean.text, "A\nb\nC\n");
+    }
 }
