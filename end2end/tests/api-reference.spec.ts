@@ -10,6 +10,14 @@ test('the API page lists every endpoint and links the OpenAPI document', async (
   const operations = page.getByTestId('api-operation');
   await expect(operations.filter({ hasText: 'PUT /api/v1/keys/{key}' })).toContainText('If-Match');
   await expect(operations).toHaveCount(26);
+  // Code in the descriptions is shown as code, not as markdown's backticks.
+  await expect(page.locator('main')).not.toContainText('`');
+  await expect(page.locator('main code').filter({ hasText: 'If-Match' }).first()).toBeVisible();
+  // A POST documents the fields of its body.
+  const copy = operations.filter({ hasText: 'POST /api/v1/copy' });
+  for (const field of ['from', 'to', 'prefix', 'overwrite']) {
+    await expect(copy.locator('tr').filter({ has: page.locator('code', { hasText: new RegExp(`^${field}$`) }) })).toContainText('body');
+  }
 
   const href = await page.getByRole('link', { name: 'openapi.json' }).getAttribute('href');
   const document = await (await page.request.get(href!)).json();

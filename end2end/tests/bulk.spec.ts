@@ -120,3 +120,26 @@ test('an import is checked first, then applied, and a second look shows nothing 
   await page.getByRole('button', { name: 'Check it (dry run)' }).click();
   await expect(page.getByTestId('import-error')).toContainText('neither an etcd-deck export');
 });
+
+test('after an apply, the keys it left alone are not offered for writing over again', async ({ page, request }) => {
+  const prefix = uniquePrefix('import-left');
+  await put(request, `${prefix}contested`, 'before');
+  await page.goto('/bulk');
+  await hydrated(page);
+  const file = JSON.stringify({ [`${prefix}contested`]: 'from the file', [`${prefix}new`]: 'hello' });
+  await page.getByTestId('import-text').fill(file);
+  await page.getByRole('button', { name: 'Check it (dry run)' }).click();
+  await expect(page.getByTestId('import-report')).toContainText('1 would be updated');
+  await hydrated(page);
+  // Someone writes the key after the dry run: the import leaves it alone.
+  await put(request, `${prefix}contested`, 'theirs');
+  await page.getByRole('button', { name: 'Apply: write 2 keys' }).click();
+  await expect(page.getByTestId('import-applied')).toContainText('1 was created');
+  await expect(page.getByTestId('import-applied')).toContainText('1 left alone');
+  await expect(page.getByTestId('import-left')).toContainText('1 key the file still differs from');
+  await expect(page.getByRole('button', { name: /^Apply/ })).toHaveCount(0);
+  expect(await value(request, `${prefix}contested`)).toBe('theirs');
+  // Checking the file again is a choice made knowingly.
+  await page.getByRole('link', { name: 'Check the file again' }).click();
+  await expect(page.getByRole('button', { name: 'Apply: write 1 key' })).toBeVisible();
+});

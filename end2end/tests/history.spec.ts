@@ -15,10 +15,16 @@ test('a key lists its versions, compares an old one with now and restores it', a
   await expect(history.getByRole('row')).toHaveCount(3);
   await expect(history.getByRole('row').nth(1)).toContainText('written');
   await expect(history.getByRole('row').nth(2)).toContainText('created');
+  // The newest version is the value now: nothing to compare it with.
+  await expect(history.getByRole('row').nth(1)).toContainText('the value now');
+  await expect(history.getByRole('row').nth(1).getByRole('link', { name: 'Compare and restore' })).toHaveCount(0);
 
   await history.getByRole('row').nth(2).getByRole('link', { name: 'Compare and restore' }).click();
   const past = page.getByTestId('past-version');
   await expect(past.getByRole('heading', { name: /^Version 1 of revision/ })).toBeVisible();
+  // The past version is read as the value now is: JSON, pretty.
+  await expect(past.getByTestId('value-encoding')).toContainText('JSON');
+  await expect(past.getByTestId('value-pretty')).toContainText('"replicas": 1');
   await expect(past.getByTestId('diff-summary')).toHaveText(
     '1 lines removed, 1 added; JSON, compared pretty-printed with keys in order.',
   );

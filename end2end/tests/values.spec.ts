@@ -160,6 +160,13 @@ test('the editor indents with Tab, formats JSON and numbers its lines', async ({
   await page.getByTestId('format-value').click();
   await expect(input).toHaveValue('{\n  "a": [\n    1,\n    2\n  ]\n}\n');
   await expect(page.locator('.editor .gutter')).toHaveText('1\n2\n3\n4\n5\n6\n7');
+  // Format is offered only where it can work: JSON and YAML, not text, TOML or hex.
+  for (const format of ['text', 'toml', 'hex']) {
+    await page.getByTestId('value-format').selectOption(format);
+    await expect(page.getByTestId('format-value')).toHaveCount(0);
+  }
+  await page.getByTestId('value-format').selectOption('yaml');
+  await expect(page.getByTestId('format-value')).toBeVisible();
 
   await input.fill('x');
   await input.press('Home');

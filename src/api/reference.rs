@@ -5,7 +5,7 @@ use super::ApiDoc;
 use crate::domain::api_reference::{ApiOperation, ApiParameter};
 use utoipa::openapi::{
     path::{Operation, ParameterIn},
-    RefOr, Required,
+    OpenApi as Document, RefOr, Required, Schema,
 };
 use utoipa::OpenApi;
 
@@ -23,14 +23,14 @@ pub fn api_reference() -> Vec<ApiOperation> {
         ];
         for (method, operation) in methods {
             if let Some(operation) = operation {
-                operations.push(describe(method, path, operation));
+                operations.push(describe(&doc, method, path, operation));
             }
         }
     }
     operations
 }
 
-fn describe(method: &str, path: &str, operation: &Operation) -> ApiOperation {
+fn describe(doc: &Document, method: &str, path: &str, operation: &Operation) -> ApiOperation {
     let parameters = operation
         .parameters
         .iter()
@@ -64,6 +64,54 @@ fn describe(method: &str, path: &str, operation: &Operation) -> ApiOperation {
         summary: operation.summary.clone().unwrap_or_default(),
         description: operation.description.clone().unwrap_or_default(),
         parameters: parameters.collect(),
+        body: body_fields(doc, operation),
         responses: responses.collect(),
     }
+}
+
+/// The fields of an operation's JSON request body, from its schema; none for another body.
+fn body_fields(doc: &Document, operation: &Operation) -> Vec<ApiParameter> {
+    let Some(body) = &operation.request_body else {
+        return Vec::new();
+    };
+    let Some(schema) = body
+        .content
+        .get("application/json")
+        .and_then(|content| content.schema.as_ref())
+    else {
+        return Vec::new();
+    };
+    let resolved = match schema {
+        RefOr::T(schema) => Some(schema),
+        RefOr::Ref(reference) => {
+            let name = reference
+                .ref_location
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            let components = doc.components.as_ref();
+            match components.and_then(|components| components.schemas.get(name)) {
+                Some(RefOr::T(schema)) => Some(schema),
+                _ => None,
+            }
+        }
+    };
+    let Some(Schema::Object(object)) = resolved else {
+        return Vec::new();
+    };
+    let described = |schema: &RefOr<Schema>| match schema {
+        RefOr::T(Schema::Object(field)) => field.description.clone().unwrap_or_default(),
+        RefOr::T(Schema::Array(field)) => field.description.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    object
+        .properties
+        .iter()
+        .map(|(name, schema)| ApiParameter {
+            name: name.clone(),
+            location: "body".into(),
+            required: object.required.contains(name),
+            description: described(schema),
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! A key's history on its page: the changes etcd keeps, and one past version beside the value
 //! now, with what changed and a way to write it back.
 
-use super::{page_data, FormFields, Loaded, ServerForm, ValuePanel};
+use super::{page_data, FormFields, Loaded, ServerForm, ValueViews};
 use crate::domain::{
     diff::{DiffLine, ValueDiff},
     history::{KeyHistory, PastVersion},
@@ -58,10 +58,15 @@ fn history_rows(history: KeyHistory) -> impl IntoView {
                 (ChangeKind::Put, false) if change.version == 1 => "created",
                 (ChangeKind::Put, false) => "written",
             };
-            let link = (change.kind == ChangeKind::Put).then(|| {
-                let href = key_version_url(&history.key, change.revision);
-                view! { <a href=href>"Compare and restore"</a> }
-            });
+            // The newest write is the value now: nothing to compare it with or restore.
+            let link = match change.kind {
+                ChangeKind::Put if i == 0 => Either::Left(view! { <span class="summary">"the value now"</span> }),
+                ChangeKind::Put => {
+                    let href = key_version_url(&history.key, change.revision);
+                    Either::Right(Some(view! { <a href=href>"Compare and restore"</a> }))
+                }
+                ChangeKind::Delete => Either::Right(None),
+            };
             view! {
                 <tr data-kind=what>
                     <td class="num">{(change.version > 0).then_some(change.version)}</td>
@@ -114,7 +119,12 @@ pub fn PastVersionPanel(
 }
 
 fn past_version(version: PastVersion, restore: ServerAction<RestoreVersion>) -> impl IntoView {
-    let PastVersion { then, now, diff } = version;
+    let PastVersion {
+        then,
+        then_shown,
+        now,
+        diff,
+    } = version;
     let summary = then.summary.clone();
     let heading = format!(
         "Version {} of revision {}, read-only",
@@ -143,7 +153,7 @@ fn past_version(version: PastVersion, restore: ServerAction<RestoreVersion>) -> 
     });
     view! {
         <h2>{heading}</h2>
-        <ValuePanel value=then.value.view() />
+        <ValueViews value=then.value.clone() shown=then_shown />
         {if same {
             EitherOf4::A(view! { <p class="summary">"This is the value now."</p> })
         } else if now.is_none() {

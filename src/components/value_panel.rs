@@ -108,8 +108,19 @@ pub fn ValueEditor(
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
     let read = read_save(drafted);
+    // The format chosen: Format is offered for JSON and YAML only, which it can lay out.
+    let chosen = RwSignal::new(format);
+    let choose = move |_| {
+        if let Some(format) = select
+            .get_untracked()
+            .and_then(|s| ValueFormat::parse(&s.value()))
+        {
+            chosen.set(format);
+        }
+    };
+    let formattable = move || matches!(chosen.get(), ValueFormat::Json | ValueFormat::Yaml);
     let format_button = move || {
-        hydrated.get().then(|| {
+        (hydrated.get() && formattable()).then(|| {
             view! {
                 <button type="button" class="secondary"
                     on:click=move |_| editor::format(area, select, lines, message)
@@ -149,7 +160,9 @@ pub fn ValueEditor(
                     "Tab indents and Shift+Tab outdents the lines chosen; Esc, then Tab, leaves the editor."
                 </p>
                 <div class="actions">
-                    <FormatSelect selected=format node_ref=select />
+                    <span on:change=choose>
+                        <FormatSelect selected=format node_ref=select />
+                    </span>
                     {format_button}
                     <button type="submit" disabled=move || action.pending().get() data-testid="save-value">
                         {submit}

@@ -10,6 +10,9 @@ pub struct ApiOperation {
     pub summary: String,
     pub description: String,
     pub parameters: Vec<ApiParameter>,
+    /// The fields of its JSON request body, if it takes one.
+    #[serde(default)]
+    pub body: Vec<ApiParameter>,
     /// Status code and what it means.
     pub responses: Vec<(String, String)>,
 }
@@ -17,7 +20,7 @@ pub struct ApiOperation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiParameter {
     pub name: String,
-    /// `path`, `query` or `header`.
+    /// `path`, `query`, `header`, or `body` (a field of the JSON body).
     pub location: String,
     pub required: bool,
     pub description: String,

@@ -48,6 +48,8 @@ impl KeyHistory {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastVersion {
     pub then: KeyDetail,
+    /// What the value then holds, for its views (pretty, raw, hex), as the key's page shows now.
+    pub then_shown: super::format::ValueShown,
     /// `None` when the key does not exist now.
     pub now: Option<KeyDetail>,
     /// From the value then to the value now (empty when deleted).

@@ -3,7 +3,7 @@
 use crate::components::{page_data, Loaded, PageView};
 use crate::domain::api_reference::ApiOperation;
 use crate::server_fns::get_api_reference;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -52,21 +52,20 @@ fn operation_list(operations: Vec<ApiOperation>) -> impl IntoView {
 
 #[component]
 fn Operation(operation: ApiOperation) -> impl IntoView {
-    let parameters = (!operation.parameters.is_empty()).then(|| {
-        let rows = operation
-            .parameters
-            .into_iter()
-            .map(|parameter| {
-                view! {
-                    <tr>
-                        <td><code>{parameter.name}</code></td>
-                        <td>{parameter.location}</td>
-                        <td>{if parameter.required { "required" } else { "optional" }}</td>
-                        <td>{parameter.description}</td>
-                    </tr>
-                }
-            })
-            .collect_view();
+    let parameters = operation.parameters.into_iter().chain(operation.body);
+    let rows: Vec<_> = parameters
+        .map(|parameter| {
+            view! {
+                <tr>
+                    <td><code>{parameter.name}</code></td>
+                    <td>{parameter.location}</td>
+                    <td>{if parameter.required { "required" } else { "optional" }}</td>
+                    <td>{with_code(&parameter.description)}</td>
+                </tr>
+            }
+        })
+        .collect();
+    let parameters = (!rows.is_empty()).then(|| {
         view! {
             <div class="table-scroll">
                 <table class="keys"><tbody>{rows}</tbody></table>
@@ -76,17 +75,35 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
     let responses = operation
         .responses
         .into_iter()
-        .map(|(status, description)| view! { <li><code>{status}</code> " " {description}</li> })
+        .map(|(status, description)| {
+            view! { <li><code>{status}</code> " " {with_code(&description)}</li> }
+        })
         .collect_view();
     view! {
         <section class="panel" data-testid="api-operation">
             <h2>
                 <code class="method">{operation.method}</code> " " <code>{operation.path}</code>
             </h2>
-            <p>{operation.summary}</p>
-            <p class="hint">{operation.description}</p>
+            <p>{with_code(&operation.summary)}</p>
+            <p class="hint">{with_code(&operation.description)}</p>
             {parameters}
             <ul class="responses">{responses}</ul>
         </section>
     }
+}
+
+/// Text whose `backticked` parts are code, as the OpenAPI descriptions write them: shown as
+/// code, never as markup.
+fn with_code(text: &str) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.to_string();
+            if i % 2 == 1 {
+                Either::Left(view! { <code>{part}</code> })
+            } else {
+                Either::Right(part)
+            }
+        })
+        .collect_view()
 }

@@ -55,8 +55,17 @@ pub(super) fn ImportPage() -> impl IntoView {
         })
     };
 
+    // Once applied, the dry run shows what is left; it offers no second apply, which would
+    // write over the keys the import left alone because someone wrote them meanwhile.
+    let was_applied = move || {
+        apply.value().with(|value| matches!(value, Some(Ok(_))))
+            || location
+                .search
+                .with(|search| ImportReport::from_query(search).is_some())
+    };
     let show_report = move |report: Option<ImportReport>| {
-        report.map(|report| dry_run_view(report, upload.get_untracked(), apply))
+        let applied = was_applied();
+        report.map(|report| dry_run_view(report, upload.get_untracked(), apply, applied))
     };
 
     PageView(view! {
@@ -92,10 +101,31 @@ fn dry_run_view(
     report: ImportReport,
     upload: Option<String>,
     apply: ServerAction<ApplyImport>,
+    applied: bool,
 ) -> impl IntoView {
     let writes = report.create.count + report.update.count;
-    let form = (writes > 0).then(|| {
-        let label = format!("Apply: write {writes} keys");
+    let left = (applied && writes > 0).then(|| {
+        let again = format!(
+            "/{}?upload={}",
+            crate::domain::routes::BULK_SEGMENT,
+            upload.clone().unwrap_or_default()
+        );
+        view! {
+            <p data-testid="import-left">
+                {format!(
+                    "{} the file still differs from: written by someone else after the dry run, so the import left them alone. ",
+                    crate::components::count(writes, "key", "keys")
+                )}
+                <a href=again rel="external">"Check the file again"</a>
+                " to write over them."
+            </p>
+        }
+    });
+    let form = (writes > 0 && !applied).then(|| {
+        let label = format!(
+            "Apply: write {}",
+            crate::components::count(writes, "key", "keys")
+        );
         view! {
             <ServerForm action=apply read=read_apply>
                 <input type="hidden" name="upload" value=upload.unwrap_or_default() />
@@ -116,6 +146,7 @@ fn dry_run_view(
                 )}
             </p>
             {report_list(&report, false)}
+            {left}
             {form}
         </section>
     }

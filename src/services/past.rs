@@ -47,7 +47,13 @@ pub async fn version(caller: &Caller, key: &Key, revision: i64) -> Result<PastVe
     };
     let current = now.as_ref().map_or(&[][..], |now| now.value.as_bytes());
     let diff = diff_values(then.value.as_bytes(), current);
-    Ok(PastVersion { then, now, diff })
+    let then_shown = crate::domain::format::show(then.value.as_bytes());
+    Ok(PastVersion {
+        then,
+        then_shown,
+        now,
+        diff,
+    })
 }
 
 /// Writes the value `key` had at `revision` back, if the key is still as the caller saw it:
