@@ -16,7 +16,8 @@ test('the API page lists every endpoint and links the OpenAPI document', async (
   // A POST documents the fields of its body.
   const copy = operations.filter({ hasText: 'POST /api/v1/copy' });
   for (const field of ['from', 'to', 'prefix', 'overwrite']) {
-    await expect(copy.locator('tr').filter({ has: page.locator('code', { hasText: new RegExp(`^${field}$`) }) })).toContainText('body');
+    const row = copy.locator('tr').filter({ has: page.locator('td:first-child code', { hasText: new RegExp(`^${field}$`) }) });
+    await expect(row).toContainText('body');
   }
 
   const href = await page.getByRole('link', { name: 'openapi.json' }).getAttribute('href');

@@ -67,7 +67,7 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
         .collect();
     let parameters = (!rows.is_empty()).then(|| {
         view! {
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Parameters">
                 <table class="keys"><tbody>{rows}</tbody></table>
             </div>
         }

@@ -10,7 +10,7 @@ use crate::domain::{
     limits::human_bytes,
     routes::{key_url, list_url},
     transfer::{BulkPreview, BulkReport, Selection, Tally},
-    Key, PageRequest,
+    AppError, Key, PageRequest,
 };
 use crate::server_fns::{preview_selection, CopySelection, DeleteSelection};
 use leptos::prelude::*;
@@ -32,7 +32,14 @@ fn BulkPage() -> impl IntoView {
                 copy.version().get(),
             )
         },
-        |(selection, _, _)| preview_selection(selection),
+        |(selection, _, _)| async move {
+            // Leaving the page for a listing changes the address before the page goes: nothing
+            // is picked there, and nothing is asked of the server.
+            if !selection.all && selection.keys.is_empty() {
+                return Err(AppError::invalid("no keys are picked"));
+            }
+            preview_selection(selection).await
+        },
     );
     let error = Signal::derive(move || {
         delete

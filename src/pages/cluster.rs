@@ -68,7 +68,7 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
         <p class="summary" data-testid="cluster-summary">{summary(&overview)}</p>
         <section class="panel">
             <h2>"Members"</h2>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Members">
                 <table class="keys" data-testid="members">
                     <thead>
                         <tr>
@@ -86,7 +86,7 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
         </section>
         <section class="panel">
             <h2>"Endpoints"</h2>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Endpoints">
                 <table class="keys" data-testid="endpoints">
                     <thead>
                         <tr>

@@ -125,9 +125,9 @@ fn leases_view(
                 <tr>
                     <th>"Lease"</th>
                     <th class="num">"Seconds left"</th>
-                    <th class="num">"Granted"</th>
+                    <th class="num wide-only">"Granted"</th>
                     <th class="num">"Keys"</th>
-                    <th>"First keys"</th>
+                    <th class="wide-only">"First keys"</th>
                     <th></th>
                 </tr>
             </thead>
@@ -163,15 +163,17 @@ fn lease_row(
         <tr data-lease=id.clone() id=format!("lease-{id}")>
             <td class="key">{id.clone()}</td>
             <td class="num" data-testid="ttl">{left}</td>
-            <td class="num">{lease.granted_ttl}</td>
+            <td class="num wide-only">{lease.granted_ttl}</td>
             <td class="num">{lease.key_count}</td>
-            <td>{keys}</td>
+            <td class="wide-only">{keys}</td>
             <td class="needs-write">
-                <ServerForm action=keep read=read_lease>
-                    <input type="hidden" name="id" value=keep_id />
-                    <button type="submit">"Keep alive"</button>
-                </ServerForm>
-                <a class="button danger" href=revoke>"Revoke…"</a>
+                <div class="row-actions">
+                    <ServerForm action=keep read=read_lease>
+                        <input type="hidden" name="id" value=keep_id />
+                        <button type="submit">"Keep alive"</button>
+                    </ServerForm>
+                    <a class="button danger" href=revoke>"Revoke…"</a>
+                </div>
             </td>
         </tr>
     }

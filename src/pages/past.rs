@@ -131,7 +131,7 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
                             <KeyName key=summary.key.clone() />
                         </a>
                     </td>
-                    <td class="num">{summary.version}</td>
+                    <td class="num wide-only">{summary.version}</td>
                     <td class="num">{summary.mod_revision}</td>
                     <td>{state}</td>
                     <td>{restore}</td>
@@ -154,7 +154,7 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
                 <tr>
                     <th class="needs-write"></th>
                     <th>"Key"</th>
-                    <th class="num">"Version"</th>
+                    <th class="num wide-only">"Version"</th>
                     <th class="num">"Mod revision"</th>
                     <th>"Now"</th>
                     <th></th>

@@ -164,8 +164,8 @@ fn WatchPage() -> impl IntoView {
                                 <a href=key_url(&logged.key)><KeyName key=logged.key.clone() /></a>
                             </td>
                             <td class="num">{logged.revision}</td>
-                            <td class="num">{(logged.version > 0).then_some(logged.version)}</td>
-                            <td class="num">{size}</td>
+                            <td class="num wide-only">{(logged.version > 0).then_some(logged.version)}</td>
+                            <td class="num wide-only">{size}</td>
                             <td class="num lease">{(logged.lease != 0).then(|| lease_hex(logged.lease))}</td>
                         </tr>
                     }
@@ -205,8 +205,8 @@ fn WatchPage() -> impl IntoView {
                     <th>"Change"</th>
                     <th>"Key"</th>
                     <th class="num">"Revision"</th>
-                    <th class="num">"Version"</th>
-                    <th class="num">"Size"</th>
+                    <th class="num wide-only">"Version"</th>
+                    <th class="num wide-only">"Size"</th>
                     <th class="num lease">"Lease"</th>
                 </tr>
             </thead>
