@@ -16,6 +16,7 @@ mod leases;
 mod past;
 mod pool;
 mod scan;
+mod settings;
 mod tls;
 mod tree;
 mod watch;
@@ -36,6 +37,7 @@ use etcd_client::{
 pub use hub::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
+pub use settings::{EtcdSettings, EtcdUser};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
 pub use watch::Watch;
@@ -43,37 +45,6 @@ pub use watch::Watch;
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
-
-/// How to reach etcd.
-#[derive(Debug, Clone)]
-pub struct EtcdSettings {
-    /// Client URLs of the members, like `http://127.0.0.1:2379`.
-    pub endpoints: Vec<String>,
-    pub connect_timeout: Duration,
-    /// The deadline of every request, retries included; nothing waits on etcd longer.
-    pub request_timeout: Duration,
-    /// How often every endpoint's health is checked.
-    pub health_interval: Duration,
-    /// What to trust and present on `https://` endpoints.
-    pub tls: EtcdTls,
-    /// The etcd user etcd-deck asks for member status as, for everyone: see [`health`].
-    pub monitor: Option<EtcdUser>,
-}
-
-/// An etcd user and password. Debug output leaves the password out.
-#[derive(Clone)]
-pub struct EtcdUser {
-    pub name: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for EtcdUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EtcdUser")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
 #[derive(Clone)]
