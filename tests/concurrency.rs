@@ -8,8 +8,8 @@ use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
-    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PreviewSelection, SaveValue,
-    SearchKeys,
+    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PreviewSelection,
+    SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 19 pages, a search page and its server function, and 14 other server function calls.
-const REQUESTS_PER_ROUND: usize = 35;
+/// 20 pages, a search page and its server function, and 15 other server function calls.
+const REQUESTS_PER_ROUND: usize = 37;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -71,6 +71,8 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/api".to_string(), 200),
         ("/bulk".to_string(), 200),
         ("/bulk?prefix=load%252F&revision=0&all=1".to_string(), 200),
+        // The import page giving back pasted text it no longer keeps: an empty box.
+        (format!("/bulk?error=x&pasted={}", "0".repeat(32)), 200),
         ("/no/such/page".to_string(), 404),
     ] {
         check(
@@ -118,6 +120,13 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
             call(http, base, path, &form).await.map(|r| r.0),
         );
     }
+    let gone = format!("upload={}", "0".repeat(32));
+    let pasted = call(http, base, PastedText::PATH, &gone).await;
+    check(
+        format!("POST {}", PastedText::PATH),
+        404,
+        pasted.map(|r| r.0),
+    );
     // A search, on a page and through its server function: refused with 429 while as many run
     // as may, and otherwise answered.
     let search = "search[prefix]=load%2F&search[query]=e&search[mode]=glob&search[values]=true\

@@ -116,9 +116,12 @@ test('an import is checked first, then applied, and a second look shows nothing 
   expect(await value(request, `${prefix}new`)).toBe('hello');
   expect(await value(request, `${prefix}old`)).toBe('after');
 
-  await page.getByTestId('import-text').fill('not json');
+  // Text that does not parse is refused, and given back to fix: nothing pasted is lost.
+  const typo = `{"${prefix}a": "1",, "${prefix}b": "2"}`;
+  await page.getByTestId('import-text').fill(typo);
   await page.getByRole('button', { name: 'Check it (dry run)' }).click();
   await expect(page.getByTestId('import-error')).toContainText('neither an etcd-deck export');
+  await expect(page.getByTestId('import-text')).toHaveValue(typo);
 });
 
 test('after an apply, the keys it left alone are not offered for writing over again', async ({ page, request }) => {

@@ -361,7 +361,7 @@ mod editor {
 /// put the rest into the page as markup. An HTML parser also drops the first line break after
 /// `<textarea>`, so the server-rendered HTML starts with one extra. Built in the browser, the
 /// text is a text node, kept as it is.
-fn textarea_content(text: String) -> String {
+pub fn textarea_content(text: String) -> String {
     if cfg!(feature = "ssr") {
         let mut html = String::with_capacity(text.len() + 1);
         html.push('\n');

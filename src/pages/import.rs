@@ -2,13 +2,15 @@
 //! (a dry run: nothing is written), then apply it; keys someone wrote after the dry run are left
 //! alone and reported. The upload is a plain form post, so all of it works without JavaScript.
 
-use crate::components::{page_data, ActionError, FormFields, Loaded, PageView, ServerForm};
+use crate::components::{
+    page_data, textarea_content, ActionError, FormFields, Loaded, PageView, ServerForm,
+};
 use crate::domain::{
     paging::query_param,
     routes::IMPORT_UPLOAD,
     transfer::{ImportReport, Tally},
 };
-use crate::server_fns::{preview_import, ApplyImport};
+use crate::server_fns::{pasted_text, preview_import, ApplyImport};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -63,6 +65,23 @@ pub(super) fn ImportPage() -> impl IntoView {
                 .search
                 .with(|search| ImportReport::from_query(search).is_some())
     };
+    // Text pasted before that did not parse, given back to fix (once the server kept it).
+    let pasted = page_data(
+        move || text("pasted"),
+        |id| async move {
+            match id {
+                Some(id) => Ok(pasted_text(id).await.ok()),
+                None => Ok(None),
+            }
+        },
+    );
+    let paste_box = move |text: Option<String>| {
+        view! {
+            <textarea id="import-text" name="text" rows="6" spellcheck="false" data-testid="import-text">
+                {textarea_content(text.unwrap_or_default())}
+            </textarea>
+        }
+    };
     let show_report = move |report: Option<ImportReport>| {
         let applied = was_applied();
         report.map(|report| dry_run_view(report, upload.get_untracked(), apply, applied))
@@ -87,10 +106,8 @@ pub(super) fn ImportPage() -> impl IntoView {
             </p>
             <form method="post" action=IMPORT_UPLOAD enctype="multipart/form-data" data-testid="import-form">
                 <label>"File " <input type="file" name="file" accept=".ndjson,.jsonl,.json,application/json" /></label>
-                <label>
-                    "…or paste it "
-                    <textarea name="text" rows="6" spellcheck="false" data-testid="import-text"></textarea>
-                </label>
+                <label for="import-text">"…or paste it"</label>
+                <Loaded resource=pasted loading="" show=paste_box />
                 <button type="submit">"Check it (dry run)"</button>
             </form>
         </section>

@@ -9,23 +9,27 @@ use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 pub async fn upload(caller: Caller, multipart: Multipart) -> Response {
-    match read(multipart).await.and_then(|bytes| {
-        parse_import(&bytes)?;
-        Ok(bytes)
-    }) {
-        Ok(bytes) => {
+    let refused = |err: AppError, pasted: Option<String>| {
+        let message = utf8_percent_encode(&err.to_string(), NON_ALPHANUMERIC).to_string();
+        let pasted = pasted.map(|id| format!("&pasted={id}")).unwrap_or_default();
+        Redirect::to(&format!("/{BULK_SEGMENT}?error={message}{pasted}")).into_response()
+    };
+    let (bytes, pasted) = match read(multipart).await {
+        Ok(read) => read,
+        Err(err) => return refused(err, None),
+    };
+    match parse_import(&bytes) {
+        Ok(_) => {
             let id = caller.stash(bytes);
             Redirect::to(&format!("/{BULK_SEGMENT}?upload={id}")).into_response()
         }
-        Err(err) => {
-            let message = utf8_percent_encode(&err.to_string(), NON_ALPHANUMERIC).to_string();
-            Redirect::to(&format!("/{BULK_SEGMENT}?error={message}")).into_response()
-        }
+        // Pasted text that does not parse is kept, for the page to offer it again to fix.
+        Err(err) => refused(err, pasted.then(|| caller.stash(bytes))),
     }
 }
 
-/// The file chosen, or else the text pasted.
-async fn read(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
+/// The file chosen, or else the text pasted (and whether it was pasted).
+async fn read(mut multipart: Multipart) -> Result<(Vec<u8>, bool), AppError> {
     let (mut file, mut text) = (Vec::new(), Vec::new());
     let broken = |err: axum::extract::multipart::MultipartError| {
         AppError::invalid(format!("the upload did not arrive whole ({err})"))
@@ -40,8 +44,8 @@ async fn read(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
         }
     }
     match (file.is_empty(), text.iter().all(u8::is_ascii_whitespace)) {
-        (false, _) => Ok(file),
-        (true, false) => Ok(text),
+        (false, _) => Ok((file, false)),
+        (true, false) => Ok((text, true)),
         (true, true) => Err(AppError::invalid("choose a file, or paste an export")),
     }
 }

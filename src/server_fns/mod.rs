@@ -404,6 +404,12 @@ pub async fn copy_selection(
     .await
 }
 
+/// Text pasted for an import that did not parse, kept for its sender to fix.
+#[server(prefix = "/fn")]
+pub async fn pasted_text(upload: String) -> Result<String, AppError> {
+    with_caller(|caller| async move { bulk::pasted_text(&caller, &upload) }).await
+}
+
 /// What importing an uploaded file would do, now.
 #[server(prefix = "/fn")]
 pub async fn preview_import(upload: String) -> Result<ImportReport, AppError> {

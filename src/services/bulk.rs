@@ -213,6 +213,14 @@ pub async fn import_upload(
     import(caller, file, dry_run, revision).await
 }
 
+/// The text this caller pasted for an import, kept because it did not parse, to show it again.
+pub fn pasted_text(caller: &Caller, upload: &str) -> Result<String, AppError> {
+    let bytes = caller.stashed(upload).ok_or_else(|| AppError::NotFound {
+        key: "pasted text (kept for 15 minutes)".into(),
+    })?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| AppError::invalid("the text is not UTF-8"))
+}
+
 /// The entries in key order, each key once; a key named twice with different values is left
 /// out and counted.
 fn distinct(mut entries: Vec<ImportEntry>) -> (Vec<ImportEntry>, Tally) {
