@@ -70,7 +70,7 @@ pub(super) fn ImportPage() -> impl IntoView {
         move || text("pasted"),
         |id| async move {
             match id {
-                Some(id) => Ok(pasted_text(id).await.ok()),
+                Some(id) => pasted_text(id).await,
                 None => Ok(None),
             }
         },

@@ -404,10 +404,11 @@ pub async fn copy_selection(
     .await
 }
 
-/// Text pasted for an import that did not parse, kept for its sender to fix.
+/// Text pasted for an import that did not parse, kept for its sender to fix; none once it is no
+/// longer kept.
 #[server(prefix = "/fn")]
-pub async fn pasted_text(upload: String) -> Result<String, AppError> {
-    with_caller(|caller| async move { bulk::pasted_text(&caller, &upload) }).await
+pub async fn pasted_text(upload: String) -> Result<Option<String>, AppError> {
+    with_caller(|caller| async move { Ok(bulk::pasted_text(&caller, &upload)) }).await
 }
 
 /// What importing an uploaded file would do, now.

@@ -213,12 +213,11 @@ pub async fn import_upload(
     import(caller, file, dry_run, revision).await
 }
 
-/// The text this caller pasted for an import, kept because it did not parse, to show it again.
-pub fn pasted_text(caller: &Caller, upload: &str) -> Result<String, AppError> {
-    let bytes = caller.stashed(upload).ok_or_else(|| AppError::NotFound {
-        key: "pasted text (kept for 15 minutes)".into(),
-    })?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| AppError::invalid("the text is not UTF-8"))
+/// The text this caller pasted for an import, kept because it did not parse, to show it again;
+/// none once it is no longer kept (15 minutes).
+pub fn pasted_text(caller: &Caller, upload: &str) -> Option<String> {
+    let bytes = caller.stashed(upload)?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The entries in key order, each key once; a key named twice with different values is left
