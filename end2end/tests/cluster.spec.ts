@@ -1,6 +1,6 @@
 // The cluster page: members, leader and health, as members die and come back.
 import { test, expect, hydrated, Page } from './fixtures';
-import { cluster } from '../harness';
+import { cluster, startServer } from '../harness';
 
 function member(page: Page, name: string) {
   return page.locator(`[data-testid="member-row"][data-member="${name}"]`);
@@ -73,4 +73,27 @@ test('the cluster tables fit their cards at 1280 px, also with a member down', a
   await expect(member(page, name).getByTestId('member-health')).toHaveText('healthy', {
     timeout: 10_000,
   });
+});
+
+test('with endpoints given without http://, a killed member is down, not "not configured"', async ({ page }) => {
+  const bare = process.env.ETCD_DECK_E2E_ENDPOINTS!.split('http://').join('');
+  const server = await startServer({ ETCD_ENDPOINTS: bare });
+  try {
+    await page.goto(`${server.url}/cluster`);
+    await hydrated(page);
+    await expect(page.getByTestId('member-health').filter({ hasText: 'healthy' })).toHaveCount(3);
+    const follower = page.getByTestId('member-row').filter({
+      has: page.getByTestId('member-role').filter({ hasText: 'voter' }),
+    });
+    const name = (await follower.first().getAttribute('data-member'))!;
+    cluster('kill', name);
+    try {
+      await expect(member(page, name).getByTestId('member-health')).toContainText('down', { timeout: 10_000 });
+      await expect(page.getByText('not configured')).toHaveCount(0);
+    } finally {
+      cluster('restart', name);
+    }
+  } finally {
+    server.process.kill('SIGTERM');
+  }
 });
