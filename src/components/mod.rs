@@ -40,6 +40,6 @@ pub use server_form::{FormFields, ServerForm};
 pub use session_bar::session_bar;
 pub use shortcuts::Shortcuts;
 pub use tree_table::TreeTable;
-pub use value_panel::{textarea_content, EditStart, ValueEditor, ValuePanel};
+pub use value_panel::{textarea_content, EditStart, ValueEditor};
 pub use value_views::ValueViews;
 pub use words::count;

@@ -1,40 +1,14 @@
-//! A key's value: shown read-only, and in the form that edits it.
+//! A key's value in the form that edits it.
 
 use super::new_key_form::FormatSelect;
 use super::server_form::{FormFields, ServerForm};
 use crate::domain::{
     edit::Draft,
     format::{Format, ValueShown},
-    limits::human_bytes,
-    value::pretty_hex,
-    Key, KeyDetail, ValueFormat, ValueView,
+    Key, KeyDetail, ValueFormat,
 };
 use crate::server_fns::SaveValue;
 use leptos::prelude::*;
-
-/// The value as text, or as hex with a label when it is not UTF-8.
-#[component]
-pub fn ValuePanel(value: ValueView) -> impl IntoView {
-    let size = human_bytes(value.byte_len() as u64);
-    let (label, shown) = match &value {
-        ValueView::Text(text) => (format!("UTF-8 text, {size}"), text.clone()),
-        ValueView::Binary { hex } => (
-            format!("Binary (not valid UTF-8), {size}, shown as hex"),
-            pretty_hex(hex),
-        ),
-    };
-    view! {
-        <section class="panel">
-            <h2>"Value"</h2>
-            <p class="value-encoding" data-testid="value-encoding">
-                {label}
-            </p>
-            <pre class="value" data-testid="value">
-                {shown}
-            </pre>
-        </section>
-    }
-}
 
 /// What an editor starts from: the text, how it is read back, and the mod revision a save must
 /// find the key at (0: the key must not exist).

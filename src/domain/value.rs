@@ -66,14 +66,6 @@ impl ValueView {
     pub fn uses_crlf(&self) -> bool {
         matches!(self, ValueView::Text(text) if text.contains("\r\n"))
     }
-
-    /// How many bytes the stored value has.
-    pub fn byte_len(&self) -> usize {
-        match self {
-            ValueView::Text(text) => text.len(),
-            ValueView::Binary { hex } => hex.len() / 2,
-        }
-    }
 }
 
 /// Hex digits laid out for reading: bytes separated by spaces, 16 to a line.
@@ -192,7 +184,6 @@ mod tests {
                 hex: "deadbeef".into()
             }
         );
-        assert_eq!(binary.byte_len(), 4);
     }
 
     #[test]
