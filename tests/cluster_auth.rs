@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{server::TestServer, TestCluster};
-use etcd_client::{Client, ConnectOptions, Permission};
+use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use etcd_client::{Client, ConnectOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -16,22 +16,6 @@ const ALICE: (&str, &str) = ("alice", "alice-pw");
 
 /// What etcd says when a plain user asks for member status on a patched version.
 const STATUS_NEEDS_ROOT: &str = "member status needs etcd's root role on this etcd version";
-
-/// `root`, and `alice`, who may read and write `app/`; then authentication on.
-async fn enable_etcd_auth(cluster: &TestCluster) {
-    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
-    etcd.user_add(ROOT.0, ROOT.1, None).await.unwrap();
-    let _ = etcd.role_add("root").await;
-    etcd.user_grant_role("root", "root").await.unwrap();
-    etcd.role_add("app-rw").await.unwrap();
-    let app = Permission::read_write("app/").with_prefix();
-    etcd.role_grant_permission("app-rw", app).await.unwrap();
-    etcd.user_add(ALICE.0, ALICE.1, None).await.unwrap();
-    etcd.user_grant_role(ALICE.0, "app-rw").await.unwrap();
-    etcd.put("app/seed", "1", None).await.unwrap();
-    etcd.put("other/secret", "s", None).await.unwrap();
-    etcd.auth_enable().await.unwrap();
-}
 
 /// Whether this etcd refuses member status to alice: asked of etcd directly.
 async fn etcd_refuses_status_to_plain_users(cluster: &TestCluster) -> bool {

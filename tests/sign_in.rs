@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{server::TestServer, TestCluster};
-use etcd_client::{Client, ConnectOptions, Permission};
+use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use etcd_client::{Client, ConnectOptions};
 use etcd_deck::server_fns::CreateKey;
 use leptos::server_fn::ServerFn;
 use reqwest::{redirect::Policy, Method, StatusCode};
@@ -14,27 +14,6 @@ use std::time::Duration;
 
 /// etcd's token lifetime in these tests, in seconds: sessions must outlive it.
 const TOKEN_TTL: u64 = 2;
-
-/// Users of the etcd under test: `root`; `alice` may read and write `app/`; `bob` may read it.
-async fn enable_etcd_auth(cluster: &TestCluster) {
-    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
-    etcd.user_add("root", "root-pw", None).await.unwrap();
-    let _ = etcd.role_add("root").await;
-    etcd.user_grant_role("root", "root").await.unwrap();
-    for (role, permission) in [
-        ("app-rw", Permission::read_write("app/").with_prefix()),
-        ("app-ro", Permission::read("app/").with_prefix()),
-    ] {
-        etcd.role_add(role).await.unwrap();
-        etcd.role_grant_permission(role, permission).await.unwrap();
-    }
-    for (user, password, role) in [("alice", "alice-pw", "app-rw"), ("bob", "bob-pw", "app-ro")] {
-        etcd.user_add(user, password, None).await.unwrap();
-        etcd.user_grant_role(user, role).await.unwrap();
-    }
-    etcd.put("other/secret", "s", None).await.unwrap();
-    etcd.auth_enable().await.unwrap();
-}
 
 async fn as_root(cluster: &TestCluster) -> Client {
     let options = ConnectOptions::new().with_user("root", "root-pw");

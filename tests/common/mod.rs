@@ -6,7 +6,7 @@
 pub mod app;
 pub mod server;
 
-use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls, EtcdUser};
+use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
 use etcd_deck::services::access::{Access, AccessSettings, Caller};
 use std::{
     collections::hash_map::RandomState,
@@ -92,18 +92,13 @@ impl TestCluster {
 
     /// An etcd-deck handle on this cluster, as the server creates it.
     pub async fn connect(&self) -> Etcd {
-        self.connect_monitored(None).await
-    }
-
-    /// An etcd-deck handle on this cluster that asks for member status as `monitor`.
-    pub async fn connect_monitored(&self, monitor: Option<EtcdUser>) -> Etcd {
         Etcd::connect(EtcdSettings {
             endpoints: self.endpoints.clone(),
             connect_timeout: Duration::from_secs(1),
             request_timeout: REQUEST_TIMEOUT,
             health_interval: Duration::from_millis(500),
             tls: self.etcd_tls(),
-            monitor,
+            monitor: None,
         })
         .await
         .expect("connect to etcd")
@@ -223,6 +218,32 @@ impl Drop for TestCluster {
             .arg(self.data_dir.path())
             .output();
     }
+}
+
+/// etcd's users in the sign-in tests: `root` (password `root-pw`); `alice` (`alice-pw`) may read
+/// and write `app/`; `bob` (`bob-pw`) may read it. `other/secret` is there for none of them but
+/// root. Then authentication is turned on.
+pub async fn enable_etcd_auth(cluster: &TestCluster) {
+    use etcd_client::Permission;
+    let mut etcd = etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap();
+    etcd.user_add("root", "root-pw", None).await.unwrap();
+    let _ = etcd.role_add("root").await;
+    etcd.user_grant_role("root", "root").await.unwrap();
+    for (role, permission) in [
+        ("app-rw", Permission::read_write("app/").with_prefix()),
+        ("app-ro", Permission::read("app/").with_prefix()),
+    ] {
+        etcd.role_add(role).await.unwrap();
+        etcd.role_grant_permission(role, permission).await.unwrap();
+    }
+    for (user, password, role) in [("alice", "alice-pw", "app-rw"), ("bob", "bob-pw", "app-ro")] {
+        etcd.user_add(user, password, None).await.unwrap();
+        etcd.user_grant_role(user, role).await.unwrap();
+    }
+    etcd.put("other/secret", "s", None).await.unwrap();
+    etcd.auth_enable().await.unwrap();
 }
 
 /// Compacts etcd's history up to its current revision; answers that revision.
