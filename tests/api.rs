@@ -95,7 +95,7 @@ async fn conditional_puts_answer_412_with_the_current_revision() {
         .api("PUT", &path, Some(json!({"value": "2"})), &create)
         .await;
     assert_eq!(status, 412);
-    assert_eq!(body["error"]["code"], "precondition_failed");
+    assert_eq!(body["error"]["code"], "already_exists");
     assert_eq!(body["error"]["current_mod_revision"], first);
 
     let matching = first.to_string();

@@ -19,6 +19,10 @@ impl From<&AppError> for ErrorBody {
             AppError::PreconditionFailed {
                 current_mod_revision,
                 ..
+            }
+            | AppError::AlreadyExists {
+                current_mod_revision,
+                ..
             } => *current_mod_revision,
             _ => None,
         };

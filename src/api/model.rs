@@ -618,7 +618,7 @@ pub struct ErrorDetail {
     /// What kind of error it is; each code has one HTTP status.
     pub code: ErrorCode,
     pub message: String,
-    /// For `precondition_failed`: the key's mod revision now.
+    /// For `precondition_failed` and `already_exists`: the key's mod revision now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_mod_revision: Option<i64>,
 }

@@ -2,14 +2,16 @@
 
 use super::changes_since::{changes_since, row_mark};
 use super::lease_clock::{lease_left, LeaseClock};
+use super::words::count;
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,
     paging::SortOrder,
-    routes::{key_url, list_url, BULK_SEGMENT},
+    routes::{key_url, list_url, BULK_SEGMENT, KEYS},
     Key, KeyListing, KeySummary, PageRequest,
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 /// The form the rows' boxes belong to.
 const PICK_FORM: &str = "pick";
@@ -28,13 +30,23 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         compacted,
         ..
     } = listing;
-    let first_page = request.after.is_some().then(|| list_url(&request.first()));
+    let first_page = (listing.offset > 0).then(|| list_url(&request.first()));
+    let previous_page = (listing.offset > 0).then(|| match keys.first() {
+        Some(first) => list_url(&request.previous(&first.key, revision)),
+        None => list_url(&request.first()),
+    });
     let next_page = next.map(|cursor| list_url(&request.next(&cursor, revision)));
-    let sizes = request.sort == SortOrder::Size;
     let order = sort_note(request.sort);
+    // Which rows are picked: the page counts them and picks or unpicks them all at once.
+    let picks: Vec<RwSignal<bool>> = keys.iter().map(|_| RwSignal::new(false)).collect();
+    let picked = {
+        let picks = picks.clone();
+        Signal::derive(move || picks.iter().filter(|pick| pick.get()).count())
+    };
     let rows = keys
         .into_iter()
-        .map(|key| key_row(key, sizes))
+        .zip(picks.iter().copied())
+        .map(|(key, pick)| key_row(key, pick))
         .collect_view();
     let header = |label: &'static str, order: SortOrder| {
         let href = list_url(&PageRequest {
@@ -42,6 +54,27 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             ..request.clone()
         });
         sort_header(label, order, request.sort, href)
+    };
+    let rows_here = picks.len();
+    let pick_all = {
+        let picks = picks.clone();
+        move |on: bool| picks.iter().for_each(|pick| pick.set(on))
+    };
+    let all_picked = move || rows_here != 0 && picked.get() == rows_here;
+    let some_picked = move || !matches!(picked.get(), 0) && picked.get() != rows_here;
+    let key_header = view! {
+        <th class="pick-all">
+            <input
+                type="checkbox"
+                class="pick"
+                aria-label="Pick every key on this page"
+                data-testid="pick-all"
+                disabled=rows_here == 0
+                prop:checked=all_picked
+                prop:indeterminate=some_picked
+                on:change=move |event| pick_all(event_target_checked(&event))
+            />
+        </th>
     };
 
     let stale = source.stale.then(|| {
@@ -70,7 +103,12 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             <form id=PICK_FORM method="get" action=format!("/{BULK_SEGMENT}") class="pick">
                 <input type="hidden" name="prefix" value=request.prefix.to_segment() />
                 <input type="hidden" name="revision" value=revision />
-                <button type="submit" data-testid="act-on-picked">"Act on the picked keys…"</button>
+                <button type="submit" data-testid="act-on-picked">
+                    {move || match picked.get() {
+                        0 => "Act on the picked keys…".to_string(),
+                        n => format!("Act on the {}…", count(n as u64, "picked key", "picked keys")),
+                    }}
+                </button>
                 " "
                 <button type="submit" name="all" value="1" data-testid="act-on-all">
                     {format!("All {total} keys here…")}
@@ -80,6 +118,7 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         <table class="keys" data-testid="key-list">
             <thead>
                 <tr>
+                    {key_header}
                     {header("Key", SortOrder::Key)}
                     {header("Version", SortOrder::Version)}
                     {header("Mod revision", SortOrder::Modified)}
@@ -89,8 +128,65 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        {pager(first_page, next_page)}
+        <div class="pager-bar">
+            {pager(first_page, previous_page, next_page)}
+            <PageSize request=request.clone() />
+        </div>
         <LeaseClock />
+    }
+}
+
+/// Page sizes offered; another one asked for in the URL is offered too.
+const PAGE_SIZES: [u32; 5] = [25, 50, 100, 250, 1000];
+
+/// How many keys a page shows: a GET form (so it works before the wasm) whose choice applies at
+/// once with JavaScript.
+#[component]
+fn PageSize(request: PageRequest) -> impl IntoView {
+    let navigate = use_navigate();
+    let current = request.limit;
+    let mut sizes = PAGE_SIZES.to_vec();
+    if !sizes.contains(&current) {
+        sizes.push(current);
+        sizes.sort_unstable();
+    }
+    let hidden = |name: &'static str, value: Option<String>| {
+        value.map(|value| view! { <input type="hidden" name=name value=value /> })
+    };
+    let apply = {
+        let request = request.clone();
+        move |event: leptos::ev::Event| {
+            if let Ok(limit) = event_target_value(&event).parse() {
+                navigate(&list_url(&request.with_limit(limit)), Default::default());
+            }
+        }
+    };
+    let sort = (request.sort != SortOrder::Key).then(|| request.sort.as_str().to_string());
+    view! {
+        <form method="GET" action=KEYS class="page-size" data-testid="page-size">
+            {hidden("prefix", Some(request.prefix.to_segment()).filter(|p| !p.is_empty()))}
+            {hidden("after", request.after.as_ref().map(Key::to_segment))}
+            {hidden("before", request.before.as_ref().map(Key::to_segment))}
+            {hidden("revision", request.revision.map(|r| r.to_string()))}
+            {hidden("sort", sort)}
+            <label>
+                "Keys a page "
+                <select name="limit" on:change=apply>
+                    {sizes
+                        .into_iter()
+                        .map(|size| {
+                            view! {
+                                <option value=size selected=size == current>
+                                    {size}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            // Once the page is hydrated, the choice applies at once and the style hides this.
+            <button type="submit">"Show"</button>
+        </form>
     }
 }
 
@@ -109,11 +205,16 @@ pub fn compacted_banner(what: &'static str, old: Option<i64>, revision: i64) -> 
     })
 }
 
-/// The links to a paged listing's first and next pages, where there are such pages.
-pub fn pager(first: Option<String>, next: Option<String>) -> impl IntoView {
+/// The links to a paged listing's first, previous and next pages, where there are such pages.
+pub fn pager(
+    first: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
     view! {
         <nav class="pager" aria-label="Pages">
             {first.map(|href| view! { <a href=href>"« First page"</a> })}
+            {previous.map(|href| view! { <a href=href rel="prev">"‹ Previous page"</a> })}
             {next.map(|href| view! { <a href=href rel="next">"Next page »"</a> })}
         </nav>
     }
@@ -155,14 +256,25 @@ pub fn sort_header(
 
 /// One key: its name linking to its page, version, mod revision, lease (counting down) and value
 /// size.
-fn key_row(summary: KeySummary, sizes: bool) -> impl IntoView {
+fn key_row(summary: KeySummary, pick: RwSignal<bool>) -> impl IntoView {
     let lease = (summary.lease != 0).then(|| lease_left(summary.lease, summary.lease_left));
-    let size = summary.value_size.filter(|_| sizes).map(human_bytes);
+    let size = summary.value_size.map(human_bytes);
     view! {
         <tr data-key=row_mark(&summary.key)>
+            <td class="pick-cell">
+                <input
+                    type="checkbox"
+                    name="key"
+                    value=summary.key.to_segment()
+                    form=PICK_FORM
+                    class="pick"
+                    aria-label=format!("Pick {}", summary.key.display())
+                    data-testid="pick"
+                    prop:checked=move || pick.get()
+                    on:change=move |event| pick.set(event_target_checked(&event))
+                />
+            </td>
             <td class="key">
-                <input type="checkbox" name="key" value=summary.key.to_segment() form=PICK_FORM
-                    class="pick" aria-label="Pick" data-testid="pick" />
                 <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />
                 </a>

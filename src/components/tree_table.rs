@@ -85,7 +85,7 @@ pub fn TreeTable(level: TreeLevel) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        {pager(first_page, next_page)}
+        {pager(first_page, None, next_page)}
         <LeaseClock />
     }
 }

@@ -22,6 +22,13 @@ pub enum AppError {
         /// The key's mod revision now, when it exists.
         current_mod_revision: Option<i64>,
     },
+    /// A write that only creates found the key (or keys) already there.
+    #[error("{message}")]
+    AlreadyExists {
+        message: String,
+        /// The key's mod revision now, when one key was meant.
+        current_mod_revision: Option<i64>,
+    },
     /// The key's value does not allow the operation, or writers kept racing for it.
     #[error("{message}")]
     Conflict { message: String },
@@ -85,6 +92,7 @@ pub enum AppError {
 pub enum ErrorCode {
     NotFound,
     PreconditionFailed,
+    AlreadyExists,
     Conflict,
     InvalidInput,
     Forbidden,
@@ -113,7 +121,7 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -123,6 +131,7 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::Compacted,
         ErrorCode::PreconditionFailed,
+        ErrorCode::AlreadyExists,
         ErrorCode::TooLarge,
         ErrorCode::TooManyAttempts,
         ErrorCode::Internal,
@@ -149,6 +158,11 @@ impl ErrorCode {
                 StatusCode::PRECONDITION_FAILED,
                 "Changed meanwhile",
                 Some("Nothing was written."),
+            ),
+            ErrorCode::AlreadyExists => (
+                StatusCode::PRECONDITION_FAILED,
+                "Already exists",
+                Some("Nothing was written. Open the key to change it, or choose another name."),
             ),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflict", None),
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "Invalid input", None),
@@ -223,6 +237,7 @@ impl ErrorCode {
         match self {
             ErrorCode::NotFound => "not_found",
             ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Conflict => "conflict",
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::Forbidden => "forbidden",
@@ -247,6 +262,7 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
+            AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidInput { .. } => ErrorCode::InvalidInput,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
@@ -305,6 +321,10 @@ mod tests {
                 message: "p".into(),
                 current_mod_revision: Some(3),
             },
+            AppError::AlreadyExists {
+                message: "a".into(),
+                current_mod_revision: Some(3),
+            },
             AppError::Conflict {
                 message: "c".into(),
             },
@@ -355,6 +375,7 @@ mod tests {
         match err {
             AppError::NotFound { .. }
             | AppError::PreconditionFailed { .. }
+            | AppError::AlreadyExists { .. }
             | AppError::Conflict { .. }
             | AppError::InvalidInput { .. }
             | AppError::Forbidden { .. }

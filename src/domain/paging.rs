@@ -18,6 +18,10 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub struct PageRequest {
     pub prefix: Key,
     pub after: Option<Key>,
+    /// The key the page ends just before (a previous page): the page holds the `limit` keys
+    /// before it. With `before`, `after` is ignored.
+    #[serde(default)]
+    pub before: Option<Key>,
     pub limit: u32,
     /// Whether to read the values too (the key list never does).
     #[serde(default)]
@@ -110,6 +114,7 @@ impl PageRequest {
             limit: page_size(limit),
             prefix,
             after,
+            before: None,
             values: false,
             revision: None,
             sort: SortOrder::Key,
@@ -125,12 +130,16 @@ impl PageRequest {
                 .and_then(|text| text.parse().ok())
         };
         let prefix = Key::new(query_param(search, "prefix").unwrap_or_default());
-        let after = query_param(search, "after").map(Key::new);
+        let before = query_param(search, "before").map(Key::new);
+        let after = query_param(search, "after")
+            .map(Key::new)
+            .filter(|_| before.is_none());
         let sort = query_param(search, "sort")
             .map(|sort| SortOrder::parse(&String::from_utf8_lossy(&sort)));
         PageRequest {
             revision: number("revision").filter(|revision: &i64| *revision > 0),
             sort: sort.unwrap_or_default(),
+            before,
             ..PageRequest::new(
                 prefix,
                 after,
@@ -143,7 +152,26 @@ impl PageRequest {
     pub fn next(&self, last: &Key, revision: i64) -> PageRequest {
         PageRequest {
             after: Some(last.clone()),
+            before: None,
             revision: Some(revision),
+            ..self.clone()
+        }
+    }
+
+    /// The page before one that starts at `first`, read at the same `revision`.
+    pub fn previous(&self, first: &Key, revision: i64) -> PageRequest {
+        PageRequest {
+            after: None,
+            before: Some(first.clone()),
+            revision: Some(revision),
+            ..self.clone()
+        }
+    }
+
+    /// This page with `limit` keys a page, from the same place.
+    pub fn with_limit(&self, limit: u32) -> PageRequest {
+        PageRequest {
+            limit: page_size(Some(limit)),
             ..self.clone()
         }
     }
@@ -152,6 +180,7 @@ impl PageRequest {
     pub fn first(&self) -> PageRequest {
         PageRequest {
             after: None,
+            before: None,
             revision: None,
             ..self.clone()
         }
@@ -165,9 +194,19 @@ impl PageRequest {
     /// The first key this page may contain: just after the cursor, but never before the prefix.
     pub fn page_start(&self) -> Vec<u8> {
         let start = self.range_start();
-        match &self.after {
-            Some(after) => after_key(after.as_bytes()).max(start),
-            None => start,
+        match (&self.after, &self.before) {
+            (Some(after), None) => after_key(after.as_bytes()).max(start),
+            _ => start,
+        }
+    }
+
+    /// The end (exclusive) of the keys this page may contain: its `before` key, but never past
+    /// the prefix.
+    pub fn page_end(&self) -> Vec<u8> {
+        let end = self.range_end();
+        match &self.before {
+            Some(before) if before_end(before.as_bytes(), &end) => before.as_bytes().to_vec(),
+            _ => end,
         }
     }
 

@@ -111,6 +111,12 @@ pub fn prefix_url(prefix: &Key) -> String {
 pub fn list_url(page: &PageRequest) -> String {
     let mut query = Vec::new();
     page_query(&mut query, &page.prefix, page.after.as_ref(), page.limit);
+    if let Some(before) = &page.before {
+        query.push(format!(
+            "before={}",
+            percent_encode_bytes(before.as_bytes())
+        ));
+    }
     page_state(&mut query, page.revision, page.sort);
     with_query(KEYS, query)
 }
@@ -207,6 +213,11 @@ mod tests {
         assert_eq!(query_param(search, "after").unwrap(), after.as_bytes());
         assert_eq!(query_param(search, "limit").unwrap(), b"25");
         assert_eq!(prefix_url(&Key::default()), "/");
+        let previous = page.previous(&after, 42);
+        let url = list_url(&previous);
+        let search = url.trim_start_matches("/?");
+        assert_eq!(PageRequest::from_query(search), previous);
+        assert_eq!(query_param(search, "after"), None);
     }
 
     #[test]

@@ -25,26 +25,32 @@ use crate::domain::AppError;
 use crate::domain::{
     cluster::{member_id_hex, ReadSource},
     lease::Expiry,
-    paging::next_cursor,
+    paging::{after_key, next_cursor},
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
 pub use bulk::{BulkOp, Held, HeldWindow};
 use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
-    ResponseHeader, Txn, TxnOp, TxnOpResponse,
+    ResponseHeader, SortOrder as EtcdSortOrder, SortTarget, Txn, TxnOp, TxnOpResponse,
 };
+use futures::future::try_join_all;
 pub use hub::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 pub use settings::{EtcdSettings, EtcdUser};
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 pub use tls::EtcdTls;
 pub use watch::Watch;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+/// Values read in one Range for their sizes: at etcd's 1.5 MiB a value, 96 MiB at most (a page
+/// of 1,000 keys takes 16 such Ranges, sent at once).
+const SIZE_RUN: usize = 64;
+/// Keys whose values are read alone at once for their sizes.
+const SIZE_READS: usize = 16;
 
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
 #[derive(Clone)]
@@ -158,20 +164,53 @@ impl Etcd {
     }
 
     /// The sizes of the values of `keys` at revision `at` (`None` for a key that was not there),
-    /// read at once.
+    /// each read alone, a few at a time: for keys with others between them (a tree level).
     pub async fn value_sizes(&self, keys: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
-        let sizes = keys.iter().map(|key| async move {
-            let bytes = key.as_bytes();
-            let (response, _) = self
-                .run(Retry::Read, |client| async move {
-                    let options = GetOptions::new().with_revision(at);
-                    kv(&client).get(bytes, Some(options)).await
-                })
-                .await
-                .map_err(|err| self.denied(error::at_revision(err, at), &format!("read {key}")))?;
-            Ok::<_, AppError>(response.kvs().first().map(|kv| kv.value().len() as u64))
-        });
-        futures::future::try_join_all(sizes).await
+        let mut sizes = Vec::with_capacity(keys.len());
+        for some in keys.chunks(SIZE_READS) {
+            let reads = some
+                .iter()
+                .map(|key| self.sizes_of(std::slice::from_ref(key), at));
+            sizes.extend(try_join_all(reads).await?.into_iter().flatten());
+        }
+        Ok(sizes)
+    }
+
+    /// The sizes of the values of `keys`, a run of keys in order with nothing between them at
+    /// revision `at` (a page of a listing), read [`SIZE_RUN`] values to a Range.
+    pub async fn run_sizes(&self, keys: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
+        let runs = keys.chunks(SIZE_RUN).map(|run| self.sizes_of(run, at));
+        Ok(try_join_all(runs).await?.into_iter().flatten().collect())
+    }
+
+    /// The sizes of the values of `run`, keys in order with nothing between them at `at`, read in
+    /// one Range.
+    async fn sizes_of(&self, run: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            return Ok(Vec::new());
+        };
+        let (start, end) = (first.as_bytes().to_vec(), after_key(last.as_bytes()));
+        let limit = run.len() as i64;
+        let (response, _) = self
+            .run(Retry::Read, |client| {
+                let (start, end) = (start.clone(), end.clone());
+                let options = GetOptions::new()
+                    .with_range(end)
+                    .with_revision(at)
+                    .with_limit(limit);
+                async move { kv(&client).get(start, Some(options)).await }
+            })
+            .await
+            .map_err(|err| self.denied(error::at_revision(err, at), &format!("read {first}")))?;
+        let sizes: HashMap<&[u8], u64> = response
+            .kvs()
+            .iter()
+            .map(|kv| (kv.key(), kv.value().len() as u64))
+            .collect();
+        Ok(run
+            .iter()
+            .map(|key| sizes.get(key.as_bytes()).copied())
+            .collect())
     }
 
     /// One page of keys, in one Range, whose count is that of the keys from the page's start
@@ -183,6 +222,7 @@ impl Etcd {
             let options = page_options(page, serializable);
             kv(&client).get(page.page_start(), Some(options)).await
         };
+        let backwards = page.before.is_some();
         let (response, source) = match self.run(Retry::Read, |c| read(c, false)).await {
             Ok((response, endpoint)) => {
                 let source = source(endpoint, response.header(), false);
@@ -200,7 +240,7 @@ impl Etcd {
         // Read at the revision asked for, or else at the one the response was read at.
         let revision = page.revision.unwrap_or(revision(response.header()));
         let (start, end) = (page.range_start(), page.range_end());
-        let total = if page.page_start() == start {
+        let total = if page.page_start() == start && !backwards {
             response.count()
         } else if let Some(total) = self.pool.counts.get(self.user(), &start, &end, revision) {
             total
@@ -211,16 +251,27 @@ impl Etcd {
         };
         let counts = &self.pool.counts;
         counts.insert(self.user(), &start, &end, revision, total);
-        let keys: Vec<KeySummary> = response
+        let mut keys: Vec<KeySummary> = response
             .kvs()
             .iter()
             .map(|kv| summary(kv, page.values))
             .collect();
-        let next = next_cursor(keys.last().map(|k| &k.key), response.more());
+        // A previous page is read backwards from its end: its count is of the keys before it.
+        let offset = if backwards {
+            keys.reverse();
+            response.count() - keys.len() as i64
+        } else {
+            total - response.count()
+        };
+        let more = match backwards {
+            true => offset + (keys.len() as i64) < total,
+            false => response.more(),
+        };
+        let next = next_cursor(keys.last().map(|k| &k.key), more);
         Ok(KeyListing {
             request: page.clone(),
             total,
-            offset: total - response.count(),
+            offset,
             keys,
             next,
             revision,
@@ -407,8 +458,11 @@ fn conditional_put(key: &[u8], value: &[u8], options: &PutOptions, compare: &Com
 /// listing's revision.
 fn page_options(page: &PageRequest, serializable: bool) -> GetOptions {
     let mut options = GetOptions::new()
-        .with_range(page.range_end())
+        .with_range(page.page_end())
         .with_limit(i64::from(page.limit));
+    if page.before.is_some() {
+        options = options.with_sort(SortTarget::Key, EtcdSortOrder::Descend);
+    }
     if !page.values {
         options = options.with_keys_only();
     }
@@ -467,7 +521,12 @@ fn not_found(key: &Key) -> AppError {
 
 fn precondition_failed(key: &Key, condition: PutCondition, current: Option<i64>) -> AppError {
     let message = match (condition, current) {
-        (PutCondition::Absent, _) => format!("the key {key} already exists"),
+        (PutCondition::Absent, _) => {
+            return AppError::AlreadyExists {
+                message: format!("the key {key} already exists"),
+                current_mod_revision: current,
+            }
+        }
         (_, Some(now)) => {
             format!("the key {key} was changed by someone else (it is now at mod revision {now})")
         }

@@ -75,7 +75,7 @@ impl Etcd {
                 _ => None,
             })
             .collect();
-        Err(AppError::PreconditionFailed {
+        Err(AppError::AlreadyExists {
             message: format!(
                 "nothing was written: {} exist again ({})",
                 if existing.len() == 1 {

@@ -752,7 +752,7 @@ async fn relocate(
             pinned_batch(caller, std::slice::from_ref(&held), Some(&relocation)).await?;
         report.revision = revision;
         if report.exists.count > 0 {
-            return Err(AppError::PreconditionFailed {
+            return Err(AppError::AlreadyExists {
                 message: format!(
                     "the key {} exists: copying over it takes overwrite",
                     request.to

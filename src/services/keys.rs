@@ -10,7 +10,6 @@ use crate::domain::{
     history::KeyHistory,
     lease::Expiry,
     limits::{check_key, check_put},
-    paging::SortOrder,
     tree::{LevelRequest, TreeLevel},
     AppError, Key, KeyDetail, KeyListing, PageRequest, PutCondition, WriteReceipt,
 };
@@ -23,16 +22,11 @@ pub async fn list(caller: &Caller, page: &PageRequest) -> Result<KeyListing, App
     caller.etcd.list(page).await
 }
 
-/// One page of a listing, for the pages people read, in the page's sort order (sorting by value
-/// size reads the values, and sends on only their sizes): when etcd has compacted the revision
-/// the listing was pinned to, the listing starts again at its first page, at the current
-/// revision, and says so.
+/// One page of a listing, for the pages people read: with the size of each value (read, and
+/// dropped), in the page's sort order. When etcd has compacted the revision the listing was
+/// pinned to, the listing starts again at its first page, at the current revision, and says so.
+/// A page read without a quorum has no sizes: they would take a quorum too.
 pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyListing, AppError> {
-    let sizes = page.sort == SortOrder::Size && !page.values;
-    let page = PageRequest {
-        values: page.values || sizes,
-        ..page.clone()
-    };
     let mut listing = restarting(
         |first| {
             let page = if first { page.first() } else { page.clone() };
@@ -41,9 +35,12 @@ pub async fn list_or_restart(caller: &Caller, page: &PageRequest) -> Result<KeyL
         |listing: &mut KeyListing, revision| listing.compacted = Some(revision),
     )
     .await?;
-    if sizes {
-        listing.request.values = false;
-        listing.keys.iter_mut().for_each(|key| key.value = None);
+    if !page.values && !listing.source.stale {
+        let keys: Vec<Key> = listing.keys.iter().map(|k| k.key.clone()).collect();
+        let sizes = caller.etcd.run_sizes(&keys, listing.revision).await?;
+        for (summary, size) in listing.keys.iter_mut().zip(sizes) {
+            summary.value_size = size;
+        }
     }
     page.sort.sort_keys(&mut listing.keys);
     super::leases::fill_time_left(caller, &mut listing.keys).await;
@@ -59,9 +56,9 @@ pub async fn level(caller: &Caller, request: &LevelRequest) -> Result<TreeLevel,
     caller.etcd.level(request).await
 }
 
-/// One page of a level, for the pages people read, in the request's sort order (sorting by value
-/// size reads the values of the level's keys, and keeps only their sizes); when etcd has
-/// compacted its revision, the level starts again at its first page and says so.
+/// One page of a level, for the pages people read, with the size of each key's value (read, and
+/// dropped), in the request's sort order; when etcd has compacted its revision, the level starts
+/// again at its first page and says so.
 pub async fn level_or_restart(
     caller: &Caller,
     request: &LevelRequest,
@@ -95,18 +92,16 @@ pub async fn level_or_restart(
         |level: &mut TreeLevel, revision| level.compacted = Some(revision),
     )
     .await?;
-    if request.sort == SortOrder::Size {
-        let keys: Vec<Key> = level
-            .entries
-            .iter()
-            .filter(|entry| entry.summary.is_some())
-            .map(|entry| entry.key.clone())
-            .collect();
-        let sizes = caller.etcd.value_sizes(&keys, level.revision).await?;
-        let summaries = level.entries.iter_mut().filter_map(|e| e.summary.as_mut());
-        for (summary, size) in summaries.zip(sizes) {
-            summary.value_size = size;
-        }
+    let keys: Vec<Key> = level
+        .entries
+        .iter()
+        .filter(|entry| entry.summary.is_some())
+        .map(|entry| entry.key.clone())
+        .collect();
+    let sizes = caller.etcd.value_sizes(&keys, level.revision).await?;
+    let summaries = level.entries.iter_mut().filter_map(|e| e.summary.as_mut());
+    for (summary, size) in summaries.zip(sizes) {
+        summary.value_size = size;
     }
     level.sort();
     let summaries = level.entries.iter_mut().filter_map(|e| e.summary.as_mut());
