@@ -32,6 +32,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let session = viewer
         .filter(|viewer| viewer.name.is_some() || viewer.read_only.is_some())
         .map(crate::components::session_bar);
+    // How people sign in here: the sign-in page's help speaks of the users that apply.
+    #[cfg(feature = "ssr")]
+    let sign_in = use_context::<std::sync::Arc<crate::services::access::Access>>()
+        .map(|access| access.method().as_str());
+    #[cfg(not(feature = "ssr"))]
+    let sign_in: Option<&str> = None;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -44,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body data-read-only=read_only>
+            <body data-read-only=read_only data-sign-in=sign_in>
                 <App />
                 {session}
             </body>
@@ -81,6 +87,8 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <ConnectionBanner />
+            // In the page's flow above it, so that it covers nothing.
+            <Shortcuts />
             <main>
                 <FlatRoutes fallback=NotFound>
                     <Route path=StaticSegment("") view=KeyListPage ssr=SsrMode::Async />
@@ -127,7 +135,6 @@ pub fn App() -> impl IntoView {
                     />
                 </FlatRoutes>
             </main>
-            <Shortcuts />
         </Router>
     }
 }

@@ -36,6 +36,9 @@ test.afterAll(async () => {
 
 test('a plain user sees the members up and why their status is not shown', async ({ page }) => {
   await page.goto(`${server.url}/sign-in?next=/cluster`);
+  const help = page.getByTestId('sign-in-help').filter({ visible: true });
+  await expect(help).toHaveCount(1);
+  await expect(help).toContainText('Use your etcd user name and password');
   await page.getByLabel('User name').fill('alice');
   await page.getByLabel('Password').fill('alice-pw');
   await page.getByRole('button', { name: 'Sign in' }).click();

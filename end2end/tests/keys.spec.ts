@@ -1,5 +1,6 @@
 // Creating, reading, editing and deleting keys through the hydrated UI.
-import { test, expect, hydrated, KeyListPage, KeyPage } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { test, expect, hydrated, uniquePrefix, KeyListPage, KeyPage } from './fixtures';
 
 test('a created key shows in the list without a reload', async ({ page }) => {
   const list = new KeyListPage(page);
@@ -97,4 +98,43 @@ test('on a phone, a long key wraps at its separators, not after every character'
   expect(box.width).toBeGreaterThan(120);
   expect(lines).toBeGreaterThan(1);
   expect(lines).toBeLessThanOrEqual(8);
+});
+
+test("a key's name and value are copied, and its value downloaded as a file", async ({ page, context, request }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const key = `${uniquePrefix('tools')}settings.json`;
+  const value = '{"theme": "dark", "size": 3}';
+  expect((await request.put(`/api/v1/keys/${encodeURIComponent(key)}`, { data: { value } })).status()).toBe(200);
+  await page.goto(`/key/${encodeURIComponent(key)}`);
+  await hydrated(page);
+  const tools = page.getByTestId('key-tools');
+
+  await tools.getByRole('button', { name: 'Copy key' }).click();
+  await expect(tools.getByRole('status').first()).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+  await tools.getByRole('button', { name: 'Copy value' }).click();
+  await expect(tools.getByRole('status').nth(1)).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
+
+  const downloading = page.waitForEvent('download');
+  await tools.getByTestId('download-value').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('settings.json');
+  expect(readFileSync(await download.path(), 'utf8')).toBe(value);
+});
+
+test('a value that is not text is downloaded, not copied', async ({ page, request }) => {
+  const key = `${uniquePrefix('tools')}blob`;
+  const bytes = Buffer.from([0x00, 0xff, 0x10, 0x80]);
+  const path = `/api/v1/keys/${encodeURIComponent(Buffer.from(key).toString('base64'))}?encoding=base64`;
+  expect((await request.put(path, { data: { value: bytes.toString('base64') } })).status()).toBe(200);
+  await page.goto(`/key/${encodeURIComponent(key)}`);
+  await hydrated(page);
+  const tools = page.getByTestId('key-tools');
+  await expect(tools.getByRole('button', { name: 'Copy value' })).toBeDisabled();
+  const downloading = page.waitForEvent('download');
+  await tools.getByTestId('download-value').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('blob');
+  expect(readFileSync(await download.path())).toEqual(bytes);
 });

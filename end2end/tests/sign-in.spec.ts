@@ -36,6 +36,10 @@ async function signIn(page: import('@playwright/test').Page, user: string, passw
 test('a viewer signs in, sees no write controls, and signs out', async ({ page }) => {
   await page.goto(`${server.url}/?prefix=app/`);
   await expect(page).toHaveURL(/\/sign-in\?next=/);
+  // The help speaks of this server's users file, not of etcd's users.
+  const help = page.getByTestId('sign-in-help').filter({ visible: true });
+  await expect(help).toHaveCount(1);
+  await expect(help).toContainText("this server's users file");
   await signIn(page, 'vera', 'wrong');
   await expect(page.getByTestId('sign-in-message')).toHaveText('Wrong user name or password.');
   await signIn(page, 'vera', 'vera-password');

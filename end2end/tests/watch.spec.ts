@@ -1,4 +1,5 @@
-// The watch page: a live log of the changes under a prefix, with pause, resume and export.
+// The watch page: a live log of the changes under a prefix, with the values written and those
+// before them, pause, resume and export.
 import { test, expect, hydrated, uniquePrefix } from './fixtures';
 
 test('the watch page logs changes as they happen, pauses, resumes and exports them', async ({ page, request }) => {
@@ -18,7 +19,7 @@ test('the watch page logs changes as they happen, pauses, resumes and exports th
   await request.put(`/api/v1/keys/${encodeURIComponent(`${uniquePrefix('elsewhere')}x`)}`, { data: { value: 'v' } });
   expect((await request.delete(path('a'))).status()).toBe(200);
   await expect(rows).toHaveCount(2);
-  await expect(rows.nth(1)).toContainText(`put${prefix}a${revision}15 B`);
+  await expect(rows.nth(1)).toContainText(`put${prefix}ahello${revision}15 B`);
   await expect(rows.nth(0)).toHaveAttribute('data-kind', 'delete');
   await expect(page.getByTestId('watch-status')).toContainText('2 changes since this page opened');
 
@@ -39,4 +40,37 @@ test('the watch page logs changes as they happen, pauses, resumes and exports th
     ['delete', `${prefix}a`],
     ['put', `${prefix}b`],
   ]);
+});
+
+test('each change shows the value written and the value before it', async ({ page, request }) => {
+  const prefix = uniquePrefix('watch-values');
+  const following = page.waitForResponse((response) => response.url().includes('/api/v1/watch'));
+  await page.goto(`/watch?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await following;
+  const rows = page.getByTestId('watch-log').locator('tbody tr');
+  const path = `/api/v1/keys/${encodeURIComponent(`${prefix}config`)}`;
+  expect((await request.put(path, { data: { value: '{"replicas": 2}' } })).status()).toBe(200);
+  expect((await request.put(path, { data: { value: '{"replicas": 3}' } })).status()).toBe(200);
+  expect((await request.put(path, { data: { value: 'x'.repeat(2000) } })).status()).toBe(200);
+  expect((await request.delete(path)).status()).toBe(200);
+  await expect(rows).toHaveCount(4);
+
+  // Newest first: the delete shows what was deleted.
+  await expect(rows.nth(0).getByTestId('watch-value')).toHaveCount(0);
+  await expect(rows.nth(0).getByTestId('watch-previous')).toHaveText(`was ${'x'.repeat(160)}…`);
+  // A long value shows its start only.
+  await expect(rows.nth(1).getByTestId('watch-value')).toHaveText(`${'x'.repeat(160)}…`);
+  await expect(rows.nth(1).getByTestId('watch-previous')).toHaveText('was {"replicas": 3}');
+  await expect(rows.nth(2).getByTestId('watch-value')).toHaveText('{"replicas": 3}');
+  await expect(rows.nth(2).getByTestId('watch-previous')).toHaveText('was {"replicas": 2}');
+  await expect(rows.nth(3).getByTestId('watch-value')).toHaveText('{"replicas": 2}');
+  await expect(rows.nth(3).getByTestId('watch-previous')).toHaveCount(0);
+
+  const exported = decodeURIComponent(
+    (await page.getByTestId('watch-export').getAttribute('href'))!.replace(/^data:application\/x-ndjson;charset=utf-8,/, ''),
+  );
+  const lines = exported.trim().split('\n').map((line) => JSON.parse(line));
+  expect(lines[1].value).toBe('{"replicas": 3}');
+  expect(lines[1].prev_value).toBe('{"replicas": 2}');
 });

@@ -71,8 +71,8 @@ pub async fn list_keys(
     }))
 }
 
-/// A key with its value and metadata (with `revision=`, as it was then). The `ETag` is its mod
-/// revision, for `If-Match`. A path ending in `/history` asks for the key's history instead
+/// A key with its value and metadata (with `revision=`, as it was then); with `raw=true`, the
+/// value's bytes alone, as a download. The `ETag` is its mod revision, for `If-Match`. A path ending in `/history` asks for the key's history instead
 /// (a key that itself ends in `/history` is written with its last `/` as `%2F`).
 #[utoipa::path(get, path = "/api/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery, KeyReadQuery),
@@ -94,6 +94,17 @@ pub async fn get_key(
         None => keys::get(&caller, &path.key).await?,
     };
     let etag = detail.summary.mod_revision;
+    if query.raw == Some(true) {
+        let disposition = format!(
+            "attachment; filename=\"{}\"",
+            detail.summary.key.file_name()
+        );
+        let headers = [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ];
+        return Ok(with_etag((headers, detail.value.0), etag));
+    }
     Ok(with_etag(
         Json(KeyValueBody::new(&detail, path.encoding)),
         etag,

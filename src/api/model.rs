@@ -280,6 +280,9 @@ pub struct KeyReadQuery {
     pub revision: Option<i64>,
     /// How many changes a history lists, newest first (100 unless given; at most 1000).
     pub limit: Option<u32>,
+    /// `true`: the value's bytes alone, as a file to save (`application/octet-stream`, named
+    /// after the key's last segment).
+    pub raw: Option<bool>,
 }
 
 /// One change in `KeyHistoryBody`: a write, with the version it made, or a delete.
@@ -676,9 +679,12 @@ pub struct WatchQuery {
     /// by a browser's `EventSource` when it reconnects) goes before it: changes after that
     /// revision are sent.
     pub start_revision: Option<i64>,
-    /// How `prefix` is written, and how keys are sent.
+    /// How `prefix` is written, and how keys (and values) are sent.
     #[serde(default)]
     pub encoding: Encoding,
+    /// `true`: each change carries the start of its value (`value`) and of the value before it
+    /// (`prev_value`), up to 1 KiB of each.
+    pub values: Option<bool>,
 }
 
 /// A `put` or `delete` event of `GET /api/v1/watch`; its event id is `revision`.
@@ -697,6 +703,25 @@ pub struct WatchChange {
     /// The lease id in hexadecimal, as `/api/v1/leases/{id}` takes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_id: Option<String>,
+    /// With `values=true`, for a put: the value written, up to its first 1 KiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<WatchValue>,
+    /// With `values=true`: the value before the change, up to its first 1 KiB, when the key
+    /// had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_value: Option<WatchValue>,
+}
+
+/// The start of a value, in a `WatchChange`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WatchValue {
+    /// Up to the first 1 KiB of the value, written as `encoding` says.
+    pub data: String,
+    pub encoding: Encoding,
+    /// The whole value's size, in bytes.
+    pub size: u64,
+    /// Whether `data` is only the start of the value.
+    pub cut: bool,
 }
 
 /// The `compacted` event of `GET /api/v1/watch`: etcd compacted the changes from

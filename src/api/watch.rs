@@ -4,10 +4,10 @@ use super::error::Answer;
 use super::extract::ApiQuery;
 use super::model::{
     lease_id, positive_revision, Encoding, ErrorBody, WatchChange, WatchCompacted, WatchQuery,
-    WatchResync,
+    WatchResync, WatchValue,
 };
 use crate::domain::{
-    watch::{Change, ChangeKind, Watched, FOLLOW_LIMIT},
+    watch::{Change, ChangeKind, Snippet, Watched, FOLLOW_LIMIT},
     AppError, Key,
 };
 use crate::services::{access::Caller, watch};
@@ -48,7 +48,8 @@ pub async fn watch(
         .and_then(|id| id.trim().parse::<i64>().ok())
         .map(|id| id + 1);
     let start = resumed.or(positive_revision(query.start_revision)?);
-    let watched = watch::watch(&caller, &prefix, start).await?;
+    let values = query.values == Some(true);
+    let watched = watch::watch(&caller, &prefix, start, values).await?;
     // First, how long a browser waits before it reconnects after the stream broke.
     let reconnect = stream::once(async { Event::default().retry(RECONNECT) });
     let events = reconnect
@@ -115,8 +116,26 @@ fn change_event(change: &Change, encoding: Encoding) -> Event {
             value_size: change.value_size,
             lease: change.lease,
             lease_id: lease_id(change.lease),
+            value: change
+                .value
+                .as_ref()
+                .map(|value| watch_value(value, encoding)),
+            prev_value: change
+                .previous
+                .as_ref()
+                .map(|prev| watch_value(prev, encoding)),
         },
     )
+}
+
+fn watch_value(snippet: &Snippet, encoding: Encoding) -> WatchValue {
+    let (data, encoding) = encoding.encode(&snippet.bytes);
+    WatchValue {
+        data,
+        encoding,
+        size: snippet.size,
+        cut: snippet.cut(),
+    }
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> Event {

@@ -23,7 +23,7 @@ pub fn ChangedMeanwhile(key: Key, read_at: i64, mod_revision: i64) -> impl IntoV
     {
         use super::follow::{follow, Followed};
         let exact = key.clone();
-        follow(key.clone(), Some(read_at), move |followed| {
+        follow(key.clone(), Some(read_at), false, move |followed| {
             if let Followed::Change {
                 kind,
                 key,

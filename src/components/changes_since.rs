@@ -98,44 +98,49 @@ fn follow_listing(prefix: Key, delimiter: Option<Key>, revision: i64, since: RwS
     use crate::domain::watch::ChangeKind;
 
     let start = prefix.as_bytes().len();
-    follow(prefix, Some(revision), move |followed| match followed {
-        Followed::Change {
-            kind,
-            key,
-            revision,
-            version,
-            ..
-        } => {
-            // The row the change shows on: the key's own, or its folder's.
-            let folder = delimiter.as_ref().and_then(|delimiter| {
-                let rest = key.get(start..)?;
-                let at = rest
-                    .windows(delimiter.as_bytes().len())
-                    .position(|window| window == delimiter.as_bytes())?;
-                Some(key[..start + at + delimiter.as_bytes().len()].to_vec())
-            });
-            match &folder {
-                Some(folder) => mark_row(folder, "changed", None),
-                None => {
-                    let state = match kind {
-                        ChangeKind::Put => "changed",
-                        ChangeKind::Delete => "deleted",
-                    };
-                    mark_row(&key, state, Some((version, revision)));
+    follow(
+        prefix,
+        Some(revision),
+        false,
+        move |followed| match followed {
+            Followed::Change {
+                kind,
+                key,
+                revision,
+                version,
+                ..
+            } => {
+                // The row the change shows on: the key's own, or its folder's.
+                let folder = delimiter.as_ref().and_then(|delimiter| {
+                    let rest = key.get(start..)?;
+                    let at = rest
+                        .windows(delimiter.as_bytes().len())
+                        .position(|window| window == delimiter.as_bytes())?;
+                    Some(key[..start + at + delimiter.as_bytes().len()].to_vec())
+                });
+                match &folder {
+                    Some(folder) => mark_row(folder, "changed", None),
+                    None => {
+                        let state = match kind {
+                            ChangeKind::Put => "changed",
+                            ChangeKind::Delete => "deleted",
+                        };
+                        mark_row(&key, state, Some((version, revision)));
+                    }
                 }
+                since.update(|since| {
+                    if since.keys.len() < MAX_COUNTED {
+                        since.keys.insert(key);
+                    }
+                });
             }
-            since.update(|since| {
-                if since.keys.len() < MAX_COUNTED {
-                    since.keys.insert(key);
-                }
-            });
-        }
-        Followed::Gap { from, to } => since.update(|since| {
-            let from = since.gap.map_or(from, |(from, _)| from);
-            since.gap = Some((from, to));
-        }),
-        Followed::Ended { resync } => since.update(|since| since.resync = resync),
-    });
+            Followed::Gap { from, to } => since.update(|since| {
+                let from = since.gap.map_or(from, |(from, _)| from);
+                since.gap = Some((from, to));
+            }),
+            Followed::Ended { resync } => since.update(|since| since.resync = resync),
+        },
+    );
 }
 
 /// Marks the row of `key` (if the page shows it) as `state`, with its version and mod revision

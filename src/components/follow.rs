@@ -2,7 +2,10 @@
 //! is visible, that resumes after the last revision it saw when it opens again. Pages tell it
 //! what to do with each event.
 
-use crate::domain::{watch::ChangeKind, Key};
+use crate::domain::{
+    watch::{ChangeKind, Snippet},
+    Key,
+};
 use base64::Engine;
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
 use leptos::prelude::*;
@@ -21,6 +24,10 @@ pub enum Followed {
         version: i64,
         value_size: u64,
         lease: i64,
+        /// When values were asked for: the start of the value written.
+        value: Option<Snippet>,
+        /// When values were asked for: the start of the value before.
+        previous: Option<Snippet>,
     },
     /// etcd compacted the changes from one revision up to another away before they were sent.
     Gap { from: i64, to: i64 },
@@ -38,6 +45,23 @@ struct ChangeData {
     value_size: u64,
     #[serde(default)]
     lease: i64,
+    value: Option<ValueData>,
+    prev_value: Option<ValueData>,
+}
+
+#[derive(serde::Deserialize)]
+struct ValueData {
+    data: String,
+    size: u64,
+}
+
+impl ValueData {
+    fn snippet(self) -> Option<Snippet> {
+        Some(Snippet {
+            bytes: STANDARD.decode(self.data).ok()?,
+            size: self.size,
+        })
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -50,6 +74,8 @@ type Listener = Closure<dyn FnMut(MessageEvent)>;
 
 struct Follower {
     prefix: Key,
+    /// Whether changes come with (the start of) their values.
+    values: bool,
     /// The revision of the last change seen: a source opened again starts after it (or from
     /// now, before any).
     last: Cell<Option<i64>>,
@@ -58,9 +84,10 @@ struct Follower {
     listener: Listener,
 }
 
-/// Follows the changes under `prefix` after `revision` (or from now), calling `told` with each,
-/// until the page is left. Only the hydrated page follows.
-pub fn follow(prefix: Key, revision: Option<i64>, told: impl Fn(Followed) + 'static) {
+/// Follows the changes under `prefix` after `revision` (or from now), calling `told` with each
+/// (with `values`, with the start of each value and of the one before), until the page is left.
+/// Only the hydrated page follows.
+pub fn follow(prefix: Key, revision: Option<i64>, values: bool, told: impl Fn(Followed) + 'static) {
     let follower = Rc::new_cyclic(|me: &std::rc::Weak<Follower>| {
         let me = me.clone();
         let listener = Closure::new(move |event: MessageEvent| {
@@ -77,6 +104,7 @@ pub fn follow(prefix: Key, revision: Option<i64>, told: impl Fn(Followed) + 'sta
         });
         Follower {
             prefix,
+            values,
             last: Cell::new(revision),
             ended: Cell::new(false),
             source: RefCell::new(None),
@@ -124,6 +152,9 @@ impl Follower {
         );
         if let Some(last) = self.last.get() {
             url.push_str(&format!("&start_revision={}", last + 1));
+        }
+        if self.values {
+            url.push_str("&values=true");
         }
         let Ok(source) = EventSource::new(&url) else {
             return;
@@ -173,6 +204,8 @@ impl Follower {
             version: change.version,
             value_size: change.value_size,
             lease: change.lease,
+            value: change.value.and_then(ValueData::snippet),
+            previous: change.prev_value.and_then(ValueData::snippet),
         })
     }
 

@@ -1,6 +1,7 @@
 //! One page of keys as a table, with the links to move between pages.
 
 use super::changes_since::{changes_since, row_mark};
+use super::key_preview::preview_url;
 use super::lease_clock::{lease_left, LeaseClock};
 use super::words::count;
 use crate::domain::{
@@ -11,7 +12,7 @@ use crate::domain::{
     Key, KeyListing, KeySummary, PageRequest,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// The form the rows' boxes belong to.
 const PICK_FORM: &str = "pick";
@@ -43,10 +44,14 @@ pub fn KeyTable(listing: KeyListing) -> impl IntoView {
         let picks = picks.clone();
         Signal::derive(move || picks.iter().filter(|pick| pick.get()).count())
     };
+    let here = use_location().search.get_untracked();
     let rows = keys
         .into_iter()
         .zip(picks.iter().copied())
-        .map(|(key, pick)| key_row(key, pick))
+        .map(|(key, pick)| {
+            let preview = preview_url(&here, &key.key);
+            key_row(key, pick, preview)
+        })
         .collect_view();
     let header = |label: &'static str, order: SortOrder| {
         let href = list_url(&PageRequest {
@@ -153,21 +158,22 @@ fn PageSize(request: PageRequest) -> impl IntoView {
     let hidden = |name: &'static str, value: Option<String>| {
         value.map(|value| view! { <input type="hidden" name=name value=value /> })
     };
+    // Another page size starts the listing again, from its first page.
     let apply = {
         let request = request.clone();
         move |event: leptos::ev::Event| {
             if let Ok(limit) = event_target_value(&event).parse() {
-                navigate(&list_url(&request.with_limit(limit)), Default::default());
+                navigate(
+                    &list_url(&request.first().with_limit(limit)),
+                    Default::default(),
+                );
             }
         }
     };
     let sort = (request.sort != SortOrder::Key).then(|| request.sort.as_str().to_string());
     view! {
         <form method="GET" action=KEYS class="page-size" data-testid="page-size">
-            {hidden("prefix", Some(request.prefix.to_segment()).filter(|p| !p.is_empty()))}
-            {hidden("after", request.after.as_ref().map(Key::to_segment))}
-            {hidden("before", request.before.as_ref().map(Key::to_segment))}
-            {hidden("revision", request.revision.map(|r| r.to_string()))}
+            {hidden("prefix", Some(request.prefix.display()).filter(|p| !p.is_empty()))}
             {hidden("sort", sort)}
             <label>
                 "Keys a page "
@@ -256,7 +262,7 @@ pub fn sort_header(
 
 /// One key: its name linking to its page, version, mod revision, lease (counting down) and value
 /// size.
-fn key_row(summary: KeySummary, pick: RwSignal<bool>) -> impl IntoView {
+fn key_row(summary: KeySummary, pick: RwSignal<bool>, preview: String) -> impl IntoView {
     let lease = (summary.lease != 0).then(|| lease_left(summary.lease, summary.lease_left));
     let size = summary.value_size.map(human_bytes);
     view! {
@@ -278,12 +284,27 @@ fn key_row(summary: KeySummary, pick: RwSignal<bool>) -> impl IntoView {
                 <a href=key_url(&summary.key) data-row="">
                     <KeyName key=summary.key.clone() />
                 </a>
+                {preview_link(&summary.key, preview)}
             </td>
             <td class="num" data-column="version">{summary.version}</td>
             <td class="num" data-column="modified">{summary.mod_revision}</td>
             <td class="num lease">{lease}</td>
-            <td class="num">{size}</td>
+            <td class="num" data-column="size">{size}</td>
         </tr>
+    }
+}
+
+/// The link that shows a key beside the list, without leaving it.
+pub fn preview_link(key: &Key, href: String) -> impl IntoView {
+    view! {
+        <a
+            href=href
+            class="preview-link"
+            aria-label=format!("Preview {}", key.display())
+            data-testid="preview-link"
+        >
+            "Preview"
+        </a>
     }
 }
 

@@ -2,7 +2,7 @@
 //! browser once a second (on the server, and without JavaScript, they stand still).
 
 use crate::domain::{
-    lease::{lease_hex, time_left},
+    lease::{expiring, lease_hex, time_left},
     routes::lease_url,
 };
 use leptos::prelude::*;
@@ -29,7 +29,12 @@ pub fn lease_left(lease: i64, left: Option<i64>) -> impl IntoView {
     let countdown = left.map(|left| {
         view! {
             " "
-            <span class="countdown" data-testid="lease-left" data-left=left>
+            <span
+                class="countdown"
+                data-testid="lease-left"
+                data-left=left
+                data-expiring=expiring(left).then_some("")
+            >
                 {time_left(left)}
             </span>
         }
@@ -73,6 +78,10 @@ fn count_down() {
             .unwrap_or(0)
             - 1;
         let _ = element.set_attribute("data-left", &left.to_string());
+        let _ = match expiring(left) {
+            true => element.set_attribute("data-expiring", ""),
+            false => element.remove_attribute("data-expiring"),
+        };
         element.set_text_content(Some(&time_left(left)));
     }
 }

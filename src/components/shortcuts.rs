@@ -31,6 +31,9 @@ pub fn Shortcuts() -> impl IntoView {
         .collect_view();
     view! {
         <aside class="shortcuts" hidden=move || !shown.get() data-testid="shortcuts">
+            <button type="button" class="link close" on:click=move |_| shown.set(false)>
+                "Close"
+            </button>
             <h2>"Keyboard shortcuts"</h2>
             <dl>{rows}</dl>
         </aside>
@@ -63,7 +66,19 @@ fn handle_key(event: &web_sys::KeyboardEvent, shown: RwSignal<bool>) -> bool {
             .and_then(|element| element.dyn_into().ok())
     };
     match event.key().as_str() {
-        "?" => shown.update(|shown| *shown = !*shown),
+        "?" => {
+            shown.update(|shown| *shown = !*shown);
+            // Shown above the page: brought into view once drawn.
+            request_animation_frame(move || {
+                if let Some(list) = leptos::prelude::document()
+                    .query_selector("[data-testid=shortcuts]:not([hidden])")
+                    .ok()
+                    .flatten()
+                {
+                    list.scroll_into_view();
+                }
+            });
+        }
         "Escape" if shown.get_untracked() => shown.set(false),
         "/" => {
             if let Some(field) = find("[data-search]") {

@@ -4,6 +4,7 @@
 use crate::domain::{
     format::{hex_dump, KubernetesObject, Pretty, Token, ValueShown, View, PRETTY_LINES},
     limits::human_bytes,
+    routes::with_param,
     value::escape_bytes,
     Value,
 };
@@ -11,9 +12,14 @@ use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::hooks::use_location;
 use std::sync::Arc;
 
-/// The value, what it holds, and the view chosen with `?view=`.
+/// The value, what it holds, and the view chosen with `?view=` (or the query parameter `param`
+/// names, on a page where `view` means something else).
 #[component]
-pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
+pub fn ValueViews(
+    value: Value,
+    shown: ValueShown,
+    #[prop(default = "view")] param: &'static str,
+) -> impl IntoView {
     let location = use_location();
     let offered: Vec<View> = View::ALL
         .into_iter()
@@ -29,7 +35,7 @@ pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
     };
     let chosen = Memo::new(move |_| {
         location.search.with(|search| {
-            crate::domain::paging::query_param(search, "view")
+            crate::domain::paging::query_param(search, param)
                 .and_then(|view| View::parse(&view))
                 .filter(|view| *view != View::Pretty || has_pretty)
                 .unwrap_or(first)
@@ -40,7 +46,11 @@ pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
     let tabs = offered
         .into_iter()
         .map(|view| {
-            let href = move || location.search.with(|search| view_url(search, view));
+            let href = move || {
+                location
+                    .search
+                    .with(|search| with_param(search, param, Some(view.as_str()), &[]))
+            };
             let current = move || (chosen.get() == view).then_some("page");
             view! {
                 <a href=href aria-current=current data-testid=format!("view-{}", view.as_str())>
@@ -74,18 +84,6 @@ fn view_name(view: View) -> &'static str {
         View::Raw => "Raw",
         View::Hex => "Hex",
     }
-}
-
-/// The page's address with `view` chosen, every other parameter kept.
-fn view_url(search: &str, view: View) -> String {
-    let mut params: Vec<&str> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|param| !param.is_empty() && !param.starts_with("view="))
-        .collect();
-    let chosen = format!("view={}", view.as_str());
-    params.push(&chosen);
-    format!("?{}", params.join("&"))
 }
 
 fn describe(value: &Value, shown: &ValueShown) -> String {
@@ -186,19 +184,5 @@ fn kubernetes_view(object: KubernetesObject) -> impl IntoView {
         <dl class="meta" data-testid="kubernetes">{rows}</dl>
         <p class="summary">{rest}</p>
         <pre class="value hex">{hex_dump(&object.raw_head)}</pre>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn choosing_a_view_keeps_the_other_parameters() {
-        assert_eq!(view_url("", View::Raw), "?view=raw");
-        assert_eq!(
-            view_url("?draft=ab&view=hex", View::Pretty),
-            "?draft=ab&view=pretty"
-        );
     }
 }

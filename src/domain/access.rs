@@ -45,6 +45,17 @@ pub enum SignInMethod {
     UsersFile,
 }
 
+impl SignInMethod {
+    /// The method as the page's `data-sign-in` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethod::None => "none",
+            SignInMethod::Etcd => "etcd",
+            SignInMethod::UsersFile => "users_file",
+        }
+    }
+}
+
 /// The person a page is shown to: what the top bar says, and which controls a page offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Viewer {

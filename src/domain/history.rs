@@ -111,6 +111,8 @@ mod tests {
             version,
             value_size: 1,
             lease: 0,
+            value: None,
+            previous: None,
         }
     }
 

@@ -68,6 +68,25 @@ impl Key {
         crate::domain::value::escape_bytes(&self.0)
     }
 
+    /// A file name for this key's value: its last segment, in letters, digits, `.`, `-` and
+    /// `_` only (others become `_`), at most 100 of them; `value` when nothing is left.
+    pub fn file_name(&self) -> String {
+        let last = self.0.rsplit(|&b| b == b'/').find(|part| !part.is_empty());
+        let name: String = last
+            .unwrap_or_default()
+            .iter()
+            .take(100)
+            .map(|&b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => b as char,
+                _ => '_',
+            })
+            .collect();
+        match name.trim_start_matches('.') {
+            "" => "value".into(),
+            name => name.into(),
+        }
+    }
+
     /// This key as a prefix, in words: `the keys under app/`, or `every key`.
     pub fn describe_prefix(&self) -> String {
         if self.0.is_empty() {
@@ -134,6 +153,17 @@ impl<'de> Deserialize<'de> for Key {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_file_name_is_the_last_segment_in_safe_characters() {
+        use super::Key;
+        assert_eq!(Key::from("app/config.yaml").file_name(), "config.yaml");
+        assert_eq!(Key::from("/registry/pods/").file_name(), "pods");
+        assert_eq!(Key::from("a/<b>\"; x").file_name(), "_b____x");
+        assert_eq!(Key::from("../..").file_name(), "value");
+        assert_eq!(Key::from("/").file_name(), "value");
+        assert_eq!(Key::new(vec![0xff, b'z']).file_name(), "_z");
+    }
+
     use super::*;
 
     fn round_trip(bytes: &[u8]) {

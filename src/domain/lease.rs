@@ -92,6 +92,14 @@ impl Expiry {
 }
 
 /// Seconds left on a lease, in words: "42 s", "3 min 5 s", "2 h 10 min", "expired".
+/// Seconds left at which a lease is shown as about to expire.
+pub const EXPIRING_SECS: i64 = 10;
+
+/// Whether a lease with `seconds` left is about to expire (and not already gone).
+pub fn expiring(seconds: i64) -> bool {
+    (1..=EXPIRING_SECS).contains(&seconds)
+}
+
 pub fn time_left(seconds: i64) -> String {
     match seconds {
         ..=0 => "expired".into(),

@@ -121,6 +121,36 @@ pub fn list_url(page: &PageRequest) -> String {
     with_query(KEYS, query)
 }
 
+/// The REST API's URL of a key's value alone, as a download: the key in base64, which no browser
+/// or proxy rewrites (a key of `.` or `..` would be).
+pub fn value_download_url(key: &Key) -> String {
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD.encode(key.as_bytes());
+    format!(
+        "/api/v1/keys/{}?encoding=base64&raw=true",
+        percent_encode_bytes(key.as_bytes())
+    )
+}
+
+/// The query `search` (with or without its `?`) with the parameter `name` set to `value` (already
+/// percent-encoded), or left out with `None`, and every other parameter kept; `drop` names more
+/// parameters to leave out.
+pub fn with_param(search: &str, name: &str, value: Option<&str>, drop: &[&str]) -> String {
+    let mut params: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|param| {
+            let field = param.split_once('=').map_or(*param, |(field, _)| field);
+            !param.is_empty() && field != name && !drop.contains(&field)
+        })
+        .map(str::to_string)
+        .collect();
+    if let Some(value) = value {
+        params.push(format!("{name}={value}"));
+    }
+    format!("?{}", params.join("&"))
+}
+
 /// The URL of a level of the key tree, as the list page reads it back.
 pub fn level_url(level: &LevelRequest) -> String {
     let mut query = vec!["view=tree".to_string()];
@@ -198,6 +228,28 @@ fn with_query(path: &str, query: Vec<String>) -> String {
 mod tests {
     use super::*;
     use crate::domain::paging::query_param;
+
+    #[test]
+    fn a_parameter_is_set_or_dropped_and_the_others_kept() {
+        assert_eq!(with_param("", "view", Some("raw"), &[]), "?view=raw");
+        assert_eq!(
+            with_param("?draft=ab&view=hex", "view", Some("pretty"), &[]),
+            "?draft=ab&view=pretty"
+        );
+        assert_eq!(
+            with_param(
+                "?prefix=a%2F&open=x&value_view=hex",
+                "open",
+                Some("y"),
+                &["value_view"]
+            ),
+            "?prefix=a%2F&open=y"
+        );
+        assert_eq!(
+            with_param("?open=x&viewer=1", "open", None, &[]),
+            "?viewer=1"
+        );
+    }
 
     #[test]
     fn list_urls_read_back_to_the_same_request() {

@@ -7,6 +7,39 @@ use serde::{Deserialize, Serialize};
 /// behind before it is told to resync.
 pub const FOLLOW_LIMIT: usize = 8192;
 
+/// How much of a value (and of the value before) a watch that asks for values keeps and sends:
+/// enough to read what changed, not so much that a follower's log grows large.
+pub const SNIPPET_BYTES: usize = 1024;
+
+/// The start of a value, for the watch log: at most [`SNIPPET_BYTES`] of it, and its whole size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    pub bytes: Vec<u8>,
+    pub size: u64,
+}
+
+impl Snippet {
+    /// The start of `value`; text is not cut inside a character.
+    pub fn of(value: &[u8]) -> Snippet {
+        let mut end = value.len().min(SNIPPET_BYTES);
+        if let Err(err) = std::str::from_utf8(&value[..end]) {
+            // Cut inside a character at the end (not bytes that are no text anyway).
+            if err.error_len().is_none() {
+                end = err.valid_up_to();
+            }
+        }
+        Snippet {
+            bytes: value[..end].to_vec(),
+            size: value.len() as u64,
+        }
+    }
+
+    /// Whether the value was longer than what is kept of it.
+    pub fn cut(&self) -> bool {
+        (self.bytes.len() as u64) < self.size
+    }
+}
+
 /// Whether a key was written or deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +61,12 @@ pub struct Change {
     pub value_size: u64,
     /// The lease the key is on after the change, 0 for none.
     pub lease: i64,
+    /// For a watch that asks for values: the value written (none for a delete).
+    #[serde(default)]
+    pub value: Option<Snippet>,
+    /// For a watch that asks for values: the value before the change, when there was one.
+    #[serde(default)]
+    pub previous: Option<Snippet>,
 }
 
 /// What a watch saw next.
@@ -100,7 +139,27 @@ mod tests {
             version: 1,
             value_size: 1,
             lease: 0,
+            value: None,
+            previous: None,
         }
+    }
+
+    #[test]
+    fn a_snippet_keeps_the_start_of_a_value_whole_characters_only() {
+        let short = Snippet::of(b"abc");
+        assert_eq!(
+            (short.bytes.as_slice(), short.size, short.cut()),
+            (&b"abc"[..], 3, false)
+        );
+        let text = "é".repeat(SNIPPET_BYTES);
+        let long = Snippet::of(text.as_bytes());
+        assert_eq!(long.bytes.len(), SNIPPET_BYTES);
+        assert!(long.cut());
+        let odd = format!("a{text}");
+        let cut = Snippet::of(odd.as_bytes());
+        assert_eq!(cut.bytes.len(), SNIPPET_BYTES - 1);
+        assert!(std::str::from_utf8(&cut.bytes).is_ok());
+        assert_eq!(Snippet::of(&[0xff; 2000]).bytes.len(), SNIPPET_BYTES);
     }
 
     #[test]

@@ -64,7 +64,9 @@ impl Etcd {
         let range = (key.as_bytes().to_vec(), None);
         // Watching from the first revision tells where etcd's history starts, when it has been
         // compacted.
-        let mut watch = self.watch_range(range.clone(), Some(1), &what).await?;
+        let mut watch = self
+            .watch_range(range.clone(), Some(1), false, &what)
+            .await?;
         let mut kept_from = 1;
         let mut newest = VecDeque::with_capacity(limit + 1);
         let mut more = false;
@@ -102,7 +104,7 @@ impl Etcd {
                         break;
                     }
                     watch = self
-                        .watch_range(range.clone(), Some(kept_from), &what)
+                        .watch_range(range.clone(), Some(kept_from), false, &what)
                         .await?;
                 }
                 Watched::Resync { .. } => {}
@@ -121,6 +123,8 @@ impl Etcd {
                             version: base.summary.version,
                             value_size: base.value.as_bytes().len() as u64,
                             lease: base.summary.lease,
+                            value: None,
+                            previous: None,
                         });
                     } else {
                         more = true;

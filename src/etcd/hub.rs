@@ -25,11 +25,13 @@ const LINGER: Duration = Duration::from_secs(30);
 /// The longest wait before watching again after the watch broke.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Whose hub: the etcd user it watches as, and the prefix.
+/// Whose hub: the etcd user it watches as, the prefix, and whether it keeps values (the watch
+/// page's log does; the listings that only mark changed rows do not pay for them).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct HubKey {
     user: Option<String>,
     prefix: Key,
+    values: bool,
 }
 
 /// The open hubs of a pool.
@@ -154,15 +156,18 @@ impl Etcd {
     }
 
     /// Follows the changes under `prefix` from `start_revision` on (or from now), through the
-    /// hub that watches it for this handle's user: opened now if there is none.
+    /// hub that watches it for this handle's user: opened now if there is none. With `values`,
+    /// each change carries the start of its value and of the one before.
     pub async fn follow(
         &self,
         prefix: &Key,
         start_revision: Option<i64>,
+        values: bool,
     ) -> Result<Follower, AppError> {
         let key = HubKey {
             user: self.user().map(str::to_string),
             prefix: prefix.clone(),
+            values,
         };
         let hubs = &self.pool.hubs;
         let existing = {
@@ -179,7 +184,7 @@ impl Etcd {
             return follower.catch_up(prefix).await;
         }
         // Opening the watch checks that this user may read the prefix.
-        let watch = self.watch(prefix, start_revision).await?;
+        let watch = self.watch(prefix, start_revision, values).await?;
         let start = watch.start();
         let hub = {
             let mut open = hubs.lock();
@@ -253,7 +258,8 @@ impl Follower {
     /// Opens the follower's own watch, when it asked for changes older than its hub's log.
     async fn catch_up(mut self, prefix: &Key) -> Result<Follower, AppError> {
         if self.from_revision < self.until {
-            self.catch_up = Some(self.etcd.watch(prefix, Some(self.from_revision)).await?);
+            let (from, values) = (Some(self.from_revision), self.hub.key.values);
+            self.catch_up = Some(self.etcd.watch(prefix, from, values).await?);
         }
         Ok(self)
     }
@@ -309,7 +315,11 @@ impl Follower {
                 self.catch_up = None;
                 if compact_revision < until {
                     let prefix = &self.hub.key.prefix;
-                    let watch = self.etcd.watch(prefix, Some(compact_revision)).await?;
+                    let values = self.hub.key.values;
+                    let watch = self
+                        .etcd
+                        .watch(prefix, Some(compact_revision), values)
+                        .await?;
                     self.catch_up = Some(watch);
                 }
                 Some(Watched::Gap {
@@ -377,7 +387,7 @@ async fn upstream(hub: Arc<Hub>, etcd: Etcd, mut watch: Option<Watch>) {
         }
         let Some(open) = &mut watch else {
             let next = hub.log().next_revision;
-            match etcd.watch(&prefix, Some(next)).await {
+            match etcd.watch(&prefix, Some(next), hub.key.values).await {
                 Ok(opened) => {
                     watch = Some(opened);
                     backoff = Duration::from_millis(100);

@@ -3,7 +3,7 @@
 use super::{error, Etcd, Retry};
 use crate::domain::{
     paging::{prefix_range_end, prefix_range_start},
-    watch::{Change, ChangeKind, Watched},
+    watch::{Change, ChangeKind, Snippet, Watched},
     AppError, Key,
 };
 use etcd_client::{Event, EventType, WatchOptions, WatchStream};
@@ -19,21 +19,25 @@ pub struct Watch {
     start: i64,
     /// etcd's compaction revision, when it refused the start revision as compacted.
     compacted: Option<i64>,
+    /// Whether changes carry (the start of) their values and those before.
+    values: bool,
 }
 
 impl Etcd {
-    /// Watches the keys under `prefix` from `start_revision` on (or from now). A start
+    /// Watches the keys under `prefix` from `start_revision` on (or from now); with `values`,
+    /// each change carries the start of its value and of the value before it. A start
     /// revision etcd has compacted is told by the first [`Watch::next`], as [`Watched::Gap`],
     /// and ends the watch.
     pub async fn watch(
         &self,
         prefix: &Key,
         start_revision: Option<i64>,
+        values: bool,
     ) -> Result<Watch, AppError> {
         let bytes = prefix.as_bytes();
         let range = (prefix_range_start(bytes), Some(prefix_range_end(bytes)));
         let what = format!("watch {}", prefix.describe_prefix());
-        self.watch_range(range, start_revision, &what).await
+        self.watch_range(range, start_revision, values, &what).await
     }
 
     /// Watches the keys in `[start, end)`, or the key `start` alone; `what` says what was
@@ -42,6 +46,7 @@ impl Etcd {
         &self,
         (start, end): (Vec<u8>, Option<Vec<u8>>),
         start_revision: Option<i64>,
+        values: bool,
         what: &str,
     ) -> Result<Watch, AppError> {
         let (stream, _) = self
@@ -54,6 +59,9 @@ impl Etcd {
                     }
                     if let Some(revision) = start_revision {
                         options = options.with_start_revision(revision);
+                    }
+                    if values {
+                        options = options.with_prev_key();
                     }
                     client
                         .watch_client()
@@ -73,6 +81,7 @@ impl Etcd {
             denied: self.denied(denied, what),
             start: start_revision.unwrap_or_default(),
             compacted: None,
+            values,
         };
         // etcd answers the watch's creation first, refusing it there when its roles do not
         // allow it: that is the request's answer, not an event of its stream.
@@ -133,7 +142,12 @@ impl Watch {
             if response.canceled() {
                 return Err(self.cancelled(response.cancel_reason()));
             }
-            let changes: Vec<Change> = response.events().iter().filter_map(change).collect();
+            let values = self.values;
+            let changes: Vec<Change> = response
+                .events()
+                .iter()
+                .filter_map(|event| change(event, values))
+                .collect();
             if let Some(last) = changes.last() {
                 self.start = last.revision + 1;
                 return Ok(Some((Watched::Changes(changes), sent_at)));
@@ -161,7 +175,7 @@ impl Watch {
     }
 }
 
-fn change(event: &Event) -> Option<Change> {
+fn change(event: &Event, values: bool) -> Option<Change> {
     let kv = event.kv()?;
     let kind = match event.event_type() {
         EventType::Put => ChangeKind::Put,
@@ -174,5 +188,10 @@ fn change(event: &Event) -> Option<Change> {
         version: kv.version(),
         value_size: kv.value().len() as u64,
         lease: kv.lease(),
+        value: (values && kind == ChangeKind::Put).then(|| Snippet::of(kv.value())),
+        previous: event
+            .prev_kv()
+            .filter(|_| values)
+            .map(|prev| Snippet::of(prev.value())),
     })
 }

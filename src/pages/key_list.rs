@@ -2,12 +2,12 @@
 //! (`view=tree`), and the form for a new key.
 
 use crate::components::{
-    page_data, use_notice, ActionError, EtcdEpoch, KeyTable, Loaded, NewKeyForm, NoticeBar,
-    PageView, Reread, TreeTable,
+    page_data, use_notice, ActionError, EtcdEpoch, KeyPreview, KeyTable, Loaded, NewKeyForm,
+    NoticeBar, PageView, Reread, TreeTable, OPEN, VALUE_VIEW,
 };
 use crate::domain::{
     paging::{prefix_crumbs, query_param},
-    routes::{level_url, list_url, search_url, KEYS},
+    routes::{level_url, list_url, search_url, with_param, KEYS},
     search::{SearchMode, SearchRequest},
     tree::{LevelRequest, TreeLevel},
     Key, KeyListing, PageRequest,
@@ -102,6 +102,22 @@ pub fn KeyListPage() -> impl IntoView {
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let prefix = Signal::derive(move || request.get().prefix());
     let listing = Signal::derive(move || request.get());
+    // `?open=<key>`: that key beside the list, which stays as it is.
+    let open = Memo::new(move |_| {
+        location.search.with(|search| {
+            query_param(search, OPEN)
+                .map(Key::new)
+                .filter(|_| location.pathname.with(|path| path == KEYS))
+        })
+    });
+    let preview = move || {
+        open.get().map(|key| {
+            let close = location
+                .search
+                .with(|search| format!("{KEYS}{}", with_param(search, OPEN, None, &[VALUE_VIEW])));
+            view! { <KeyPreview key close /> }
+        })
+    };
 
     PageView(view! {
         <Title text="Keys" />
@@ -121,14 +137,19 @@ pub fn KeyListPage() -> impl IntoView {
         <NoticeBar notice=use_notice(error) />
         <ActionError error />
         <NewKeyForm action=create prefix />
-        <Loaded
-            resource=shown
-            loading="Loading keys…"
-            show=|shown| match shown {
-                Shown::Flat(listing) => Either::Left(view! { <KeyTable listing /> }),
-                Shown::Tree(level) => Either::Right(view! { <TreeTable level /> }),
-            }
-        />
+        <div class="list-detail" class:with-preview=move || open.get().is_some()>
+            <div class="list-main">
+                <Loaded
+                    resource=shown
+                    loading="Loading keys…"
+                    show=|shown| match shown {
+                        Shown::Flat(listing) => Either::Left(view! { <KeyTable listing /> }),
+                        Shown::Tree(level) => Either::Right(view! { <TreeTable level /> }),
+                    }
+                />
+            </div>
+            {preview}
+        </div>
     })
 }
 

@@ -3,8 +3,8 @@
 
 use crate::components::{
     lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, ConflictView, EditStart,
-    ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, LeaseClock, Loaded, NoticeBar, PageView,
-    PastVersionPanel, ServerForm, ValueEditor, ValueViews,
+    ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar,
+    PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews,
 };
 use crate::domain::{
     edit::DraftView,
@@ -222,6 +222,7 @@ fn KeyDetails(
             <dt>"Answered by"</dt>
             <dd>{format!("member {} at {}", detail.source.member_id, detail.source.endpoint)}</dd>
         </dl>
+        <KeyTools key=key.clone() value=detail.value.clone() />
         <ValueViews value=detail.value.clone() shown=shown.clone() />
         {editing}
         <LeaseControl summary action=lease />

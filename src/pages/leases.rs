@@ -7,7 +7,7 @@ use crate::components::{
     ServerForm,
 };
 use crate::domain::{
-    lease::{lease_hex, parse_lease_id, Lease, Leases},
+    lease::{expiring, lease_hex, parse_lease_id, Lease, Leases},
     paging::query_param,
     routes::{key_url, leases_url},
 };
@@ -151,6 +151,7 @@ fn lease_row(
             "expired".to_string()
         }
     };
+    let soon = move || expiring(ttl - elapsed.get()).then_some("");
     let keys = lease
         .keys
         .iter()
@@ -162,7 +163,9 @@ fn lease_row(
     view! {
         <tr data-lease=id.clone() id=format!("lease-{id}")>
             <td class="key">{id.clone()}</td>
-            <td class="num" data-testid="ttl">{left}</td>
+            <td class="num" data-testid="ttl" data-expiring=soon>
+                {left}
+            </td>
             <td class="num wide-only">{lease.granted_ttl}</td>
             <td class="num">{lease.key_count}</td>
             <td class="wide-only">{keys}</td>

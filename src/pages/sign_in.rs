@@ -59,8 +59,13 @@ pub fn SignInPage() -> impl IntoView {
                 </label>
                 <button type="submit">"Sign in"</button>
             </form>
-            <p class="hint">
-                "Use your etcd user name and password when etcd has authentication enabled; etcd's roles decide what you may read and change."
+            // The style sheet shows the help for how this server signs people in (the body's
+            // `data-sign-in`, set by the server).
+            <p class="hint sign-in-etcd" data-testid="sign-in-help">
+                "Use your etcd user name and password: etcd's roles decide what you may read and change."
+            </p>
+            <p class="hint sign-in-users-file" data-testid="sign-in-help">
+                "Use the user name and password an etcd-deck administrator gave you (from this server's users file): your etcd-deck role decides whether you may change keys."
             </p>
         </section>
     })

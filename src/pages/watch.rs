@@ -1,5 +1,6 @@
 //! The watch page at `/watch?prefix=…`: a live log of the changes under a prefix as they happen
-//! (writes and deletes, with key, revision, version, value size and lease), newest first, with
+//! (writes and deletes, with key, revision, version, value size, lease, and the start of the value
+//! written and of the value before), newest first, with
 //! pause and resume, the rate, and an export of what it shows as JSON lines. It needs
 //! JavaScript; without it the page names the REST stream that carries the same events.
 
@@ -10,7 +11,8 @@ use crate::domain::{
     limits::human_bytes,
     paging::query_param,
     routes::{key_url, WATCH},
-    watch::ChangeKind,
+    value::escape_bytes,
+    watch::{ChangeKind, Snippet},
     Key,
 };
 use leptos::prelude::*;
@@ -19,6 +21,8 @@ use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
 
 /// The most changes the log holds; older ones drop off its end.
 const MAX_SHOWN: usize = 1000;
+/// The most characters of a value a row shows.
+const VALUE_CHARS: usize = 160;
 
 /// One change, as the log shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +35,18 @@ struct Logged {
     version: i64,
     value_size: u64,
     lease: i64,
+    value: Option<Snippet>,
+    previous: Option<Snippet>,
+}
+
+/// The start of a value as text (other bytes as `\xNN`), `…` where it goes on.
+fn value_text(snippet: &Snippet, chars: usize) -> String {
+    let text = escape_bytes(&snippet.bytes);
+    let mut shown: String = text.chars().take(chars).collect();
+    if snippet.cut() || shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
 }
 
 impl Logged {
@@ -47,6 +63,8 @@ impl Logged {
             "version": self.version,
             "value_size": self.value_size,
             "lease_id": (self.lease != 0).then(|| lease_hex(self.lease)),
+            "value": self.value.as_ref().map(|value| value_text(value, usize::MAX)),
+            "prev_value": self.previous.as_ref().map(|prev| value_text(prev, usize::MAX)),
         });
         line.to_string() + "\n"
     }
@@ -156,6 +174,16 @@ fn WatchPage() -> impl IntoView {
                         ChangeKind::Put => ("put", Some(human_bytes(logged.value_size))),
                         ChangeKind::Delete => ("delete", None),
                     };
+                    let value = logged.value.as_ref().map(|value| {
+                        view! { <span data-testid="watch-value">{value_text(value, VALUE_CHARS)}</span> }
+                    });
+                    let previous = logged.previous.as_ref().map(|prev| {
+                        view! {
+                            <span class="was" data-testid="watch-previous">
+                                "was " {value_text(prev, VALUE_CHARS)}
+                            </span>
+                        }
+                    });
                     view! {
                         <tr data-kind=kind>
                             <td>{logged.at.clone()}</td>
@@ -163,6 +191,7 @@ fn WatchPage() -> impl IntoView {
                             <td class="key">
                                 <a href=key_url(&logged.key)><KeyName key=logged.key.clone() /></a>
                             </td>
+                            <td class="value-cell">{value}{previous}</td>
                             <td class="num">{logged.revision}</td>
                             <td class="num wide-only">{(logged.version > 0).then_some(logged.version)}</td>
                             <td class="num wide-only">{size}</td>
@@ -204,6 +233,7 @@ fn WatchPage() -> impl IntoView {
                     <th>"Time"</th>
                     <th>"Change"</th>
                     <th>"Key"</th>
+                    <th>"Value"</th>
                     <th class="num">"Revision"</th>
                     <th class="num wide-only">"Version"</th>
                     <th class="num wide-only">"Size"</th>
@@ -222,7 +252,7 @@ fn start(prefix: Key, log: RwSignal<Log>, rate: RwSignal<u64>) {
 
     let arrived = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = arrived.clone();
-    follow(prefix, None, move |followed| match followed {
+    follow(prefix, None, true, move |followed| match followed {
         Followed::Change {
             kind,
             key,
@@ -230,6 +260,8 @@ fn start(prefix: Key, log: RwSignal<Log>, rate: RwSignal<u64>) {
             version,
             value_size,
             lease,
+            value,
+            previous,
         } => {
             counted.set(counted.get() + 1);
             let at = js_sys::Date::new_0().to_locale_time_string("en-GB").into();
@@ -242,6 +274,8 @@ fn start(prefix: Key, log: RwSignal<Log>, rate: RwSignal<u64>) {
                     version,
                     value_size,
                     lease,
+                    value,
+                    previous,
                 })
             });
         }
