@@ -258,6 +258,46 @@ async fn binary_keys_and_values_round_trip_byte_exact() {
 }
 
 #[tokio::test]
+async fn a_value_downloads_as_its_bytes_named_after_the_key() {
+    use axum::{body::Body, http::Request};
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let value: Vec<u8> = (0..=255).collect();
+    let key = b"dl/<report>.bin";
+    direct(&cluster)
+        .await
+        .put(key.to_vec(), value.clone(), None)
+        .await
+        .unwrap();
+
+    let uri = format!("{}?raw=true", key_path(key));
+    let response = app
+        .open(Request::get(&uri).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"_report_.bin\""
+    );
+    assert!(headers.contains_key("etag"));
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), value.as_slice());
+
+    // A key that is not there is the API's 404, in JSON.
+    let (status, _, body) = app
+        .api("GET", "/api/v1/keys/dl/none?raw=true", None, &[])
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}
+
+#[tokio::test]
 async fn deleting_a_prefix_needs_confirmation_and_answers_the_count() {
     let cluster = TestCluster::start(1);
     let app = TestApp::start(&cluster).await;

@@ -365,3 +365,86 @@ async fn a_move_under_concurrent_writes_loses_no_acknowledged_value() {
     assert_eq!(moved + changed, 2000, "{report}");
     assert_eq!(dump(&mut etcd, b"moved/").await.len() as u64, moved);
 }
+
+#[tokio::test]
+async fn a_copy_plan_reads_where_keys_would_land_and_writes_nothing() {
+    use etcd_deck::server_fns::PlanCopy;
+    use leptos::server_fn::ServerFn;
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for key in ["a/1", "a/2", "a/3", "b/2"] {
+        etcd.put(key, "v", None).await.unwrap();
+    }
+    let revision_before = etcd
+        .get("a/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    let plan = |form: String| {
+        let app = &app;
+        async move {
+            let (status, body) = app.call(PlanCopy::PATH, &form).await;
+            (
+                status,
+                serde_json::from_str::<Value>(&body).unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let whole = "selection[prefix]=a%2F&selection[revision]=0&selection[all]=true";
+    let (status, body) = plan(format!("{whole}&to=b%2F")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (
+            body["total"].as_i64(),
+            body["checked"].as_u64(),
+            body["existing"].as_u64()
+        ),
+        (Some(3), Some(3), Some(1))
+    );
+    // The key that would land on one is listed first.
+    assert_eq!(
+        body["rows"][0]["to"],
+        json!(etcd_deck::domain::Key::from("b/2"))
+    );
+    assert_eq!(body["rows"][0]["exists"], true);
+
+    let picked = "selection[prefix]=a%2F&selection[revision]=0&selection[all]=false\
+                  &selection[keys][0]=a%252F1&selection[keys][1]=a%252F2";
+    let (status, body) = plan(format!("{picked}&to=b%2F")).await;
+    assert_eq!(
+        (status, body["checked"].as_u64(), body["existing"].as_u64()),
+        (200, Some(2), Some(1)),
+        "{body}"
+    );
+
+    // Markup is a key like any other; an empty target, or the source itself, is refused.
+    let (status, body) = plan(format!("{whole}&to=%3Cscript%3E%2F")).await;
+    assert_eq!(
+        (status, body["existing"].as_u64()),
+        (200, Some(0)),
+        "{body}"
+    );
+    assert_eq!(plan(format!("{whole}&to=")).await.0, 400);
+    assert_eq!(plan(format!("{whole}&to=a%2F")).await.0, 400);
+    let many: String = (0..1001)
+        .map(|i| format!("&selection[keys][{i}]=a%252F{i}"))
+        .collect();
+    let (status, _) = plan(format!(
+        "selection[prefix]=a%2F&selection[revision]=0&selection[all]=false{many}&to=c%2F"
+    ))
+    .await;
+    assert_eq!(status, 400);
+
+    let revision_after = etcd
+        .get("a/", None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision();
+    assert_eq!(revision_after, revision_before, "a plan writes nothing");
+}

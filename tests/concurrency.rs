@@ -8,8 +8,8 @@ use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
-    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PreviewSelection,
-    SaveValue, SearchKeys,
+    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PlanCopy,
+    PreviewSelection, SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 20 pages, a search page and its server function, and 15 other server function calls.
-const REQUESTS_PER_ROUND: usize = 37;
+/// 22 pages, a search page and its server function, and 16 other server function calls.
+const REQUESTS_PER_ROUND: usize = 40;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -51,6 +51,12 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/".to_string(), 200),
         ("/?prefix=load%2F".to_string(), 200),
         ("/?view=tree&prefix=load%2F&sort=count".to_string(), 200),
+        // A previous page, and a key shown beside the list.
+        ("/?prefix=load%2F&before=load%2Fz&limit=3".to_string(), 200),
+        (
+            "/?prefix=load%2F&open=load%2Fdoc&value_view=raw".to_string(),
+            200,
+        ),
         // The key page's title once read the key after the page was gone, on ~2% of renders.
         (key_url(&existing), 200),
         (format!("{}?saved=1", key_url(&existing)), 200),
@@ -111,6 +117,11 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
                 "selection[prefix]=load%2F&selection[revision]=0&selection[keys][0]={}",
                 segment(&existing)
             ),
+        ),
+        (
+            PlanCopy::PATH,
+            "selection[prefix]=load%2F&selection[revision]=0&selection[all]=true&to=load2%2F"
+                .to_string(),
         ),
     ];
     for (path, form) in calls {

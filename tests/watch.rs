@@ -183,6 +183,43 @@ async fn changes_after_a_revision_stream_as_events_and_resume_after_the_last_id(
 }
 
 #[tokio::test]
+async fn a_watch_asked_for_values_sends_the_start_of_each_value_and_of_the_one_before() {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    let first = etcd.put("v/k", "one", None).await.unwrap();
+    let start = first.header().unwrap().revision();
+    etcd.put("v/k", "two", None).await.unwrap();
+    etcd.put("v/k", vec![0xff; 3000], None).await.unwrap();
+    etcd.delete("v/k", None).await.unwrap();
+
+    let uri = format!("/api/v1/watch?prefix=v%2F&start_revision={start}&values=true");
+    let (status, events) = Events::open(&app, &uri, &[]).await;
+    assert_eq!(status, 200);
+    let sent = events.unwrap().take(4).await;
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    let text = |data: &str, size: u64| json!({"data": data, "encoding": "utf8", "size": size, "cut": false});
+    assert_eq!(sent[0].data["value"], text("one", 3));
+    assert!(sent[0].data.get("prev_value").is_none());
+    assert_eq!(sent[1].data["value"], text("two", 3));
+    assert_eq!(sent[1].data["prev_value"], text("one", 3));
+    // Bytes that are no text come as base64, cut to their first 1 KiB.
+    let cut = json!({"data": STANDARD.encode([0xff; 1024]), "encoding": "base64", "size": 3000, "cut": true});
+    assert_eq!(sent[2].data["value"], cut);
+    assert_eq!(sent[2].data["prev_value"], text("two", 3));
+    assert_eq!(sent[3].event, "delete");
+    assert!(sent[3].data.get("value").is_none());
+    assert_eq!(sent[3].data["prev_value"], cut);
+
+    // Without `values`, the same changes come without them.
+    let uri = format!("/api/v1/watch?prefix=v%2F&start_revision={start}");
+    let (_, events) = Events::open(&app, &uri, &[]).await;
+    let sent = events.unwrap().take(2).await;
+    assert!(sent[1].data.get("value").is_none() && sent[1].data.get("prev_value").is_none());
+}
+
+#[tokio::test]
 async fn compaction_is_a_gap_event_and_the_stream_goes_on_and_bad_watches_are_refused() {
     let cluster = TestCluster::start(1);
     let app = TestApp::start(&cluster).await;

@@ -128,3 +128,66 @@ for (const [width, height] of [[1280, 720], [390, 844]]) {
     await expect(help).toBeHidden();
   });
 }
+
+test('a key shows beside the list without leaving it, in the flat list and the tree', async ({ page, request }) => {
+  const prefix = uniquePrefix('preview');
+  await put(request, `${prefix}config`, '{"replicas": 3}');
+  await put(request, `${prefix}other`, 'plain text');
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await page.evaluate(() => ((window as any).sameDocument = true));
+  const preview = page.getByTestId('key-preview');
+  await expect(preview).toHaveCount(0);
+
+  await row(page, `${prefix}config`).getByTestId('preview-link').click();
+  await expect(preview.locator('h2.key-name')).toHaveText(`${prefix}config`);
+  await expect(preview.getByTestId('value-encoding')).toContainText('JSON');
+  await expect(page.getByTestId('key-list')).toBeVisible();
+  await expect(page).toHaveURL(/open=/);
+  // The value's views are the preview's own: the list stays flat.
+  await preview.getByTestId('view-raw').click();
+  await expect(preview.getByTestId('value')).toHaveText('{"replicas": 3}');
+  await expect(page.getByTestId('key-list')).toBeVisible();
+
+  await row(page, `${prefix}other`).getByTestId('preview-link').click();
+  await expect(preview.locator('h2.key-name')).toHaveText(`${prefix}other`);
+  await expect(preview.getByTestId('value')).toHaveText('plain text');
+  await preview.getByTestId('preview-close').click();
+  await expect(preview).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).sameDocument === true), 'no full page load happened').toBe(true);
+
+  await page.goto(`/?view=tree&prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await page.getByTestId('tree-entry').filter({ hasText: 'config' }).getByTestId('preview-link').click();
+  await expect(preview.locator('h2.key-name')).toHaveText(`${prefix}config`);
+  await expect(page.getByTestId('tree-level')).toBeVisible();
+  await preview.getByTestId('preview-open').click();
+  await expect(page).toHaveURL(/\/key\//);
+  await expect(page.getByTestId('key-name')).toHaveText(`${prefix}config`);
+});
+
+test('a folder of the tree opens in place, and a folder inside it too', async ({ page, request }) => {
+  const prefix = uniquePrefix('expand');
+  for (const key of ['x/1', 'x/2', 'x/deeper/3', 'y']) await put(request, `${prefix}${key}`);
+  await page.goto(`/?view=tree&prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  const url = page.url();
+  const entries = page.getByTestId('tree-entry');
+  await expect(entries).toHaveCount(2);
+
+  const folder = entries.filter({ hasText: 'x/' }).first();
+  await folder.getByTestId('expand').click();
+  await expect(folder.getByTestId('expand')).toHaveAttribute('aria-expanded', 'true');
+  await expect(entries).toHaveCount(5);
+  const inside = page.locator('tr[data-depth="1"][data-testid="tree-entry"]');
+  await expect(inside).toHaveCount(3);
+  await expect(inside.nth(0)).toContainText('1');
+  await expect(inside.nth(2)).toContainText('deeper/');
+
+  await inside.nth(2).getByTestId('expand').click();
+  await expect(page.locator('tr[data-depth="2"][data-testid="tree-entry"]')).toContainText('3');
+  expect(page.url()).toBe(url);
+
+  await folder.getByTestId('expand').click();
+  await expect(entries).toHaveCount(2);
+});

@@ -151,6 +151,18 @@ test.describe('refused saves', () => {
   });
 });
 
+test("YAML's comments stay in its pretty view", async ({ page, request }) => {
+  const key = `${uniquePrefix('yaml-comments')}deploy.yaml`;
+  await put(request, key, '# rollout of the web tier\nname: web # the service\nports:\n  # public\n  - 80\n  - 443 # tls\n');
+  await openKey(page, key);
+  const pretty = page.getByTestId('value-pretty');
+  await expect(pretty).toContainText('# rollout of the web tier');
+  await expect(pretty).toContainText('name: web # the service');
+  await expect(pretty).toContainText('# public');
+  await expect(pretty).toContainText('- 443 # tls');
+  await expect(pretty.locator('.t-c').first()).toHaveText('# rollout of the web tier');
+});
+
 test('the editor indents with Tab, formats JSON and numbers its lines', async ({ page, request }) => {
   const key = `${uniquePrefix('editor')}doc`;
   await put(request, key, '{"a":[1,2]}');

@@ -3,7 +3,7 @@
 use super::changes_since::{changes_since, row_mark};
 use super::key_preview::preview_url;
 use super::lease_clock::{lease_left, LeaseClock};
-use super::words::count;
+use crate::domain::words::count;
 use crate::domain::{
     key::wrap_points,
     limits::human_bytes,

@@ -24,8 +24,8 @@ mod shortcuts;
 mod tree_table;
 mod value_panel;
 mod value_views;
-mod words;
 
+pub use crate::domain::words::count;
 pub use changed_meanwhile::ChangedMeanwhile;
 pub use changes_since::Reread;
 pub use conflict::ConflictView;
@@ -46,4 +46,3 @@ pub use shortcuts::Shortcuts;
 pub use tree_table::TreeTable;
 pub use value_panel::{textarea_content, EditStart, ValueEditor};
 pub use value_views::ValueViews;
-pub use words::count;

@@ -4,7 +4,7 @@ use super::changes_since::{changes_since, row_mark};
 use super::key_preview::preview_url;
 use super::key_table::{compacted_banner, pager, preview_link, sort_header, sort_note, KeyName};
 use super::lease_clock::{lease_left, LeaseClock};
-use super::words::count;
+use crate::domain::words::count;
 use crate::domain::{
     limits::human_bytes,
     paging::SortOrder,

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api_reference;
 pub mod append;
 pub mod cluster;
+pub mod copy_plan;
 pub mod diff;
 pub mod edit;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod transfer;
 pub mod tree;
 pub mod value;
 pub mod watch;
+pub mod words;
 
 pub use error::{AppError, ErrorCode};
 pub use key::Key;

@@ -11,6 +11,7 @@ use crate::domain::{
 };
 use etcd_client::{
     Compare, CompareOp, DeleteOptions, GetOptions, PutOptions, Txn, TxnOp, TxnOpResponse,
+    TxnResponse,
 };
 
 /// One key as etcd holds it.
@@ -55,24 +56,11 @@ impl Etcd {
         keys: &[Vec<u8>],
         at: Option<i64>,
     ) -> Result<(Vec<Option<Held>>, i64), AppError> {
-        debug_assert!(keys.len() <= MAX_TXN_OPS);
-        let (response, _) = self
-            .run(Retry::Read, |client| {
-                let reads: Vec<TxnOp> = keys
-                    .iter()
-                    .map(|key| {
-                        let options =
-                            at.map_or_else(GetOptions::new, |r| GetOptions::new().with_revision(r));
-                        TxnOp::get(key.clone(), Some(options))
-                    })
-                    .collect();
-                async move { kv(&client).txn(Txn::new().and_then(reads)).await }
-            })
-            .await
-            .map_err(|err| {
-                let err = error::at_revision(err, at.unwrap_or_default());
-                self.denied(err, "read the keys")
-            })?;
+        let options = at.map_or_else(GetOptions::new, |r| GetOptions::new().with_revision(r));
+        let response = self.each(keys, options).await.map_err(|err| {
+            let err = error::at_revision(err, at.unwrap_or_default());
+            self.denied(err, "read the keys")
+        })?;
         let read_at = at.unwrap_or_else(|| revision(response.header()));
         let held = response
             .op_responses()
@@ -83,6 +71,35 @@ impl Etcd {
             })
             .collect();
         Ok((held, read_at))
+    }
+
+    /// Whether each of `keys` (at most [`MAX_TXN_OPS`]) exists now, asked in one transaction
+    /// that reads no value.
+    pub async fn exist(&self, keys: &[Vec<u8>]) -> Result<Vec<bool>, AppError> {
+        let response = self
+            .each(keys, GetOptions::new().with_count_only())
+            .await
+            .map_err(|err| self.denied(err, "read the keys"))?;
+        Ok(response
+            .op_responses()
+            .into_iter()
+            .map(|op| matches!(op, TxnOpResponse::Get(get) if get.count() > 0))
+            .collect())
+    }
+
+    /// Reads each of `keys` with `options`, in one transaction.
+    async fn each(&self, keys: &[Vec<u8>], options: GetOptions) -> Result<TxnResponse, AppError> {
+        debug_assert!(keys.len() <= MAX_TXN_OPS);
+        let (response, _) = self
+            .run(Retry::Read, |client| {
+                let reads: Vec<TxnOp> = keys
+                    .iter()
+                    .map(|key| TxnOp::get(key.clone(), Some(options.clone())))
+                    .collect();
+                async move { kv(&client).txn(Txn::new().and_then(reads)).await }
+            })
+            .await?;
+        Ok(response)
     }
 
     /// The store's revision now.

@@ -8,6 +8,7 @@ pub mod glue;
 use crate::domain::{
     api_reference::ApiOperation,
     cluster::ClusterOverview,
+    copy_plan::CopyPlan,
     edit::{DraftView, SaveOutcome},
     format::ShownKey,
     history::{KeyHistory, PastListing, PastVersion},
@@ -29,7 +30,7 @@ use {
         value::parse_value,
         PutCondition,
     },
-    crate::services::{access::Access, bulk, cluster, keys, leases, past, values},
+    crate::services::{access::Access, bulk, cluster, copy_plan, keys, leases, past, values},
     glue::{caller, from_context, with_caller},
     leptos_axum::redirect,
 };
@@ -323,6 +324,12 @@ pub async fn revoke_lease(id: String) -> Result<WriteReceipt, AppError> {
 #[server(prefix = "/fn")]
 pub async fn preview_selection(selection: Selection) -> Result<BulkPreview, AppError> {
     with_caller(|caller| async move { bulk::preview(&caller, &selection).await }).await
+}
+
+/// What copying or moving a selection to the prefix `to` would do, read now: nothing is written.
+#[server(prefix = "/fn")]
+pub async fn plan_copy(selection: Selection, to: Key) -> Result<CopyPlan, AppError> {
+    with_caller(|caller| async move { copy_plan::plan(&caller, &selection, &to).await }).await
 }
 
 /// Deletes a selection, each key only if unchanged since the selection's revision: the keys

@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod cluster;
+pub mod copy_plan;
 pub mod keys;
 pub mod leases;
 pub mod past;

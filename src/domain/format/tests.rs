@@ -113,6 +113,17 @@ fn yaml_is_laid_out_in_its_own_order() {
 }
 
 #[test]
+fn yaml_comments_are_kept_where_they_were() {
+    let text = "# top\nname: web # the service\nports:\n  # public\n  - 80\n  - 443 # tls\n\
+                url: 'a#b' # quoted\nenv: # by name\n  A: 1\n# end\n";
+    assert_eq!(
+        pretty(text),
+        "# top\nname: web # the service\nports:\n  # public\n  - 80\n  - 443 # tls\n\
+         url: 'a#b' # quoted\nenv: # by name\n  A: 1\n# end\n"
+    );
+}
+
+#[test]
 fn xml_is_laid_out_by_element() {
     assert_eq!(
         pretty("<a x=\"1\"><b>text</b><c/></a>"),

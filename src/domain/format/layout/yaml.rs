@@ -5,22 +5,93 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Lays out YAML from its parser's events, so keys keep their order and scalars their
-/// text; documents are separated by `---`.
+/// text; documents are separated by `---`. Comments are kept: those on lines of their own before
+/// the entry they precede, those after a value at the end of its line.
 pub fn layout(text: &str) -> Option<Vec<Pretty>> {
     let mut events = Events(Vec::new());
     Parser::new_from_str(text).load(&mut events, true).ok()?;
+    let mut comments = Comments::of(text);
     let mut events = events.0.into_iter().peekable();
     let mut out = Vec::new();
-    while let Some(event) = events.next() {
+    while let Some((event, _)) = events.next() {
         if let Event::DocumentStart = event {
             if !out.is_empty() {
                 out.push(Pretty::Line(vec![token(Tone::Punct, "---")]));
             }
             let first = events.next()?;
-            out.extend(node(&mut events, first, Vec::new(), false)?);
+            out.extend(node(&mut events, first, Vec::new(), false, &mut comments)?);
         }
     }
+    out.extend(comments.before(usize::MAX));
     Some(out)
+}
+
+/// The comments of a YAML text, by line, handed out once each as the layout reaches them.
+struct Comments {
+    /// Comments on lines of their own: (line, text), in line order.
+    own_lines: std::collections::VecDeque<(usize, String)>,
+    /// Comments after something on their line: line → text.
+    trailing: std::collections::HashMap<usize, String>,
+}
+
+impl Comments {
+    fn of(text: &str) -> Comments {
+        let mut comments = Comments {
+            own_lines: Default::default(),
+            trailing: Default::default(),
+        };
+        for (i, line) in text.lines().enumerate() {
+            // The parser's markers count lines from 1.
+            let number = i + 1;
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                comments
+                    .own_lines
+                    .push_back((number, trimmed.trim_end().to_string()));
+            } else if let Some(at) = comment_start(line) {
+                comments
+                    .trailing
+                    .insert(number, line[at..].trim_end().to_string());
+            }
+        }
+        comments
+    }
+
+    /// The comments on lines of their own before `line`, as lines.
+    fn before(&mut self, line: usize) -> Vec<Pretty> {
+        let mut lines = Vec::new();
+        while let Some((_, text)) = self.own_lines.front().filter(|(at, _)| *at < line).cloned() {
+            self.own_lines.pop_front();
+            lines.push(Pretty::Line(vec![token(Tone::Comment, text)]));
+        }
+        lines
+    }
+
+    /// Adds the comment after something on `line`, if any, to `tokens`.
+    fn after(&mut self, line: usize, tokens: &mut Vec<Token>) {
+        if let Some(text) = self.trailing.remove(&line) {
+            tokens.push(token(Tone::Comment, format!(" {text}")));
+        }
+    }
+}
+
+/// Where a comment starts on a line that has something before it: a `#` after a space, outside
+/// quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') if previous.is_whitespace() || "[{,:-".contains(previous) => {
+                quote = Some(c)
+            }
+            (Some(open), c) if c == open && previous != '\\' => quote = None,
+            (None, '#') if previous.is_whitespace() && i > 0 => return Some(i),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 /// Whether every document of `text` is a mapping or a list with something in it (read
@@ -31,7 +102,7 @@ pub fn structured(text: &str) -> bool {
         return false;
     }
     let mut documents = 0;
-    let mut events = events.0.iter();
+    let mut events = events.0.iter().map(|(event, _)| event);
     while let Some(event) = events.next() {
         if let Event::DocumentStart = event {
             documents += 1;
@@ -48,23 +119,25 @@ pub fn structured(text: &str) -> bool {
     documents > 0
 }
 
-struct Events(Vec<Event>);
+/// The parser's events, each with the line it starts on.
+struct Events(Vec<(Event, usize)>);
 
 impl MarkedEventReceiver for Events {
-    fn on_event(&mut self, event: Event, _mark: Marker) {
-        self.0.push(event);
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        self.0.push((event, mark.line()));
     }
 }
 
-type Stream = std::iter::Peekable<std::vec::IntoIter<Event>>;
+type Stream = std::iter::Peekable<std::vec::IntoIter<(Event, usize)>>;
 
 /// The lines of one node: `head` is what leads its first line (`key:` or `-`); `nested`
 /// when the node is inside a collection, which a block then indents.
 fn node(
     events: &mut Stream,
-    first: Event,
+    (first, line): (Event, usize),
     mut head: Vec<Token>,
     nested: bool,
+    comments: &mut Comments,
 ) -> Option<Vec<Pretty>> {
     let block = |head: Vec<Token>, body: Vec<Pretty>| {
         if nested {
@@ -85,6 +158,7 @@ fn node(
             match style {
                 TScalarStyle::Literal | TScalarStyle::Folded if text.contains('\n') => {
                     head.push(token(Tone::Punct, "|"));
+                    comments.after(line, &mut head);
                     let body = text
                         .lines()
                         .map(|line| Pretty::Line(vec![token(Tone::Str, line)]))
@@ -104,6 +178,7 @@ fn node(
                     serde_json::to_string(&text).unwrap_or(text),
                 )),
             }
+            comments.after(line, &mut head);
             Some(vec![Pretty::Line(head)])
         }
         Event::Alias(_) => {
@@ -114,8 +189,12 @@ fn node(
             let mut body = Vec::new();
             loop {
                 match events.next()? {
-                    Event::SequenceEnd => break,
-                    item => body.extend(node(events, item, vec![token(Tone::Punct, "-")], true)?),
+                    (Event::SequenceEnd, _) => break,
+                    (item, at) => {
+                        body.extend(comments.before(at));
+                        let dash = vec![token(Tone::Punct, "-")];
+                        body.extend(node(events, (item, at), dash, true, comments)?);
+                    }
                 }
             }
             if body.is_empty() {
@@ -127,14 +206,19 @@ fn node(
         Event::MappingStart(..) => {
             let mut body = Vec::new();
             loop {
-                let key = match events.next()? {
-                    Event::MappingEnd => break,
-                    Event::Scalar(text, ..) => text,
+                let (key, at) = match events.next()? {
+                    (Event::MappingEnd, _) => break,
+                    (Event::Scalar(text, ..), at) => (text, at),
                     _ => return None,
                 };
+                body.extend(comments.before(at));
                 let value = events.next()?;
-                let key = vec![token(Tone::Key, key), token(Tone::Punct, ":")];
-                body.extend(node(events, value, key, true)?);
+                let mut key = vec![token(Tone::Key, key), token(Tone::Punct, ":")];
+                // A key whose value starts on the next line keeps its comment on its own.
+                if value.1 != at {
+                    comments.after(at, &mut key);
+                }
+                body.extend(node(events, value, key, true, comments)?);
             }
             if body.is_empty() {
                 head.push(token(Tone::Punct, " {}"));
