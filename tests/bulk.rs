@@ -9,6 +9,16 @@ use common::{app::TestApp, TestCluster};
 use etcd_client::{Client, GetOptions, PutOptions};
 use serde_json::{json, Value};
 
+/// The store's revision now, read from etcd directly.
+async fn store_revision(etcd: &mut Client) -> i64 {
+    etcd.get(vec![0u8], None)
+        .await
+        .unwrap()
+        .header()
+        .unwrap()
+        .revision()
+}
+
 /// Every key under `prefix` with its value and whether it has a lease, read from etcd directly.
 async fn dump(etcd: &mut Client, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, bool)> {
     let answer = etcd
@@ -106,13 +116,7 @@ async fn an_export_imports_back_byte_exact_once_and_a_dry_run_writes_nothing() {
     );
 
     // The same file again: every key holds its value already, and nothing is written.
-    let revision = etcd
-        .get("x/plain", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let revision = store_revision(&mut etcd).await;
     let (status, again) = import(&app, "dry_run=false", &export).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["unchanged"]["count"], 7, "{again}");
@@ -123,13 +127,7 @@ async fn an_export_imports_back_byte_exact_once_and_a_dry_run_writes_nothing() {
         ),
         (json!(0), json!(0))
     );
-    let now = etcd
-        .get("x/plain", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let now = store_revision(&mut etcd).await;
     assert_eq!(now, revision, "no revision was made");
 }
 
@@ -376,13 +374,7 @@ async fn a_copy_plan_reads_where_keys_would_land_and_writes_nothing() {
     for key in ["a/1", "a/2", "a/3", "b/2"] {
         etcd.put(key, "v", None).await.unwrap();
     }
-    let revision_before = etcd
-        .get("a/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let revision_before = store_revision(&mut etcd).await;
     let plan = |form: String| {
         let app = &app;
         async move {
@@ -439,12 +431,6 @@ async fn a_copy_plan_reads_where_keys_would_land_and_writes_nothing() {
     .await;
     assert_eq!(status, 400);
 
-    let revision_after = etcd
-        .get("a/", None)
-        .await
-        .unwrap()
-        .header()
-        .unwrap()
-        .revision();
+    let revision_after = store_revision(&mut etcd).await;
     assert_eq!(revision_after, revision_before, "a plan writes nothing");
 }

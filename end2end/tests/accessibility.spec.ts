@@ -1,24 +1,32 @@
 // Every page passes axe-core's WCAG 2 A and AA rules in light mode, in dark mode, and on a phone
 // (390 px wide), and no page scrolls sideways on a phone.
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, hydrated, uniquePrefix } from './fixtures';
+import { test, expect, hydrated, uniquePrefix, Page } from './fixtures';
 
 const prefix = uniquePrefix('a11y');
 const key = `${prefix}config.json`;
 
-const pages = [
+// Each page, and what to do on it before it is checked (a folder opened in place, a copy planned).
+const pages: [string, string, ((page: Page) => Promise<void>)?][] = [
   ['the key list', `/?prefix=${encodeURIComponent(prefix)}`],
-  ['the tree', `/?view=tree&prefix=${encodeURIComponent(prefix)}`],
+  ['a key beside the list', `/?prefix=${encodeURIComponent(prefix)}&open=${encodeURIComponent(key)}`],
+  ['the tree', `/?view=tree&prefix=${encodeURIComponent(prefix)}`, async (page) => {
+    await page.getByTestId('expand').first().click();
+    await expect(page.locator('tr[data-depth="1"]').first()).toBeVisible();
+  }],
   ['a key', `/key/${encodeURIComponent(key)}`],
   ['search', `/search?prefix=${encodeURIComponent(prefix)}&q=config`],
   ['watch', `/watch?prefix=${encodeURIComponent(prefix)}`],
   ['leases', '/leases'],
   ['history', `/past?prefix=${encodeURIComponent(prefix)}`],
   ['import', '/bulk'],
-  ['the bulk page', `/bulk?prefix=${encodeURIComponent(prefix)}&all=1`],
+  ['the bulk page', `/bulk?prefix=${encodeURIComponent(prefix)}&all=1`, async (page) => {
+    await page.getByTestId('bulk-to').fill(`${prefix}copy/`);
+    await expect(page.getByTestId('copy-plan-summary')).toBeVisible();
+  }],
   ['the cluster', '/cluster'],
   ['the API reference', '/api'],
-] as const;
+];
 
 const modes = [
   { name: 'light', colorScheme: 'light', width: 1280 },
@@ -43,9 +51,10 @@ for (const mode of modes) {
     await page.emulateMedia({ colorScheme: mode.colorScheme });
     await page.setViewportSize({ width: mode.width, height: 800 });
     const found: string[] = [];
-    for (const [name, url] of pages) {
+    for (const [name, url, act] of pages) {
       await page.goto(url);
       await hydrated(page);
+      if (act) await act(page);
       const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
       for (const violation of results.violations) {
         const where = violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('; ');

@@ -92,6 +92,37 @@ test('every key under a prefix is copied, exported, and deleted once the prefix 
   expect(await value(request, `${copy}x`)).toBe('x');
 });
 
+test('a copy or move says what it would do before it runs, as the target is typed', async ({ page, request }) => {
+  const prefix = uniquePrefix('plan');
+  for (const name of ['a', 'b', 'c']) await put(request, `${prefix}${name}`, name);
+  const target = `${prefix.slice(0, -1)}-to/`;
+  await put(request, `${target}b`, 'there');
+  await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
+  await hydrated(page);
+  await page.getByTestId('act-on-all').click();
+  await expect(page.getByTestId('bulk-keys').locator('tbody tr')).toHaveCount(3);
+  await hydrated(page);
+  const plan = page.getByTestId('copy-plan');
+  await expect(plan).toBeEmpty();
+
+  await page.getByTestId('bulk-to').fill(target);
+  const summary = plan.getByTestId('copy-plan-summary');
+  await expect(summary).toHaveText('2 keys would be copied; 1 key exists there already and would be left as it is.');
+  await expect(plan.locator('tbody tr').first()).toContainText(`${target}b`);
+  await expect(plan.locator('tbody tr').first()).toContainText('left as it is');
+  await page.getByText('Write over keys that exist there').click();
+  await expect(summary).toHaveText('3 keys would be copied; 1 key exists there already and would be written over.');
+  await page.getByTestId('bulk-move').check();
+  await expect(summary).toHaveText('3 keys would be moved; 1 key exists there already and would be written over.');
+  // Nothing was written by looking.
+  expect(await value(request, `${target}b`)).toBe('there');
+  expect(await value(request, `${target}a`)).toBeNull();
+
+  await page.getByRole('button', { name: 'Go' }).click();
+  await expect(page.getByTestId('bulk-report')).toContainText('3 keys moved');
+  expect(await value(request, `${target}b`)).toBe('b');
+});
+
 test('an import is checked first, then applied, and a second look shows nothing to write', async ({ page, request }) => {
   const prefix = uniquePrefix('import');
   await put(request, `${prefix}same`, 'kept');

@@ -17,6 +17,7 @@ mod past;
 mod pool;
 mod scan;
 mod settings;
+mod sizes;
 mod tls;
 mod tree;
 mod watch;
@@ -25,7 +26,7 @@ use crate::domain::AppError;
 use crate::domain::{
     cluster::{member_id_hex, ReadSource},
     lease::Expiry,
-    paging::{after_key, next_cursor},
+    paging::next_cursor,
     Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
     WriteReceipt,
 };
@@ -34,24 +35,17 @@ use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, SortOrder as EtcdSortOrder, SortTarget, Txn, TxnOp, TxnOpResponse,
 };
-use futures::future::try_join_all;
 pub use hub::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 pub use settings::{EtcdSettings, EtcdUser};
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
 pub use watch::Watch;
 
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
-/// Values read in one Range for their sizes: at etcd's 1.5 MiB a value, 96 MiB at most (a page
-/// of 1,000 keys takes 16 such Ranges, sent at once).
-const SIZE_RUN: usize = 64;
-/// Keys whose values are read alone at once for their sizes.
-const SIZE_READS: usize = 16;
-
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
 #[derive(Clone)]
 pub struct Etcd {
@@ -161,56 +155,6 @@ impl Etcd {
             .map_err(|err| self.denied(err, &format!("read the key {key}")))?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(found, response.header(), endpoint))
-    }
-
-    /// The sizes of the values of `keys` at revision `at` (`None` for a key that was not there),
-    /// each read alone, a few at a time: for keys with others between them (a tree level).
-    pub async fn value_sizes(&self, keys: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
-        let mut sizes = Vec::with_capacity(keys.len());
-        for some in keys.chunks(SIZE_READS) {
-            let reads = some
-                .iter()
-                .map(|key| self.sizes_of(std::slice::from_ref(key), at));
-            sizes.extend(try_join_all(reads).await?.into_iter().flatten());
-        }
-        Ok(sizes)
-    }
-
-    /// The sizes of the values of `keys`, a run of keys in order with nothing between them at
-    /// revision `at` (a page of a listing), read [`SIZE_RUN`] values to a Range.
-    pub async fn run_sizes(&self, keys: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
-        let runs = keys.chunks(SIZE_RUN).map(|run| self.sizes_of(run, at));
-        Ok(try_join_all(runs).await?.into_iter().flatten().collect())
-    }
-
-    /// The sizes of the values of `run`, keys in order with nothing between them at `at`, read in
-    /// one Range.
-    async fn sizes_of(&self, run: &[Key], at: i64) -> Result<Vec<Option<u64>>, AppError> {
-        let (Some(first), Some(last)) = (run.first(), run.last()) else {
-            return Ok(Vec::new());
-        };
-        let (start, end) = (first.as_bytes().to_vec(), after_key(last.as_bytes()));
-        let limit = run.len() as i64;
-        let (response, _) = self
-            .run(Retry::Read, |client| {
-                let (start, end) = (start.clone(), end.clone());
-                let options = GetOptions::new()
-                    .with_range(end)
-                    .with_revision(at)
-                    .with_limit(limit);
-                async move { kv(&client).get(start, Some(options)).await }
-            })
-            .await
-            .map_err(|err| self.denied(error::at_revision(err, at), &format!("read {first}")))?;
-        let sizes: HashMap<&[u8], u64> = response
-            .kvs()
-            .iter()
-            .map(|kv| (kv.key(), kv.value().len() as u64))
-            .collect();
-        Ok(run
-            .iter()
-            .map(|key| sizes.get(key.as_bytes()).copied())
-            .collect())
     }
 
     /// One page of keys, in one Range, whose count is that of the keys from the page's start

@@ -2,6 +2,7 @@
 
 mod api_reference;
 mod bulk;
+mod bulk_copy;
 mod cluster;
 mod import;
 mod key_list;
