@@ -85,12 +85,13 @@ fn CopyPlanView(
     overwrite: RwSignal<bool>,
     remove: RwSignal<bool>,
 ) -> impl IntoView {
+    // Nothing is asked while the target is empty or the source itself (as it starts).
     let plan = LocalResource::new(move || {
-        let (selection, to) = (selection.clone(), settled.get());
+        let (selection, to) = (selection.clone(), Key::from(settled.get().as_str()));
         async move {
-            match to.is_empty() {
+            match to.is_empty() || to == selection.prefix {
                 true => None,
-                false => Some(plan_copy(selection, Key::from(to.as_str())).await),
+                false => Some(plan_copy(selection, to).await),
             }
         }
     });
