@@ -58,6 +58,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A page's title, as the tab shows it. Leptos writes the server's `<title>` as it is given, so
+/// the server escapes it (a key's name is a page's title); the browser sets it as text.
+fn title(page: String) -> String {
+    let title = format!("{page} · etcd-deck");
+    #[cfg(feature = "ssr")]
+    let title = crate::domain::value::escape_html(&title);
+    title
+}
+
 /// The application: a top bar, the etcd connection banner and the routed page.
 ///
 /// Pages render in `SsrMode::Async` so that their HTTP status (404, 503…) is known before the
@@ -69,7 +78,7 @@ pub fn App() -> impl IntoView {
     Effect::new(|_| mark_hydrated());
 
     view! {
-        <Title formatter=|page: String| format!("{page} · etcd-deck") />
+        <Title formatter=title />
         <Router>
             <header class="topbar">
                 <a class="brand" href=KEYS>

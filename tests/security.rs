@@ -226,3 +226,92 @@ fn status_of_get(url: &str) -> u16 {
         .unwrap();
     runtime.block_on(async { reqwest::get(url).await.unwrap().status().as_u16() })
 }
+
+#[tokio::test]
+async fn markup_in_a_key_reaches_the_page_head_as_text() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let markup =
+        "a</title><h1>INJECTED</h1><meta http-equiv=\"refresh\" content=\"0;url=//evil.example\">";
+    let stored = Key::from(format!("app/{markup}").as_str());
+    let mut etcd = etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap();
+    etcd.put(stored.as_bytes(), "v", None).await.unwrap();
+    let missing = Key::from(markup);
+    let segment = |key: &Key| key.to_segment();
+    for (path, status) in [
+        (format!("/key/{}", segment(&missing)), 404),
+        (format!("/key/{}", segment(&stored)), 200),
+        (format!("/?prefix=app%2F&open={}", segment(&stored)), 200),
+        (format!("/?prefix={}", segment(&stored)), 200),
+        (format!("/search?q={}", segment(&missing)), 200),
+        (format!("/watch?prefix={}", segment(&missing)), 200),
+    ] {
+        let (got, body) = app.get(&path).await;
+        assert_eq!(got, status, "{path}");
+        let head = body
+            .split("</head>")
+            .next()
+            .unwrap_or_else(|| panic!("no head in {path}"));
+        // The head holds what etcd-deck put there, and the key only as text.
+        assert!(
+            !head.contains("<h1") && !head.contains("http-equiv"),
+            "{path}: {head}"
+        );
+        assert_eq!(
+            head.matches("<title>").count(),
+            head.matches("</title>").count(),
+            "{path}"
+        );
+        if path.starts_with("/key/") {
+            assert!(
+                head.contains("a&lt;/title&gt;&lt;h1&gt;INJECTED"),
+                "{path}: {head}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_deepest_values_leave_the_server_serving() {
+    use etcd_deck::domain::format::nesting::deepest_values;
+    use etcd_deck::server_fns::FormatValue;
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    let mut etcd = etcd_client::Client::connect(&cluster.endpoints, None)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let healthz = format!("{}/healthz", server.url);
+    for (i, (name, value)) in deepest_values().into_iter().enumerate() {
+        let key = Key::from(format!("bomb/{i}").as_str());
+        etcd.put(key.as_bytes(), value.as_bytes(), None)
+            .await
+            .unwrap();
+        // Its page shows it raw, formatting it answers, and the server goes on serving.
+        let page = http
+            .get(format!("{}/key/{}", server.url, key.to_segment()))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{name}: the key page failed: {err}"));
+        assert_eq!(page.status(), 200, "{name}");
+        for format in ["json", "yaml"] {
+            let form = [("text", value.as_str()), ("format", format)];
+            let answer = http
+                .post(format!("{}{}", server.url, FormatValue::PATH))
+                .header("accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap_or_else(|err| panic!("{name} as {format}: {err}"));
+            assert!(
+                answer.status().is_client_error(),
+                "{name} as {format}: {}",
+                answer.status()
+            );
+        }
+        let alive = http.get(&healthz).send().await.unwrap();
+        assert_eq!(alive.status(), 200, "{name}");
+    }
+}

@@ -47,6 +47,24 @@ test('a key that looks like HTML renders as text', async ({ page }) => {
   await expect(page.locator('main script')).toHaveCount(0);
 });
 
+test.describe('a name in the head', () => {
+  test.use({ allowedHttpErrors: [404] });
+
+test("a key's name is its page's title as text, whatever markup it holds", async ({ page }) => {
+  const markup = 'a</title><h1>INJECTED</h1><meta http-equiv="refresh" content="0;url=/sign-in">';
+  // A key that is not there: any link can carry such a name.
+  const response = await page.goto(`/key/${encodeURIComponent(markup)}`);
+  expect(response?.status()).toBe(404);
+  await expect(page).toHaveTitle(`${markup} · etcd-deck`);
+  await expect(page.locator('h1', { hasText: 'INJECTED' })).toHaveCount(0);
+  await expect(page.locator('meta[http-equiv]')).toHaveCount(0);
+  await hydrated(page);
+  await expect(page).toHaveTitle(`${markup} · etcd-deck`);
+  expect(new URL(page.url()).pathname).toMatch(/^\/key\//);
+});
+
+});
+
 test('a binary value is shown as labelled hex', async ({ page }) => {
   const list = new KeyListPage(page);
   const prefix = await list.openFresh('binary');

@@ -159,8 +159,32 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Text made safe to write between HTML tags or in a quoted attribute: `& < > " '` as entities.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn html_markup_is_written_as_text() {
+        assert_eq!(
+            super::escape_html("a</title><h1 x='1'>\"&"),
+            "a&lt;/title&gt;&lt;h1 x=&#39;1&#39;&gt;&quot;&amp;"
+        );
+    }
+
     use super::*;
 
     #[test]

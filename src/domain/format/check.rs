@@ -2,6 +2,7 @@
 //! and laying it out again for an editor's "Format".
 
 use super::layout::layout;
+use super::nesting::{brackets_too_deep, yaml_events, YamlRefused, MAX_NESTING};
 use super::*;
 use crate::domain::{value::ValueFormat, AppError};
 
@@ -22,12 +23,15 @@ pub fn check(text: &str, format: ValueFormat) -> Result<(), AppError> {
                 let message = message.split(" at line ").next().unwrap_or(&message);
                 failed("JSON", err.line(), err.column(), message)
             }),
-        ValueFormat::Yaml => yaml_rust2::parser::Parser::new_from_str(text)
-            .load(&mut NoEvents, true)
-            .map_err(|err| {
+        ValueFormat::Yaml => match yaml_events(text) {
+            Ok(_) => Ok(()),
+            Err(YamlRefused::Invalid(err)) => {
                 let marker = err.marker();
-                failed("YAML", marker.line(), marker.col() + 1, err.info())
-            }),
+                Err(failed("YAML", marker.line(), marker.col() + 1, err.info()))
+            }
+            Err(YamlRefused::TooDeep) => Err(too_deep("YAML")),
+        },
+        ValueFormat::Toml if brackets_too_deep(text) => Err(too_deep("TOML")),
         ValueFormat::Toml => text.parse::<toml::Table>().map(drop).map_err(|err| {
             let at = err.span().map_or(0, |span| span.start);
             let (line, column) = line_column(text, at);
@@ -75,11 +79,12 @@ fn same_data(a: &str, b: &str, format: Format) -> bool {
     }
 }
 
-/// Parses without keeping anything: a check needs only the errors.
-struct NoEvents;
-
-impl yaml_rust2::parser::MarkedEventReceiver for NoEvents {
-    fn on_event(&mut self, _: yaml_rust2::parser::Event, _: yaml_rust2::scanner::Marker) {}
+/// A value too deep to check as `name`.
+fn too_deep(name: &str) -> AppError {
+    AppError::invalid(format!(
+        "the value nests deeper than {MAX_NESTING} levels, too deep for etcd-deck to check as \
+         {name}: save it as plain text"
+    ))
 }
 
 /// The 1-based line and column (in characters) of byte `at` of `text`.

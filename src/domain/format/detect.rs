@@ -81,9 +81,10 @@ fn structured(text: &str) -> Option<Format> {
     if start.is_empty() {
         return None;
     }
-    if text
-        .parse::<toml::Table>()
-        .is_ok_and(|table| !table.is_empty())
+    if !nesting::brackets_too_deep(text)
+        && text
+            .parse::<toml::Table>()
+            .is_ok_and(|table| !table.is_empty())
     {
         return Some(Format::Toml);
     }

@@ -264,7 +264,7 @@ const YAML_NODES: u64 = 1_000_000;
 /// loader copies what an alias names, so a value of a few hundred bytes can name billions of
 /// them ("billion laughs").
 pub fn load_yaml(text: &str) -> Option<Vec<yaml_rust2::Yaml>> {
-    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::parser::{Event, MarkedEventReceiver};
     use yaml_rust2::scanner::Marker;
     /// Nodes counted so far in each open collection (the first is the whole stream's), and
     /// the size of each anchored node.
@@ -306,12 +306,17 @@ pub fn load_yaml(text: &str) -> Option<Vec<yaml_rust2::Yaml>> {
         open: vec![(0, 0)],
         anchored: Default::default(),
     };
-    Parser::new_from_str(text).load(&mut nodes, true).ok()?;
+    // Read without recursion, and refused past the nesting bound: the loader recurses.
+    for (event, marker) in nesting::yaml_events(text).ok()? {
+        nodes.on_event(event, marker);
+    }
     if nodes.open.first().map_or(0, |(_, count)| *count) > YAML_NODES {
         return None;
     }
     yaml_rust2::YamlLoader::load_from_str(text).ok()
 }
+
+pub mod nesting;
 
 #[cfg(feature = "ssr")]
 mod check;

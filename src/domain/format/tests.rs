@@ -215,3 +215,47 @@ fn hex_dumps_have_offsets_and_text() {
          00000010  58 59 00                                          |XY.|\n"
     );
 }
+
+#[test]
+fn the_deepest_values_are_shown_raw_on_a_server_workers_stack() {
+    // A tokio worker's stack, which the server runs requests on.
+    let worker = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            for (name, value) in nesting::deepest_values() {
+                let shown = show(value.as_bytes());
+                assert!(shown.pretty.is_empty(), "{name} was laid out");
+                for format in [
+                    ValueFormat::Json,
+                    ValueFormat::Yaml,
+                    ValueFormat::Toml,
+                    ValueFormat::Text,
+                ] {
+                    let _ = check(&value, format);
+                }
+                for format in [ValueFormat::Json, ValueFormat::Yaml] {
+                    let _ = reformat(&value, format);
+                }
+                let _ = load_yaml(&value);
+                let _ = crate::domain::diff::diff_values(value.as_bytes(), b"{}\n");
+            }
+        })
+        .unwrap();
+    worker.join().expect("the worker's stack held");
+}
+
+#[test]
+fn a_value_too_deep_to_check_says_so() {
+    let deep = format!("a = {}1{}", "[".repeat(40), "]".repeat(40));
+    let err = check(&deep, ValueFormat::Toml).unwrap_err().to_string();
+    assert!(err.contains("nests deeper than 32 levels"), "{err}");
+    let deep: String = (0..40).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let err = check(&deep, ValueFormat::Yaml).unwrap_err().to_string();
+    assert!(
+        err.contains("too deep for etcd-deck to check as YAML"),
+        "{err}"
+    );
+    // Up to the bound, values are laid out as before.
+    let within = format!("{}1{}", "[".repeat(32), "]".repeat(32));
+    assert!(!show(within.as_bytes()).pretty.is_empty());
+}

@@ -1,13 +1,14 @@
 //! JSON laid out from its own tokens.
 
 use super::*;
+use crate::domain::format::nesting::MAX_NESTING;
 
 /// Lays out JSON already checked valid, from its own tokens: keys keep their order and
 /// numbers their digits.
 pub fn layout(text: &str) -> Option<Pretty> {
     let mut lexer = Lexer { text, at: 0 };
     let first = lexer.next()?;
-    value(&mut lexer, first, Vec::new())
+    value(&mut lexer, first, Vec::new(), 0)
 }
 
 struct Lexer<'a> {
@@ -46,7 +47,14 @@ impl<'a> Lexer<'a> {
     }
 }
 
-fn value<'a>(lexer: &mut Lexer<'a>, first: &'a str, mut head: Vec<Token>) -> Option<Pretty> {
+/// The layout of the value that starts with `first`, `depth` levels in: none past
+/// [`MAX_NESTING`].
+fn value<'a>(
+    lexer: &mut Lexer<'a>,
+    first: &'a str,
+    mut head: Vec<Token>,
+    depth: usize,
+) -> Option<Pretty> {
     let close = match first {
         "{" => "}",
         "[" => "]",
@@ -60,6 +68,9 @@ fn value<'a>(lexer: &mut Lexer<'a>, first: &'a str, mut head: Vec<Token>) -> Opt
             return Some(Pretty::Line(head));
         }
     };
+    if depth >= MAX_NESTING {
+        return None;
+    }
     head.push(token(Tone::Punct, first));
     let mut body: Vec<Pretty> = Vec::new();
     loop {
@@ -78,7 +89,7 @@ fn value<'a>(lexer: &mut Lexer<'a>, first: &'a str, mut head: Vec<Token>) -> Opt
             lexer.next()?; // the colon
             next = lexer.next()?;
         }
-        body.push(value(lexer, next, member)?);
+        body.push(value(lexer, next, member, depth + 1)?);
     }
     if body.is_empty() {
         head.push(token(Tone::Punct, close));

@@ -110,6 +110,8 @@ pub(super) fn xml(text: &str) -> Option<Vec<Pretty>> {
         let depth = open.len();
         let item = match event {
             Event::Eof => break,
+            // Past the nesting bound, the value is shown raw.
+            Event::Start(_) if depth > nesting::MAX_NESTING => return None,
             Event::Start(start) => {
                 roots += usize::from(depth == 1);
                 open.push((xml_tag(&start, ">")?, Vec::new()));

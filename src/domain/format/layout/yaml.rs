@@ -1,17 +1,17 @@
 //! YAML laid out from its parser's events.
 
+use super::super::nesting::yaml_events;
 use super::*;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Lays out YAML from its parser's events, so keys keep their order and scalars their
 /// text; documents are separated by `---`. Comments are kept: those on lines of their own before
 /// the entry they precede, those after a value at the end of its line.
 pub fn layout(text: &str) -> Option<Vec<Pretty>> {
-    let mut events = Events(Vec::new());
-    Parser::new_from_str(text).load(&mut events, true).ok()?;
+    let events = lines_of(yaml_events(text).ok()?);
     let mut comments = Comments::of(text);
-    let mut events = events.0.into_iter().peekable();
+    let mut events = events.into_iter().peekable();
     let mut out = Vec::new();
     while let Some((event, _)) = events.next() {
         if let Event::DocumentStart = event {
@@ -97,12 +97,11 @@ fn comment_start(line: &str) -> Option<usize> {
 /// Whether every document of `text` is a mapping or a list with something in it (read
 /// from the parser's events: aliases are never copied in).
 pub fn structured(text: &str) -> bool {
-    let mut events = Events(Vec::new());
-    if Parser::new_from_str(text).load(&mut events, true).is_err() {
+    let Ok(events) = yaml_events(text) else {
         return false;
-    }
+    };
     let mut documents = 0;
-    let mut events = events.0.iter().map(|(event, _)| event);
+    let mut events = events.iter().map(|(event, _)| event);
     while let Some(event) = events.next() {
         if let Event::DocumentStart = event {
             documents += 1;
@@ -120,12 +119,11 @@ pub fn structured(text: &str) -> bool {
 }
 
 /// The parser's events, each with the line it starts on.
-struct Events(Vec<(Event, usize)>);
-
-impl MarkedEventReceiver for Events {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        self.0.push((event, mark.line()));
-    }
+fn lines_of(events: Vec<(Event, Marker)>) -> Vec<(Event, usize)> {
+    events
+        .into_iter()
+        .map(|(event, marker)| (event, marker.line()))
+        .collect()
 }
 
 type Stream = std::iter::Peekable<std::vec::IntoIter<(Event, usize)>>;
