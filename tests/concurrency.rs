@@ -8,7 +8,7 @@ use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
-    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PlanCopy,
+    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy,
     PreviewSelection, SaveValue, SearchKeys,
 };
 use leptos::server_fn::ServerFn;
@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 22 pages, a search page and its server function, and 16 other server function calls.
-const REQUESTS_PER_ROUND: usize = 40;
+/// 22 pages, a search page and its server function, and 17 other server function calls.
+const REQUESTS_PER_ROUND: usize = 41;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -102,6 +102,7 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ),
         (GetKey::PATH, format!("key={}", segment(&existing))),
         (GetKeyHistory::PATH, format!("key={}", segment(&existing))),
+        (PeekKey::PATH, format!("key={}", segment(&existing))),
         (
             FormatValue::PATH,
             "text=%7B%22a%22%3A%5B1%2C2%5D%7D&format=json".to_string(),

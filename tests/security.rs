@@ -256,7 +256,7 @@ async fn markup_in_a_key_reaches_the_page_head_as_text() {
             .unwrap_or_else(|| panic!("no head in {path}"));
         // The head holds what etcd-deck put there, and the key only as text.
         assert!(
-            !head.contains("<h1") && !head.contains("http-equiv"),
+            !head.contains("<h1") && !head.contains("<meta http-equiv"),
             "{path}: {head}"
         );
         assert_eq!(
@@ -305,11 +305,9 @@ async fn the_deepest_values_leave_the_server_serving() {
                 .send()
                 .await
                 .unwrap_or_else(|err| panic!("{name} as {format}: {err}"));
-            assert!(
-                answer.status().is_client_error(),
-                "{name} as {format}: {}",
-                answer.status()
-            );
+            // Refused as too deep, or (XML, TOML) formatted as the one YAML string it is.
+            let status = answer.status().as_u16();
+            assert!(matches!(status, 200 | 400), "{name} as {format}: {status}");
         }
         let alive = http.get(&healthz).send().await.unwrap();
         assert_eq!(alive.status(), 200, "{name}");

@@ -41,7 +41,7 @@ test('the tree shows folders with their counts and keys, and moves between level
 
   // The flat list of the same prefix is one link away, and back.
   await page.getByTestId('view-flat').click();
-  await expect(page.getByTestId('key-list').locator('tbody a')).toHaveText([`${prefix}a/1`, `${prefix}a/2`]);
+  await expect(page.getByTestId('key-list').locator('tbody a[data-row]')).toHaveText([`${prefix}a/1`, `${prefix}a/2`]);
   await page.getByTestId('view-tree').click();
   await expect(page.getByTestId('tree-entry')).toHaveCount(2);
 
@@ -117,7 +117,7 @@ test('a page sorts by mod revision, version and size, and says what the order co
   await put(request, `${prefix}b`, 'mid value');
   await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
   await hydrated(page);
-  const keys = page.getByTestId('key-list').locator('tbody a');
+  const keys = page.getByTestId('key-list').locator('tbody a[data-row]');
   await expect(keys).toHaveText([`${prefix}a`, `${prefix}b`, `${prefix}c`]);
   await page.getByRole('link', { name: 'Mod revision' }).click();
   await expect(keys).toHaveText([`${prefix}b`, `${prefix}c`, `${prefix}a`]);
@@ -148,7 +148,7 @@ test('the keyboard moves through rows, opens, goes up and searches', async ({ pa
   }
   await page.goto(treeUrl(`${prefix}d/`));
   await hydrated(page);
-  const rows = page.getByTestId('tree-entry').getByRole('link');
+  const rows = page.getByTestId('tree-entry').locator('a[data-row]');
   await page.keyboard.press('j');
   await expect(rows.nth(0)).toBeFocused();
   await page.keyboard.press('j');
@@ -184,7 +184,7 @@ test('a listing says how many keys changed since it was read, and reads them aga
   await page.goto(`/?prefix=${encodeURIComponent(prefix)}`);
   await hydrated(page);
   const since = page.getByTestId('changes-since');
-  await expect(page.getByTestId('key-list').locator('tbody a')).toHaveCount(3);
+  await expect(page.getByTestId('key-list').locator('tbody a[data-row]')).toHaveCount(3);
   await expect(since).toHaveCount(0);
 
   // A new key, a changed one and a deleted one; the same key twice counts once.
@@ -202,7 +202,7 @@ test('a listing says how many keys changed since it was read, and reads them aga
   await expect(row(`${prefix}b`)).toHaveAttribute('data-live', 'deleted');
   await expect(row(`${prefix}f/1`)).not.toHaveAttribute('data-live');
   await since.getByRole('link', { name: 'Read it again' }).click();
-  await expect(page.getByTestId('key-list').locator('tbody a')).toHaveText([`${prefix}a`, `${prefix}c`, `${prefix}f/1`]);
+  await expect(page.getByTestId('key-list').locator('tbody a[data-row]')).toHaveText([`${prefix}a`, `${prefix}c`, `${prefix}f/1`]);
   await expect(since).toHaveCount(0);
 
   // The tree view follows its prefix the same way.

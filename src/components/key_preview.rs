@@ -3,38 +3,33 @@
 
 use super::{
     lease_clock::{lease_left, LeaseClock},
-    page_data, EtcdEpoch, KeyName, KeyTools, Loaded, ValueViews,
+    page_data, EtcdEpoch, KeyName, KeyTools, Loaded,
 };
 use crate::domain::{
-    format::ShownKey,
+    format::KeyPeek,
     key::percent_encode_bytes,
     routes::{key_url, with_param, KEYS},
     Key,
 };
-use crate::server_fns::get_key;
+use crate::server_fns::peek_key;
 use leptos::prelude::*;
 
 /// The query parameter of the list page that names the key shown beside it.
 pub const OPEN: &str = "open";
-/// The query parameter of the view of the value shown beside the list (`view` is the list's).
-pub const VALUE_VIEW: &str = "value_view";
 
 /// The list page at the query `search`, with `key` open beside it.
 pub fn preview_url(search: &str, key: &Key) -> String {
     let key = percent_encode_bytes(key.as_bytes());
-    format!(
-        "{KEYS}{}",
-        with_param(search, OPEN, Some(&key), &[VALUE_VIEW])
-    )
+    format!("{KEYS}{}", with_param(search, OPEN, Some(&key), &[]))
 }
 
 /// The key `key`, read now, with a link that closes the panel (`close`) and one to its own page.
 #[component]
 pub fn KeyPreview(key: Key, close: String) -> impl IntoView {
     let asked = key.clone();
-    let shown = page_data(
+    let peek = page_data(
         move || (asked.clone(), EtcdEpoch::track()),
-        |(key, _)| get_key(key),
+        |(key, _)| peek_key(key),
     );
     view! {
         <aside class="panel key-preview" aria-label="The key picked" data-testid="key-preview">
@@ -46,25 +41,34 @@ pub fn KeyPreview(key: Key, close: String) -> impl IntoView {
                     "Close"
                 </a>
             </div>
-            <Loaded resource=shown loading="Loading key…" show=details />
+            <Loaded resource=peek loading="Loading key…" show=details />
             <p>
                 <a href=key_url(&key) data-testid="preview-open">
-                    "Edit, history and lease on the key's page »"
+                    "Views, edit, history and lease on the key's page »"
                 </a>
             </p>
         </aside>
     }
 }
 
-fn details(shown: ShownKey) -> impl IntoView {
-    let ShownKey { detail, shown } = shown;
-    let summary = detail.summary;
+fn details(peek: KeyPeek) -> impl IntoView {
+    let KeyPeek {
+        summary,
+        described,
+        text,
+        whole_text,
+    } = peek;
     let lease = (summary.lease != 0).then(|| {
         view! {
             {lease_left(summary.lease, summary.lease_left)}
             <LeaseClock />
         }
     });
+    let copy = if whole_text {
+        Ok(text.clone())
+    } else {
+        Err("Only the start, or not text: open the key's page, or download it")
+    };
     view! {
         <dl class="meta" data-testid="preview-meta">
             <dt>"Version"</dt>
@@ -74,7 +78,8 @@ fn details(shown: ShownKey) -> impl IntoView {
             <dt>"Lease"</dt>
             <dd>{lease.map_or_else(|| "none".into_any(), IntoAny::into_any)}</dd>
         </dl>
-        <KeyTools key=summary.key.clone() value=detail.value.clone() />
-        <ValueViews value=detail.value shown param=VALUE_VIEW />
+        <KeyTools key=summary.key.clone() text=copy />
+        <p class="value-encoding" data-testid="value-encoding">{described}</p>
+        <pre class="value" data-testid="value">{text}</pre>
     }
 }

@@ -302,9 +302,7 @@ pub fn preview_link(key: &Key, href: String) -> impl IntoView {
             class="preview-link"
             aria-label=format!("Preview {}", key.display())
             data-testid="preview-link"
-        >
-            "Preview"
-        </a>
+        ></a>
     }
 }
 

@@ -1,17 +1,18 @@
 //! What one does with a key besides reading and editing it: copy its name or its value, and
 //! download its value as a file.
 
-use crate::domain::{routes::value_download_url, Key, Value};
+use crate::domain::{routes::value_download_url, Key};
 use leptos::{either::Either, prelude::*};
 
-/// Copy-key, copy-value and download buttons. Copying takes the wasm (the style sheet hides the
-/// copy buttons until the page is hydrated); the download is a plain link.
+/// Copy-key, copy-value and download buttons. `text` is the value to copy, or why it cannot be
+/// copied here. Copying takes the wasm (the style sheet hides the copy buttons until the page
+/// is hydrated); the download is a plain link.
 #[component]
-pub fn KeyTools(key: Key, value: Value) -> impl IntoView {
-    let copy_value = match String::from_utf8(value.0) {
+pub fn KeyTools(key: Key, text: Result<String, &'static str>) -> impl IntoView {
+    let copy_value = match text {
         Ok(text) => Either::Left(view! { <CopyButton label="Copy value" text /> }),
-        Err(_) => Either::Right(view! {
-            <button type="button" class="copy" disabled title="Not text: download it instead">
+        Err(why) => Either::Right(view! {
+            <button type="button" class="copy" disabled title=why>
                 "Copy value"
             </button>
         }),
@@ -31,6 +32,9 @@ pub fn KeyTools(key: Key, value: Value) -> impl IntoView {
         </div>
     }
 }
+
+/// Why a value that is not text is not copied.
+pub const NOT_TEXT: &str = "Not text: download it instead";
 
 /// A button that puts `text` on the clipboard, and says whether it did.
 #[component]

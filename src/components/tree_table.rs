@@ -133,9 +133,7 @@ fn entry_row(entry: TreeEntry, level: &LevelRequest, here: &str, depth: usize) -
                     aria-label=label
                     data-testid="expand"
                     on:click=move |_| opened.update(|open| *open = !*open)
-                >
-                    {move || if opened.get() { "▾" } else { "▸" }}
-                </button>
+                ></button>
             };
             let (prefix, delimiter, here) =
                 (entry.key.clone(), level.delimiter.clone(), here.to_string());

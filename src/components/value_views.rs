@@ -12,14 +12,9 @@ use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::hooks::use_location;
 use std::sync::Arc;
 
-/// The value, what it holds, and the view chosen with `?view=` (or the query parameter `param`
-/// names, on a page where `view` means something else).
+/// The value, what it holds, and the view chosen with `?view=`.
 #[component]
-pub fn ValueViews(
-    value: Value,
-    shown: ValueShown,
-    #[prop(default = "view")] param: &'static str,
-) -> impl IntoView {
+pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
     let location = use_location();
     let offered: Vec<View> = View::ALL
         .into_iter()
@@ -35,7 +30,7 @@ pub fn ValueViews(
     };
     let chosen = Memo::new(move |_| {
         location.search.with(|search| {
-            crate::domain::paging::query_param(search, param)
+            crate::domain::paging::query_param(search, "view")
                 .and_then(|view| View::parse(&view))
                 .filter(|view| *view != View::Pretty || has_pretty)
                 .unwrap_or(first)
@@ -49,7 +44,7 @@ pub fn ValueViews(
             let href = move || {
                 location
                     .search
-                    .with(|search| with_param(search, param, Some(view.as_str()), &[]))
+                    .with(|search| with_param(search, "view", Some(view.as_str()), &[]))
             };
             let current = move || (chosen.get() == view).then_some("page");
             view! {

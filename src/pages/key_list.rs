@@ -3,7 +3,7 @@
 
 use crate::components::{
     page_data, use_notice, ActionError, EtcdEpoch, KeyPreview, KeyTable, Loaded, NewKeyForm,
-    NoticeBar, PageView, Reread, TreeTable, OPEN, VALUE_VIEW,
+    NoticeBar, PageView, Reread, TreeTable, OPEN,
 };
 use crate::domain::{
     paging::{prefix_crumbs, query_param},
@@ -114,7 +114,7 @@ pub fn KeyListPage() -> impl IntoView {
         open.get().map(|key| {
             let close = location
                 .search
-                .with(|search| format!("{KEYS}{}", with_param(search, OPEN, None, &[VALUE_VIEW])));
+                .with(|search| format!("{KEYS}{}", with_param(search, OPEN, None, &[])));
             view! { <KeyPreview key close /> }
         })
     };

@@ -4,7 +4,7 @@
 use crate::components::{
     lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, ConflictView, EditStart,
     ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar,
-    PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews,
+    PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
 };
 use crate::domain::{
     edit::DraftView,
@@ -222,7 +222,10 @@ fn KeyDetails(
             <dt>"Answered by"</dt>
             <dd>{format!("member {} at {}", detail.source.member_id, detail.source.endpoint)}</dd>
         </dl>
-        <KeyTools key=key.clone() value=detail.value.clone() />
+        <KeyTools
+            key=key.clone()
+            text=String::from_utf8(detail.value.as_bytes().to_vec()).map_err(|_| NOT_TEXT)
+        />
         <ValueViews value=detail.value.clone() shown=shown.clone() />
         {editing}
         <LeaseControl summary action=lease />

@@ -10,7 +10,7 @@ use crate::domain::{
     cluster::ClusterOverview,
     copy_plan::CopyPlan,
     edit::{DraftView, SaveOutcome},
-    format::ShownKey,
+    format::{KeyPeek, ShownKey},
     history::{KeyHistory, PastListing, PastVersion},
     lease::Leases,
     search::{SearchRequest, SearchResults},
@@ -83,6 +83,12 @@ pub async fn search_keys(search: SearchRequest) -> Result<SearchResults, AppErro
 #[server(prefix = "/fn")]
 pub async fn get_key(key: Key) -> Result<ShownKey, AppError> {
     with_caller(|caller| async move { values::show(&caller, &key).await }).await
+}
+
+/// One key with the start of its value, shown beside the list it is in.
+#[server(prefix = "/fn")]
+pub async fn peek_key(key: Key) -> Result<KeyPeek, AppError> {
+    with_caller(|caller| async move { values::peek(&caller, &key).await }).await
 }
 
 /// Creates a key typed into the new-key form; an existing key is a conflict, not overwritten.

@@ -272,8 +272,13 @@ async fn append_as(
         };
         match etcd.put(key, value, condition, expiry).await {
             Ok(receipt) => return Ok((receipt, length)),
-            Err(AppError::PreconditionFailed { .. }) if Instant::now() < deadline => continue,
-            Err(AppError::PreconditionFailed { .. }) => {
+            // Someone wrote it (or created it) between the read and the write: read it again.
+            Err(AppError::PreconditionFailed { .. } | AppError::AlreadyExists { .. })
+                if Instant::now() < deadline =>
+            {
+                continue
+            }
+            Err(AppError::PreconditionFailed { .. } | AppError::AlreadyExists { .. }) => {
                 return Err(AppError::Conflict {
                     message: format!("other writers kept changing {key}; nothing was appended"),
                 })

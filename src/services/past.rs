@@ -58,7 +58,8 @@ pub async fn version(caller: &Caller, key: &Key, revision: i64) -> Result<PastVe
 
 /// Writes the value `key` had at `revision` back, if the key is still as the caller saw it:
 /// at mod revision `seen`, or absent when `seen` is `None`. A version etcd has compacted is
-/// [`AppError::Compacted`]; a key changed meanwhile, [`AppError::PreconditionFailed`].
+/// [`AppError::Compacted`]; a key changed meanwhile, [`AppError::PreconditionFailed`] (one that
+/// was absent and is back, [`AppError::AlreadyExists`]).
 pub async fn restore(
     caller: &Caller,
     key: &Key,

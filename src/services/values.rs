@@ -5,7 +5,7 @@ use super::{access::Caller, keys};
 use crate::domain::{
     diff::diff_values,
     edit::{valid_draft_id, Draft, DraftView, Merged, SaveOutcome},
-    format::{self, ShownKey},
+    format::{self, KeyPeek, ShownKey},
     lease::Expiry,
     value::parse_value,
     AppError, Key, PutCondition, ValueFormat,
@@ -16,6 +16,11 @@ pub async fn show(caller: &Caller, key: &Key) -> Result<ShownKey, AppError> {
     let detail = keys::get_with_lease(caller, key).await?;
     let shown = format::show(detail.value.as_bytes());
     Ok(ShownKey { detail, shown })
+}
+
+/// One key with the start of its value, to show beside a list.
+pub async fn peek(caller: &Caller, key: &Key) -> Result<KeyPeek, AppError> {
+    Ok(KeyPeek::of(&show(caller, key).await?))
 }
 
 /// Saves what was typed if the draft's key is still at its base revision, keeping its lease.

@@ -165,6 +165,43 @@ pub struct ShownKey {
     pub shown: ValueShown,
 }
 
+/// How much of a value a key shown beside the list carries.
+pub const PEEK_BYTES: usize = 64 * 1024;
+
+/// A key shown beside the list: its metadata, what its value holds, and the value's start as
+/// text (its views, and the rest, are on the key's page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPeek {
+    pub summary: super::KeySummary,
+    /// What the value holds, and its size: "JSON, 38 B".
+    pub described: String,
+    /// The value's first [`PEEK_BYTES`] as text, other bytes as `\xNN`.
+    pub text: String,
+    /// The whole value is valid UTF-8 and all in `text`: it can be copied from here.
+    pub whole_text: bool,
+}
+
+impl KeyPeek {
+    pub fn of(shown: &ShownKey) -> KeyPeek {
+        let bytes = shown.detail.value.as_bytes();
+        let start = &bytes[..bytes.len().min(PEEK_BYTES)];
+        let mut described = format!(
+            "{}, {}",
+            shown.shown.describe(),
+            super::limits::human_bytes(bytes.len() as u64)
+        );
+        if start.len() < bytes.len() {
+            described.push_str(", the start shown");
+        }
+        KeyPeek {
+            summary: shown.detail.summary.clone(),
+            described,
+            text: super::value::escape_bytes(start),
+            whole_text: start.len() == bytes.len() && std::str::from_utf8(bytes).is_ok(),
+        }
+    }
+}
+
 /// The views of a value a user can choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
