@@ -24,7 +24,12 @@ pub(super) fn CopyForm(selection: Selection, action: ServerAction<CopySelection>
             handle.clear();
         }
         let handle = set_timeout_with_handle(
-            move || settled.set(typed.get_untracked()),
+            // The form may be gone by then (a move done, the page left).
+            move || {
+                if let Some(to) = typed.try_get_untracked() {
+                    settled.try_set(to);
+                }
+            },
             std::time::Duration::from_millis(300),
         );
         pause.set_value(handle.ok());
