@@ -267,7 +267,12 @@ fn client_address(request: &Request) -> Option<IpAddr> {
 
 /// Where to go after signing in: a path on this server, never another site.
 fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    // Browsers drop tabs and line breaks from a URL (`/\t/evil.example` is `//evil.example`):
+    // an address with any control character is not taken.
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(char::is_control);
     if local {
         next
     } else {
@@ -291,6 +296,9 @@ mod tests {
     fn after_sign_in_only_this_server_is_a_destination() {
         assert_eq!(safe_next("/key/app%2Fa?x=1"), "/key/app%2Fa?x=1");
         assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("/\t/evil.example/"), "/");
+        assert_eq!(safe_next("/\n/evil.example/"), "/");
+        assert_eq!(safe_next("/?prefix=a b"), "/?prefix=a b");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next(""), "/");
