@@ -218,6 +218,44 @@ fn half_sent_requests_are_cut_off_while_others_are_served() {
     assert!(closed(&mut idle), "an idle kept-alive connection is closed");
 }
 
+#[test]
+fn slow_bodies_are_cut_off_while_others_are_served() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start_with(
+        &cluster,
+        &[
+            ("ETCD_DECK_HEADER_TIMEOUT", "1s"),
+            ("ETCD_DECK_MAX_CONNECTIONS", "6"),
+        ],
+    );
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let head = "POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n";
+    // Five send their head and then a byte every 300 ms; one sends no body at all.
+    let mut slow: Vec<TcpStream> = (0..6)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&addr).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(300));
+        for stream in &mut slow[1..] {
+            let _ = stream.write_all(b"u");
+        }
+    }
+    for stream in &mut slow {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+    }
+    let still_open = slow.iter_mut().map(closed).filter(|closed| !closed).count();
+    assert_eq!(still_open, 0, "slow bodies were still held after 3 s");
+    // Every slot was held by them; a new client is served now.
+    assert_eq!(status_of_get(&format!("{}/healthz", server.url)), 200);
+}
+
 /// The status of a GET, made on a connection of its own.
 fn status_of_get(url: &str) -> u16 {
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -11,9 +11,11 @@
 
 use super::{Etcd, Watch};
 use crate::domain::{
+    paging::{prefix_range_end, prefix_range_start},
     watch::{Watched, FOLLOW_LIMIT},
     AppError, Key,
 };
+use etcd_client::GetOptions;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -180,8 +182,13 @@ impl Etcd {
             }
             open.hubs.get(&key).cloned()
         };
-        if let Some(follower) = existing.and_then(|hub| self.join(hub, start_revision)) {
-            return follower.catch_up(prefix).await;
+        if let Some(hub) = existing {
+            // The hub's watch was opened by an earlier request of this user: etcd checked their
+            // permission then, not now. A role revoked since must not let them join.
+            self.may_read(prefix).await?;
+            if let Some(follower) = self.join(hub, start_revision) {
+                return follower.catch_up(prefix).await;
+            }
         }
         // Opening the watch checks that this user may read the prefix.
         let watch = self.watch(prefix, start_revision, values).await?;
@@ -219,6 +226,31 @@ impl Etcd {
                 message: "the watch ended as it opened".into(),
             })?;
         follower.catch_up(prefix).await
+    }
+
+    /// Whether this handle's user may read the keys under `prefix` now. etcd checks the
+    /// permission on every Range, serializable ones too, so a count of at most one key from any
+    /// member answers. Without a user, etcd-deck's own handle reads everything.
+    async fn may_read(&self, prefix: &Key) -> Result<(), AppError> {
+        if self.user().is_none() {
+            return Ok(());
+        }
+        let bytes = prefix.as_bytes();
+        let (start, end) = (prefix_range_start(bytes), prefix_range_end(bytes));
+        self.read_stale(|client| {
+            let (start, end) = (start.clone(), end.clone());
+            async move {
+                let options = GetOptions::new()
+                    .with_range(end)
+                    .with_count_only()
+                    .with_limit(1)
+                    .with_serializable();
+                super::kv(&client).get(start, Some(options)).await
+            }
+        })
+        .await
+        .map(|_| ())
+        .map_err(|err| self.denied(err, &format!("watch {}", prefix.describe_prefix())))
     }
 
     /// A follower of `hub` from `start_revision` (or what the hub has yet to see); `None` when

@@ -1,7 +1,8 @@
 //! Accepting connections, with limits a slow or hostile client cannot wear out.
 //!
-//! Every connection must send a whole request head within the header timeout, and an idle
-//! keep-alive connection is closed after the same time (HTTP/1.1; a browser talking to a plain
+//! Every connection must send a whole request head within the header timeout, then its body at
+//! a minimum rate (see [`super::slow_body`]), and an idle keep-alive connection is closed after
+//! the header timeout (HTTP/1.1; a browser talking to a plain
 //! `http://` server does not use HTTP/2). At most `max_connections` are open at once, kept below
 //! what the process may hold, so that a client holding many connections open cannot take the
 //! file descriptors the server needs for everyone else. With a certificate, connections are
@@ -28,6 +29,8 @@ use tokio::{
 };
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+
+use super::slow_body::cut_off_when_slow;
 
 /// How long connections still serving a request may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -177,7 +180,7 @@ async fn serve_connection<IO>(
     let service = app
         .map_request(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(client));
-            request
+            request.map(|body| cut_off_when_slow(body, limits.header_timeout))
         })
         .map_response(move |mut response: Response| {
             if tls {

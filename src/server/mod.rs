@@ -8,6 +8,7 @@ mod listen;
 mod routes;
 mod security;
 mod sign_in;
+mod slow_body;
 pub mod state;
 mod upload;
 

@@ -4,11 +4,13 @@
 //! the request acts through (the signed-in etcd user's own, so etcd's roles decide), what
 //! etcd-deck itself allows (read-only mode, users-file roles), and where the request came from,
 //! for the audit log. Checking a password is slow (argon2) or a round trip (etcd's
-//! Authenticate), so credentials once checked are remembered by a salted digest, never in clear.
+//! Authenticate), so credentials once checked are remembered by a salted digest, never in clear,
+//! while they are used and their user's password has not changed.
 
+use super::attempts::Attempts;
 use super::audit::{AuditEntry, AuditLog, WriteAttempt};
 use super::session::{SessionCodec, Subject};
-use super::users::UsersFile;
+use super::users::{LocalUser, UsersFile};
 use crate::domain::access::{Role, SignInMethod, Viewer};
 use crate::domain::{AppError, KeyDetail, WriteReceipt};
 use crate::etcd::Etcd;
@@ -21,12 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failed sign-ins allowed per user name and client address in one [`ATTEMPT_WINDOW`].
-const FAILURES_PER_USER_AND_ADDRESS: u32 = 5;
-/// Failed sign-ins allowed per client address, whatever the user names, in one window.
-const FAILURES_PER_ADDRESS: u32 = 20;
-const ATTEMPT_WINDOW: Duration = Duration::from_secs(60);
-/// Beyond this many remembered credentials or failure counts, the stale ones are dropped.
+/// Beyond this many remembered credentials, the stale ones are dropped.
 const MAX_REMEMBERED: usize = 10_000;
 
 /// What etcd-deck allows, besides what etcd allows.
@@ -70,14 +67,22 @@ pub struct Access {
     /// Uploads kept between a dry run and its apply.
     stash: super::stash::Stash,
     checked: Mutex<HashMap<[u8; 32], Checked>>,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    attempts: Attempts,
 }
 
-/// Credentials checked before, by the digest of name and password.
+/// Credentials checked before, by the digest of name and password, and when last used.
 struct Checked {
-    /// The etcd user's handle, or nothing for a users-file user (whose role is read anew).
-    etcd: Option<Etcd>,
-    last_used: Instant,
+    known: Known,
+    at: Instant,
+}
+
+/// Who a right name and password are.
+#[derive(Clone)]
+enum Known {
+    /// An etcd user, with their own handle.
+    Etcd(Etcd),
+    /// A users-file user, as the file said when the password was checked.
+    Local(LocalUser),
 }
 
 impl Access {
@@ -95,7 +100,7 @@ impl Access {
             salt,
             stash: Default::default(),
             checked: Mutex::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
+            attempts: Attempts::default(),
         }
     }
 
@@ -138,7 +143,8 @@ impl Access {
     }
 
     /// Checks a name and password typed into the sign-in form or sent with HTTP basic
-    /// authentication; failures are counted per user and client address, and too many refused.
+    /// authentication. Each attempt is counted per user and client address before it is
+    /// checked, and too many are refused (see [`Attempts`]).
     pub async fn sign_in(
         &self,
         name: &str,
@@ -146,19 +152,24 @@ impl Access {
         client: Option<IpAddr>,
     ) -> Result<(Caller, Subject), AppError> {
         let digest = self.digest(name, password);
-        if let Some(known) = self.remembered(&digest) {
-            return self.with_checked(name, password, known, client);
+        if let Some(known) = self.remembered(&digest, name) {
+            return Ok(self.with_known(name, password, known, client));
         }
-        self.check_attempts(name, client)?;
-        match self.check(name, password).await {
+        let attempt = self.attempts.begin(name, client)?;
+        let checked = match self.attempts.turn().await {
+            Ok(_turn) => self.check(name, password).await,
+            Err(err) => Err(err),
+        };
+        match checked {
             Ok(known) => {
+                attempt.give_back();
                 self.remember(digest, known.clone());
-                self.with_checked(name, password, known, client)
+                Ok(self.with_known(name, password, known, client))
             }
+            // A wrong password keeps its attempt counted; anything else was no guess.
+            Err(err @ AppError::Unauthenticated { .. }) => Err(err),
             Err(err) => {
-                if matches!(err, AppError::Unauthenticated { .. }) {
-                    self.count_failure(name, client);
-                }
+                attempt.give_back();
                 Err(err)
             }
         }
@@ -190,54 +201,57 @@ impl Access {
     }
 
     /// The slow check of a name and password: argon2 against the users file, or etcd's
-    /// Authenticate.
-    async fn check(&self, name: &str, password: &str) -> Result<Option<Etcd>, AppError> {
-        if self.users.is_some() {
-            let user = self.local_user(name)?;
-            let password = password.to_string();
-            let valid = tokio::task::spawn_blocking(move || user.verify(&password))
-                .await
-                .unwrap_or(false);
-            return if valid {
-                Ok(None)
-            } else {
-                Err(wrong_password())
-            };
+    /// Authenticate. A name the users file does not hold is checked against a made-up hash, so
+    /// that it takes as long to refuse as a wrong password.
+    async fn check(&self, name: &str, password: &str) -> Result<Known, AppError> {
+        let Some(users) = &self.users else {
+            return self.etcd.as_user(name, password).await.map(Known::Etcd);
+        };
+        let user = users.get(name);
+        let password = password.to_string();
+        let verified = tokio::task::spawn_blocking(move || match user {
+            Some(user) => user.verify(&password).then_some(user),
+            None => {
+                LocalUser::unknown().verify(&password);
+                None
+            }
+        });
+        match verified.await {
+            Ok(Some(user)) => Ok(Known::Local(user)),
+            _ => Err(wrong_password()),
         }
-        self.etcd.as_user(name, password).await.map(Some)
     }
 
-    fn local_user(&self, name: &str) -> Result<super::users::LocalUser, AppError> {
+    fn local_user(&self, name: &str) -> Result<LocalUser, AppError> {
         self.users
             .as_ref()
             .and_then(|users| users.get(name))
             .ok_or_else(wrong_password)
     }
 
-    /// The caller for credentials found valid, and the subject of a session for them.
-    fn with_checked(
+    /// The caller for credentials found right, and the subject of a session for them.
+    fn with_known(
         &self,
         name: &str,
         password: &str,
-        etcd: Option<Etcd>,
+        known: Known,
         client: Option<IpAddr>,
-    ) -> Result<(Caller, Subject), AppError> {
-        match etcd {
-            Some(etcd) => {
+    ) -> (Caller, Subject) {
+        match known {
+            Known::Etcd(etcd) => {
                 let subject = Subject::Etcd {
                     name: name.into(),
                     password: password.into(),
                 };
-                Ok((self.caller(etcd, Some(name), None, client), subject))
+                (self.caller(etcd, Some(name), None, client), subject)
             }
-            None => {
-                let user = self.local_user(name)?;
+            Known::Local(user) => {
                 let subject = Subject::Local {
                     name: name.into(),
                     fingerprint: user.fingerprint(),
                 };
                 let caller = self.caller(self.etcd.clone(), Some(name), Some(user.role), client);
-                Ok((caller, subject))
+                (caller, subject)
             }
         }
     }
@@ -279,64 +293,35 @@ impl Access {
         hasher.finalize().into()
     }
 
-    fn remembered(&self, digest: &[u8; 32]) -> Option<Option<Etcd>> {
+    /// Credentials checked lately, while the users file still holds that user with the same
+    /// password: `etcd-deck user add` with a new password ends the old one at once.
+    fn remembered(&self, digest: &[u8; 32], name: &str) -> Option<Known> {
         let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
-        let known = checked.get_mut(digest)?;
-        if known.last_used.elapsed() > self.sessions.idle {
-            checked.remove(digest);
-            return None;
+        let entry = checked.get_mut(digest)?;
+        let still = match &entry.known {
+            _ if entry.at.elapsed() > self.sessions.idle => None,
+            Known::Etcd(etcd) => Some(Known::Etcd(etcd.clone())),
+            Known::Local(then) => self
+                .local_user(name)
+                .ok()
+                .filter(|now| now.fingerprint() == then.fingerprint())
+                .map(Known::Local),
+        };
+        match still {
+            Some(_) => entry.at = Instant::now(),
+            None => drop(checked.remove(digest)),
         }
-        known.last_used = Instant::now();
-        Some(known.etcd.clone())
+        still
     }
 
-    fn remember(&self, digest: [u8; 32], etcd: Option<Etcd>) {
+    fn remember(&self, digest: [u8; 32], known: Known) {
         let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
         if checked.len() >= MAX_REMEMBERED {
             let idle = self.sessions.idle;
-            checked.retain(|_, known| known.last_used.elapsed() <= idle);
+            checked.retain(|_, entry| entry.at.elapsed() <= idle);
         }
-        let last_used = Instant::now();
-        checked.insert(digest, Checked { etcd, last_used });
-    }
-
-    fn attempt_keys(name: &str, client: Option<IpAddr>) -> [String; 2] {
-        let address = client.map(|ip| ip.to_string()).unwrap_or_default();
-        [format!("{address} {name}"), address]
-    }
-
-    /// Refuses a sign-in while too many recent ones failed for this user and address, or from
-    /// this address.
-    fn check_attempts(&self, name: &str, client: Option<IpAddr>) -> Result<(), AppError> {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let limits = [FAILURES_PER_USER_AND_ADDRESS, FAILURES_PER_ADDRESS];
-        for (key, limit) in Self::attempt_keys(name, client).iter().zip(limits) {
-            if let Some((count, since)) = failures.get(key) {
-                let elapsed = since.elapsed();
-                if *count >= limit && elapsed < ATTEMPT_WINDOW {
-                    let wait = (ATTEMPT_WINDOW - elapsed).as_secs() + 1;
-                    return Err(AppError::TooManyAttempts {
-                        message: format!("too many failed sign-ins; try again in {wait} s"),
-                        retry_after_secs: wait,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn count_failure(&self, name: &str, client: Option<IpAddr>) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= MAX_REMEMBERED {
-            failures.retain(|_, (_, since)| since.elapsed() < ATTEMPT_WINDOW);
-        }
-        for key in Self::attempt_keys(name, client) {
-            let entry = failures.entry(key).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= ATTEMPT_WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-        }
+        let at = Instant::now();
+        checked.insert(digest, Checked { known, at });
     }
 }
 

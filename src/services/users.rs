@@ -6,13 +6,13 @@
 
 use crate::domain::access::Role;
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
+    password_hash::{self, rand_core::OsRng, Output, PasswordHash, PasswordHasher, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::SystemTime;
 
 /// One user of the file.
@@ -25,15 +25,61 @@ pub struct LocalUser {
 
 impl LocalUser {
     /// Whether `password` is this user's. Slow on purpose (argon2): call it off the async
-    /// threads.
+    /// threads. The argon2 memory (19 MiB with the default parameters) is taken from a few
+    /// buffers kept for it, not allocated anew: the allocator did not give freed ones back, so
+    /// every check grew the process by their size.
     pub fn verify(&self, password: &str) -> bool {
-        PasswordHash::new(&self.hash)
-            .map(|hash| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &hash)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+        let Ok(hash) = PasswordHash::new(&self.hash) else {
+            return false;
+        };
+        let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+            return false;
+        };
+        let algorithm = Algorithm::try_from(hash.algorithm).unwrap_or_default();
+        let version = hash
+            .version
+            .map_or(Ok(Version::default()), Version::try_from);
+        let (Ok(version), Ok(params)) = (version, Params::try_from(&hash)) else {
+            return false;
+        };
+        let mut salt_bytes = [0u8; 64];
+        let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+            return false;
+        };
+        let blocks = params.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        let mut memory = MEMORY.take(blocks);
+        let output = Output::init_with(expected.len(), |out| {
+            argon2
+                .hash_password_into_with_memory(
+                    password.as_bytes(),
+                    salt,
+                    out,
+                    &mut memory[..blocks],
+                )
+                .map_err(|_| password_hash::Error::Password)
+        });
+        MEMORY.give_back(memory);
+        // `Output`'s comparison takes the same time wherever the first difference is.
+        output.is_ok_and(|output| output == expected)
+    }
+
+    /// A user no password is known for: checking a name the file does not hold against it
+    /// takes as long as checking a wrong password, so the time to refuse tells no names.
+    pub fn unknown() -> &'static LocalUser {
+        static UNKNOWN: OnceLock<LocalUser> = OnceLock::new();
+        UNKNOWN.get_or_init(|| {
+            let unguessable = SaltString::generate(&mut OsRng);
+            let salt = SaltString::generate(&mut OsRng);
+            let hash = Argon2::default()
+                .hash_password(unguessable.as_str().as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .unwrap_or_default();
+            LocalUser {
+                role: Role::Viewer,
+                hash,
+            }
+        })
     }
 
     /// A short digest of the password hash: a session carries it, so that changing the
@@ -82,6 +128,30 @@ impl UsersFile {
         }
         let read = self.read.read().unwrap_or_else(|p| p.into_inner());
         read.1.get(name).cloned()
+    }
+}
+
+/// argon2's working memory, kept between checks. [`super::attempts::Attempts`] lets only a few
+/// run at once, so only a few buffers are ever made.
+static MEMORY: BlockBuffers = BlockBuffers(Mutex::new(Vec::new()));
+
+struct BlockBuffers(Mutex<Vec<Vec<Block>>>);
+
+impl BlockBuffers {
+    /// A buffer of at least `blocks` blocks.
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match kept {
+            Some(buffer) if buffer.len() >= blocks => buffer,
+            _ => vec![Block::default(); blocks],
+        }
+    }
+
+    fn give_back(&self, buffer: Vec<Block>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(buffer);
     }
 }
 

@@ -1,0 +1,273 @@
+//! What a signed-in (or signing-in) user with bad intentions must not get: an old password that
+//! still works, more password guesses than the limit, the server's memory, a name's existence
+//! from the time it takes to refuse, a watch after their role was revoked, a session that
+//! outlives its sign-out, or a role's reach beyond the README's table.
+
+mod common;
+
+use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use etcd_client::{Client, ConnectOptions};
+use reqwest::{redirect::Policy, Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn api(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    user: (&str, &str),
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = http()
+        .request(method, format!("{}{path}", server.url))
+        .basic_auth(user.0, Some(user.1));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Adds (or replaces) `name` in the users file at `path` with `etcd-deck user add`.
+fn user_add(path: &std::path::Path, name: &str, role: &str, password: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
+        .args(["user", "add", name, "--role", role])
+        .env("ETCD_DECK_USERS_FILE", path)
+        .env("ETCD_DECK_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// A server signing people in from a users file holding `users` (name, role), each with the
+/// password `<name>-pw`; answers it with the file's path.
+fn with_users(
+    cluster: &TestCluster,
+    dir: &std::path::Path,
+    users: &[(&str, &str)],
+    env: &[(&str, &str)],
+) -> (TestServer, std::path::PathBuf) {
+    let path = dir.join("users");
+    for (name, role) in users {
+        user_add(&path, name, role, &format!("{name}-pw"));
+    }
+    let mut env = env.to_vec();
+    env.push(("ETCD_DECK_USERS_FILE", path.to_str().unwrap()));
+    (TestServer::start_with(cluster, &env), path)
+}
+
+async fn sign_in_form(server: &TestServer, user: &str, password: &str) -> reqwest::Response {
+    http()
+        .post(format!("{}/auth/sign-in", server.url))
+        .header("origin", &server.url)
+        .form(&[("user", user), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn status_with_cookie(server: &TestServer, path: &str, cookie: &str) -> StatusCode {
+    http()
+        .get(format!("{}{path}", server.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_changed_password_stops_working_at_once() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (server, users) = with_users(&cluster, dir.path(), &[("bob", "editor")], &[]);
+    let old = ("bob", "bob-pw");
+    // Used over basic authentication and signed in with, so it is remembered as right.
+    let (status, _) = api(&server, Method::GET, "/api/v1/keys", old, None).await;
+    assert_eq!(status, 200);
+    let signed_in = sign_in_form(&server, "bob", "bob-pw").await;
+    assert_eq!(signed_in.status(), 303);
+    let cookie = session_cookie(&signed_in);
+
+    std::thread::sleep(Duration::from_millis(20));
+    user_add(&users, "bob", "editor", "bob-new-pw");
+
+    let (status, _) = api(&server, Method::GET, "/api/v1/keys", old, None).await;
+    assert_eq!(status, 401, "the old password over basic authentication");
+    let put = Some(json!({ "value": "v" }));
+    let (status, _) = api(&server, Method::PUT, "/api/v1/keys/x", old, put).await;
+    assert_eq!(status, 401, "a write with the old password");
+    let again = sign_in_form(&server, "bob", "bob-pw").await;
+    assert!(
+        again.headers().get("set-cookie").is_none(),
+        "no new session"
+    );
+    assert_eq!(
+        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
+        401
+    );
+    let new = ("bob", "bob-new-pw");
+    let (status, _) = api(&server, Method::GET, "/api/v1/keys", new, None).await;
+    assert_eq!(status, 200, "the new password works");
+}
+
+/// The peak memory of process `pid`, in MiB.
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM"))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024
+}
+
+#[tokio::test]
+async fn simultaneous_guesses_get_no_more_checks_than_the_limit() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let proxies = [("ETCD_DECK_TRUSTED_PROXIES", "127.0.0.1")];
+    let (server, _) = with_users(&cluster, dir.path(), &[("ada", "admin")], &proxies);
+    let guess = |password: String, from: String| {
+        http()
+            .get(format!("{}/api/v1/keys", server.url))
+            .basic_auth("ada", Some(password))
+            .header("x-forwarded-for", from)
+            .send()
+    };
+
+    // 100 wrong guesses at once from one address, and the right password last.
+    let mut guesses: Vec<_> = (0..100)
+        .map(|n| guess(format!("guess-{n}"), "198.51.100.1".into()))
+        .collect();
+    guesses.push(guess("ada-pw".into(), "198.51.100.1".into()));
+    let statuses: Vec<u16> = futures::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|response| response.unwrap().status().as_u16())
+        .collect();
+    let wrong = &statuses[..100];
+    let checked = wrong.iter().filter(|&&status| status == 401).count();
+    let refused = wrong.iter().filter(|&&status| status == 429).count();
+    assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
+    assert_eq!(checked + refused, 100, "{statuses:?}");
+    assert!([200, 429].contains(&statuses[100]), "{statuses:?}");
+    let late = guess("ada-pw".into(), "198.51.100.1".into()).await.unwrap();
+    assert_eq!(late.status(), 429, "five wrong guesses were counted");
+
+    // 400 at once from 400 addresses: each is checked, a few at a time.
+    let before = peak_mib(server.pid());
+    let guesses =
+        (0..400).map(|n| guess(format!("g{n}"), format!("203.0.{}.{}", n / 200, n % 200)));
+    let statuses: Vec<u16> = futures::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|response| response.unwrap().status().as_u16())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|&status| status == 401 || status == 429),
+        "{statuses:?}"
+    );
+    let peak = peak_mib(server.pid());
+    assert!(
+        peak < before + 200,
+        "400 guesses at once took the server from {before} MiB to {peak} MiB"
+    );
+    let (status, _) = api(
+        &server,
+        Method::GET,
+        "/api/v1/keys",
+        ("ada", "ada-pw"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "from another address");
+}
+
+/// The shortest of five refusals of `name` with a wrong password.
+async fn quickest_refusal(server: &TestServer, name: &str) -> Duration {
+    let mut quickest = Duration::MAX;
+    for n in 0..5 {
+        let started = Instant::now();
+        let status = http()
+            .get(format!("{}/api/v1/keys", server.url))
+            .basic_auth(name, Some(format!("wrong-{n}")))
+            .header("x-forwarded-for", format!("192.0.2.{n}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401);
+        quickest = quickest.min(started.elapsed());
+    }
+    quickest
+}
+
+#[tokio::test]
+async fn an_unknown_name_takes_as_long_to_refuse_as_a_wrong_password() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let proxies = [("ETCD_DECK_TRUSTED_PROXIES", "127.0.0.1")];
+    let (server, _) = with_users(&cluster, dir.path(), &[("ada", "admin")], &proxies);
+    quickest_refusal(&server, "warm-up").await;
+    let known = quickest_refusal(&server, "ada").await;
+    let unknown = quickest_refusal(&server, "nobody").await;
+    // A password check takes tens of milliseconds; a lookup alone well under one.
+    assert!(
+        unknown * 3 > known,
+        "a known name is refused in {known:?}, an unknown one in {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_role_cannot_join_an_open_watch() {
+    let cluster = TestCluster::start(1);
+    enable_etcd_auth(&cluster).await;
+    let server = TestServer::start(&cluster);
+    let alice = ("alice", "alice-pw");
+    let watch = |user: (&'static str, &'static str)| {
+        http()
+            .get(format!("{}/api/v1/watch?prefix=app%2F", server.url))
+            .basic_auth(user.0, Some(user.1))
+            .send()
+    };
+    let open = watch(alice).await.unwrap();
+    assert_eq!(open.status(), 200);
+
+    let options = ConnectOptions::new().with_user("root", "root-pw");
+    let mut root = Client::connect(&cluster.endpoints, Some(options))
+        .await
+        .unwrap();
+    root.user_revoke_role("alice", "app-rw").await.unwrap();
+    let (status, _) = api(
+        &server,
+        Method::GET,
+        "/api/v1/keys?prefix=app/",
+        alice,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "her listing is refused");
+    let again = watch(alice).await.unwrap();
+    assert_eq!(
+        again.status(),
+        403,
+        "a new watch joined the one she opened before the revoke"
+    );
+    drop(open);
+}
