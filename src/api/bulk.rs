@@ -14,6 +14,8 @@ use crate::domain::{
 };
 use crate::services::{access::Caller, bulk};
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -78,9 +80,22 @@ pub async fn export(caller: Caller, ApiQuery(query): ApiQuery<ExportQuery>) -> A
 pub async fn import(
     caller: Caller,
     ApiQuery(query): ApiQuery<ImportQuery>,
-    body: Bytes,
+    request: Request,
 ) -> Answer<Json<ImportReport>> {
     let revision = positive_revision(query.revision)?;
+    // Who may not import, or comes while another import runs, sends nothing.
+    let _turn = bulk::import_turn(&caller).await?;
+    let body = Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge {
+                message: format!("an import may send at most {} MiB", MAX_IMPORT_BYTES >> 20),
+            },
+            _ => AppError::invalid(format!(
+                "the import did not arrive whole ({})",
+                rejection.body_text()
+            )),
+        })?;
     let file = parse_import(&body)?;
     drop(body);
     let dry_run = query.dry_run.unwrap_or(true);

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub const EXPORT_FORMAT: &str = "etcd-deck-export";
 /// The version of the export format this build writes and reads.
 pub const EXPORT_VERSION: u32 = 1;
+/// The most keys one import reads: each costs about 100 bytes besides its key and value while
+/// the import is held in memory.
+pub const MAX_IMPORT_KEYS: usize = 1_000_000;
 /// Keys a report names as examples of each outcome.
 pub const EXAMPLES: usize = 10;
 
@@ -174,6 +177,9 @@ fn parse_export(text: &str, header: ExportHeader) -> Result<ImportFile, AppError
             lease_ttl: line.lease_ttl,
         };
         check_entry(&entry).map_err(|err| at(err.to_string()))?;
+        if entries.len() >= MAX_IMPORT_KEYS {
+            return Err(too_many_keys());
+        }
         entries.push(entry);
     }
     Ok(ImportFile {
@@ -183,35 +189,75 @@ fn parse_export(text: &str, header: ExportHeader) -> Result<ImportFile, AppError
 }
 
 fn parse_flat(text: &str) -> Result<ImportFile, AppError> {
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(text).map_err(|err| {
-            AppError::invalid(format!(
-                "the import is neither an etcd-deck export (its first line names the format) \
-                 nor a flat JSON object of keys and values: {err}"
-            ))
+    let FlatEntries(entries) = serde_json::from_str(text).map_err(|err| {
+        if err.to_string().contains(TOO_MANY_KEYS) {
+            return too_many_keys();
+        }
+        AppError::invalid(format!(
+            "the import is neither an etcd-deck export (its first line names the format) nor a \
+             flat JSON object of keys and values: {err}"
+        ))
+    })?;
+    for entry in &entries {
+        check_entry(entry).map_err(|err| {
+            AppError::invalid(format!("key {}: {err}", Key::new(entry.key.clone())))
         })?;
-    let entries = object
-        .into_iter()
-        .map(|(key, value)| {
-            let value = match value {
-                serde_json::Value::String(text) => text,
-                other => other.to_string(),
-            };
-            let entry = ImportEntry {
-                key: key.into_bytes(),
-                value: value.into_bytes(),
-                lease_ttl: None,
-            };
-            check_entry(&entry).map_err(|err| {
-                AppError::invalid(format!("key {}: {err}", Key::new(entry.key.clone())))
-            })?;
-            Ok(entry)
-        })
-        .collect::<Result<_, AppError>>()?;
+    }
     Ok(ImportFile {
         header: None,
         entries,
     })
+}
+
+/// The keys of a flat JSON object, read one by one: no tree of the whole object is built, so
+/// the file costs its entries and little more. A string value is its text; any other value,
+/// its compact JSON.
+struct FlatEntries(Vec<ImportEntry>);
+
+impl<'de> Deserialize<'de> for FlatEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FlatVisitor)
+    }
+}
+
+struct FlatVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FlatVisitor {
+    type Value = FlatEntries;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON object of keys and values")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FlatEntries, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if entries.len() >= MAX_IMPORT_KEYS {
+                return Err(serde::de::Error::custom(TOO_MANY_KEYS));
+            }
+            let value = match map.next_value::<serde_json::Value>()? {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            entries.push(ImportEntry {
+                key: key.into_bytes(),
+                value: value.into_bytes(),
+                lease_ttl: None,
+            });
+        }
+        Ok(FlatEntries(entries))
+    }
+}
+
+const TOO_MANY_KEYS: &str = "too many keys";
+
+fn too_many_keys() -> AppError {
+    AppError::TooLarge {
+        message: format!(
+            "the import holds more than {MAX_IMPORT_KEYS} keys, the most one import reads: split \
+             it (export a prefix at a time)"
+        ),
+    }
 }
 
 fn check_entry(entry: &ImportEntry) -> Result<(), AppError> {

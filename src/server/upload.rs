@@ -1,9 +1,11 @@
 //! `POST /bulk/upload`: the import page's file (or pasted text), sent as a plain multipart
-//! form so it works without JavaScript. It is checked, kept for its sender (see
-//! [`crate::services::stash`]), and the answer is a redirect to the import page's dry run.
+//! form so it works without JavaScript. It is read only from someone who may import, and
+//! when no other import is being read (see [`bulk::import_turn`]); then checked, kept for its
+//! sender (see [`crate::services::stash`]), and the answer is a redirect to the import page's
+//! dry run.
 
 use crate::domain::{routes::BULK_SEGMENT, transfer::parse_import, AppError};
-use crate::services::access::Caller;
+use crate::services::{access::Caller, bulk};
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -14,12 +16,18 @@ pub async fn upload(caller: Caller, multipart: Multipart) -> Response {
         let pasted = pasted.map(|id| format!("&pasted={id}")).unwrap_or_default();
         Redirect::to(&format!("/{BULK_SEGMENT}?error={message}{pasted}")).into_response()
     };
+    let turn = match bulk::import_turn(&caller).await {
+        Ok(turn) => turn,
+        Err(err) => return refused(err, None),
+    };
     let (bytes, pasted) = match read(multipart).await {
         Ok(read) => read,
         Err(err) => return refused(err, None),
     };
-    match parse_import(&bytes) {
-        Ok(_) => {
+    let parsed = parse_import(&bytes).map(drop);
+    drop(turn);
+    match parsed {
+        Ok(()) => {
             let id = caller.stash(bytes);
             Redirect::to(&format!("/{BULK_SEGMENT}?upload={id}")).into_response()
         }
@@ -38,8 +46,8 @@ async fn read(mut multipart: Multipart) -> Result<(Vec<u8>, bool), AppError> {
         let name = field.name().unwrap_or_default().to_string();
         let bytes = field.bytes().await.map_err(broken)?;
         match name.as_str() {
-            "file" => file = bytes.to_vec(),
-            "text" => text = bytes.to_vec(),
+            "file" => file = Vec::from(bytes),
+            "text" => text = Vec::from(bytes),
             _ => {}
         }
     }

@@ -358,7 +358,7 @@ impl Caller {
     }
 
     /// An upload this caller stashed, while it is kept.
-    pub fn stashed(&self, id: &str) -> Option<std::sync::Arc<[u8]>> {
+    pub fn stashed(&self, id: &str) -> Option<std::sync::Arc<Vec<u8>>> {
         self.stash.get(self.name(), id)
     }
 
@@ -384,7 +384,7 @@ impl Caller {
         needs: Role,
         work: impl Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
-        let result = match self.allowed(needs) {
+        let result = match self.may(needs) {
             Ok(()) => work.await,
             Err(err) => Err(err),
         };
@@ -394,7 +394,9 @@ impl Caller {
         result
     }
 
-    fn allowed(&self, needs: Role) -> Result<(), AppError> {
+    /// Whether etcd-deck lets this caller do what takes the role `needs` (etcd may still
+    /// refuse): asked before reading a large upload, so that who cannot import sends nothing.
+    pub fn may(&self, needs: Role) -> Result<(), AppError> {
         if let Some(reason) = &self.read_only {
             return Err(AppError::PermissionDenied {
                 message: reason.clone(),

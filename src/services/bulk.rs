@@ -196,6 +196,28 @@ pub async fn import(
     caller.write(attempt, Role::Editor, run).await
 }
 
+/// Imports run one at a time: an import holds its file and its keys in memory (up to
+/// 256 MiB and a million keys), so that is what the server needs for them, however many people
+/// import at once.
+static IMPORTING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// The longest an import waits for the one before it.
+const IMPORT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The turn to read and run an import, for a caller who may import; refused after a wait when
+/// another import still runs. Taken before an upload is read.
+pub async fn import_turn(
+    caller: &Caller,
+) -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    caller.may(Role::Editor)?;
+    match tokio::time::timeout(IMPORT_WAIT, IMPORTING.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::TooManyAttempts {
+            message: "another import is being read or written; try again when it is done".into(),
+            retry_after_secs: IMPORT_WAIT.as_secs(),
+        }),
+    }
+}
+
 /// Imports a file this caller uploaded (see [`Caller::stash`]): a dry run, or the writes
 /// against `revision`, as [`import`] does.
 pub async fn import_upload(
@@ -204,6 +226,7 @@ pub async fn import_upload(
     dry_run: bool,
     revision: Option<i64>,
 ) -> Result<ImportReport, AppError> {
+    let _turn = import_turn(caller).await?;
     let bytes = caller.stashed(upload).ok_or_else(|| {
         AppError::invalid(
             "that upload is no longer kept (uploads are kept for 15 minutes): send the file again",

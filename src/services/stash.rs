@@ -1,7 +1,8 @@
 //! Uploads held between two requests: an import file between its dry run and its apply, so a
 //! form without JavaScript can apply what it reported on. Each belongs to the person who sent
-//! it, lives a quarter of an hour, and the whole stash holds at most [`STASH_BYTES`] (the oldest
-//! go first). Nothing here is ever logged.
+//! it, lives a quarter of an hour, and the whole stash holds at most [`STASH_BYTES`], and each
+//! person's uploads at most [`STASH_BYTES_EACH`] (the oldest go first). Nothing here is ever
+//! logged.
 
 use rand::RngCore;
 use std::collections::HashMap;
@@ -10,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// The most the stash holds, in bytes.
 pub const STASH_BYTES: usize = 512 * 1024 * 1024;
+/// The most one person's uploads hold, in bytes: one import of the largest size.
+pub const STASH_BYTES_EACH: usize = 256 * 1024 * 1024;
 /// How long an upload is kept.
 pub const STASH_FOR: Duration = Duration::from_secs(15 * 60);
 
@@ -20,7 +23,7 @@ pub struct Stash(Arc<Mutex<HashMap<String, Held>>>);
 struct Held {
     owner: Option<String>,
     at: Instant,
-    bytes: Arc<[u8]>,
+    bytes: Arc<Vec<u8>>,
 }
 
 impl Stash {
@@ -40,29 +43,41 @@ impl Stash {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         held.retain(|_, upload| upload.at.elapsed() < STASH_FOR);
-        let mut total: usize = held.values().map(|upload| upload.bytes.len()).sum();
-        while total + bytes.len() > STASH_BYTES {
-            let Some(oldest) = held
-                .iter()
-                .min_by_key(|(_, upload)| upload.at)
-                .map(|(id, _)| id.clone())
-            else {
-                break;
-            };
-            total -= held.remove(&oldest).map_or(0, |upload| upload.bytes.len());
+        held.remove(&id);
+        let theirs = |upload: &Held| upload.owner.as_deref() == owner;
+        for (limit, whose) in [
+            (STASH_BYTES_EACH, &theirs as &dyn Fn(&Held) -> bool),
+            (STASH_BYTES, &|_: &Held| true),
+        ] {
+            let mut total: usize = held
+                .values()
+                .filter(|upload| whose(upload))
+                .map(|upload| upload.bytes.len())
+                .sum();
+            while total + bytes.len() > limit {
+                let Some(oldest) = held
+                    .iter()
+                    .filter(|(_, upload)| whose(upload))
+                    .min_by_key(|(_, upload)| upload.at)
+                    .map(|(id, _)| id.clone())
+                else {
+                    break;
+                };
+                total -= held.remove(&oldest).map_or(0, |upload| upload.bytes.len());
+            }
         }
         held.insert(
             id.clone(),
             Held {
                 owner: owner.map(str::to_string),
                 at: Instant::now(),
-                bytes: bytes.into(),
+                bytes: Arc::new(bytes),
             },
         );
     }
 
     /// The bytes `owner` stashed under `id`, while they are kept.
-    pub fn get(&self, owner: Option<&str>, id: &str) -> Option<Arc<[u8]>> {
+    pub fn get(&self, owner: Option<&str>, id: &str) -> Option<Arc<Vec<u8>>> {
         let held = self
             .0
             .lock()
@@ -99,6 +114,14 @@ mod tests {
         );
         assert!(stash.get(Some("bob"), &id).is_none());
         assert!(stash.get(None, &id).is_none());
+        let bob = stash.put(Some("bob"), vec![0; STASH_BYTES_EACH - 10]);
+        let again = stash.put(Some("bob"), vec![1; 20]);
+        assert!(
+            stash.get(Some("bob"), &bob).is_none(),
+            "his older upload made room"
+        );
+        assert!(stash.get(Some("bob"), &again).is_some());
+        assert!(stash.get(Some("alice"), &id).is_some(), "hers stays");
         assert!(stash.get(Some("alice"), "nope").is_none());
         stash.put_as(Some("bob"), &id, b"his".to_vec());
         assert_eq!(
