@@ -341,3 +341,57 @@ async fn uploads_cost_a_bounded_memory_and_only_from_who_may_import() {
     let response = import("ed", tiny_keys(10)).await.unwrap();
     assert_eq!(response.status(), 200, "a small import is read");
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_session_and_its_token() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = with_users(&cluster, dir.path(), &[("ed", "editor")], &[]);
+    let cookie = session_cookie(&sign_in_form(&server, "ed", "ed-pw").await);
+    assert_eq!(
+        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
+        200
+    );
+    let signed_out = http()
+        .post(format!("{}/auth/sign-out", server.url))
+        .header("origin", &server.url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(
+        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
+        401,
+        "the cookie captured before signing out"
+    );
+
+    let token = |_: ()| async {
+        let (status, body) = api(
+            &server,
+            Method::POST,
+            "/api/v1/session",
+            ("ed", "ed-pw"),
+            Some(json!({ "user": "ed", "password": "ed-pw" })),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    };
+    let (first, second) = (token(()).await, token(()).await);
+    let with_token = |token: String, method: Method| {
+        http()
+            .request(method, format!("{}/api/v1/session", server.url))
+            .bearer_auth(token)
+            .send()
+    };
+    let status = |response: reqwest::Result<reqwest::Response>| response.unwrap().status();
+    assert_eq!(status(with_token(first.clone(), Method::GET).await), 200);
+    assert_eq!(status(with_token(first.clone(), Method::DELETE).await), 204);
+    assert_eq!(status(with_token(first, Method::GET).await), 401);
+    assert_eq!(
+        status(with_token(second, Method::GET).await),
+        200,
+        "another token of the same user"
+    );
+}

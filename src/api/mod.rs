@@ -66,6 +66,7 @@ pub const API_ROOT: &str = "/api/v1";
         cluster_overview,
         session::create_session,
         session::who,
+        session::end_session,
         openapi_json
     ),
     tags(
@@ -111,7 +112,12 @@ where
         .route("/leases/{id}", get(leases::get).delete(leases::revoke))
         .route("/leases/{id}/keepalive", post(leases::keep_alive))
         .route("/cluster", get(cluster_overview))
-        .route("/session", get(session::who).post(session::create_session))
+        .route(
+            "/session",
+            get(session::who)
+                .post(session::create_session)
+                .delete(session::end_session),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(error::no_such_endpoint);
     Router::new().nest(API_ROOT, api)

@@ -5,10 +5,11 @@ use super::error::Answer;
 use super::extract::ApiJson;
 use super::model::ErrorBody;
 use crate::domain::access::{Role, Viewer};
+use crate::domain::AppError;
 use crate::services::{access::Access, access::Caller, session::Session};
 use axum::{
     extract::{ConnectInfo, State},
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     Extension, Json,
 };
 use serde::{Deserialize, Serialize};
@@ -89,4 +90,33 @@ pub async fn who(caller: Caller) -> Json<WhoBody> {
         role,
         read_only,
     })
+}
+
+/// Ends the session of the bearer token the request carries: this process refuses the token
+/// from now on. (Another replica sharing the session key honours it until it idles out.)
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "The request carries no bearer token", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+pub async fn end_session(
+    State(access): State<Arc<Access>>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> Answer<StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "this request carries no bearer token to end (a browser signs out with POST \
+                 /auth/sign-out)",
+            )
+        })?;
+    access.sessions.sign_out(token);
+    Ok(StatusCode::NO_CONTENT)
 }

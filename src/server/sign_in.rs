@@ -192,8 +192,12 @@ pub async fn sign_in(
     }
 }
 
-/// `POST /auth/sign-out`: forgets the session cookie.
-pub async fn sign_out(State(state): State<AppState>) -> Response {
+/// `POST /auth/sign-out`: ends the session (this process refuses it from now on) and forgets
+/// the cookie.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Presented::Cookie(token) | Presented::Bearer(token) = presented(&headers) {
+        state.access.sessions.sign_out(&token);
+    }
     let mut response = Redirect::to(&format!("{SIGN_IN}?signed_out=1")).into_response();
     let cookie = Cookie::build((SESSION_COOKIE, ""))
         .path("/")

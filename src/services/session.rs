@@ -1,6 +1,8 @@
 //! Sessions that any etcd-deck process sharing the session key can honour: everything a session
 //! needs is sealed (AES-256-GCM) into the token the browser keeps in a cookie, or an API client
-//! sends as a bearer token. No process keeps session state of its own.
+//! sends as a bearer token. The one state a process keeps is the ids of the sessions signed out
+//! through it, until they would have ended anyway: a signed-out token is refused there at once.
+//! Processes share no state, so another replica honours it until it idles out.
 
 use crate::domain::AppError;
 use aes_gcm::{
@@ -10,7 +12,9 @@ use aes_gcm::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Who a session is for.
@@ -32,9 +36,12 @@ impl Subject {
     }
 }
 
-/// A session: who, when it began, and when it was last used (both in seconds since 1970).
+/// A session: its id, who, when it began, and when it was last used (both in seconds since
+/// 1970).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// Random, and kept when the token is sealed anew: what signing out ends.
+    pub id: String,
     pub subject: Subject,
     pub issued: u64,
     pub seen: u64,
@@ -44,6 +51,7 @@ impl Session {
     pub fn new(subject: Subject) -> Session {
         let now = now();
         Session {
+            id: super::stash::new_id(),
             subject,
             issued: now,
             seen: now,
@@ -58,6 +66,8 @@ pub struct SessionCodec {
     pub idle: Duration,
     /// No session lasts longer than this.
     pub max: Duration,
+    /// The sessions signed out here, by id, with the time (seconds since 1970) they end anyway.
+    signed_out: Mutex<HashMap<String, u64>>,
 }
 
 impl SessionCodec {
@@ -68,6 +78,7 @@ impl SessionCodec {
             cipher: Aes256Gcm::new(&key),
             idle,
             max,
+            signed_out: Mutex::default(),
         }
     }
 
@@ -95,6 +106,7 @@ impl SessionCodec {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
             idle,
             max,
+            signed_out: Mutex::default(),
         })
     }
 
@@ -136,7 +148,23 @@ impl SessionCodec {
         if now.saturating_sub(session.seen) > self.idle.as_secs() {
             return Err(ended("the session ended after being idle"));
         }
+        let signed_out = self.signed_out.lock().unwrap_or_else(|p| p.into_inner());
+        if signed_out.contains_key(&session.id) {
+            return Err(ended("this session was signed out"));
+        }
         Ok(session)
+    }
+
+    /// Ends the session sealed in `token`, if it is one: it is refused from now on.
+    pub fn sign_out(&self, token: &str) {
+        let Ok(session) = self.open(token) else {
+            return;
+        };
+        let ends = session.issued + self.max.as_secs();
+        let mut signed_out = self.signed_out.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now();
+        signed_out.retain(|_, ends| *ends >= now);
+        signed_out.insert(session.id, ends);
     }
 }
 
@@ -175,9 +203,10 @@ mod tests {
     #[test]
     fn a_token_opens_only_with_its_key_and_hides_the_password() {
         let codec = SessionCodec::ephemeral(HOUR, HOUR);
-        let token = codec.seal(&alice());
+        let session = alice();
+        let token = codec.seal(&session);
         assert!(!token.contains("secret") && !token.contains("alice"));
-        assert_eq!(codec.open(&token).unwrap(), alice());
+        assert_eq!(codec.open(&token).unwrap(), session);
         let other = SessionCodec::ephemeral(HOUR, HOUR);
         assert_eq!(other.open(&token).unwrap_err().status().as_u16(), 401);
         let mut tampered = token.into_bytes();
@@ -200,12 +229,31 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_out_session_is_refused_however_it_was_sealed_since() {
+        let codec = SessionCodec::ephemeral(HOUR, HOUR);
+        let session = alice();
+        let (token, resealed) = (codec.seal(&session), codec.seal(&session));
+        let other = codec.seal(&alice());
+        codec.sign_out(&token);
+        assert!(codec.open(&token).is_err());
+        assert!(
+            codec.open(&resealed).is_err(),
+            "the same session sealed anew"
+        );
+        assert!(
+            codec.open(&other).is_ok(),
+            "another session of the same user"
+        );
+    }
+
+    #[test]
     fn processes_with_one_key_file_share_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.key");
         let first = SessionCodec::from_key_file(&path, HOUR, HOUR).unwrap();
         let second = SessionCodec::from_key_file(&path, HOUR, HOUR).unwrap();
-        assert_eq!(second.open(&first.seal(&alice())).unwrap(), alice());
+        let session = alice();
+        assert_eq!(second.open(&first.seal(&session)).unwrap(), session);
         std::fs::write(dir.path().join("short"), "abc").unwrap();
         assert!(SessionCodec::from_key_file(&dir.path().join("short"), HOUR, HOUR).is_err());
     }

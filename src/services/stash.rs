@@ -109,7 +109,7 @@ mod tests {
         let stash = Stash::default();
         let id = stash.put(Some("alice"), b"file".to_vec());
         assert_eq!(
-            stash.get(Some("alice"), &id).as_deref(),
+            stash.get(Some("alice"), &id).as_deref().map(Vec::as_slice),
             Some(b"file".as_slice())
         );
         assert!(stash.get(Some("bob"), &id).is_none());
@@ -125,11 +125,11 @@ mod tests {
         assert!(stash.get(Some("alice"), "nope").is_none());
         stash.put_as(Some("bob"), &id, b"his".to_vec());
         assert_eq!(
-            stash.get(Some("alice"), &id).as_deref(),
+            stash.get(Some("alice"), &id).as_deref().map(Vec::as_slice),
             Some(b"file".as_slice())
         );
         assert_eq!(
-            stash.get(Some("bob"), &id).as_deref(),
+            stash.get(Some("bob"), &id).as_deref().map(Vec::as_slice),
             Some(b"his".as_slice())
         );
     }
