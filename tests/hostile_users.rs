@@ -395,3 +395,67 @@ async fn signing_out_ends_the_session_and_its_token() {
         "another token of the same user"
     );
 }
+
+#[tokio::test]
+async fn an_editor_cannot_empty_a_prefix_by_moving_it() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = [("ed", "editor"), ("ada", "admin")];
+    let (server, _) = with_users(&cluster, dir.path(), &users, &[]);
+    let (ed, ada) = (("ed", "ed-pw"), ("ada", "ada-pw"));
+    for key in ["t/a", "t/b"] {
+        let put = Some(json!({ "value": "v" }));
+        let path = format!("/api/v1/keys/{key}");
+        assert_eq!(api(&server, Method::PUT, &path, ed, put).await.0, 200);
+    }
+    let whole = Some(json!({ "from": "t/", "to": "u/", "prefix": true }));
+    let (status, body) = api(&server, Method::POST, "/api/v1/move", ed, whole.clone()).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("admin"));
+    let (_, listed) = api(&server, Method::GET, "/api/v1/keys?prefix=t/", ed, None).await;
+    assert_eq!(listed["count"], 2, "{listed}");
+    // Copying a prefix only adds keys; moving one named key is an editor's.
+    let copy = Some(json!({ "from": "t/", "to": "c/", "prefix": true }));
+    assert_eq!(
+        api(&server, Method::POST, "/api/v1/copy", ed, copy).await.0,
+        200
+    );
+    let one = Some(json!({ "from": "t/a", "to": "m/a" }));
+    assert_eq!(
+        api(&server, Method::POST, "/api/v1/move", ed, one).await.0,
+        200
+    );
+    let (status, body) = api(&server, Method::POST, "/api/v1/move", ada, whole).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_debug_log_holds_no_query_and_no_typed_name() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    user_add(&users, "ed", "editor", "ed-pw");
+    let log_path = dir.path().join("log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let env = [
+        ("ETCD_DECK_USERS_FILE", users.to_str().unwrap()),
+        ("RUST_LOG", "debug"),
+    ];
+    let server = TestServer::start_logging(&cluster, &env, log.into());
+    let (status, _) = api(
+        &server,
+        Method::GET,
+        "/api/v1/search?prefix=&q=fragment-of-a-secret",
+        ("ed", "ed-pw"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let refused = sign_in_form(&server, "my-password-typed-as-name", "x").await;
+    assert_eq!(refused.status(), 303);
+    drop(server);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("/api/v1/search"), "the log has the requests");
+    assert!(!log.contains("fragment-of-a-secret"), "{log}");
+    assert!(!log.contains("my-password-typed-as-name"), "{log}");
+}

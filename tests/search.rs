@@ -344,3 +344,48 @@ async fn the_rest_endpoint_streams_lines_and_refuses_bad_searches_with_their_sta
         assert_eq!(body["error"]["code"], code, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn one_person_cannot_hold_every_search() {
+    use etcd_deck::services::access::{Access, AccessSettings};
+    use etcd_deck::services::users::{add_user, UsersFile};
+    let cluster = TestCluster::start(1);
+    let keys: Vec<Vec<u8>> = (0..1000)
+        .map(|n| format!("s/{n:04}").into_bytes())
+        .collect();
+    put_all(&cluster, &keys).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users");
+    use etcd_deck::domain::access::Role;
+    add_user(&path, "vera", Role::Viewer, "vera-pw").unwrap();
+    add_user(&path, "ed", Role::Editor, "ed-pw").unwrap();
+    let settings = AccessSettings {
+        users: Some(UsersFile::load(&path).unwrap()),
+        ..AccessSettings::open()
+    };
+    let access = Access::new(cluster.connect().await, settings);
+    let (vera, _) = access.sign_in("vera", "vera-pw", None).await.unwrap();
+    let (ed, _) = access.sign_in("ed", "ed-pw", None).await.unwrap();
+    let every = request("s/", "s/", SearchMode::Substring);
+
+    // Two searches she never reads: each stops a little ahead of its reader, still running.
+    let first = search(&vera, &every).await.unwrap();
+    let second = search(&vera, &every).await.unwrap();
+    match search(&vera, &every).await {
+        Err(AppError::TooManyAttempts { message, .. }) => {
+            assert!(message.contains("2 searches"), "{message}")
+        }
+        other => panic!("a third search of hers: {:?}", other.map(|_| ())),
+    }
+    let (hits, _) = run(&ed, &every).await;
+    assert_eq!(hits.len(), 1000, "someone else still searches");
+    drop(first);
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            search(&vera, &every).await.is_ok()
+        })
+        .await,
+        "her slot came back when she left a search"
+    );
+    drop(second);
+}

@@ -4,17 +4,45 @@ use serde::{Deserialize, Serialize};
 
 /// An etcd-deck role, for people signed in from a users file. People signed in as etcd users
 /// have no etcd-deck role: etcd's own roles decide for them.
-/// Roles are ordered: each may do what the ones before it may.
+/// Roles are ordered: each may do what the ones before it may. What each may change is
+/// [`REACH`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads keys and the cluster.
     Viewer,
-    /// Also creates, changes and deletes single keys.
+    /// Also creates, changes and deletes keys it names, and leases.
     Editor,
-    /// Also deletes whole prefixes.
+    /// Also deletes or moves away whole prefixes.
     Admin,
 }
+
+/// The role each change takes, by the operation's name in the audit log; reading anything
+/// takes the viewer role. An operation that removes every key under a prefix takes the admin
+/// role; one that writes or removes keys named one by one (at most a selection), the editor
+/// role. The README's table of roles is this table, and a test holds the two together.
+pub const REACH: [(&str, Role); 20] = [
+    ("create", Role::Editor),
+    ("put", Role::Editor),
+    ("append", Role::Editor),
+    ("delete", Role::Editor),
+    ("lease_attach", Role::Editor),
+    ("lease_detach", Role::Editor),
+    ("lease_grant", Role::Editor),
+    ("lease_revoke", Role::Editor),
+    ("lease_keep_alive", Role::Editor),
+    ("restore", Role::Editor),
+    ("undelete", Role::Editor),
+    ("copy", Role::Editor),
+    ("move", Role::Editor),
+    ("copy_selection", Role::Editor),
+    ("move_selection", Role::Editor),
+    ("delete_selection", Role::Editor),
+    ("copy_prefix", Role::Editor),
+    ("import", Role::Editor),
+    ("move_prefix", Role::Admin),
+    ("delete_prefix", Role::Admin),
+];
 
 impl Role {
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
@@ -29,6 +57,14 @@ impl Role {
 
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// The role `operation` takes (see [`REACH`]); one not there takes the admin role.
+    pub fn needed_for(operation: &str) -> Role {
+        REACH
+            .iter()
+            .find(|(name, _)| *name == operation)
+            .map_or(Role::Admin, |(_, role)| *role)
     }
 }
 
@@ -86,5 +122,38 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", role.as_str()));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+}
+
+#[cfg(test)]
+mod reach_tests {
+    use super::*;
+
+    /// The README's table of what each role may do, as (operation, role) rows.
+    fn readme_table() -> Vec<(String, String)> {
+        let readme = include_str!("../../README.md");
+        let (_, table) = readme
+            .split_once("| Operation | Role |")
+            .expect("the README has the table of roles");
+        table
+            .lines()
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_string(), cells[2].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readmes_table_of_roles_is_the_one_the_code_uses() {
+        let code: Vec<(String, String)> = REACH
+            .iter()
+            .map(|(operation, role)| (operation.to_string(), role.as_str().to_string()))
+            .collect();
+        assert_eq!(readme_table(), code);
+        assert_eq!(Role::needed_for("move_prefix"), Role::Admin);
+        assert_eq!(Role::needed_for("an operation nobody listed"), Role::Admin);
     }
 }

@@ -91,8 +91,18 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(middleware::map_response(with_safety_headers))
         // A 5xx here is usually etcd being down, which the health check already reports.
-        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::WARN)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+        )
         .with_state(state)
+}
+
+/// The span of a request in the log: its method and path, never its query string, which can
+/// hold a search (a fragment of a value) or a value being previewed.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The process is up and serving.

@@ -181,7 +181,8 @@ pub async fn sign_in(
             response
         }
         Err(err) => {
-            tracing::info!(user = %form.user, client = ?client, "sign-in refused: {err}");
+            // Not the name typed: people type their password into it by mistake.
+            tracing::info!(client = ?client, "sign-in refused: {err}");
             let query = url_query(&[
                 ("error", err.code().as_str()),
                 ("user", &form.user),

@@ -376,15 +376,15 @@ impl Caller {
         }
     }
 
-    /// Runs a write if etcd-deck allows it to this caller (`needs` is the users-file role it
-    /// takes), and writes the attempt and its outcome to the audit log before answering.
+    /// Runs a write if etcd-deck allows it to this caller (the users-file role it takes is the
+    /// operation's, in [`crate::domain::access::REACH`]), and writes the attempt and its outcome
+    /// to the audit log before answering.
     pub async fn write<T: Written>(
         &self,
         attempt: WriteAttempt,
-        needs: Role,
         work: impl Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
-        let result = match self.may(needs) {
+        let result = match self.may(attempt.operation) {
             Ok(()) => work.await,
             Err(err) => Err(err),
         };
@@ -394,9 +394,10 @@ impl Caller {
         result
     }
 
-    /// Whether etcd-deck lets this caller do what takes the role `needs` (etcd may still
-    /// refuse): asked before reading a large upload, so that who cannot import sends nothing.
-    pub fn may(&self, needs: Role) -> Result<(), AppError> {
+    /// Whether etcd-deck lets this caller do `operation` (etcd may still refuse): asked also
+    /// before reading a large upload, so that who cannot import sends nothing.
+    pub fn may(&self, operation: &str) -> Result<(), AppError> {
+        let needs = Role::needed_for(operation);
         if let Some(reason) = &self.read_only {
             return Err(AppError::PermissionDenied {
                 message: reason.clone(),

@@ -9,7 +9,6 @@
 use super::access::{Caller, Written};
 use super::audit::WriteAttempt;
 use crate::domain::{
-    access::Role,
     limits::MAX_TXN_OPS,
     paging::{prefix_range_end, prefix_range_start},
     scan::{Scan, WindowRead},
@@ -193,7 +192,7 @@ pub async fn import(
         )),
         ..WriteAttempt::default()
     };
-    caller.write(attempt, Role::Editor, run).await
+    caller.write(attempt, run).await
 }
 
 /// Imports run one at a time: an import holds its file and its keys in memory (up to
@@ -208,7 +207,7 @@ const IMPORT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 pub async fn import_turn(
     caller: &Caller,
 ) -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
-    caller.may(Role::Editor)?;
+    caller.may("import")?;
     match tokio::time::timeout(IMPORT_WAIT, IMPORTING.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(AppError::TooManyAttempts {
@@ -400,7 +399,7 @@ pub async fn delete_prefix(
         ..WriteAttempt::default()
     };
     caller
-        .write(attempt, Role::Admin, async {
+        .write(attempt, async {
             if confirm != prefix {
                 return Err(AppError::invalid("`confirm` must repeat `prefix` exactly"));
             }
@@ -505,7 +504,7 @@ pub async fn delete_keys(
     let condition = format!("{} keys unchanged since revision {revision}", keys.len());
     let attempt = WriteAttempt::on_keys("delete_selection", keys, condition);
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             let mut report = BulkReport {
                 revision,
                 ..BulkReport::default()
@@ -551,7 +550,7 @@ pub async fn copy_keys(
         ..WriteAttempt::default()
     };
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             let keys = selection_keys(keys)?;
             crate::domain::limits::check_key(to.as_bytes())?;
             if from == to {
@@ -717,7 +716,12 @@ pub async fn copy(
     remove_source: bool,
 ) -> Result<BulkReport, AppError> {
     let attempt = WriteAttempt {
-        operation: if remove_source { "move" } else { "copy" },
+        operation: match (remove_source, request.prefix) {
+            (true, true) => "move_prefix",
+            (true, false) => "move",
+            (false, true) => "copy_prefix",
+            (false, false) => "copy",
+        },
         key: (!request.prefix).then(|| request.from.display()),
         prefix: request.prefix.then(|| request.from.display()),
         condition: Some(format!(
@@ -732,11 +736,7 @@ pub async fn copy(
         ..WriteAttempt::default()
     };
     caller
-        .write(
-            attempt,
-            Role::Editor,
-            relocate(caller, request, remove_source),
-        )
+        .write(attempt, relocate(caller, request, remove_source))
         .await
 }
 

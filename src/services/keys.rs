@@ -5,7 +5,6 @@
 use super::access::Caller;
 use super::audit::WriteAttempt;
 use crate::domain::{
-    access::Role,
     append::append_to_array,
     history::KeyHistory,
     lease::Expiry,
@@ -178,7 +177,7 @@ pub async fn put(
         ..on_key(operation, key, Some(condition))
     };
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             check_put(key.as_bytes(), &value)?;
             expiry.check()?;
             caller.etcd.put(key, value, condition, expiry).await
@@ -205,7 +204,7 @@ pub async fn set_lease(
         ..on_key(operation, key, Some(condition))
     };
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             check_key(key.as_bytes())?;
             if expiry == Expiry::Keep {
                 return Err(AppError::invalid(
@@ -224,7 +223,7 @@ pub async fn set_lease(
 pub async fn delete(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
     let attempt = on_key("delete", key, None);
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             check_key(key.as_bytes())?;
             caller.etcd.delete(key).await
         })
@@ -241,7 +240,7 @@ pub async fn append(
 ) -> Result<(WriteReceipt, usize), AppError> {
     let attempt = on_key("append", key, None);
     caller
-        .write(attempt, Role::Editor, append_as(&caller.etcd, key, item))
+        .write(attempt, append_as(&caller.etcd, key, item))
         .await
 }
 

@@ -3,7 +3,6 @@
 use super::access::{Caller, Written};
 use super::audit::WriteAttempt;
 use crate::domain::{
-    access::Role,
     lease::{lease_hex, Lease, Leases},
     AppError, KeySummary, WriteReceipt,
 };
@@ -51,7 +50,7 @@ pub async fn grant(caller: &Caller, ttl: i64) -> Result<(i64, WriteReceipt), App
         ..WriteAttempt::default()
     };
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             if !(1..=MAX_TTL).contains(&ttl) {
                 return Err(AppError::invalid(format!(
                     "the ttl must be from 1 to {MAX_TTL} seconds"
@@ -65,7 +64,7 @@ pub async fn grant(caller: &Caller, ttl: i64) -> Result<(i64, WriteReceipt), App
 /// Revokes a lease, which deletes every key attached to it.
 pub async fn revoke(caller: &Caller, id: i64) -> Result<WriteReceipt, AppError> {
     caller
-        .write(on_lease("lease_revoke", id), Role::Editor, async {
+        .write(on_lease("lease_revoke", id), async {
             caller.etcd.revoke_lease(id).await
         })
         .await
@@ -74,7 +73,7 @@ pub async fn revoke(caller: &Caller, id: i64) -> Result<WriteReceipt, AppError> 
 /// Renews a lease to its granted time to live, once; answers it as it is then.
 pub async fn keep_alive(caller: &Caller, id: i64) -> Result<Lease, AppError> {
     caller
-        .write(on_lease("lease_keep_alive", id), Role::Editor, async {
+        .write(on_lease("lease_keep_alive", id), async {
             caller.etcd.keep_lease_alive(id).await?;
             caller.etcd.lease(id).await
         })

@@ -4,7 +4,6 @@
 use super::access::Caller;
 use super::audit::WriteAttempt;
 use crate::domain::{
-    access::Role,
     diff::diff_values,
     history::{KeyNow, PastListing, PastVersion},
     lease::Expiry,
@@ -77,7 +76,7 @@ pub async fn restore(
         ..WriteAttempt::default()
     };
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             let then = super::keys::get_at(caller, key, revision).await?;
             check_put(key.as_bytes(), then.value.as_bytes())?;
             // A key that exists keeps its lease; one that comes back has none (its old lease
@@ -102,7 +101,7 @@ pub async fn undelete(
     let condition = format!("absent, {} keys from revision {revision}", keys.len());
     let attempt = WriteAttempt::on_keys("undelete", keys, condition);
     caller
-        .write(attempt, Role::Editor, async {
+        .write(attempt, async {
             if keys.is_empty() || keys.len() > MAX_TXN_OPS {
                 return Err(AppError::invalid(format!(
                     "undelete takes 1 to {MAX_TXN_OPS} keys at once"

@@ -4,8 +4,10 @@
 //!
 //! A search runs in a task of its own, a window ahead of whoever reads it, and ends when it
 //! reaches its cap, runs out of keys, or its reader goes away (a closed tab, a cancelled
-//! request): a search nobody reads does not go on loading etcd. At most a window of matches is
-//! held at a time.
+//! request, or a reader that takes nothing for [`STALLED`]): a search nobody reads does not go
+//! on loading etcd, nor hold one of the few that may run. A signed-in person runs at most
+//! [`SEARCHES_EACH`] at once, so one person cannot take them all. At most a window of matches
+//! is held at a time.
 
 use super::access::Caller;
 use crate::domain::{
@@ -17,13 +19,54 @@ use crate::domain::{
 };
 use crate::etcd::{Etcd, ScanPermit, WindowFound};
 use regex::bytes::{Regex, RegexBuilder};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// The most a compiled query may take, in bytes.
 const MAX_REGEX_BYTES: usize = 1 << 20;
 /// Events a search may get ahead of its reader.
 const AHEAD: usize = 256;
+/// A search whose reader takes nothing for this long ends.
+pub const STALLED: Duration = Duration::from_secs(30);
+/// The searches one signed-in person may run at once (of [`crate::etcd::MAX_SCANS`]).
+pub const SEARCHES_EACH: usize = 2;
+
+/// The searches running, by who runs them.
+static RUNNING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// One of a person's running searches; it ends when dropped.
+struct Slot(Option<String>);
+
+impl Slot {
+    fn take(caller: &Caller) -> Result<Slot, AppError> {
+        let Some(name) = caller.name() else {
+            return Ok(Slot(None));
+        };
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if running.iter().filter(|who| *who == name).count() >= SEARCHES_EACH {
+            return Err(AppError::TooManyAttempts {
+                message: format!(
+                    "you have {SEARCHES_EACH} searches running already; try again when one has \
+                     ended"
+                ),
+                retry_after_secs: 1,
+            });
+        }
+        running.push(name.to_string());
+        Ok(Slot(Some(name.to_string())))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let Some(name) = &self.0 else { return };
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = running.iter().position(|who| who == name) {
+            running.swap_remove(at);
+        }
+    }
+}
 
 /// What a search tells as it goes.
 #[derive(Debug)]
@@ -62,6 +105,7 @@ impl SearchStream {
 pub async fn search(caller: &Caller, request: &SearchRequest) -> Result<SearchStream, AppError> {
     let matcher = Matcher::new(request)?;
     let etcd = caller.etcd.clone();
+    let slot = Slot::take(caller)?;
     let permit = etcd.scan_permit()?;
     let prefix = request.prefix.as_bytes();
     let mut start = prefix_range_start(prefix);
@@ -80,6 +124,7 @@ pub async fn search(caller: &Caller, request: &SearchRequest) -> Result<SearchSt
         started: Instant::now(),
         last_hit: None,
         _permit: permit,
+        _slot: slot,
     };
     // The first window is read here, so that a search etcd refuses is refused as a whole.
     let first = run.next_window().await?;
@@ -121,6 +166,7 @@ struct Run {
     started: Instant,
     last_hit: Option<Key>,
     _permit: ScanPermit,
+    _slot: Slot,
 }
 
 impl Run {
@@ -178,13 +224,14 @@ impl Run {
                 }
                 self.last_hit = Some(hit.summary.key.clone());
                 self.progress.matches += 1;
-                if events.send(SearchEvent::Hit(Box::new(hit))).await.is_err() {
+                let hit = SearchEvent::Hit(Box::new(hit));
+                if events.send_timeout(hit, STALLED).await.is_err() {
                     return;
                 }
             }
             self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
             if events
-                .send(SearchEvent::Progress(self.progress))
+                .send_timeout(SearchEvent::Progress(self.progress), STALLED)
                 .await
                 .is_err()
             {
@@ -199,7 +246,7 @@ impl Run {
             found = match self.next_window().await {
                 Ok(next) => next,
                 Err(err) => {
-                    let _ = events.send(SearchEvent::Failed(err)).await;
+                    let _ = events.send_timeout(SearchEvent::Failed(err), STALLED).await;
                     return;
                 }
             };
@@ -217,7 +264,7 @@ impl Run {
             progress: self.progress,
             next,
         };
-        let _ = events.send(SearchEvent::Done(done)).await;
+        let _ = events.send_timeout(SearchEvent::Done(done), STALLED).await;
     }
 }
 

@@ -18,6 +18,12 @@ impl TestServer {
     /// Starts the server with more environment variables (its flags' fallbacks). It reaches a
     /// TLS cluster with the kit's certificates, and serves HTTPS when given `ETCD_DECK_TLS_CERT`.
     pub fn start_with(cluster: &TestCluster, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(cluster, env, Stdio::null())
+    }
+
+    /// Starts the server as [`TestServer::start_with`] does, its log (standard output) going to
+    /// `log`.
+    pub fn start_logging(cluster: &TestCluster, env: &[(&str, &str)], log: Stdio) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -30,7 +36,7 @@ impl TestServer {
             .env("RUST_LOG", "warn")
             .envs(cluster.tls_env.iter().map(|(k, v)| (k, v)))
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(log)
             .spawn()
             .expect("start etcd-deck");
         let https = env.iter().any(|(name, _)| *name == "ETCD_DECK_TLS_CERT");
