@@ -227,3 +227,44 @@ async fn a_plain_user_works_with_their_own_token_on_every_path() {
         assert!(body.to_string().contains("alice"), "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_leases_keys_show_only_those_the_user_may_read() {
+    let cluster = TestCluster::start(1);
+    enable_etcd_auth(&cluster).await;
+    let options = ConnectOptions::new().with_user(ROOT.0, ROOT.1);
+    let mut root = Client::connect(&cluster.endpoints, Some(options))
+        .await
+        .unwrap();
+    let lease = root.lease_grant(600, None).await.unwrap().id();
+    for key in ["app/leased", "other/leased-secret"] {
+        let on_lease = etcd_client::PutOptions::new().with_lease(lease);
+        root.put(key, "v", Some(on_lease)).await.unwrap();
+    }
+    let server = TestServer::start(&cluster);
+    let path = format!("/api/v1/leases/{lease:x}");
+    let (status, body) = api(&server, Method::GET, &path, ROOT, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["key_count"], 2, "root sees both: {body}");
+    assert_eq!(body["keys_hidden"], false, "{body}");
+    let (status, body) = api(&server, Method::GET, &path, ALICE, None).await;
+    assert!(
+        !body.to_string().contains("leased-secret"),
+        "alice may not read other/: {body}"
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["keys_hidden"], true, "{body}");
+    // etcd before 3.4.26 and 3.5.9 names every key, and etcd-deck keeps those she may read;
+    // a patched etcd names none to her, and etcd-deck shows the lease without keys.
+    let readable = body["keys"].as_array().unwrap();
+    assert!(
+        readable.is_empty() || readable == &vec![json!("app/leased")],
+        "{body}"
+    );
+    assert_eq!(body["key_count"], readable.len(), "{body}");
+    // A patched etcd lists leases to root only.
+    let (status, body) = api(&server, Method::GET, "/api/v1/leases", ALICE, None).await;
+    assert!(!body.to_string().contains("leased-secret"), "{body}");
+    assert!(status == 200 || status == 403, "{body}");
+    root.lease_revoke(lease).await.unwrap();
+}

@@ -540,11 +540,14 @@ pub struct LeaseBody {
     pub ttl: i64,
     /// The seconds it was granted, and is renewed to by a keep-alive.
     pub granted_ttl: i64,
-    /// How many keys are attached.
+    /// How many keys are attached, of those the user may read.
     pub key_count: u64,
-    /// The keys attached, in key order (the first 1000).
+    /// The keys attached, in key order (the first 1000), of those the user may read.
     pub keys: Vec<String>,
     pub key_encoding: Encoding,
+    /// Keys the user may not read are attached too (or may be): not named, not counted, and
+    /// deleted with the lease all the same.
+    pub keys_hidden: bool,
 }
 
 impl LeaseBody {
@@ -566,6 +569,7 @@ impl LeaseBody {
                 .map(|key| encoding.encode(key.as_bytes()).0)
                 .collect(),
             key_encoding: encoding,
+            keys_hidden: lease.keys_hidden,
         }
     }
 }

@@ -18,10 +18,13 @@ pub struct Lease {
     pub ttl: i64,
     /// The seconds it was granted (and is renewed to by a keep-alive).
     pub granted_ttl: i64,
-    /// How many keys are attached.
+    /// How many keys are attached, of those the user may read.
     pub key_count: u64,
-    /// The keys attached, in key order, up to [`MAX_LEASE_KEYS`].
+    /// The keys attached, in key order, up to [`MAX_LEASE_KEYS`], of those the user may read.
     pub keys: Vec<Key>,
+    /// Keys the user may not read are attached too (or may be: etcd would not say): they are
+    /// neither named nor counted, and go with the lease all the same.
+    pub keys_hidden: bool,
 }
 
 /// The leases of the cluster, by id.

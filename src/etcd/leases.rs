@@ -1,11 +1,12 @@
 //! Leases: listing them with their keys, granting, revoking and keeping one alive once.
 
 use super::{error, Etcd, Retry};
+use crate::domain::limits::MAX_TXN_OPS;
 use crate::domain::{
     lease::{lease_hex, Lease, Leases, MAX_LEASES, MAX_LEASE_KEYS},
     AppError, Key, WriteReceipt,
 };
-use etcd_client::LeaseTimeToLiveOptions;
+use etcd_client::{GetOptions, LeaseTimeToLiveOptions, Txn, TxnOp};
 use futures::{StreamExt, TryStreamExt};
 
 /// How many leases are asked about at once.
@@ -43,25 +44,36 @@ impl Etcd {
         })
     }
 
-    /// One lease with its keys; one that has expired or was revoked is [`AppError::NotFound`].
+    /// One lease with its keys, those this handle's user may read; one that has expired or was
+    /// revoked is [`AppError::NotFound`]. A patched etcd refuses a lease's keys to a user who
+    /// may not read them all; the lease is then answered without keys.
     pub async fn lease(&self, id: i64) -> Result<Lease, AppError> {
-        let (response, _) = self
-            .run(Retry::Read, |mut client| async move {
-                let options = LeaseTimeToLiveOptions::new().with_keys();
-                client.lease_time_to_live(id, Some(options)).await
+        let time_to_live = |keys: bool| {
+            self.run(Retry::Read, move |mut client| async move {
+                let options = keys.then(|| LeaseTimeToLiveOptions::new().with_keys());
+                client.lease_time_to_live(id, options).await
             })
-            .await
-            .map_err(|err| self.lease_error(err, id, "read"))?;
+        };
+        let (response, refused) = match time_to_live(true).await {
+            Err(AppError::PermissionDenied { .. }) if self.user().is_some() => {
+                (time_to_live(false).await, true)
+            }
+            answer => (answer, false),
+        };
+        let (response, _) = response.map_err(|err| self.lease_error(err, id, "read"))?;
         if response.ttl() < 0 {
             return Err(lease_not_found(id));
         }
-        let mut keys: Vec<Key> = response
+        let attached: Vec<Key> = response
             .keys()
             .iter()
             .map(|k| Key::new(k.as_slice()))
             .collect();
+        let attached_count = attached.len();
+        let mut keys = self.readable(attached).await?;
         keys.sort();
         let key_count = keys.len() as u64;
+        let keys_hidden = refused || keys.len() < attached_count;
         keys.truncate(MAX_LEASE_KEYS);
         Ok(Lease {
             id,
@@ -69,7 +81,44 @@ impl Etcd {
             granted_ttl: response.granted_ttl(),
             key_count,
             keys,
+            keys_hidden,
         })
+    }
+
+    /// The keys of `keys` this handle's user may read. etcd names a lease's keys to anyone who
+    /// may ask about the lease, those they may not read included (CVE-2023-32082; fixed in etcd
+    /// 3.4.26 and 3.5.9, still in older members), so they are checked here: a read-only
+    /// transaction counting up to 128 of them is refused whole if one may not be read, and then
+    /// its halves are tried. Keys all readable, or all not, cost one request per 128.
+    async fn readable(&self, keys: Vec<Key>) -> Result<Vec<Key>, AppError> {
+        if self.user().is_none() {
+            return Ok(keys);
+        }
+        let mut readable = Vec::with_capacity(keys.len());
+        let mut pending: Vec<Vec<Key>> = keys.chunks(MAX_TXN_OPS).map(<[Key]>::to_vec).collect();
+        while let Some(batch) = pending.pop() {
+            let counts: Vec<TxnOp> = batch
+                .iter()
+                .map(|key| TxnOp::get(key.as_bytes(), Some(GetOptions::new().with_count_only())))
+                .collect();
+            let answer = self
+                .run(Retry::Read, |client| {
+                    let txn = Txn::new().and_then(counts.clone());
+                    async move { super::kv(&client).txn(txn).await }
+                })
+                .await;
+            match answer {
+                Ok(_) => readable.extend(batch),
+                Err(AppError::PermissionDenied { .. }) if batch.len() > 1 => {
+                    let (first, second) = batch.split_at(batch.len() / 2);
+                    pending.push(second.to_vec());
+                    pending.push(first.to_vec());
+                }
+                Err(AppError::PermissionDenied { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(readable)
     }
 
     /// The seconds each of `ids` has left, as far as etcd says (a lease that has expired, or

@@ -167,7 +167,10 @@ fn lease_row(
                 {left}
             </td>
             <td class="num wide-only">{lease.granted_ttl}</td>
-            <td class="num">{lease.key_count}</td>
+            <td class="num">
+                {lease.key_count}
+                {lease.keys_hidden.then(|| view! { <span class="hint" title="Keys you may not read are attached too">" + hidden"</span> })}
+            </td>
             <td class="wide-only">{keys}</td>
             <td class="needs-write">
                 <div class="row-actions">
@@ -191,6 +194,9 @@ fn revoke_confirmation(lease: Lease, revoke: ServerAction<RevokeLease>) -> impl 
     };
     let more = (lease.key_count as usize > lease.keys.len())
         .then(|| format!("…and {} more.", lease.key_count as usize - lease.keys.len()));
+    let hidden = lease
+        .keys_hidden
+        .then_some("Keys you may not read are attached too, and will be deleted with it.");
     let keys = lease
         .keys
         .iter()
@@ -201,6 +207,7 @@ fn revoke_confirmation(lease: Lease, revoke: ServerAction<RevokeLease>) -> impl 
             <p>"Revoke lease " <code>{id.clone()}</code> "? " {vanish}</p>
             <ul>{keys}</ul>
             {more}
+            {hidden.map(|hidden| view! { <p><strong>{hidden}</strong></p> })}
             <ServerForm action=revoke read=read_revoke>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger" disabled=move || revoke.pending().get()>
