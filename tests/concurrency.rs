@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 22 pages, a search page and its server function, and 17 other server function calls.
-const REQUESTS_PER_ROUND: usize = 41;
+/// 22 pages, 5 REST reads and a sign-out, a search page and its server function, and 17 other
+/// server function calls.
+const REQUESTS_PER_ROUND: usize = 47;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -80,6 +81,12 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         // The import page giving back pasted text it no longer keeps: an empty box.
         (format!("/bulk?error=x&pasted={}", "0".repeat(32)), 200),
         ("/no/such/page".to_string(), 404),
+        // The REST API beside the pages.
+        ("/api/v1/keys?prefix=load%2F&limit=10".to_string(), 200),
+        ("/api/v1/keys/load%2Fexisting".to_string(), 200),
+        ("/api/v1/tree?prefix=load%2F".to_string(), 200),
+        ("/api/v1/leases".to_string(), 200),
+        ("/api/v1/session".to_string(), 200),
     ] {
         check(
             format!("GET {path}"),
@@ -132,6 +139,14 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
             call(http, base, path, &form).await.map(|r| r.0),
         );
     }
+    // Ending a session takes a bearer token, which nobody has where nobody signs in.
+    let ended = http
+        .delete(format!("{base}/api/v1/session"))
+        .send()
+        .await
+        .map(|response| response.status().as_u16())
+        .map_err(|err| err.to_string());
+    check("DELETE /api/v1/session".into(), 400, ended);
     let gone = format!("upload={}", "0".repeat(32));
     let pasted = call(http, base, PastedText::PATH, &gone).await;
     check(

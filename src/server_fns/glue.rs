@@ -52,8 +52,9 @@ mod server {
     use leptos_axum::ResponseOptions;
     use leptos_router::location::RequestUrl;
 
-    /// The largest error body [`server_fn_status`] reads back.
-    const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+    /// The largest error body [`server_fn_status`] reads back: an error can name a key of up to
+    /// 1.5 MiB, written out in JSON (Leptos has the whole body in memory already).
+    const MAX_ERROR_BODY_BYTES: usize = 8 * 1024 * 1024;
 
     /// The status setter of the page being rendered, captured before any `.await` (the reactive
     /// context is not there after one). Outside a page render it does nothing: a server
