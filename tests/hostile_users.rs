@@ -459,3 +459,47 @@ async fn the_debug_log_holds_no_query_and_no_typed_name() {
     assert!(!log.contains("fragment-of-a-secret"), "{log}");
     assert!(!log.contains("my-password-typed-as-name"), "{log}");
 }
+
+#[tokio::test]
+async fn guesses_for_root_leave_signed_in_users_served() {
+    let cluster = TestCluster::start(1);
+    enable_etcd_auth(&cluster).await;
+    let server = TestServer::start(&cluster);
+    let alice = ("alice", "alice-pw");
+    let (status, _) = api(
+        &server,
+        Method::GET,
+        "/api/v1/keys?prefix=app/",
+        alice,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let guesses = (0..150).map(|n| {
+        http()
+            .get(format!("{}/api/v1/keys", server.url))
+            .basic_auth("root", Some(format!("guess-{n}")))
+            .send()
+    });
+    let reads = (0..20).map(|_| {
+        api(
+            &server,
+            Method::GET,
+            "/api/v1/keys?prefix=app/",
+            alice,
+            None,
+        )
+    });
+    let (guessed, read) = tokio::join!(
+        futures::future::join_all(guesses),
+        futures::future::join_all(reads)
+    );
+    let checked = guessed
+        .iter()
+        .filter(|answer| answer.as_ref().unwrap().status() == 401)
+        .count();
+    assert!(checked <= 5, "{checked} guesses reached etcd");
+    for (status, body) in read {
+        assert_eq!(status, 200, "alice's read during the guesses: {body}");
+    }
+}

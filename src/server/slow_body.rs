@@ -3,8 +3,10 @@
 //! `--max-connections` slots, for as long as it likes.
 //!
 //! A body has the header timeout to begin, and from then on must have arrived at
-//! [`MIN_BYTES_PER_SEC`] at least on average: by `grace + received / rate` after the head, the
-//! next byte is due. A body that falls behind ends with an error, which the handler reading it
+//! [`MIN_BYTES_PER_SEC`] at least on average: by `grace + received / rate` after the handler
+//! began to read it, the next byte is due. The clock starts when the body is first read, not
+//! when the head arrived: a request that waits its turn (an import behind another) is not the
+//! client's delay. A body that falls behind ends with an error, which the handler reading it
 //! answers (400), and the connection is closed. So the longest any body can take is the grace
 //! plus its size at the minimum rate: 6 MiB (the largest form) within 6½ minutes, and nobody
 //! sending one byte every few seconds lasts longer than the grace.
@@ -26,29 +28,26 @@ where
     B: HttpBody<Data = Bytes> + Unpin + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    let start = Instant::now();
     Body::new(SlowBodyCutoff {
         body,
-        start,
         grace,
         received: 0,
-        due: Box::pin(tokio::time::sleep_until(start + grace)),
+        clock: None,
     })
 }
 
 struct SlowBodyCutoff<B> {
     body: B,
-    start: Instant,
     grace: Duration,
     received: u64,
-    /// When the next byte is due.
-    due: Pin<Box<Sleep>>,
+    /// When the body was first read, and when its next byte is due.
+    clock: Option<(Instant, Pin<Box<Sleep>>)>,
 }
 
 impl<B> SlowBodyCutoff<B> {
-    fn next_due(&self) -> Instant {
+    fn next_due(&self, start: Instant) -> Instant {
         let allowed = Duration::from_millis(self.received.saturating_mul(1000) / MIN_BYTES_PER_SEC);
-        self.start + self.grace + allowed
+        start + self.grace + allowed
     }
 }
 
@@ -70,21 +69,32 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
+        let grace = this.grace;
+        let (start, _) = this.clock.get_or_insert_with(|| {
+            let start = Instant::now();
+            (start, Box::pin(tokio::time::sleep_until(start + grace)))
+        });
+        let start = *start;
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     this.received += data.len() as u64;
-                    let due = this.next_due();
-                    this.due.as_mut().reset(due);
+                    let due = this.next_due(start);
+                    if let Some((_, sleep)) = &mut this.clock {
+                        sleep.as_mut().reset(due);
+                    }
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err.into()))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => {
-                ready!(this.due.as_mut().poll(cx));
-                Poll::Ready(Some(Err(TooSlow.into())))
-            }
+            Poll::Pending => match &mut this.clock {
+                Some((_, sleep)) => {
+                    ready!(sleep.as_mut().poll(cx));
+                    Poll::Ready(Some(Err(TooSlow.into())))
+                }
+                None => Poll::Pending,
+            },
         }
     }
 
@@ -128,5 +138,11 @@ mod tests {
         let body = cut_off_when_slow(StreamBody::new(Box::pin(steady)), Duration::from_secs(10));
         let bytes = body.collect().await.unwrap().to_bytes();
         assert_eq!(bytes.len(), 30 * MIN_BYTES_PER_SEC as usize);
+
+        // A body left unread (its request waits its turn) is timed from its first read.
+        let whole = futures::stream::iter([Ok::<_, std::io::Error>(Frame::data(Bytes::from("x")))]);
+        let body = cut_off_when_slow(StreamBody::new(whole), Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(body.collect().await.unwrap().to_bytes().as_ref(), b"x");
     }
 }
