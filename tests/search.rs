@@ -216,7 +216,7 @@ async fn a_search_nobody_reads_stops_and_makes_room_for_others() {
     while running.len() < 16 {
         match search(&caller, &tenth).await {
             Ok(events) => running.push(events),
-            Err(AppError::TooManyAttempts { message, .. }) => {
+            Err(AppError::Busy { message, .. }) => {
                 assert!(message.contains("searches are running"), "{message}");
                 break;
             }
@@ -372,7 +372,7 @@ async fn one_person_cannot_hold_every_search() {
     let first = search(&vera, &every).await.unwrap();
     let second = search(&vera, &every).await.unwrap();
     match search(&vera, &every).await {
-        Err(AppError::TooManyAttempts { message, .. }) => {
+        Err(AppError::Busy { message, .. }) => {
             assert!(message.contains("2 searches"), "{message}")
         }
         other => panic!("a third search of hers: {:?}", other.map(|_| ())),
@@ -388,4 +388,26 @@ async fn one_person_cannot_hold_every_search() {
         "her slot came back when she left a search"
     );
     drop(second);
+}
+
+#[tokio::test]
+async fn a_refused_search_says_to_try_again_not_to_sign_in() {
+    let cluster = TestCluster::start(1);
+    let caller = cluster.caller().await;
+    let keys: Vec<Vec<u8>> = (0..2000)
+        .map(|n| format!("busy/{n:05}").into_bytes())
+        .collect();
+    put_all(&cluster, &keys).await;
+    let every = request("busy/", "busy/", SearchMode::Substring);
+    let mut running = Vec::new();
+    let refused = loop {
+        match search(&caller, &every).await {
+            Ok(events) => running.push(events),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(refused.status(), 429);
+    let hint = refused.hint().unwrap_or_default();
+    assert!(!hint.contains("sign in"), "{hint}");
+    assert!(hint.contains("Try again in a moment"), "{hint}");
 }

@@ -4,7 +4,7 @@
 use super::model::{ErrorBody, ErrorDetail};
 use crate::domain::AppError;
 use axum::{
-    extract::rejection::{JsonRejection, QueryRejection},
+    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -52,6 +52,9 @@ impl IntoResponse for AppError {
             }
             AppError::TooManyAttempts {
                 retry_after_secs, ..
+            }
+            | AppError::Busy {
+                retry_after_secs, ..
             } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
@@ -78,6 +81,12 @@ impl From<JsonRejection> for AppError {
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
         AppError::invalid(format!("the query is not valid: {}", rejection.body_text()))
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::invalid(format!("the path is not valid: {}", rejection.body_text()))
     }
 }
 

@@ -16,6 +16,11 @@ pub struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct ApiQuery<T>(pub T);
 
+/// The path's parameters, read into `T`.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
 /// The person the request acts for, as the sign-in layer found them.
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = AppError;

@@ -1,13 +1,14 @@
 //! The lease endpoints of the REST API: list, read, grant, revoke and keep alive once.
 
 use super::error::Answer;
+use super::extract::ApiPath;
 use super::extract::{ApiJson, ApiQuery};
 use super::model::{
     ErrorBody, GrantBody, GrantedLease, KeyQuery, LeaseBody, LeasesBody, WriteResult,
 };
 use crate::domain::lease::{lease_hex, parse_lease_id};
 use crate::services::{access::Caller, leases};
-use axum::{extract::Path, Json};
+use axum::Json;
 
 /// Every lease, in id order, with the seconds it has left and its keys.
 #[utoipa::path(get, path = "/api/v1/leases", tag = "leases", params(KeyQuery),
@@ -37,7 +38,7 @@ pub async fn list(caller: Caller, ApiQuery(query): ApiQuery<KeyQuery>) -> Answer
     ))]
 pub async fn get(
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<KeyQuery>,
 ) -> Answer<Json<LeaseBody>> {
     let lease = leases::get(&caller, parse_lease_id(&id)?).await?;
@@ -69,7 +70,7 @@ pub async fn grant(
         (status = 200, description = "Revoked", body = WriteResult),
         (status = 404, description = "No such lease", body = ErrorBody),
     ))]
-pub async fn revoke(caller: Caller, Path(id): Path<String>) -> Answer<Json<WriteResult>> {
+pub async fn revoke(caller: Caller, ApiPath(id): ApiPath<String>) -> Answer<Json<WriteResult>> {
     let receipt = leases::revoke(&caller, parse_lease_id(&id)?).await?;
     Ok(Json(WriteResult {
         revision: receipt.revision,
@@ -85,7 +86,7 @@ pub async fn revoke(caller: Caller, Path(id): Path<String>) -> Answer<Json<Write
     ))]
 pub async fn keep_alive(
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<KeyQuery>,
 ) -> Answer<Json<LeaseBody>> {
     let lease = leases::keep_alive(&caller, parse_lease_id(&id)?).await?;

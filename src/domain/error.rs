@@ -14,6 +14,9 @@ pub enum AppError {
     /// The key does not exist.
     #[error("key not found: {key}")]
     NotFound { key: String },
+    /// The lease does not exist: it expired, or was revoked.
+    #[error("lease not found: {lease}")]
+    LeaseNotFound { lease: String },
     /// A conditional write found the key not as expected: it changed since it was read, or it
     /// exists when it should not.
     #[error("{message}")]
@@ -44,6 +47,13 @@ pub enum AppError {
     /// Too many failed sign-in attempts for this user or from this address.
     #[error("{message}")]
     TooManyAttempts {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// As many of these as may run at once are running (searches, imports, password checks);
+    /// nothing was done, and the same request will do in a moment.
+    #[error("{message}")]
+    Busy {
         message: String,
         retry_after_secs: u64,
     },
@@ -91,6 +101,7 @@ pub enum AppError {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
+    LeaseNotFound,
     PreconditionFailed,
     AlreadyExists,
     Conflict,
@@ -99,6 +110,7 @@ pub enum ErrorCode {
     Unauthenticated,
     PermissionDenied,
     TooManyAttempts,
+    Busy,
     TooLarge,
     Compacted,
     EtcdUnavailable,
@@ -121,12 +133,13 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::PermissionDenied,
         ErrorCode::NotFound,
+        ErrorCode::LeaseNotFound,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
         ErrorCode::Compacted,
@@ -134,6 +147,7 @@ impl ErrorCode {
         ErrorCode::AlreadyExists,
         ErrorCode::TooLarge,
         ErrorCode::TooManyAttempts,
+        ErrorCode::Busy,
         ErrorCode::Internal,
         ErrorCode::EtcdError,
         ErrorCode::EtcdUnavailable,
@@ -148,6 +162,11 @@ impl ErrorCode {
                 StatusCode::NOT_FOUND,
                 "Not found",
                 Some("It may have been deleted, or it expired with its lease."),
+            ),
+            ErrorCode::LeaseNotFound => (
+                StatusCode::NOT_FOUND,
+                "Lease not found",
+                Some("It expired, or was revoked; its keys went with it."),
             ),
             ErrorCode::NoSuchEndpoint => (
                 StatusCode::NOT_FOUND,
@@ -185,6 +204,11 @@ impl ErrorCode {
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 Some("Wait a minute before trying to sign in again."),
+            ),
+            ErrorCode::Busy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Busy",
+                Some("Nothing was done. Try again in a moment."),
             ),
             ErrorCode::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -236,6 +260,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::NotFound => "not_found",
+            ErrorCode::LeaseNotFound => "lease_not_found",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Conflict => "conflict",
@@ -244,6 +269,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::Busy => "busy",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Compacted => "compacted",
             ErrorCode::EtcdUnavailable => "etcd_unavailable",
@@ -261,6 +287,7 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::LeaseNotFound { .. } => ErrorCode::LeaseNotFound,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             AppError::Conflict { .. } => ErrorCode::Conflict,
@@ -269,6 +296,7 @@ impl AppError {
             AppError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
             AppError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
             AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            AppError::Busy { .. } => ErrorCode::Busy,
             AppError::TooLarge { .. } => ErrorCode::TooLarge,
             AppError::Compacted { .. } => ErrorCode::Compacted,
             AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
@@ -317,6 +345,9 @@ mod tests {
     fn one_of_each() -> Vec<AppError> {
         let all = vec![
             AppError::NotFound { key: "k".into() },
+            AppError::LeaseNotFound {
+                lease: "694d".into(),
+            },
             AppError::PreconditionFailed {
                 message: "p".into(),
                 current_mod_revision: Some(3),
@@ -341,6 +372,10 @@ mod tests {
             AppError::TooManyAttempts {
                 message: "m".into(),
                 retry_after_secs: 30,
+            },
+            AppError::Busy {
+                message: "b".into(),
+                retry_after_secs: 1,
             },
             AppError::TooLarge {
                 message: "t".into(),
@@ -374,6 +409,7 @@ mod tests {
     fn clients_fault(err: &AppError) -> bool {
         match err {
             AppError::NotFound { .. }
+            | AppError::LeaseNotFound { .. }
             | AppError::PreconditionFailed { .. }
             | AppError::AlreadyExists { .. }
             | AppError::Conflict { .. }
@@ -382,6 +418,7 @@ mod tests {
             | AppError::Unauthenticated { .. }
             | AppError::PermissionDenied { .. }
             | AppError::TooManyAttempts { .. }
+            | AppError::Busy { .. }
             | AppError::TooLarge { .. }
             | AppError::Compacted { .. }
             | AppError::NoSuchEndpoint { .. } => true,

@@ -20,8 +20,8 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
                 AppError::Compacted { revision: 0 }
             } else if message.contains("requested lease not found") {
                 // The caller knows which lease it asked about: see `about_lease`.
-                AppError::NotFound {
-                    key: "lease".into(),
+                AppError::LeaseNotFound {
+                    lease: String::new(),
                 }
             } else if message.contains("etcdserver: key not found") {
                 // A put that keeps the lease of a key that does not exist: the caller names it.
@@ -51,8 +51,8 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         etcd_client::Error::IoError(err) => unavailable(format!("i/o error: {err}")),
         etcd_client::Error::InvalidArgs(message) => AppError::invalid(message),
         etcd_client::Error::LeaseKeepAliveError(message) if message == "lease not found" => {
-            AppError::NotFound {
-                key: "lease".into(),
+            AppError::LeaseNotFound {
+                lease: String::new(),
             }
         }
         other => AppError::Etcd {
@@ -151,10 +151,15 @@ pub fn at_revision(err: AppError, revision: i64) -> AppError {
 /// Names the lease a request asked about in its "not found" error.
 pub fn about_lease(err: AppError, id: i64) -> AppError {
     match err {
-        AppError::NotFound { .. } => AppError::NotFound {
-            key: format!("lease {}", crate::domain::lease::lease_hex(id)),
-        },
+        AppError::LeaseNotFound { .. } => lease_not_found(id),
         other => other,
+    }
+}
+
+/// The lease `id` does not exist.
+pub fn lease_not_found(id: i64) -> AppError {
+    AppError::LeaseNotFound {
+        lease: crate::domain::lease::lease_hex(id),
     }
 }
 

@@ -62,7 +62,7 @@ impl Etcd {
         };
         let (response, _) = response.map_err(|err| self.lease_error(err, id, "read"))?;
         if response.ttl() < 0 {
-            return Err(lease_not_found(id));
+            return Err(error::lease_not_found(id));
         }
         let attached: Vec<Key> = response
             .keys()
@@ -180,7 +180,7 @@ impl Etcd {
             .await
             .map_err(|err| self.lease_error(err, id, "keep alive"))?;
         if ttl <= 0 {
-            return Err(lease_not_found(id));
+            return Err(error::lease_not_found(id));
         }
         Ok(ttl)
     }
@@ -190,8 +190,4 @@ impl Etcd {
         let err = error::about_lease(err, id);
         self.denied(err, &format!("{what} the lease {}", lease_hex(id)))
     }
-}
-
-fn lease_not_found(id: i64) -> AppError {
-    error::about_lease(AppError::NotFound { key: String::new() }, id)
 }

@@ -34,14 +34,14 @@ pub struct WindowFound {
 
 impl Etcd {
     /// Leave to scan, when fewer than [`MAX_SCANS`] scans run; otherwise it is
-    /// [`AppError::TooManyAttempts`], to try again in a moment.
+    /// [`AppError::Busy`], to try again in a moment.
     pub fn scan_permit(&self) -> Result<ScanPermit, AppError> {
         self.pool
             .scans
             .clone()
             .try_acquire_owned()
             .map(ScanPermit)
-            .map_err(|_| AppError::TooManyAttempts {
+            .map_err(|_| AppError::Busy {
                 message: format!(
                     "{MAX_SCANS} searches are running already; try again when one has ended"
                 ),

@@ -85,7 +85,7 @@ impl Attempts {
     pub async fn turn(&self) -> Result<SemaphorePermit<'_>, AppError> {
         match tokio::time::timeout(TURN_WAIT, self.checks.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::TooManyAttempts {
+            _ => Err(AppError::Busy {
                 message: "too many sign-ins at once; try again in a few seconds".into(),
                 retry_after_secs: TURN_WAIT.as_secs(),
             }),

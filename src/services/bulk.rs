@@ -210,7 +210,7 @@ pub async fn import_turn(
     caller.may("import")?;
     match tokio::time::timeout(IMPORT_WAIT, IMPORTING.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
-        _ => Err(AppError::TooManyAttempts {
+        _ => Err(AppError::Busy {
             message: "another import is being read or written; try again when it is done".into(),
             retry_after_secs: IMPORT_WAIT.as_secs(),
         }),

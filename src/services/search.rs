@@ -45,7 +45,7 @@ impl Slot {
         };
         let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
         if running.iter().filter(|who| *who == name).count() >= SEARCHES_EACH {
-            return Err(AppError::TooManyAttempts {
+            return Err(AppError::Busy {
                 message: format!(
                     "you have {SEARCHES_EACH} searches running already; try again when one has \
                      ended"
