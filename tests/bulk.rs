@@ -434,3 +434,44 @@ async fn a_copy_plan_reads_where_keys_would_land_and_writes_nothing() {
     let revision_after = store_revision(&mut etcd).await;
     assert_eq!(revision_after, revision_before, "a plan writes nothing");
 }
+
+#[tokio::test]
+async fn a_selection_cannot_move_under_itself_nor_hold_over_a_thousand_keys() {
+    use etcd_deck::domain::Key;
+    use etcd_deck::services::bulk::{copy_keys, delete_keys};
+    let cluster = TestCluster::start(1);
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for key in ["a/1", "a/x/1"] {
+        etcd.put(key, "v", None).await.unwrap();
+    }
+    let caller = cluster.caller().await;
+    let picked = [Key::from("a/1"), Key::from("a/x/1")];
+    let (from, into_itself) = (Key::from("a/"), Key::from("a/x/"));
+    let err = copy_keys(&caller, &picked, &from, &into_itself, false, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 400, "{err}");
+    assert!(err.to_string().contains("own prefix"), "{err}");
+    let left: Vec<Vec<u8>> = dump(&mut etcd, b"a/")
+        .await
+        .into_iter()
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(left, [b"a/1".to_vec(), b"a/x/1".to_vec()], "nothing moved");
+    // A copy there only adds keys: a/x/1 is there already and stays.
+    let copied = copy_keys(&caller, &picked, &from, &into_itself, false, false)
+        .await
+        .unwrap();
+    assert_eq!((copied.done.count, copied.exists.count), (1, 1));
+
+    let many: Vec<Key> = (0..1001)
+        .map(|n| Key::from(format!("a/{n}").as_str()))
+        .collect();
+    let to = Key::from("b/");
+    let err = copy_keys(&caller, &many, &from, &to, false, false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 1000"), "{err}");
+    let err = delete_keys(&caller, &many, 1).await.unwrap_err();
+    assert!(err.to_string().contains("at most 1000"), "{err}");
+}

@@ -552,10 +552,7 @@ pub async fn copy_keys(
     caller
         .write(attempt, async {
             let keys = selection_keys(keys)?;
-            crate::domain::limits::check_key(to.as_bytes())?;
-            if from == to {
-                return Err(AppError::invalid("the target is the source"));
-            }
+            check_target(from.as_bytes(), to.as_bytes(), remove_source)?;
             if let Some(outside) = keys.iter().find(|key| !key.starts_with(from.as_bytes())) {
                 return Err(AppError::invalid(format!(
                     "{} is not under {}",
@@ -586,13 +583,35 @@ pub async fn copy_keys(
         .await
 }
 
-/// The keys of a selection, each checked, each once; at least one.
+/// Checks where keys under `from` go: somewhere else, and, when they move (`moving` prefixes),
+/// not into a prefix that holds them or that they hold: one transaction would then write and
+/// delete the same key, which etcd refuses.
+fn check_target(from: &[u8], to: &[u8], moving: bool) -> Result<(), AppError> {
+    crate::domain::limits::check_key(to)?;
+    if from == to {
+        return Err(AppError::invalid("the target is the source"));
+    }
+    if moving && (to.starts_with(from) || from.starts_with(to)) {
+        return Err(AppError::invalid(
+            "keys cannot move into their own prefix or into a prefix it is under",
+        ));
+    }
+    Ok(())
+}
+
+/// The keys of a selection, each checked, each once; at least one and at most
+/// [`MAX_SELECTION`], as for a preview or an export.
 fn selection_keys(keys: &[Key]) -> Result<Vec<Vec<u8>>, AppError> {
     let mut keys: Vec<Vec<u8>> = keys.iter().map(|key| key.as_bytes().to_vec()).collect();
     keys.sort();
     keys.dedup();
     if keys.is_empty() {
         return Err(AppError::invalid("select at least one key"));
+    }
+    if keys.len() > MAX_SELECTION {
+        return Err(AppError::invalid(format!(
+            "select at most {MAX_SELECTION} keys at once, or every key under the prefix"
+        )));
     }
     for key in &keys {
         crate::domain::limits::check_key(key)?;
@@ -746,15 +765,7 @@ async fn relocate(
     remove_source: bool,
 ) -> Result<BulkReport, AppError> {
     let (from, to) = (request.from.as_bytes(), request.to.as_bytes());
-    crate::domain::limits::check_key(to)?;
-    if from == to {
-        return Err(AppError::invalid("the target is the source"));
-    }
-    if request.prefix && remove_source && (to.starts_with(from) || from.starts_with(to)) {
-        return Err(AppError::invalid(
-            "a prefix cannot move into itself or into a prefix it is under",
-        ));
-    }
+    check_target(from, to, remove_source && request.prefix)?;
     if !request.prefix {
         crate::domain::limits::check_key(from)?;
     }
