@@ -22,7 +22,7 @@ export LEPTOS_OUTPUT_NAME := etcd-deck
 BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find src style public -type f)
 RELEASE_STAMP := target/release/.etcd-deck-built
 
-.PHONY: help setup run build test lint unit e2e bench clean
+.PHONY: help setup run build test lint unit e2e bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -93,6 +93,9 @@ unit: setup ## Unit tests, and integration tests against real etcd members (3.4,
 
 e2e: build ## Playwright in Chromium against the release build, on etcd 3.5
 	cd end2end && CLUSTER_ETCD_BIN=$(ETCD35_BIN) npx playwright test
+
+screenshots: build ## Take the README's screenshots anew (end2end/screenshots/*.png); testing never rewrites them
+	cd end2end && SCREENSHOTS=1 CLUSTER_ETCD_BIN=$(ETCD35_BIN) npx playwright test tests/screenshot.spec.ts
 
 bench: setup ## REST API (open, signed in) against etcd-client; a million keys on the current etcd 3.5 (listing, search, export, import, pinned delete); live updates to 1,000 subscribers (BENCH_*, SCALE_*, LIVE_*)
 	cargo bench --quiet --features ssr --bench api

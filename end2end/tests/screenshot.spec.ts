@@ -1,11 +1,18 @@
 // The screenshots the README embeds, taken of real pages after checking that they show what the
-// README says they show.
+// README says they show. They replace the committed files only when asked (`make screenshots`,
+// which sets SCREENSHOTS=1); otherwise they go to the test's own output, so testing leaves a
+// clean checkout clean.
 import path from 'node:path';
 import { test, expect, hydrated, KeyListPage } from './fixtures';
+import type { TestInfo } from '@playwright/test';
 
-const screenshots = path.join(__dirname, '..', 'screenshots');
+const committed = path.join(__dirname, '..', 'screenshots');
 
-test('the key list, for the README', async ({ page }) => {
+function screenshotPath(testInfo: TestInfo, name: string): string {
+  return process.env.SCREENSHOTS === '1' ? path.join(committed, name) : testInfo.outputPath(name);
+}
+
+test('the key list, for the README', async ({ page }, testInfo) => {
   const prefix = 'demo/app/';
   const list = new KeyListPage(page);
   await list.open(prefix);
@@ -22,15 +29,15 @@ test('the key list, for the README', async ({ page }) => {
   }
   await expect(page.getByTestId('key-count')).toContainText(`Keys 1–4 of 4 under ${prefix}`);
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(screenshots, 'key-list.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath(testInfo, 'key-list.png'), fullPage: true });
 });
 
-test('the cluster page, for the README', async ({ page }) => {
+test('the cluster page, for the README', async ({ page }, testInfo) => {
   await page.goto('/cluster');
   await hydrated(page);
   await expect(page.getByTestId('member-row')).toHaveCount(3);
   await expect(page.getByTestId('member-role').filter({ hasText: 'leader' })).toHaveCount(1);
   await expect(page.getByTestId('member-health').filter({ hasText: 'healthy' })).toHaveCount(3);
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(screenshots, 'cluster.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath(testInfo, 'cluster.png'), fullPage: true });
 });
