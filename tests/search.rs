@@ -12,7 +12,7 @@ use etcd_deck::domain::{
 };
 use etcd_deck::etcd::ScanPermit;
 use etcd_deck::services::{
-    access::Caller,
+    caller::Caller,
     search::{search, SearchEvent},
 };
 use std::time::Duration;

@@ -12,7 +12,7 @@ use crate::domain::{
     transfer::{parse_import, BulkReport, ImportReport},
     AppError, Key,
 };
-use crate::services::{access::Caller, bulk};
+use crate::services::{bulk, caller::Caller};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;

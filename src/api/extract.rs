@@ -2,7 +2,7 @@
 //! and every malformed request is answered in the API's own error format.
 
 use crate::domain::AppError;
-use crate::services::access::Caller;
+use crate::services::caller::Caller;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 

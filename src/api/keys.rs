@@ -9,7 +9,7 @@ use super::model::{
 };
 use crate::domain::transfer::BulkReport;
 use crate::domain::{lease::Expiry, AppError, Key, PageRequest, PutCondition, Value};
-use crate::services::{access::Caller, bulk, keys, past};
+use crate::services::{bulk, caller::Caller, keys, past};
 use axum::{
     extract::{FromRequestParts, OriginalUri},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, Uri},

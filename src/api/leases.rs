@@ -7,7 +7,7 @@ use super::model::{
     ErrorBody, GrantBody, GrantedLease, KeyQuery, LeaseBody, LeasesBody, WriteResult,
 };
 use crate::domain::lease::{lease_hex, parse_lease_id};
-use crate::services::{access::Caller, leases};
+use crate::services::{caller::Caller, leases};
 use axum::Json;
 
 /// Every lease, in id order, with the seconds it has left and its keys.

@@ -16,10 +16,7 @@ mod watch;
 pub use reference::api_reference;
 pub use search::NDJSON;
 
-use crate::services::{
-    access::{Access, Caller},
-    cluster,
-};
+use crate::services::{access::Access, caller::Caller, cluster};
 use axum::{
     extract::{DefaultBodyLimit, FromRef},
     routing::{get, post},

@@ -8,7 +8,7 @@ use super::model::{
 };
 use crate::domain::search::{search_limit, SearchMode, SearchRequest};
 use crate::domain::{AppError, Key};
-use crate::services::{access::Caller, search, search::SearchEvent};
+use crate::services::{caller::Caller, search, search::SearchEvent};
 use axum::body::Body;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

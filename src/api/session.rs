@@ -6,7 +6,7 @@ use super::extract::ApiJson;
 use super::model::ErrorBody;
 use crate::domain::access::{Role, Viewer};
 use crate::domain::AppError;
-use crate::services::{access::Access, access::Caller, session::Session};
+use crate::services::{access::Access, caller::Caller, session::Session};
 use axum::{
     extract::{ConnectInfo, State},
     http::{header, HeaderMap, StatusCode},

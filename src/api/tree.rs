@@ -6,7 +6,7 @@ use super::model::{
     decode_cursor, encode_cursor, positive_revision, ErrorBody, TreeEntryBody, TreePage, TreeQuery,
 };
 use crate::domain::{tree::LevelRequest, tree::DEFAULT_DELIMITER, Key};
-use crate::services::{access::Caller, keys};
+use crate::services::{caller::Caller, keys};
 use axum::Json;
 
 /// One page of the level under `prefix`: its folders (each with its key count) and its keys, in

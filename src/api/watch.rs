@@ -10,7 +10,7 @@ use crate::domain::{
     watch::{Change, ChangeKind, Snippet, Watched, FOLLOW_LIMIT},
     AppError, Key,
 };
-use crate::services::{access::Caller, watch};
+use crate::services::{caller::Caller, watch};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};

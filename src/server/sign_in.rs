@@ -6,7 +6,7 @@
 //! either into the request's [`Caller`], or turns the request away: pages to the sign-in page,
 //! the API and server functions with 401.
 //!
-//! [`Caller`]: crate::services::access::Caller
+//! [`Caller`]: crate::services::caller::Caller
 
 use super::AppState;
 use crate::domain::{

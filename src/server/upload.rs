@@ -5,7 +5,7 @@
 //! dry run.
 
 use crate::domain::{routes::BULK_SEGMENT, transfer::parse_import, AppError};
-use crate::services::{access::Caller, bulk};
+use crate::services::{bulk, caller::Caller};
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};

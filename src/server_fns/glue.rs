@@ -37,7 +37,7 @@ pub use server::*;
 #[cfg(feature = "ssr")]
 mod server {
     use crate::domain::AppError;
-    use crate::services::access::Caller;
+    use crate::services::caller::Caller;
     use axum::{
         body::{to_bytes, Body},
         extract::Request,

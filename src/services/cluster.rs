@@ -1,7 +1,8 @@
 //! The cluster as etcd-deck sees it: members, endpoint health, leader, alarms, and whether etcd
 //! answers at all.
 
-use super::access::{Access, Caller};
+use super::access::Access;
+use super::caller::Caller;
 use crate::domain::{cluster::ClusterOverview, AppError, Connection};
 
 /// Members, every endpoint's health, the leader and alarms. Never fails: what cannot be read is

@@ -1,7 +1,7 @@
 //! Planning a copy or move of many keys: where each would go, and which land on a key that is
 //! there already, read before anything is written.
 
-use super::access::Caller;
+use super::caller::Caller;
 use crate::domain::{
     copy_plan::{CopyPlan, PlannedCopy, PLAN_KEYS, PLAN_ROWS},
     limits::{check_key, MAX_TXN_OPS},

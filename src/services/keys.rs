@@ -2,8 +2,8 @@
 //! Every key and value is checked here, once, before etcd is asked; every write goes through
 //! [`Caller::write`], which applies etcd-deck's own limits and writes the audit log.
 
-use super::access::Caller;
 use super::audit::WriteAttempt;
+use super::caller::Caller;
 use crate::domain::{
     append::append_to_array,
     history::KeyHistory,

@@ -1,7 +1,7 @@
 //! Leases: what they hold and how long they live; granting, revoking and renewing them.
 
-use super::access::{Caller, Written};
 use super::audit::WriteAttempt;
+use super::caller::{Caller, Written};
 use crate::domain::{
     lease::{lease_hex, Lease, Leases},
     AppError, KeySummary, WriteReceipt,

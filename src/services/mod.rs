@@ -1,13 +1,14 @@
 //! What etcd-deck does, over the domain and the etcd adapter: the one layer that both the server
 //! functions and the REST handlers call, so that no operation is written twice.
 //!
-//! Each service takes the [`access::Caller`] it acts for, whose etcd handle it acts through, and
+//! Each service takes the [`caller::Caller`] it acts for, whose etcd handle it acts through, and
 //! checks its input before anything is sent to etcd.
 
 pub mod access;
 pub mod attempts;
 pub mod audit;
 pub mod bulk;
+pub mod caller;
 pub mod cluster;
 pub mod copy_plan;
 pub mod keys;

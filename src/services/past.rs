@@ -1,8 +1,8 @@
 //! Going back in time: what became of keys read at a past revision, restoring a key's earlier
 //! version, and bringing deleted keys back.
 
-use super::access::Caller;
 use super::audit::WriteAttempt;
+use super::caller::Caller;
 use crate::domain::{
     diff::diff_values,
     history::{KeyNow, PastListing, PastVersion},

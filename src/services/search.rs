@@ -9,7 +9,7 @@
 //! [`SEARCHES_EACH`] at once, so one person cannot take them all. At most a window of matches
 //! is held at a time.
 
-use super::access::Caller;
+use super::caller::Caller;
 use crate::domain::{
     paging::{after_key, prefix_range_end, prefix_range_start},
     scan::{Scan, Window, WindowRead},

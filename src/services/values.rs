@@ -1,7 +1,7 @@
 //! A key's value on its page: what it holds (detected and laid out), saved from the editor with
 //! nothing lost when the save fails, and the three versions a conflicting save is resolved from.
 
-use super::{access::Caller, keys};
+use super::{caller::Caller, keys};
 use crate::domain::{
     diff::diff_values,
     edit::{valid_draft_id, Draft, DraftView, Merged, SaveOutcome},

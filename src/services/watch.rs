@@ -1,6 +1,6 @@
 //! Following the changes under a prefix as they happen, from a revision on.
 
-use super::access::Caller;
+use super::caller::Caller;
 use crate::domain::{watch::Watched, AppError, Key};
 use futures::{stream, Stream};
 

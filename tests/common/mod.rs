@@ -7,7 +7,8 @@ pub mod app;
 pub mod server;
 
 use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
-use etcd_deck::services::access::{Access, AccessSettings, Caller};
+use etcd_deck::services::access::{Access, AccessSettings};
+use etcd_deck::services::caller::Caller;
 use std::{
     collections::hash_map::RandomState,
     hash::{BuildHasher, Hasher},

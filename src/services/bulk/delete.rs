@@ -9,8 +9,8 @@ use crate::domain::{
     AppError, Key, PageRequest,
 };
 use crate::etcd::Held;
-use crate::services::access::Caller;
 use crate::services::audit::WriteAttempt;
+use crate::services::caller::Caller;
 
 /// Deletes the keys under `prefix` that existed at `revision` (now, with `None`) and are
 /// unchanged since: a key created or written after it is left, and reported. `confirm` must

@@ -9,7 +9,7 @@ use crate::domain::{
     AppError, Key,
 };
 use crate::etcd::Held;
-use crate::services::access::Caller;
+use crate::services::caller::Caller;
 use futures::{stream, Stream, StreamExt};
 use std::collections::HashMap;
 use std::time::SystemTime;

@@ -8,8 +8,8 @@ use crate::domain::{
     AppError,
 };
 use crate::etcd::BulkOp;
-use crate::services::access::{Caller, Written};
 use crate::services::audit::WriteAttempt;
+use crate::services::caller::{Caller, Written};
 use futures::{stream, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use tokio::sync::Mutex;

@@ -20,7 +20,7 @@ pub use import::{import, import_turn, import_upload, pasted_text};
 pub use preview::{preview, MAX_SELECTION};
 pub use relocate::{copy, copy_keys, CopyRequest};
 
-use super::access::Written;
+use super::caller::Written;
 use crate::domain::{limits::MAX_TXN_OPS, transfer::BulkReport};
 
 /// Transactions an import, copy or move has in flight at once.

@@ -6,7 +6,7 @@ use crate::domain::{
     AppError, Key,
 };
 use crate::etcd::Held;
-use crate::services::access::Caller;
+use crate::services::caller::Caller;
 
 /// The keys under a prefix with their values, window by window (a [`Scan`], so that reading
 /// them all costs etcd about one visit per key), all at the revision of the first window.

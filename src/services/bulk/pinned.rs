@@ -8,7 +8,7 @@ use crate::domain::{
     AppError,
 };
 use crate::etcd::{BulkOp, Held};
-use crate::services::access::Caller;
+use crate::services::caller::Caller;
 use futures::{stream, StreamExt, TryStreamExt};
 
 /// Deletes (or, with `to`, copies or moves) the keys of `batch`, each only if it is still at

@@ -5,7 +5,7 @@ use crate::domain::{
     transfer::{BulkPreview, Selection},
     AppError, Key, PageRequest,
 };
-use crate::services::access::Caller;
+use crate::services::caller::Caller;
 
 /// Keys a preview of a whole prefix lists.
 pub(super) const PREVIEW_KEYS: u32 = 20;

@@ -7,8 +7,8 @@ use super::preview::selection_keys;
 use super::PAIRS_PER_TXN;
 use crate::domain::{transfer::BulkReport, AppError, Key};
 use crate::etcd::Held;
-use crate::services::access::Caller;
 use crate::services::audit::WriteAttempt;
+use crate::services::caller::Caller;
 
 /// Copies (or, with `remove_source`, moves) the keys of a selection under `from` to the same
 /// names under `to`, as they are now; a target that exists is left unless `overwrite`.

@@ -1,0 +1,125 @@
+//! The person a request acts for: the etcd handle it acts through, what etcd-deck itself allows
+//! them (read-only mode, users-file roles, [`crate::domain::access::REACH`]), where they came
+//! from, and the audit log every write attempt of theirs goes to.
+
+use super::audit::{AuditEntry, AuditLog, WriteAttempt};
+use crate::domain::access::{Role, Viewer};
+use crate::domain::{AppError, KeyDetail, WriteReceipt};
+use crate::etcd::Etcd;
+use std::future::Future;
+use std::net::IpAddr;
+
+/// The person a request acts for.
+#[derive(Clone)]
+pub struct Caller {
+    /// The etcd handle the request acts through: the signed-in etcd user's own, or the shared
+    /// one.
+    pub etcd: Etcd,
+    pub(super) name: Option<String>,
+    pub(super) role: Option<Role>,
+    /// Why this caller may not write, when etcd-deck itself forbids it.
+    pub(super) read_only: Option<String>,
+    pub(super) client: Option<IpAddr>,
+    pub(super) audit: AuditLog,
+    pub(super) stash: super::stash::Stash,
+}
+
+impl Caller {
+    /// Keeps an upload of this caller's until a later request asks for it by the id answered.
+    pub fn stash(&self, bytes: Vec<u8>) -> String {
+        self.stash.put(self.name(), bytes)
+    }
+
+    /// Keeps what this caller sent under an id they chose (see [`super::stash::Stash::put_as`]).
+    pub fn stash_as(&self, id: &str, bytes: Vec<u8>) {
+        self.stash.put_as(self.name(), id, bytes)
+    }
+
+    /// An upload this caller stashed, while it is kept.
+    pub fn stashed(&self, id: &str) -> Option<std::sync::Arc<Vec<u8>>> {
+        self.stash.get(self.name(), id)
+    }
+
+    /// The signed-in user's name.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The caller as a page shows it.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            name: self.name.clone(),
+            role: self.role,
+            read_only: self.read_only.clone(),
+        }
+    }
+
+    /// Runs a write if etcd-deck allows it to this caller (the users-file role it takes is the
+    /// operation's, in [`crate::domain::access::REACH`]), and writes the attempt and its outcome
+    /// to the audit log before answering.
+    pub async fn write<T: Written>(
+        &self,
+        attempt: WriteAttempt,
+        work: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        let result = match self.may(attempt.operation) {
+            Ok(()) => work.await,
+            Err(err) => Err(err),
+        };
+        let outcome = result.as_ref().map(Written::revision);
+        let entry = AuditEntry::new(&attempt, self.name(), self.client, outcome);
+        self.audit.record(&entry);
+        result
+    }
+
+    /// Whether etcd-deck lets this caller do `operation` (etcd may still refuse): asked also
+    /// before reading a large upload, so that who cannot import sends nothing.
+    pub fn may(&self, operation: &str) -> Result<(), AppError> {
+        let needs = Role::needed_for(operation);
+        if let Some(reason) = &self.read_only {
+            return Err(AppError::PermissionDenied {
+                message: reason.clone(),
+            });
+        }
+        match self.role {
+            Some(role) if role < needs => Err(AppError::PermissionDenied {
+                message: format!(
+                    "{} has the {} role; this takes the {} role",
+                    self.name().unwrap_or_default(),
+                    role.as_str(),
+                    needs.as_str()
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a write answers, as far as the audit log is concerned: the revision it made.
+pub trait Written {
+    fn revision(&self) -> Option<i64>;
+}
+
+impl Written for WriteReceipt {
+    fn revision(&self) -> Option<i64> {
+        Some(self.revision)
+    }
+}
+
+impl Written for KeyDetail {
+    fn revision(&self) -> Option<i64> {
+        Some(self.revision)
+    }
+}
+
+impl<T> Written for (WriteReceipt, T) {
+    fn revision(&self) -> Option<i64> {
+        Some(self.0.revision)
+    }
+}
+
+impl Written for (i64, WriteReceipt) {
+    fn revision(&self) -> Option<i64> {
+        Some(self.1.revision)
+    }
+}
