@@ -8,6 +8,7 @@ mod bulk;
 mod cluster;
 mod counts;
 mod error;
+mod follower;
 mod health;
 mod history;
 mod hub;
@@ -35,7 +36,7 @@ use etcd_client::{
     Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
     ResponseHeader, SortOrder as EtcdSortOrder, SortTarget, Txn, TxnOp, TxnOpResponse,
 };
-pub use hub::Follower;
+pub use follower::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 pub use settings::{EtcdSettings, EtcdUser};
