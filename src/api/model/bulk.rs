@@ -1,0 +1,61 @@
+//! Many keys at once: pinned prefix deletes, export, import, copy and move.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Query of `DELETE /api/v1/keys`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeletePrefixQuery {
+    /// Delete every key starting with this; must not be empty.
+    pub prefix: String,
+    /// Must repeat `prefix` exactly, as a guard against deleting the wrong range.
+    pub confirm: String,
+    /// Delete only the keys that existed at this revision (a preview's) and are unchanged
+    /// since; a key written after it is left and reported. Without it, the keys as they are.
+    pub revision: Option<i64>,
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Query of `GET /api/v1/export`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Export the keys starting with this (all keys, without it).
+    pub prefix: Option<String>,
+    /// Read every key at this revision (now, without it).
+    pub revision: Option<i64>,
+    /// Only these keys (under `prefix`), each in base64url without padding, separated by
+    /// commas; at most 1000.
+    pub keys: Option<String>,
+    /// How `prefix` is written.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Query of `POST /api/v1/import`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Only report what the import would do (the default); `false` writes.
+    pub dry_run: Option<bool>,
+    /// Write only keys nobody wrote after this revision (the dry run's).
+    pub revision: Option<i64>,
+}
+
+/// Body of `POST /api/v1/copy` and `POST /api/v1/move`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CopyBody {
+    /// The key, or the prefix with `prefix`, written as the `encoding` query parameter says.
+    pub from: String,
+    /// Where it goes: the new key, or the prefix that replaces `from`.
+    pub to: String,
+    /// Every key under `from`, not the one key.
+    #[serde(default)]
+    pub prefix: bool,
+    /// Write over keys that exist at the target (else they are left and reported).
+    #[serde(default)]
+    pub overwrite: bool,
+}

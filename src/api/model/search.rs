@@ -1,0 +1,92 @@
+//! Search: its query, and the lines its answer streams.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Query of `GET /api/v1/search`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Search the keys starting with this (all keys when empty).
+    pub prefix: Option<String>,
+    /// What to look for.
+    pub q: String,
+    /// `substring` (default): anywhere in the key; `glob`: the whole key matches a shell pattern
+    /// (`*`, `?`, `[...]`); `regex`: a regular expression (Rust syntax) matches in the key.
+    pub mode: Option<String>,
+    /// Look in the values too: a key matches when its key or its value does.
+    #[serde(default)]
+    pub values: bool,
+    /// Match regardless of case.
+    #[serde(default)]
+    pub ignore_case: bool,
+    /// Stop after this many matches, 1 to 10000 (default 100).
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous search's last line: go on after it.
+    pub after: Option<String>,
+    /// Read at this store revision (with `after`, pass the previous search's `revision`).
+    pub revision: Option<i64>,
+    /// Add a `{"progress": …}` line after each window of keys read.
+    #[serde(default)]
+    pub progress: bool,
+    /// How the prefix, the query's keys and the matches are written.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// One line of a search for each match: the key and its metadata.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchMatch {
+    #[serde(flatten)]
+    pub entry: KeyEntry,
+    /// The size of the value in bytes, when values were searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_size: Option<usize>,
+    /// True when the value matched and the key did not.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub in_value: bool,
+}
+
+/// How far a search has come.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchCounts {
+    /// Keys looked at.
+    pub scanned: i64,
+    /// Keys to look at in all (from `after` on), once known.
+    pub total: Option<i64>,
+    pub matches: i64,
+    /// The store revision every key was read at.
+    pub revision: i64,
+    pub elapsed_ms: u64,
+}
+
+/// A progress line of a search (with `progress=true`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchProgressLine {
+    pub progress: SearchCounts,
+}
+
+/// The last line of a search that ended well.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchDoneLine {
+    /// Always true.
+    pub done: bool,
+    #[serde(flatten)]
+    pub counts: SearchCounts,
+    /// Set when the search stopped at `limit` with keys left: pass as `after` (with `revision`)
+    /// to go on.
+    pub next: Option<String>,
+}
+
+impl From<crate::domain::search::SearchProgress> for SearchCounts {
+    fn from(progress: crate::domain::search::SearchProgress) -> Self {
+        SearchCounts {
+            scanned: progress.scanned,
+            total: progress.total,
+            matches: progress.matches,
+            revision: progress.revision,
+            elapsed_ms: progress.elapsed_ms,
+        }
+    }
+}
