@@ -14,6 +14,7 @@ mod history;
 mod hub;
 mod kept;
 mod leases;
+mod list;
 mod past;
 mod pool;
 mod scan;
@@ -22,20 +23,15 @@ mod sizes;
 mod tls;
 mod tree;
 mod watch;
+mod write;
 
 use crate::domain::AppError;
 use crate::domain::{
     cluster::{member_id_hex, ReadSource},
-    lease::Expiry,
-    paging::next_cursor,
-    Connection, Key, KeyDetail, KeyListing, KeySummary, PageRequest, PutCondition, Value,
-    WriteReceipt,
+    Connection, Key, KeyDetail, KeySummary, Value, WriteReceipt,
 };
 pub use bulk::{BulkOp, Held, HeldWindow};
-use etcd_client::{
-    Client, Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, KvClient, PutOptions,
-    ResponseHeader, SortOrder as EtcdSortOrder, SortTarget, Txn, TxnOp, TxnOpResponse,
-};
+use etcd_client::{Client, GetOptions, KeyValue, KvClient, ResponseHeader};
 pub use follower::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
@@ -158,194 +154,6 @@ impl Etcd {
         Ok(detail(found, response.header(), endpoint))
     }
 
-    /// One page of keys, in one Range, whose count is that of the keys from the page's start
-    /// on. A later page also needs the count of the whole prefix at the listing's revision, for
-    /// its place in it: the first page counted it, so it is remembered, or else counted once.
-    /// Without a quorum, the page is read from any member that answers, marked as stale.
-    pub async fn list(&self, page: &PageRequest) -> Result<KeyListing, AppError> {
-        let read = |client: Client, serializable: bool| async move {
-            let options = page_options(page, serializable);
-            kv(&client).get(page.page_start(), Some(options)).await
-        };
-        let backwards = page.before.is_some();
-        let (response, source) = match self.run(Retry::Read, |c| read(c, false)).await {
-            Ok((response, endpoint)) => {
-                let source = source(endpoint, response.header(), false);
-                (response, source)
-            }
-            Err(err @ (AppError::NoQuorum { .. } | AppError::EtcdUnavailable { .. })) => {
-                let Ok((response, endpoint)) = self.read_stale(|c| read(c, true)).await else {
-                    return Err(err);
-                };
-                let source = source(endpoint, response.header(), true);
-                (response, source)
-            }
-            Err(err) => return Err(self.listing_error(err, &page.prefix, page.revision)),
-        };
-        // Read at the revision asked for, or else at the one the response was read at.
-        let revision = page.revision.unwrap_or(revision(response.header()));
-        let (start, end) = (page.range_start(), page.range_end());
-        let total = if page.page_start() == start && !backwards {
-            response.count()
-        } else if let Some(total) = self.pool.counts.get(self.user(), &start, &end, revision) {
-            total
-        } else {
-            self.count(&start, &end, revision, source.stale)
-                .await
-                .map_err(|err| self.listing_error(err, &page.prefix, page.revision))?
-        };
-        let counts = &self.pool.counts;
-        counts.insert(self.user(), &start, &end, revision, total);
-        let mut keys: Vec<KeySummary> = response
-            .kvs()
-            .iter()
-            .map(|kv| summary(kv, page.values))
-            .collect();
-        // A previous page is read backwards from its end: its count is of the keys before it.
-        let offset = if backwards {
-            keys.reverse();
-            response.count() - keys.len() as i64
-        } else {
-            total - response.count()
-        };
-        let more = match backwards {
-            true => offset + (keys.len() as i64) < total,
-            false => response.more(),
-        };
-        let next = next_cursor(keys.last().map(|k| &k.key), more);
-        Ok(KeyListing {
-            request: page.clone(),
-            total,
-            offset,
-            keys,
-            next,
-            revision,
-            source,
-            compacted: None,
-        })
-    }
-
-    /// The keys in `[start, end)` at `revision`; from any member that answers when `stale`.
-    async fn count(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        revision: i64,
-        stale: bool,
-    ) -> Result<i64, AppError> {
-        let count = |client: Client| {
-            let mut options = GetOptions::new()
-                .with_range(end.to_vec())
-                .with_count_only()
-                .with_revision(revision);
-            if stale {
-                options = options.with_serializable();
-            }
-            async move { kv(&client).get(start.to_vec(), Some(options)).await }
-        };
-        let answer = if stale {
-            self.read_stale(count).await
-        } else {
-            self.run(Retry::Read, count).await
-        };
-        answer.map(|(response, _)| response.count())
-    }
-
-    /// Says which listing of `prefix` was denied, or which revision was compacted.
-    fn listing_error(&self, err: AppError, prefix: &Key, revision: Option<i64>) -> AppError {
-        let err = error::at_revision(err, revision.unwrap_or_default());
-        self.denied(err, &format!("list {}", prefix.describe_prefix()))
-    }
-
-    /// Writes a value if `condition` holds at the moment of writing, with the lease `expiry`
-    /// asks for.
-    pub async fn put(
-        &self,
-        key: &Key,
-        value: Vec<u8>,
-        condition: PutCondition,
-        expiry: Expiry,
-    ) -> Result<WriteReceipt, AppError> {
-        let bytes = key.as_bytes();
-        let retry = || Retry::Write { key: key.display() };
-        let write = format!("write the key {key}");
-        let failed = |err: AppError| {
-            let err = match (err, expiry) {
-                (AppError::NotFound { key: what }, Expiry::Keep) if what == "key" => {
-                    AppError::NotFound { key: key.display() }
-                }
-                (err, Expiry::Lease(id)) => error::about_lease(err, id),
-                (err, _) => err,
-            };
-            self.denied(err, &write)
-        };
-        let options = self.lease_options(key, expiry).await.map_err(failed)?;
-        let compare = match condition {
-            PutCondition::Always => {
-                let (response, _) = self
-                    .run(retry(), |client| {
-                        let (value, options) = (value.clone(), options.clone());
-                        async move { kv(&client).put(bytes, value, Some(options)).await }
-                    })
-                    .await
-                    .map_err(failed)?;
-                return Ok(receipt(response.header()));
-            }
-            PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
-            PutCondition::ModRevision(expected) => {
-                Compare::mod_revision(bytes, CompareOp::Equal, expected)
-            }
-        };
-        let (response, _) = self
-            .run(retry(), |client| {
-                let txn = conditional_put(bytes, &value, &options, &compare);
-                async move { kv(&client).txn(txn).await }
-            })
-            .await
-            .map_err(failed)?;
-        if response.succeeded() {
-            return Ok(receipt(response.header()));
-        }
-        let current = response.op_responses().into_iter().find_map(|op| match op {
-            TxnOpResponse::Get(get) => get.kvs().first().map(KeyValue::mod_revision),
-            _ => None,
-        });
-        Err(precondition_failed(key, condition, current))
-    }
-
-    /// Put options for the lease a write asks for; a new lease is granted here.
-    async fn lease_options(&self, key: &Key, expiry: Expiry) -> Result<PutOptions, AppError> {
-        let ttl = match expiry {
-            Expiry::Never => return Ok(PutOptions::new()),
-            Expiry::Keep => return Ok(PutOptions::new().with_ignore_lease()),
-            Expiry::Lease(id) => return Ok(PutOptions::new().with_lease(id)),
-            Expiry::NewLease(ttl) => ttl,
-        };
-        let retry = Retry::Write { key: key.display() };
-        let (lease, _) = self
-            .run(retry, |mut client| async move {
-                client.lease_grant(ttl, None).await
-            })
-            .await?;
-        Ok(PutOptions::new().with_lease(lease.id()))
-    }
-
-    /// Deletes one key and answers what it held; a key that does not exist is
-    /// [`AppError::NotFound`]. The read and the delete are one request.
-    pub async fn delete(&self, key: &Key) -> Result<KeyDetail, AppError> {
-        let bytes = key.as_bytes();
-        let retry = Retry::Write { key: key.display() };
-        let (response, endpoint) = self
-            .run(retry, |client| async move {
-                let options = DeleteOptions::new().with_prev_key();
-                kv(&client).delete(bytes, Some(options)).await
-            })
-            .await
-            .map_err(|err| self.denied(err, &format!("delete the key {key}")))?;
-        let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
-        Ok(detail(deleted, response.header(), endpoint))
-    }
-
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one
     /// request timeout. etcd's definite answers (permission denied) end the search: every member
     /// would say the same.
@@ -385,39 +193,6 @@ fn kv(client: &Client) -> KvClient {
     client
         .kv_client()
         .max_decoding_message_size(MAX_RESPONSE_BYTES)
-}
-
-/// A put that happens only if `compare` holds; otherwise the transaction reads the key's mod
-/// revision, to say what it is now.
-fn conditional_put(key: &[u8], value: &[u8], options: &PutOptions, compare: &Compare) -> Txn {
-    let put = TxnOp::put(key, value, Some(options.clone()));
-    let read = TxnOp::get(key, Some(GetOptions::new().with_keys_only()));
-    Txn::new()
-        .when(vec![compare.clone()])
-        .and_then(vec![put])
-        .or_else(vec![read])
-}
-
-/// A transaction of two reads: the count of the whole prefix, and this page of keys.
-/// The options of a page's Range: up to `limit` keys to the end of the prefix, at the
-/// listing's revision.
-fn page_options(page: &PageRequest, serializable: bool) -> GetOptions {
-    let mut options = GetOptions::new()
-        .with_range(page.page_end())
-        .with_limit(i64::from(page.limit));
-    if page.before.is_some() {
-        options = options.with_sort(SortTarget::Key, EtcdSortOrder::Descend);
-    }
-    if !page.values {
-        options = options.with_keys_only();
-    }
-    if let Some(revision) = page.revision {
-        options = options.with_revision(revision);
-    }
-    if serializable {
-        options = options.with_serializable();
-    }
-    options
 }
 
 fn summary(kv: &KeyValue, with_value: bool) -> KeySummary {
@@ -462,23 +237,4 @@ fn receipt(header: Option<&ResponseHeader>) -> WriteReceipt {
 
 fn not_found(key: &Key) -> AppError {
     AppError::NotFound { key: key.display() }
-}
-
-fn precondition_failed(key: &Key, condition: PutCondition, current: Option<i64>) -> AppError {
-    let message = match (condition, current) {
-        (PutCondition::Absent, _) => {
-            return AppError::AlreadyExists {
-                message: format!("the key {key} already exists"),
-                current_mod_revision: current,
-            }
-        }
-        (_, Some(now)) => {
-            format!("the key {key} was changed by someone else (it is now at mod revision {now})")
-        }
-        (_, None) => format!("the key {key} was deleted by someone else"),
-    };
-    AppError::PreconditionFailed {
-        message,
-        current_mod_revision: current,
-    }
 }
