@@ -39,17 +39,7 @@ async fn api(
     user: (&str, &str),
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", server.url))
-        .basic_auth(user.0, Some(user.1));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
+    server.api(method, path, Some(user), body).await
 }
 
 async fn overview(server: &TestServer, user: (&str, &str)) -> Value {

@@ -5,18 +5,15 @@
 
 mod common;
 
-use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use common::{
+    enable_etcd_auth,
+    server::{http, TestServer},
+    TestCluster,
+};
 use etcd_client::{Client, ConnectOptions};
-use reqwest::{redirect::Policy, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
 
 async fn api(
     server: &TestServer,
@@ -25,15 +22,7 @@ async fn api(
     user: (&str, &str),
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = http()
-        .request(method, format!("{}{path}", server.url))
-        .basic_auth(user.0, Some(user.1));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    server.api(method, path, Some(user), body).await
 }
 
 /// Adds (or replaces) `name` in the users file at `path` with `etcd-deck user add`.

@@ -4,11 +4,15 @@
 
 mod common;
 
-use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use common::{
+    enable_etcd_auth,
+    server::{http, TestServer},
+    TestCluster,
+};
 use etcd_client::{Client, ConnectOptions};
 use etcd_deck::server_fns::CreateKey;
 use leptos::server_fn::ServerFn;
-use reqwest::{redirect::Policy, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -22,13 +26,6 @@ async fn as_root(cluster: &TestCluster) -> Client {
         .unwrap()
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
 /// A REST call with HTTP basic credentials, answering the status and the JSON body.
 async fn api(
     server: &TestServer,
@@ -37,16 +34,7 @@ async fn api(
     user: Option<(&str, &str)>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = http().request(method, format!("{}{path}", server.url));
-    if let Some((name, password)) = user {
-        request = request.basic_auth(name, Some(password));
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    server.api(method, path, user, body).await
 }
 
 /// Signs in through the form, as a browser does; answers the session cookie.

@@ -1,6 +1,8 @@
 //! The real etcd-deck binary serving on a free port, stopped (by its PID) when dropped.
 
 use super::TestCluster;
+use reqwest::{redirect::Policy, Method, StatusCode};
+use serde_json::Value;
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -54,6 +56,29 @@ impl TestServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         server
+    }
+
+    /// A REST call, with HTTP basic credentials when given: its status, and its body as JSON (a
+    /// body that is not JSON as a JSON string).
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        user: Option<(&str, &str)>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = http().request(method, format!("{}{path}", self.url));
+        if let Some((name, password)) = user {
+            request = request.basic_auth(name, Some(password));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
     }
 
     /// The server's process id.
@@ -111,4 +136,12 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An HTTP client that does not follow redirects, so that tests see them.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
