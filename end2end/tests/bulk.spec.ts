@@ -105,9 +105,15 @@ test('a copy or move says what it would do before it runs, as the target is type
   const plan = page.getByTestId('copy-plan');
   await expect(plan).toBeEmpty();
 
-  await page.getByTestId('bulk-to').fill(target);
+  // The copy form is in a lazily loaded part of the page: a target typed before that part has
+  // hydrated is not seen by it (the plan is only offered once it has), so type it again until
+  // the plan answers.
   const summary = plan.getByTestId('copy-plan-summary');
-  await expect(summary).toHaveText('2 keys would be copied; 1 key exists there already and would be left as it is.');
+  await expect(async () => {
+    await page.getByTestId('bulk-to').fill('');
+    await page.getByTestId('bulk-to').fill(target);
+    await expect(summary).toHaveText('2 keys would be copied; 1 key exists there already and would be left as it is.', { timeout: 3000 });
+  }).toPass({ timeout: 20000 });
   await expect(plan.locator('tbody tr').first()).toContainText(`${target}b`);
   await expect(plan.locator('tbody tr').first()).toContainText('left as it is');
   await page.getByText('Write over keys that exist there').click();
