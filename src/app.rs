@@ -1,14 +1,14 @@
 //! The HTML shell and the application root: layout and routes.
 
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
-use crate::domain::routes::{
-    api_reference_url, cluster_url, leases_url, API_REFERENCE_SEGMENT, BULK_SEGMENT,
-    CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT,
-    SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
-};
 use crate::pages::{
     ApiReferenceRoute, BulkRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute, NotFound,
     PastRoute, SearchRoute, SignInPage, WatchRoute,
+};
+use crate::urls::routes::{
+    api_reference_url, cluster_url, leases_url, API_REFERENCE_SEGMENT, BULK_SEGMENT,
+    CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT,
+    SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

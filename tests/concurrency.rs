@@ -5,12 +5,13 @@
 mod common;
 
 use common::{app::serve_on_free_port, TestCluster};
-use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition, WriteReceipt};
+use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
     CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
     GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy,
     PreviewSelection, SaveValue, SearchKeys,
 };
+use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -4,8 +4,9 @@
 mod common;
 
 use common::{app::TestApp, TestCluster};
-use etcd_deck::domain::{lease::Expiry, routes::key_url, Key, PutCondition};
+use etcd_deck::domain::{lease::Expiry, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
+use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
 
 #[tokio::test]

@@ -5,12 +5,9 @@ mod common;
 
 use common::{app::TestApp, TestCluster};
 use etcd_client::{Client, GetOptions, PutOptions};
-use etcd_deck::domain::{
-    routes::{level_url, list_url},
-    tree::LevelRequest,
-    Key, PageRequest,
-};
+use etcd_deck::domain::{tree::LevelRequest, Key, PageRequest};
 use etcd_deck::server_fns::{SaveValue, SetKeyLease};
+use etcd_deck::urls::routes::{level_url, list_url};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 

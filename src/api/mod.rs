@@ -1,35 +1,51 @@
 //! The JSON REST API under `/api/v1`, with real HTTP status codes and an OpenAPI document
 //! generated from the handlers. Its handlers call the same services as the server functions.
+//!
+//! Only [`model`], the JSON shapes, is compiled for the browser too: the pages that read the API
+//! (a streamed search, a watch) read it with the server's own types.
 
-pub mod bulk;
-mod error;
-mod extract;
-mod keys;
-mod leases;
 pub mod model;
+
+#[cfg(feature = "ssr")]
+pub mod bulk;
+#[cfg(feature = "ssr")]
+mod error;
+#[cfg(feature = "ssr")]
+mod extract;
+#[cfg(feature = "ssr")]
+mod keys;
+#[cfg(feature = "ssr")]
+mod leases;
+#[cfg(feature = "ssr")]
 mod reference;
+#[cfg(feature = "ssr")]
 mod search;
+#[cfg(feature = "ssr")]
 mod session;
+#[cfg(feature = "ssr")]
 mod tree;
+#[cfg(feature = "ssr")]
 mod watch;
 
-pub use reference::api_reference;
-pub use search::NDJSON;
+pub use crate::urls::api::API_ROOT;
+#[cfg(feature = "ssr")]
+pub use {reference::api_reference, search::NDJSON};
 
-use crate::services::{access::Access, caller::Caller, cluster};
-use axum::{
-    extract::{DefaultBodyLimit, FromRef},
-    routing::{get, post},
-    Json, Router,
+#[cfg(feature = "ssr")]
+use {
+    crate::services::{access::Access, caller::Caller, cluster},
+    axum::{
+        extract::{DefaultBodyLimit, FromRef},
+        routing::{get, post},
+        Json, Router,
+    },
+    model::ClusterOverview,
+    std::sync::Arc,
+    utoipa::OpenApi,
 };
-use model::ClusterOverview;
-use std::sync::Arc;
-use utoipa::OpenApi;
-
-/// Where the API lives.
-pub const API_ROOT: &str = "/api/v1";
 
 /// The API's OpenAPI document.
+#[cfg(feature = "ssr")]
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -76,6 +92,7 @@ pub const API_ROOT: &str = "/api/v1";
 )]
 pub struct ApiDoc;
 
+#[cfg(feature = "ssr")]
 /// The `/api/v1` routes. Each request acts for the [`Caller`] the sign-in layer put into its
 /// extensions.
 pub fn routes<S>() -> Router<S>
@@ -121,6 +138,7 @@ where
 }
 
 /// Members, every endpoint's health, the leader and alarms.
+#[cfg(feature = "ssr")]
 #[utoipa::path(get, path = "/api/v1/cluster", tag = "cluster",
     responses((status = 200, description = "The cluster as every configured endpoint sees it", body = Object)))]
 async fn cluster_overview(caller: Caller) -> Json<ClusterOverview> {
@@ -128,13 +146,14 @@ async fn cluster_overview(caller: Caller) -> Json<ClusterOverview> {
 }
 
 /// This document.
+#[cfg(feature = "ssr")]
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "cluster",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", body = Object)))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use crate::domain::api_reference::ApiOperation;

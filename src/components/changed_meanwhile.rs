@@ -1,7 +1,8 @@
 //! A warning on a key's page when someone else writes or deletes the key while it is open, so
 //! that an edit in progress learns of it before it is saved (and refused).
 
-use crate::domain::{limits::human_bytes, routes::key_version_url, watch::ChangeKind, Key};
+use crate::domain::{limits::human_bytes, watch::ChangeKind, Key};
+use crate::urls::routes::key_version_url;
 use leptos::prelude::*;
 
 /// The last change to the key made since the page read it.

@@ -3,8 +3,9 @@
 //! JavaScript too.
 
 use super::{diff_view, value_panel::read_save, EditStart, ServerForm, ValueEditor};
-use crate::domain::{edit::DraftView, routes::key_url, Key, Value, ValueFormat};
+use crate::domain::{edit::DraftView, Key, Value, ValueFormat};
 use crate::server_fns::SaveValue;
+use crate::urls::routes::key_url;
 use leptos::prelude::*;
 
 /// Base, theirs and yours, with keep theirs, overwrite with yours (a compare-and-swap against

@@ -2,12 +2,12 @@
 //! is visible, that resumes after the last revision it saw when it opens again. Pages tell it
 //! what to do with each event.
 
+use crate::api::model::{WatchChange, WatchCompacted, WatchValue};
 use crate::domain::{
     watch::{ChangeKind, Snippet},
     Key,
 };
-use base64::Engine;
-use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use crate::urls::api::watch_url;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::{cell::Cell, cell::RefCell, rc::Rc};
@@ -35,39 +35,12 @@ pub enum Followed {
     Ended { resync: bool },
 }
 
-#[derive(serde::Deserialize)]
-struct ChangeData {
-    key: String,
-    revision: i64,
-    #[serde(default)]
-    version: i64,
-    #[serde(default)]
-    value_size: u64,
-    #[serde(default)]
-    lease: i64,
-    value: Option<ValueData>,
-    prev_value: Option<ValueData>,
-}
-
-#[derive(serde::Deserialize)]
-struct ValueData {
-    data: String,
-    size: u64,
-}
-
-impl ValueData {
-    fn snippet(self) -> Option<Snippet> {
-        Some(Snippet {
-            bytes: STANDARD.decode(self.data).ok()?,
-            size: self.size,
-        })
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct GapData {
-    from_revision: i64,
-    compact_revision: i64,
+/// The start of a value as the watch sends it, if it is one.
+fn snippet(value: WatchValue) -> Option<Snippet> {
+    Some(Snippet {
+        bytes: value.encoding.decode(&value.data, "value").ok()?,
+        size: value.size,
+    })
 }
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
@@ -146,16 +119,8 @@ impl Follower {
         if self.source.borrow().is_some() || self.ended.get() || document().hidden() {
             return;
         }
-        let mut url = format!(
-            "/api/v1/watch?encoding=base64&prefix={}",
-            URL_SAFE_NO_PAD.encode(self.prefix.as_bytes())
-        );
-        if let Some(last) = self.last.get() {
-            url.push_str(&format!("&start_revision={}", last + 1));
-        }
-        if self.values {
-            url.push_str("&values=true");
-        }
+        let start = self.last.get().map(|last| last + 1);
+        let url = watch_url(&self.prefix, start, self.values);
         let Ok(source) = EventSource::new(&url) else {
             return;
         };
@@ -179,7 +144,7 @@ impl Follower {
             "put" => ChangeKind::Put,
             "delete" => ChangeKind::Delete,
             "compacted" => {
-                let gap: GapData = serde_json::from_str(&data).ok()?;
+                let gap: WatchCompacted = serde_json::from_str(&data).ok()?;
                 self.seen(gap.compact_revision - 1);
                 return Some(Followed::Gap {
                     from: gap.from_revision,
@@ -192,8 +157,8 @@ impl Follower {
                 })
             }
         };
-        let change: ChangeData = serde_json::from_str(&data).ok()?;
-        let key = STANDARD.decode(change.key).ok()?;
+        let change: WatchChange = serde_json::from_str(&data).ok()?;
+        let key = change.key_encoding.decode(&change.key, "key").ok()?;
         if let Ok(id) = event.last_event_id().parse::<i64>() {
             self.seen(id);
         }
@@ -204,8 +169,8 @@ impl Follower {
             version: change.version,
             value_size: change.value_size,
             lease: change.lease,
-            value: change.value.and_then(ValueData::snippet),
-            previous: change.prev_value.and_then(ValueData::snippet),
+            value: change.value.and_then(snippet),
+            previous: change.prev_value.and_then(snippet),
         })
     }
 

@@ -6,11 +6,11 @@ use crate::domain::{
     diff::{DiffLine, ValueDiff},
     history::{KeyHistory, PastVersion},
     limits::human_bytes,
-    routes::key_version_url,
     watch::ChangeKind,
     Key,
 };
 use crate::server_fns::{get_key_history, get_key_version, RestoreVersion};
+use crate::urls::routes::key_version_url;
 use leptos::{
     either::{Either, EitherOf4},
     prelude::*,

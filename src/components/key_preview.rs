@@ -5,13 +5,12 @@ use super::{
     lease_clock::{lease_left, LeaseClock},
     page_data, EtcdEpoch, KeyName, KeyTools, Loaded,
 };
-use crate::domain::{
-    format::KeyPeek,
-    key::percent_encode_bytes,
-    routes::{key_url, with_param, KEYS},
-    Key,
-};
+use crate::domain::{format::KeyPeek, key::percent_encode_bytes, Key};
 use crate::server_fns::peek_key;
+use crate::urls::{
+    routes::{key_url, KEYS},
+    with_param,
+};
 use leptos::prelude::*;
 
 /// The query parameter of the list page that names the key shown beside it.

@@ -5,12 +5,10 @@ use super::key_preview::preview_url;
 use super::lease_clock::{lease_left, LeaseClock};
 use crate::domain::words::count;
 use crate::domain::{
-    key::wrap_points,
-    limits::human_bytes,
-    paging::SortOrder,
-    routes::{key_url, list_url, BULK_SEGMENT, KEYS},
-    Key, KeyListing, KeySummary, PageRequest,
+    key::wrap_points, limits::human_bytes, paging::SortOrder, Key, KeyListing, KeySummary,
+    PageRequest,
 };
+use crate::urls::routes::{key_url, list_url, BULK_SEGMENT, KEYS};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -20,7 +18,7 @@ const PICK_FORM: &str = "pick";
 /// The keys of a listing, each linking to its page, and the pager below them.
 #[component]
 pub fn KeyTable(listing: KeyListing) -> impl IntoView {
-    let summary = listing.summary();
+    let summary = listing_summary(&listing);
     let listing_total = listing.total;
     let KeyListing {
         request,
@@ -314,4 +312,65 @@ pub fn KeyName(key: Key) -> impl IntoView {
         .into_iter()
         .map(|part| view! { {part.to_string()} <wbr /> })
         .collect_view()
+}
+
+/// The listing in one sentence: which keys of how many, under what, at which revision.
+fn listing_summary(listing: &KeyListing) -> String {
+    let (total, revision) = (listing.total, listing.revision);
+    let under = if listing.request.prefix.is_empty() {
+        "in the whole keyspace".to_string()
+    } else {
+        format!("under {}", listing.request.prefix.display())
+    };
+    if listing.keys.is_empty() {
+        return format!("No keys on this page; {total} {under}, at revision {revision}.");
+    }
+    let first = listing.offset + 1;
+    let last = listing.offset + listing.keys.len() as i64;
+    format!("Keys {first}–{last} of {total} {under}, at revision {revision}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cluster;
+
+    fn listing(prefix: &str, keys: usize, offset: i64) -> KeyListing {
+        let summary = |i: usize| KeySummary {
+            key: Key::from(format!("{prefix}{i}").as_str()),
+            version: 1,
+            create_revision: 1,
+            mod_revision: 1,
+            lease: 0,
+            lease_left: None,
+            value: None,
+            value_size: None,
+        };
+        KeyListing {
+            request: PageRequest::new(Key::from(prefix), None, None),
+            keys: (0..keys).map(summary).collect(),
+            total: 250,
+            offset,
+            next: None,
+            revision: 7,
+            source: cluster::ReadSource {
+                endpoint: String::new(),
+                member_id: String::new(),
+                stale: false,
+            },
+            compacted: None,
+        }
+    }
+
+    #[test]
+    fn a_listing_says_which_keys_of_how_many() {
+        assert_eq!(
+            listing_summary(&listing("app/", 100, 100)),
+            "Keys 101–200 of 250 under app/, at revision 7."
+        );
+        assert_eq!(
+            listing_summary(&listing("", 0, 250)),
+            "No keys on this page; 250 in the whole keyspace, at revision 7."
+        );
+    }
 }

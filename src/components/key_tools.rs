@@ -1,7 +1,8 @@
 //! What one does with a key besides reading and editing it: copy its name or its value, and
 //! download its value as a file.
 
-use crate::domain::{routes::value_download_url, Key};
+use crate::domain::Key;
+use crate::urls::api::value_download_url;
 use leptos::{either::Either, prelude::*};
 
 /// Copy-key, copy-value and download buttons. `text` is the value to copy, or why it cannot be

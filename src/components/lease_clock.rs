@@ -1,10 +1,8 @@
 //! Lease countdowns: the seconds a lease had left when the page was read, counting down in the
 //! browser once a second (on the server, and without JavaScript, they stand still).
 
-use crate::domain::{
-    lease::{expiring, lease_hex, time_left},
-    routes::lease_url,
-};
+use crate::domain::lease::{expiring, lease_hex, time_left};
+use crate::urls::routes::lease_url;
 use leptos::prelude::*;
 use std::time::Duration;
 

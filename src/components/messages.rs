@@ -1,6 +1,7 @@
 //! Success notices and error panels.
 
-use crate::domain::{notice::Notice, routes::key_url, AppError};
+use crate::domain::AppError;
+use crate::urls::{notice::Notice, routes::key_url};
 use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::use_location;
 

@@ -25,7 +25,6 @@ pub async fn stream(
     streamed: RwSignal<Option<Streamed>>,
     live: impl Fn() -> bool,
 ) -> Result<(), String> {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     use js_sys::{Reflect, Uint8Array};
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
@@ -33,26 +32,7 @@ pub async fn stream(
     fn failed<E>(_: E) -> String {
         "the search could not be read".to_string()
     }
-    let encode = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
-    let mut url = format!(
-        "/api/v1/search?encoding=base64&progress=true&prefix={}&mode={}&limit={}&q={}",
-        encode(request.prefix.as_bytes()),
-        request.mode.as_str(),
-        request.limit,
-        js_sys::encode_uri_component(&request.query),
-    );
-    if request.values {
-        url.push_str("&values=true");
-    }
-    if request.ignore_case {
-        url.push_str("&ignore_case=true");
-    }
-    if let Some(after) = &request.after {
-        url.push_str(&format!("&after={}", encode(after.as_bytes())));
-    }
-    if let Some(revision) = request.revision {
-        url.push_str(&format!("&revision={revision}"));
-    }
+    let url = crate::urls::api::search_url(request);
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
         .await
@@ -101,119 +81,111 @@ pub async fn stream(
     Ok(())
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(any(feature = "hydrate", test))]
 mod lines {
-    //! The lines of `/api/v1/search` with `encoding=base64`.
+    //! The lines of `/api/v1/search`, read with the server's own types.
 
     use super::Streamed;
-    use crate::domain::{
-        search::{SearchDone, SearchHit, SearchProgress},
-        Key, KeySummary,
-    };
-    use base64::{
-        engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
-        Engine,
-    };
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    struct Line {
-        key: Option<String>,
-        #[serde(default)]
-        version: i64,
-        #[serde(default)]
-        create_revision: i64,
-        #[serde(default)]
-        mod_revision: i64,
-        #[serde(default)]
-        lease: i64,
-        value_size: Option<u64>,
-        #[serde(default)]
-        in_value: bool,
-        progress: Option<Counts>,
-        #[serde(default)]
-        done: bool,
-        #[serde(default)]
-        scanned: i64,
-        total: Option<i64>,
-        #[serde(default)]
-        matches: i64,
-        #[serde(default)]
-        revision: i64,
-        #[serde(default)]
-        elapsed_ms: u64,
-        next: Option<String>,
-        error: Option<Failure>,
-    }
-
-    #[derive(Deserialize)]
-    struct Counts {
-        scanned: i64,
-        total: Option<i64>,
-        matches: i64,
-        revision: i64,
-        elapsed_ms: u64,
-    }
-
-    #[derive(Deserialize)]
-    struct Failure {
-        message: String,
-    }
+    use crate::api::model::{decode_cursor, SearchLine};
+    use crate::domain::search::SearchDone;
 
     pub fn apply(line: &[u8], state: &mut Streamed) {
-        let Ok(line) = serde_json::from_slice::<Line>(line) else {
-            state.error = Some("the search sent a line it could not read".into());
-            return;
-        };
-        if let Some(failure) = line.error {
-            state.error = Some(failure.message);
-        } else if let Some(c) = line.progress {
-            state.progress = progress(c.scanned, c.total, c.matches, c.revision, c.elapsed_ms);
-        } else if line.done {
-            state.progress = progress(
-                line.scanned,
-                line.total,
-                line.matches,
-                line.revision,
-                line.elapsed_ms,
-            );
-            let next = line.next.and_then(|next| URL_SAFE_NO_PAD.decode(next).ok());
-            state.done = Some(SearchDone {
-                progress: state.progress,
-                next: next.map(Key::new),
-            });
-        } else if let Some(key) = line.key.and_then(|key| STANDARD.decode(key).ok()) {
-            state.progress.matches += 1;
-            state.hits.push(SearchHit {
-                summary: KeySummary {
-                    key: Key::new(key),
-                    version: line.version,
-                    create_revision: line.create_revision,
-                    mod_revision: line.mod_revision,
-                    lease: line.lease,
-                    lease_left: None,
-                    value: None,
-                    value_size: None,
-                },
-                value_size: line.value_size.map(|size| size as usize),
-                in_value: line.in_value,
-            });
+        match serde_json::from_slice::<SearchLine>(line) {
+            Ok(SearchLine::Failed(body)) => state.error = Some(body.error.message),
+            Ok(SearchLine::Progress(line)) => state.progress = line.progress.into(),
+            Ok(SearchLine::Done(done)) => {
+                state.progress = done.counts.into();
+                state.done = Some(SearchDone {
+                    progress: state.progress,
+                    next: done
+                        .next
+                        .as_deref()
+                        .and_then(|next| decode_cursor(next).ok()),
+                });
+            }
+            Ok(SearchLine::Match(found)) => match found.hit() {
+                Ok(hit) => {
+                    state.progress.matches += 1;
+                    state.hits.push(hit);
+                }
+                Err(err) => state.error = Some(err.to_string()),
+            },
+            Err(_) => state.error = Some("the search sent a line it could not read".into()),
         }
     }
 
-    fn progress(
-        scanned: i64,
-        total: Option<i64>,
-        matches: i64,
-        revision: i64,
-        elapsed_ms: u64,
-    ) -> SearchProgress {
-        SearchProgress {
-            scanned,
-            total,
-            matches,
-            revision,
-            elapsed_ms,
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::api::model::{
+            encode_cursor, Encoding, ErrorBody, KeyEntry, SearchCounts, SearchDoneLine,
+            SearchMatch, SearchProgressLine,
+        };
+        use crate::domain::{AppError, Key, KeySummary};
+
+        fn line(body: &impl serde::Serialize) -> Vec<u8> {
+            serde_json::to_vec(body).unwrap()
+        }
+
+        #[test]
+        fn the_servers_lines_are_read_back_into_the_page() {
+            let counts = |matches| SearchCounts {
+                scanned: 10,
+                total: Some(20),
+                matches,
+                revision: 7,
+                elapsed_ms: 3,
+            };
+            let summary = KeySummary {
+                key: Key::new(vec![b'a', 0xff]),
+                version: 2,
+                create_revision: 3,
+                mod_revision: 4,
+                lease: 5,
+                lease_left: None,
+                value: None,
+                value_size: None,
+            };
+            let mut state = Streamed::default();
+            apply(
+                &line(&SearchProgressLine {
+                    progress: counts(0),
+                }),
+                &mut state,
+            );
+            assert_eq!(
+                (state.progress.scanned, state.progress.total),
+                (10, Some(20))
+            );
+            let found = SearchMatch {
+                entry: KeyEntry::new(&summary, None, Encoding::Base64),
+                value_size: Some(9),
+                in_value: true,
+            };
+            apply(&line(&found), &mut state);
+            assert_eq!(state.hits.len(), 1);
+            assert_eq!(state.hits[0].summary, summary);
+            assert_eq!(
+                (state.hits[0].value_size, state.hits[0].in_value),
+                (Some(9), true)
+            );
+            let done = SearchDoneLine {
+                done: true,
+                counts: counts(1),
+                next: Some(encode_cursor(&summary.key)),
+            };
+            apply(&line(&done), &mut state);
+            let done = state.done.clone().unwrap();
+            assert_eq!(done.next, Some(summary.key.clone()));
+            assert_eq!(done.progress.matches, 1);
+            assert_eq!(state.error, None);
+            apply(
+                &line(&ErrorBody::from(&AppError::invalid("no"))),
+                &mut state,
+            );
+            assert_eq!(state.error.as_deref(), Some("no"));
+            apply(b"{", &mut state);
+            assert!(state.error.unwrap().contains("could not read"));
         }
     }
 }

@@ -4,7 +4,8 @@
 //! with a full page load (signing in and out are form posts), so the browser's bundle carries
 //! none of it. The style sheet places it in the top bar.
 
-use crate::domain::{access::Viewer, routes::SIGN_OUT_POST};
+use crate::domain::access::Viewer;
+use crate::urls::routes::SIGN_OUT_POST;
 use leptos::prelude::*;
 
 /// The signed-in user's name and role, a sign-out button, and a read-only badge saying why.

@@ -8,11 +8,11 @@ use crate::domain::words::count;
 use crate::domain::{
     limits::human_bytes,
     paging::SortOrder,
-    routes::{key_url, level_url},
     tree::{EntryKind, LevelRequest, TreeEntry, TreeLevel},
     Key,
 };
 use crate::server_fns::get_level;
+use crate::urls::routes::{key_url, level_url};
 use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::use_location;
 

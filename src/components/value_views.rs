@@ -2,12 +2,12 @@
 //! (pretty, raw, hex), each a link, so they work without JavaScript too.
 
 use crate::domain::{
-    format::{hex_dump, KubernetesObject, Pretty, Token, ValueShown, View, PRETTY_LINES},
+    format::{hex_dump, KubernetesObject, Pretty, Token, Tone, ValueShown, View, PRETTY_LINES},
     limits::human_bytes,
-    routes::with_param,
     value::escape_bytes,
     Value,
 };
+use crate::urls::with_param;
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::hooks::use_location;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub fn ValueViews(value: Value, shown: ValueShown) -> impl IntoView {
     };
     let chosen = Memo::new(move |_| {
         location.search.with(|search| {
-            crate::domain::paging::query_param(search, "view")
+            crate::urls::query_param(search, "view")
                 .and_then(|view| View::parse(&view))
                 .filter(|view| *view != View::Pretty || has_pretty)
                 .unwrap_or(first)
@@ -148,8 +148,23 @@ fn items(lines: Vec<Pretty>) -> AnyView {
 fn tokens(tokens: Vec<Token>) -> impl IntoView {
     tokens
         .into_iter()
-        .map(|Token(tone, text)| view! { <span class=tone.class()>{text}</span> })
+        .map(|Token(tone, text)| view! { <span class=tone_class(tone)>{text}</span> })
         .collect_view()
+}
+
+/// The CSS class a token of each tone gets.
+fn tone_class(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Punct => "t-p",
+        Tone::Key => "t-k",
+        Tone::Str => "t-s",
+        Tone::Number => "t-n",
+        Tone::Literal => "t-l",
+        Tone::Comment => "t-c",
+        Tone::Tag => "t-t",
+        Tone::Attr => "t-a",
+        Tone::Text => "t-x",
+    }
 }
 
 fn kubernetes_view(object: KubernetesObject) -> impl IntoView {

@@ -37,7 +37,7 @@ impl CopyPlan {
     /// (`overwrite`) or leaves them.
     pub fn describe(&self, overwrite: bool, remove: bool) -> String {
         let fresh = self.checked - self.existing;
-        let verb = if remove { "moved" } else { "copied" };
+        let verb = super::transfer::BulkOutcome::of_copy(remove).as_str();
         let mut words = format!(
             "{} would be {verb}",
             count(

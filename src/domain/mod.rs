@@ -14,9 +14,7 @@ pub mod history;
 pub mod key;
 pub mod lease;
 pub mod limits;
-pub mod notice;
 pub mod paging;
-pub mod routes;
 pub mod scan;
 pub mod search;
 pub mod transfer;
@@ -73,24 +71,6 @@ pub struct KeyListing {
     pub compacted: Option<i64>,
 }
 
-impl KeyListing {
-    /// The listing in one sentence: which keys of how many, under what, at which revision.
-    pub fn summary(&self) -> String {
-        let (total, revision) = (self.total, self.revision);
-        let under = if self.request.prefix.is_empty() {
-            "in the whole keyspace".to_string()
-        } else {
-            format!("under {}", self.request.prefix.display())
-        };
-        if self.keys.is_empty() {
-            return format!("No keys on this page; {total} {under}, at revision {revision}.");
-        }
-        let first = self.offset + 1;
-        let last = self.offset + self.keys.len() as i64;
-        format!("Keys {first}–{last} of {total} {under}, at revision {revision}.")
-    }
-}
-
 /// A key with its value, as read at one revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyDetail {
@@ -134,49 +114,5 @@ impl PutCondition {
             PutCondition::Absent => "absent".into(),
             PutCondition::ModRevision(revision) => format!("mod_revision={revision}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn listing(prefix: &str, keys: usize, offset: i64) -> KeyListing {
-        let summary = |i: usize| KeySummary {
-            key: Key::from(format!("{prefix}{i}").as_str()),
-            version: 1,
-            create_revision: 1,
-            mod_revision: 1,
-            lease: 0,
-            lease_left: None,
-            value: None,
-            value_size: None,
-        };
-        KeyListing {
-            request: PageRequest::new(Key::from(prefix), None, None),
-            keys: (0..keys).map(summary).collect(),
-            total: 250,
-            offset,
-            next: None,
-            revision: 7,
-            source: cluster::ReadSource {
-                endpoint: String::new(),
-                member_id: String::new(),
-                stale: false,
-            },
-            compacted: None,
-        }
-    }
-
-    #[test]
-    fn a_listing_says_which_keys_of_how_many() {
-        assert_eq!(
-            listing("app/", 100, 100).summary(),
-            "Keys 101–200 of 250 under app/, at revision 7."
-        );
-        assert_eq!(
-            listing("", 0, 250).summary(),
-            "No keys on this page; 250 in the whole keyspace, at revision 7."
-        );
     }
 }

@@ -121,33 +121,6 @@ impl PageRequest {
         }
     }
 
-    /// The request a list page URL query (`prefix`, `after`, `limit`, `revision`, `sort`) asks
-    /// for.
-    pub fn from_query(search: &str) -> Self {
-        let number = |name| {
-            query_param(search, name)
-                .and_then(|text| String::from_utf8(text).ok())
-                .and_then(|text| text.parse().ok())
-        };
-        let prefix = Key::new(query_param(search, "prefix").unwrap_or_default());
-        let before = query_param(search, "before").map(Key::new);
-        let after = query_param(search, "after")
-            .map(Key::new)
-            .filter(|_| before.is_none());
-        let sort = query_param(search, "sort")
-            .map(|sort| SortOrder::parse(&String::from_utf8_lossy(&sort)));
-        PageRequest {
-            revision: number("revision").filter(|revision: &i64| *revision > 0),
-            sort: sort.unwrap_or_default(),
-            before,
-            ..PageRequest::new(
-                prefix,
-                after,
-                number("limit").map(|limit: i64| limit as u32),
-            )
-        }
-    }
-
     /// The page after one that ended at `last`, read at the same `revision`.
     pub fn next(&self, last: &Key, revision: i64) -> PageRequest {
         PageRequest {
@@ -279,23 +252,6 @@ pub fn prefix_crumbs(prefix: &Key) -> Vec<(String, Key)> {
     crumbs
 }
 
-/// Reads one parameter from a URL query string as bytes (`+` is a space, `%XX` a byte); the
-/// first, when it repeats.
-pub fn query_param(search: &str, name: &str) -> Option<Vec<u8>> {
-    query_params(search, name).into_iter().next()
-}
-
-/// Reads every value of a parameter that may repeat (`key=a&key=b`), in order, as bytes.
-pub fn query_params(search: &str, name: &str) -> Vec<Vec<u8>> {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .filter(|(field, _)| *field == name)
-        .map(|(_, value)| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,19 +314,6 @@ mod tests {
     }
 
     #[test]
-    fn page_requests_read_from_the_query() {
-        let page = PageRequest::from_query("?prefix=app%2F&after=app%2Fk1&limit=5");
-        assert_eq!(
-            page,
-            PageRequest::new(Key::from("app/"), Some(Key::from("app/k1")), Some(5))
-        );
-        let page = PageRequest::from_query("limit=lots&revision=-3");
-        assert_eq!(page, PageRequest::new(Key::default(), None, None));
-        let page = PageRequest::from_query("prefix=a&after=a1&revision=42");
-        assert_eq!(page.revision, Some(42));
-    }
-
-    #[test]
     fn later_pages_hold_the_first_pages_revision_and_the_first_is_read_anew() {
         let first = PageRequest::new(Key::from("a/"), None, Some(5));
         let second = first.next(&Key::from("a/5"), 42);
@@ -388,12 +331,5 @@ mod tests {
         assert_eq!(crumbs[2].1, Key::from("/reg/pods/"));
         assert_eq!(crumbs[3].1, Key::from("/reg/pods/web"));
         assert!(prefix_crumbs(&Key::default()).is_empty());
-    }
-
-    #[test]
-    fn form_encoded_queries_decode_plus_as_space() {
-        assert_eq!(query_param("?prefix=a+b%2B", "prefix").unwrap(), b"a b+");
-        assert_eq!(query_param("x=1&prefix", "prefix").unwrap(), b"");
-        assert_eq!(query_param("x=1", "prefix"), None);
     }
 }

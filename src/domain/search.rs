@@ -1,7 +1,6 @@
 //! Searching the keys under a prefix on the server: what to look for, and what is found.
 
 use super::key::Key;
-use super::paging::query_param;
 use super::KeySummary;
 use serde::{Deserialize, Serialize};
 
@@ -70,30 +69,6 @@ impl SearchRequest {
             revision: None,
         }
     }
-
-    /// The search a page URL query (`prefix`, `q`, `mode`, `values`, `case`, `limit`, `after`,
-    /// `revision`) asks for. Unknown modes fall back to substring, limits are clamped.
-    pub fn from_query(search: &str) -> Self {
-        let text = |name| {
-            query_param(search, name).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        };
-        let flag = |name| matches!(text(name).as_deref(), Some("true" | "on" | "1"));
-        let number = |name| text(name).and_then(|text| text.parse::<i64>().ok());
-        let mut request = SearchRequest::new(
-            Key::new(query_param(search, "prefix").unwrap_or_default()),
-            text("q").unwrap_or_default(),
-            text("mode")
-                .and_then(|mode| SearchMode::parse(&mode))
-                .unwrap_or_default(),
-        );
-        request.values = flag("values");
-        request.ignore_case = text("case").as_deref() == Some("insensitive");
-        request.limit =
-            search_limit(number("limit").map(|n| n.clamp(0, i64::from(u32::MAX)) as u32));
-        request.after = query_param(search, "after").map(Key::new);
-        request.revision = number("revision").filter(|revision| *revision > 0);
-        request
-    }
 }
 
 /// A result cap asked for, clamped to `1..=MAX_SEARCH_LIMIT`; the default when none is.
@@ -142,29 +117,4 @@ pub struct SearchResults {
     pub request: SearchRequest,
     pub hits: Vec<SearchHit>,
     pub done: SearchDone,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_search_url_says_everything_and_bad_parts_fall_back() {
-        let request = SearchRequest::from_query(
-            "?prefix=a%2Fb&q=x+y%3F&mode=glob&values=true&case=insensitive&limit=20&after=a%2Fb%2Fc&revision=7",
-        );
-        assert_eq!(request.prefix, Key::new("a/b"));
-        assert_eq!(request.query, "x y?");
-        assert_eq!(request.mode, SearchMode::Glob);
-        assert!(request.values && request.ignore_case);
-        assert_eq!(request.limit, 20);
-        assert_eq!(request.after, Some(Key::new("a/b/c")));
-        assert_eq!(request.revision, Some(7));
-        let fallback = SearchRequest::from_query("?q=x&mode=fuzzy&limit=999999&revision=-3");
-        assert_eq!(fallback.mode, SearchMode::Substring);
-        assert_eq!(fallback.limit, MAX_SEARCH_LIMIT);
-        assert_eq!(fallback.revision, None);
-        assert!(!fallback.values && !fallback.ignore_case);
-        assert_eq!(SearchRequest::from_query("?limit=0").limit, 1);
-    }
 }

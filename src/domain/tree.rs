@@ -10,8 +10,8 @@
 //! [`Ladder`] widens a window step by step from the cursor when guesses fail.
 
 use super::key::Key;
+use super::paging::SortOrder;
 use super::paging::{after_key, before_end, page_size, prefix_range_end, prefix_range_start};
-use super::paging::{query_param, PageRequest, SortOrder};
 use super::KeySummary;
 use serde::{Deserialize, Serialize};
 
@@ -90,23 +90,6 @@ impl LevelRequest {
             after,
             revision: None,
             sort: SortOrder::Key,
-        }
-    }
-
-    /// The level a list page URL query (`prefix`, `delimiter`, `after`, `limit`, `revision`,
-    /// `sort`) asks for.
-    pub fn from_query(search: &str) -> Self {
-        let page = PageRequest::from_query(search);
-        let delimiter = query_param(search, "delimiter")
-            .filter(|delimiter| !delimiter.is_empty())
-            .unwrap_or_else(|| DEFAULT_DELIMITER.as_bytes().to_vec());
-        LevelRequest {
-            prefix: page.prefix,
-            delimiter: Key::new(delimiter),
-            after: page.after,
-            limit: page.limit,
-            revision: page.revision,
-            sort: page.sort,
         }
     }
 

@@ -2,7 +2,8 @@
 //! what is unchanged, pages of keys with their values for an export, and the one DeleteRange
 //! of a prefix nobody changed.
 
-use super::{error, kv, receipt, revision, Etcd, Retry};
+use super::error::{Op, Refusal};
+use super::{kv, receipt, revision, Etcd, Retry};
 use crate::domain::{
     limits::MAX_TXN_OPS,
     paging::{prefix_range_end, prefix_range_start},
@@ -57,10 +58,10 @@ impl Etcd {
         at: Option<i64>,
     ) -> Result<(Vec<Option<Held>>, i64), AppError> {
         let options = at.map_or_else(GetOptions::new, |r| GetOptions::new().with_revision(r));
-        let response = self.each(keys, options).await.map_err(|err| {
-            let err = error::at_revision(err, at.unwrap_or_default());
-            self.denied(err, "read the keys")
-        })?;
+        let response = self
+            .each(keys, options)
+            .await
+            .map_err(self.refused(Op::new("read the keys").at(at)))?;
         let read_at = at.unwrap_or_else(|| revision(response.header()));
         let held = response
             .op_responses()
@@ -79,7 +80,7 @@ impl Etcd {
         let response = self
             .each(keys, GetOptions::new().with_count_only())
             .await
-            .map_err(|err| self.denied(err, "read the keys"))?;
+            .map_err(self.refused(Op::new("read the keys")))?;
         Ok(response
             .op_responses()
             .into_iter()
@@ -88,7 +89,7 @@ impl Etcd {
     }
 
     /// Reads each of `keys` with `options`, in one transaction.
-    async fn each(&self, keys: &[Vec<u8>], options: GetOptions) -> Result<TxnResponse, AppError> {
+    async fn each(&self, keys: &[Vec<u8>], options: GetOptions) -> Result<TxnResponse, Refusal> {
         debug_assert!(keys.len() <= MAX_TXN_OPS);
         let (response, _) = self
             .run(Retry::Read, |client| {
@@ -148,7 +149,7 @@ impl Etcd {
                 }
             })
             .await
-            .map_err(|err| self.denied(err, "write these keys"))?;
+            .map_err(self.refused(Op::new("write these keys")))?;
         Ok(response.succeeded().then(|| receipt(response.header())))
     }
 
@@ -172,10 +173,7 @@ impl Etcd {
                 async move { kv(&client).get(from, Some(options)).await }
             })
             .await
-            .map_err(|err| {
-                let err = error::at_revision(err, at.unwrap_or_default());
-                self.denied(err, &format!("read {}", prefix.describe_prefix()))
-            })?;
+            .map_err(self.refused(Op::new(format!("read {}", prefix.describe_prefix())).at(at)))?;
         Ok(HeldWindow {
             keys: response.kvs().iter().map(held).collect(),
             count: response.count(),
@@ -210,7 +208,7 @@ impl Etcd {
                 }
             })
             .await
-            .map_err(|err| self.denied(err, &format!("delete {}", prefix.describe_prefix())))?;
+            .map_err(self.refused(Op::new(format!("delete {}", prefix.describe_prefix()))))?;
         if !response.succeeded() {
             return Ok(None);
         }

@@ -6,6 +6,7 @@
 //! words. Member status refused to them falls back to the health check's, which etcd gave
 //! etcd-deck's monitoring user or nobody at all.
 
+use super::error::Op;
 use super::health::{self, Asked};
 use super::{pool::Retry, Endpoint, Etcd};
 use crate::domain::cluster::{member_id_hex, Alarm, ClusterOverview, EndpointHealth, MemberInfo};
@@ -23,7 +24,10 @@ impl Etcd {
             .await
         {
             Ok((list, _)) => (list.members().iter().map(member_info).collect(), None),
-            Err(err) => (Vec::new(), Some(err.to_string())),
+            Err(refusal) => {
+                let told = self.refused(Op::new("list the members"))(refusal);
+                (Vec::new(), Some(told.to_string()))
+            }
         };
         members.sort_by(|a: &MemberInfo, b| a.name.cmp(&b.name));
         let (alarms, alarms_error) = match self
@@ -33,7 +37,10 @@ impl Etcd {
             .await
         {
             Ok((response, _)) => (Some(response.alarms().iter().map(alarm).collect()), None),
-            Err(err) => (None, Some(err.to_string())),
+            Err(refusal) => {
+                let told = self.refused(Op::new("list the alarms"))(refusal);
+                (None, Some(told.to_string()))
+            }
         };
         let statuses = endpoints.iter().filter_map(|e| e.status.as_ref());
         let leader = statuses

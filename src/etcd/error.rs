@@ -1,10 +1,101 @@
-//! The one place where etcd's errors become [`AppError`]s.
+//! The one place where etcd's errors become [`AppError`]s: first a [`Refusal`], the adapter's
+//! own reading of etcd's answer, then, with the [`Op`] that was refused, the error a person is
+//! told.
 
-use crate::domain::AppError;
+use crate::domain::{lease::lease_hex, AppError, Key};
 use tonic::Code;
 
-/// Maps an error from etcd (or from reaching it) to what the user is told.
-pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
+/// What etcd (or reaching it) answered, in the adapter's terms. Some answers only make sense
+/// with what was asked: the revision, the lease, the key, and who asked. [`Op::told`] adds
+/// that, once; nothing outside the adapter sees a refusal.
+#[derive(Debug, PartialEq)]
+pub enum Refusal {
+    /// The revision asked for was compacted.
+    Compacted,
+    /// The lease asked about does not exist.
+    LeaseNotFound,
+    /// A write that keeps the key's lease found no key.
+    KeyNotFound,
+    /// etcd's roles do not allow what was asked.
+    Denied,
+    /// Says all there is to say as it is: etcd is unavailable, the request too large...
+    Told(AppError),
+}
+
+impl From<AppError> for Refusal {
+    fn from(err: AppError) -> Self {
+        Refusal::Told(err)
+    }
+}
+
+/// A request to etcd, as a refusal of it is told: what it tried, in words ("read the key a"),
+/// and the revision, lease and key it named.
+#[derive(Debug, Clone, Default)]
+pub struct Op {
+    what: String,
+    revision: Option<i64>,
+    lease: Option<i64>,
+    key: Option<String>,
+}
+
+impl Op {
+    /// A request that tried `what`: "read the key a", "list the keys under a/".
+    pub fn new(what: impl Into<String>) -> Self {
+        Op {
+            what: what.into(),
+            ..Op::default()
+        }
+    }
+
+    /// ...read at `revision` (none: now).
+    pub fn at(self, revision: Option<i64>) -> Self {
+        Op { revision, ..self }
+    }
+
+    /// ...about the lease `id`.
+    pub fn lease(self, id: i64) -> Self {
+        Op {
+            lease: Some(id),
+            ..self
+        }
+    }
+
+    /// ...writing the key `key`.
+    pub fn key(self, key: &Key) -> Self {
+        Op {
+            key: Some(key.display()),
+            ..self
+        }
+    }
+
+    /// The error `refusal` of this request is, for a request made as `user` (none: anonymous).
+    pub fn told(&self, refusal: Refusal, user: Option<&str>) -> AppError {
+        match refusal {
+            Refusal::Compacted => AppError::Compacted {
+                revision: self.revision.unwrap_or_default(),
+            },
+            Refusal::LeaseNotFound => AppError::LeaseNotFound {
+                lease: self.lease.map(lease_hex).unwrap_or_default(),
+            },
+            Refusal::KeyNotFound => AppError::NotFound {
+                key: self.key.clone().unwrap_or_default(),
+            },
+            Refusal::Denied => {
+                let who = match user {
+                    Some(user) => format!("the etcd user {user}"),
+                    None => "an anonymous user".into(),
+                };
+                AppError::PermissionDenied {
+                    message: format!("etcd's roles do not allow {who} to {}", self.what),
+                }
+            }
+            Refusal::Told(err) => err,
+        }
+    }
+}
+
+/// Reads an error from etcd (or from reaching it).
+pub fn refusal(err: etcd_client::Error, endpoints: &[String]) -> Refusal {
     let unavailable = |reason: String| AppError::EtcdUnavailable {
         endpoints: endpoints.to_vec(),
         reason,
@@ -13,19 +104,14 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         etcd_client::Error::GRpcStatus(status) => {
             let message = status.message().to_string();
             let code = status.code();
-            if let Some(err) = auth_error(&message) {
-                err
+            if let Some(refusal) = auth_error(&message) {
+                return refusal;
             } else if message.contains("required revision has been compacted") {
-                // The caller knows which revision it asked for: see `at_revision`.
-                AppError::Compacted { revision: 0 }
+                return Refusal::Compacted;
             } else if message.contains("requested lease not found") {
-                // The caller knows which lease it asked about: see `about_lease`.
-                AppError::LeaseNotFound {
-                    lease: String::new(),
-                }
+                return Refusal::LeaseNotFound;
             } else if message.contains("etcdserver: key not found") {
-                // A put that keeps the lease of a key that does not exist: the caller names it.
-                AppError::NotFound { key: "key".into() }
+                return Refusal::KeyNotFound;
             } else if message.contains("required revision is a future revision") {
                 AppError::invalid("that revision is in the future: etcd has not reached it yet")
             } else if let Some(alert) = certificate_refused(&status) {
@@ -51,14 +137,13 @@ pub fn map_error(err: etcd_client::Error, endpoints: &[String]) -> AppError {
         etcd_client::Error::IoError(err) => unavailable(format!("i/o error: {err}")),
         etcd_client::Error::InvalidArgs(message) => AppError::invalid(message),
         etcd_client::Error::LeaseKeepAliveError(message) if message == "lease not found" => {
-            AppError::LeaseNotFound {
-                lease: String::new(),
-            }
+            return Refusal::LeaseNotFound
         }
         other => AppError::Etcd {
             message: other.to_string(),
         },
     }
+    .into()
 }
 
 /// How hyper says the other side closed the connection before answering.
@@ -115,11 +200,11 @@ fn closed_by_member(status: &tonic::Status) -> bool {
 }
 
 /// etcd's answers about authentication and permissions, which are the same on every member.
-fn auth_error(message: &str) -> Option<AppError> {
+fn auth_error(message: &str) -> Option<Refusal> {
     let unauthenticated = |message: &str| {
-        Some(AppError::Unauthenticated {
+        Some(Refusal::Told(AppError::Unauthenticated {
             message: message.into(),
-        })
+        }))
     };
     if message.contains("user name is empty") {
         unauthenticated("etcd requires authentication: sign in with an etcd user name and password")
@@ -132,50 +217,9 @@ fn auth_error(message: &str) -> Option<AppError> {
             "etcd does not have authentication enabled, so there are no etcd users to sign in as",
         )
     } else if message.contains("permission denied") {
-        Some(AppError::PermissionDenied {
-            message: "etcd's roles do not allow this".into(),
-        })
+        Some(Refusal::Denied)
     } else {
         None
-    }
-}
-
-/// Names the revision a read asked for in its "compacted" error.
-pub fn at_revision(err: AppError, revision: i64) -> AppError {
-    match err {
-        AppError::Compacted { .. } => AppError::Compacted { revision },
-        other => other,
-    }
-}
-
-/// Names the lease a request asked about in its "not found" error.
-pub fn about_lease(err: AppError, id: i64) -> AppError {
-    match err {
-        AppError::LeaseNotFound { .. } => lease_not_found(id),
-        other => other,
-    }
-}
-
-/// The lease `id` does not exist.
-pub fn lease_not_found(id: i64) -> AppError {
-    AppError::LeaseNotFound {
-        lease: crate::domain::lease::lease_hex(id),
-    }
-}
-
-/// Says what was denied, and to whom, when etcd answered "permission denied".
-pub fn denied(err: AppError, user: Option<&str>, what: &str) -> AppError {
-    match err {
-        AppError::PermissionDenied { .. } => {
-            let who = match user {
-                Some(user) => format!("the etcd user {user}"),
-                None => "an anonymous user".into(),
-            };
-            AppError::PermissionDenied {
-                message: format!("etcd's roles do not allow {who} to {what}"),
-            }
-        }
-        other => other,
     }
 }
 
@@ -191,7 +235,7 @@ pub enum Failure {
     /// No answer in time, or the connection broke while waiting: a write may have been applied.
     Unanswered(String),
     /// etcd answered with a definite error.
-    Answered(AppError),
+    Answered(Refusal),
 }
 
 /// Sorts a failed attempt into a [`Failure`].
@@ -204,8 +248,8 @@ pub fn classify(err: etcd_client::Error, endpoints: &[String]) -> Failure {
             return Failure::NotSent(in_words(&err));
         }
     }
-    match map_error(err, endpoints) {
-        AppError::EtcdUnavailable { reason, .. } => Failure::Unanswered(reason),
+    match refusal(err, endpoints) {
+        Refusal::Told(AppError::EtcdUnavailable { reason, .. }) => Failure::Unanswered(reason),
         other => Failure::Answered(other),
     }
 }
@@ -309,7 +353,8 @@ mod tests {
     }
 
     fn map_status(status: Status) -> AppError {
-        map_error(etcd_client::Error::GRpcStatus(status), &endpoints())
+        let refusal = refusal(etcd_client::Error::GRpcStatus(status), &endpoints());
+        Op::new("read the key a").told(refusal, Some("alice"))
     }
 
     #[test]
@@ -336,14 +381,47 @@ mod tests {
 
     #[test]
     fn a_compacted_revision_is_gone_and_a_future_one_invalid() {
-        let gone = map_status(Status::out_of_range(
-            "etcdserver: mvcc: required revision has been compacted",
-        ));
-        assert_eq!(at_revision(gone, 42), AppError::Compacted { revision: 42 });
+        let gone = refusal(
+            etcd_client::Error::GRpcStatus(Status::out_of_range(
+                "etcdserver: mvcc: required revision has been compacted",
+            )),
+            &endpoints(),
+        );
+        let read = Op::new("read the key a").at(Some(42));
+        assert_eq!(read.told(gone, None), AppError::Compacted { revision: 42 });
         let future = map_status(Status::out_of_range(
             "etcdserver: mvcc: required revision is a future revision",
         ));
         assert_eq!(future.status(), 400, "{future:?}");
+    }
+
+    #[test]
+    fn refusals_are_told_with_what_was_asked() {
+        let status = |message: &str| {
+            let error = etcd_client::Error::GRpcStatus(Status::unknown(message.to_string()));
+            refusal(error, &endpoints())
+        };
+        let put = Op::new("write the key a/b")
+            .key(&Key::from("a/b"))
+            .lease(0x1f);
+        assert_eq!(
+            put.told(status("etcdserver: requested lease not found"), None),
+            AppError::LeaseNotFound { lease: "1f".into() }
+        );
+        assert_eq!(
+            put.told(status("etcdserver: key not found"), None),
+            AppError::NotFound { key: "a/b".into() }
+        );
+        let denied = put.told(status("etcdserver: permission denied"), Some("bob"));
+        assert_eq!(
+            denied.to_string(),
+            "etcd's roles do not allow the etcd user bob to write the key a/b"
+        );
+        let anonymous = put.told(status("etcdserver: permission denied"), None);
+        assert!(
+            anonymous.to_string().contains("an anonymous user to write"),
+            "{anonymous}"
+        );
     }
 
     #[test]
@@ -405,7 +483,7 @@ mod tests {
         let missing = Status::invalid_argument("etcdserver: request is too large");
         assert!(matches!(
             failure(missing),
-            Failure::Answered(AppError::TooLarge { .. })
+            Failure::Answered(Refusal::Told(AppError::TooLarge { .. }))
         ));
     }
 

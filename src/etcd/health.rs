@@ -14,7 +14,7 @@
 //! protocol than the requests it would route, and it would need a second TLS client set up like
 //! the first. Not `/metrics` either: about 100 KB per member, too much to read every second.
 
-use super::error::{classify, in_words, Failure};
+use super::error::{classify, in_words, Failure, Refusal};
 use super::pool::{human, Endpoint, Needs, Pool, UserClients};
 use crate::domain::cluster::{member_id_hex, EndpointHealth, MemberStatus};
 use crate::domain::AppError;
@@ -99,10 +99,9 @@ pub(super) async fn ask_status(
         Ok(Err(err)) => {
             let (words, detail) = (in_words(&err), err.to_string());
             match classify(err, &pool.urls) {
-                Failure::Answered(refusal @ AppError::Unauthenticated { .. })
-                | Failure::Answered(refusal @ AppError::PermissionDenied { .. }) => {
-                    Asked::Refused(status_refused(&refusal, user.map(|u| u.name.as_str())))
-                }
+                Failure::Answered(
+                    refusal @ (Refusal::Denied | Refusal::Told(AppError::Unauthenticated { .. })),
+                ) => Asked::Refused(status_refused(&refusal, user.map(|u| u.name.as_str()))),
                 _ => Asked::Unanswered {
                     words,
                     detail: Some(detail),
@@ -117,13 +116,12 @@ pub(super) async fn ask_status(
 }
 
 /// Why etcd refused a member's status, in the words the cluster page shows.
-fn status_refused(refusal: &AppError, user: Option<&str>) -> String {
+fn status_refused(refusal: &Refusal, user: Option<&str>) -> String {
     match (refusal, user) {
-        (AppError::PermissionDenied { .. }, _) => {
-            "member status needs etcd's root role on this etcd version".into()
-        }
+        (Refusal::Denied, _) => "member status needs etcd's root role on this etcd version".into(),
         (_, None) => "member status needs an etcd user on this etcd version".into(),
-        (err, Some(_)) => format!("etcd refused member status: {err}"),
+        (Refusal::Told(err), Some(_)) => format!("etcd refused member status: {err}"),
+        (other, Some(_)) => format!("etcd refused member status: {other:?}"),
     }
 }
 

@@ -1,7 +1,8 @@
 //! A key's history and its value at past revisions: etcd keeps every revision until it is
 //! compacted, and replays them to a watch.
 
-use super::{detail, error, kv, not_found, Etcd, Retry};
+use super::error::Op;
+use super::{detail, kv, not_found, Etcd, Retry};
 use crate::domain::{
     history::KeyHistory,
     watch::{Change, ChangeKind, Watched},
@@ -34,8 +35,7 @@ impl Etcd {
                 kv(&client).get(bytes, Some(options)).await
             })
             .await
-            .map_err(|err| error::at_revision(err, revision))
-            .map_err(|err| self.denied(err, &format!("read the key {key}")))?;
+            .map_err(self.refused(Op::new(format!("read the key {key}")).at(Some(revision))))?;
         let found = response.kvs().first().ok_or_else(|| AppError::NotFound {
             key: format!("{} at revision {revision}", key.display()),
         })?;
@@ -157,7 +157,7 @@ impl Etcd {
                 kv(&client).get(bytes, Some(options)).await
             })
             .await
-            .map_err(|err| self.denied(err, what))?;
+            .map_err(self.refused(Op::new(what)))?;
         let modified = response.kvs().first().map(|kv| kv.mod_revision());
         Ok((super::revision(response.header()), modified))
     }

@@ -9,6 +9,7 @@
 //! last it logged, on whichever member answers; when etcd has compacted that revision away, the
 //! log says so with a gap.
 
+use super::error::Op;
 use super::follower::Follower;
 use super::{Etcd, Watch};
 use crate::domain::{
@@ -234,7 +235,7 @@ impl Etcd {
         })
         .await
         .map(|_| ())
-        .map_err(|err| self.denied(err, &format!("watch {}", prefix.describe_prefix())))
+        .map_err(self.refused(Op::new(format!("watch {}", prefix.describe_prefix()))))
     }
 
     /// A follower of `hub` from `start_revision` (or what the hub has yet to see); `None` when

@@ -1,5 +1,6 @@
 //! Which revisions etcd keeps: from its last compaction to now.
 
+use super::error::{Op, Refusal};
 use super::{kv, Etcd, Retry};
 use crate::domain::{AppError, Key};
 use etcd_client::GetOptions;
@@ -44,8 +45,8 @@ impl Etcd {
             .await;
         match read {
             Ok((response, _)) => Ok(Some(super::revision(response.header()))),
-            Err(AppError::Compacted { .. }) => Ok(None),
-            Err(err) => Err(self.denied(err, &format!("read {key}"))),
+            Err(Refusal::Compacted) => Ok(None),
+            Err(refusal) => Err(self.refused(Op::new(format!("read {key}")).at(at))(refusal)),
         }
     }
 }

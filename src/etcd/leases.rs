@@ -1,6 +1,7 @@
 //! Leases: listing them with their keys, granting, revoking and keeping one alive once.
 
-use super::{error, Etcd, Retry};
+use super::error::{Op, Refusal};
+use super::{Etcd, Retry};
 use crate::domain::limits::MAX_TXN_OPS;
 use crate::domain::{
     lease::{lease_hex, Lease, Leases, MAX_LEASES, MAX_LEASE_KEYS},
@@ -21,7 +22,7 @@ impl Etcd {
                 |mut client| async move { client.leases().await },
             )
             .await
-            .map_err(|err| self.denied(err, "list the leases"))?;
+            .map_err(self.refused(Op::new("list the leases")))?;
         let mut ids: Vec<i64> = response.leases().iter().map(|lease| lease.id()).collect();
         ids.sort_unstable();
         let total = ids.len() as u64;
@@ -55,14 +56,13 @@ impl Etcd {
             })
         };
         let (response, refused) = match time_to_live(true).await {
-            Err(AppError::PermissionDenied { .. }) if self.user().is_some() => {
-                (time_to_live(false).await, true)
-            }
+            Err(Refusal::Denied) if self.user().is_some() => (time_to_live(false).await, true),
             answer => (answer, false),
         };
-        let (response, _) = response.map_err(|err| self.lease_error(err, id, "read"))?;
+        let read = lease_op("read", id);
+        let (response, _) = response.map_err(self.refused(read.clone()))?;
         if response.ttl() < 0 {
-            return Err(error::lease_not_found(id));
+            return Err(self.refused(read)(Refusal::LeaseNotFound));
         }
         let attached: Vec<Key> = response
             .keys()
@@ -109,13 +109,15 @@ impl Etcd {
                 .await;
             match answer {
                 Ok(_) => readable.extend(batch),
-                Err(AppError::PermissionDenied { .. }) if batch.len() > 1 => {
+                Err(Refusal::Denied) if batch.len() > 1 => {
                     let (first, second) = batch.split_at(batch.len() / 2);
                     pending.push(second.to_vec());
                     pending.push(first.to_vec());
                 }
-                Err(AppError::PermissionDenied { .. }) => {}
-                Err(err) => return Err(err),
+                Err(Refusal::Denied) => {}
+                Err(refusal) => {
+                    return Err(self.refused(Op::new("read the lease's keys"))(refusal))
+                }
             }
         }
         Ok(readable)
@@ -149,7 +151,7 @@ impl Etcd {
                 client.lease_grant(ttl, None).await
             })
             .await
-            .map_err(|err| self.denied(err, "grant a lease"))?;
+            .map_err(self.refused(Op::new("grant a lease")))?;
         Ok((response.id(), super::receipt(response.header())))
     }
 
@@ -164,7 +166,7 @@ impl Etcd {
                 |mut client| async move { client.lease_revoke(id).await },
             )
             .await
-            .map_err(|err| self.lease_error(err, id, "revoke"))?;
+            .map_err(self.refused(lease_op("revoke", id)))?;
         Ok(super::receipt(response.header()))
     }
 
@@ -178,16 +180,17 @@ impl Etcd {
                 Ok(answer.map_or(0, |answer| answer.ttl()))
             })
             .await
-            .map_err(|err| self.lease_error(err, id, "keep alive"))?;
+            .map_err(self.refused(lease_op("keep alive", id)))?;
         if ttl <= 0 {
-            return Err(error::lease_not_found(id));
+            return Err(self.refused(lease_op("keep alive", id))(
+                Refusal::LeaseNotFound,
+            ));
         }
         Ok(ttl)
     }
+}
 
-    /// Names the lease in etcd's "not found", and says what "permission denied" refused.
-    fn lease_error(&self, err: AppError, id: i64, what: &str) -> AppError {
-        let err = error::about_lease(err, id);
-        self.denied(err, &format!("{what} the lease {}", lease_hex(id)))
-    }
+/// A request that tries to `what` ("read", "revoke") the lease `id`.
+fn lease_op(what: &str, id: i64) -> Op {
+    Op::new(format!("{what} the lease {}", lease_hex(id))).lease(id)
 }

@@ -1,7 +1,8 @@
 //! Listing keys: one page of a prefix, with the count of the keys from its start, at one
 //! revision.
 
-use super::{error, kv, revision, source, summary, Etcd, Retry};
+use super::error::{Op, Refusal};
+use super::{kv, revision, source, summary, Etcd, Retry};
 use crate::domain::{paging::next_cursor, AppError, Key, KeyListing, KeySummary, PageRequest};
 use etcd_client::{Client, GetOptions, SortOrder as EtcdSortOrder, SortTarget};
 
@@ -21,14 +22,16 @@ impl Etcd {
                 let source = source(endpoint, response.header(), false);
                 (response, source)
             }
-            Err(err @ (AppError::NoQuorum { .. } | AppError::EtcdUnavailable { .. })) => {
+            Err(Refusal::Told(
+                err @ (AppError::NoQuorum { .. } | AppError::EtcdUnavailable { .. }),
+            )) => {
                 let Ok((response, endpoint)) = self.read_stale(|c| read(c, true)).await else {
                     return Err(err);
                 };
                 let source = source(endpoint, response.header(), true);
                 (response, source)
             }
-            Err(err) => return Err(self.listing_error(err, &page.prefix, page.revision)),
+            Err(refusal) => return Err(self.listing_refused(&page.prefix, page.revision)(refusal)),
         };
         // Read at the revision asked for, or else at the one the response was read at.
         let revision = page.revision.unwrap_or(revision(response.header()));
@@ -40,7 +43,7 @@ impl Etcd {
         } else {
             self.count(&start, &end, revision, source.stale)
                 .await
-                .map_err(|err| self.listing_error(err, &page.prefix, page.revision))?
+                .map_err(self.listing_refused(&page.prefix, page.revision))?
         };
         let counts = &self.pool.counts;
         counts.insert(self.user(), &start, &end, revision, total);
@@ -80,7 +83,7 @@ impl Etcd {
         end: &[u8],
         revision: i64,
         stale: bool,
-    ) -> Result<i64, AppError> {
+    ) -> Result<i64, Refusal> {
         let count = |client: Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
@@ -99,15 +102,13 @@ impl Etcd {
         answer.map(|(response, _)| response.count())
     }
 
-    /// Says which listing of `prefix` was denied, or which revision was compacted.
-    pub(super) fn listing_error(
+    /// Tells a refusal of a listing of `prefix` at `revision` (none: now).
+    pub(super) fn listing_refused(
         &self,
-        err: AppError,
         prefix: &Key,
         revision: Option<i64>,
-    ) -> AppError {
-        let err = error::at_revision(err, revision.unwrap_or_default());
-        self.denied(err, &format!("list {}", prefix.describe_prefix()))
+    ) -> impl Fn(Refusal) -> AppError + '_ {
+        self.refused(Op::new(format!("list {}", prefix.describe_prefix())).at(revision))
     }
 }
 

@@ -31,6 +31,7 @@ use crate::domain::{
     Connection, Key, KeyDetail, KeySummary, Value, WriteReceipt,
 };
 pub use bulk::{BulkOp, Held, HeldWindow};
+use error::{Op, Refusal};
 use etcd_client::{Client, GetOptions, KeyValue, KvClient, ResponseHeader};
 pub use follower::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
@@ -43,6 +44,9 @@ pub use watch::Watch;
 /// The largest response accepted from etcd: a page of 1000 keys of up to 1.5 MiB each would
 /// not fit in gRPC's default 4 MiB.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+/// What the probe of a connection tries, as a refusal of it says.
+const PROBE: &str = "read from etcd";
+
 /// A handle on the etcd cluster, acting anonymously or as one etcd user.
 #[derive(Clone)]
 pub struct Etcd {
@@ -73,7 +77,8 @@ impl Etcd {
         };
         // Connecting one client authenticates; a wrong password is etcd's definite answer.
         etcd.run(Retry::Read, |_| async { Ok::<_, etcd_client::Error>(()) })
-            .await?;
+            .await
+            .map_err(etcd.refused(Op::new("sign in")))?;
         Ok(etcd)
     }
 
@@ -82,13 +87,13 @@ impl Etcd {
         self.user.as_ref().map(|user| user.name.as_str())
     }
 
-    /// Says what `err` did not allow, when it is etcd's "permission denied".
-    fn denied(&self, err: AppError, what: &str) -> AppError {
-        error::denied(err, self.user(), what)
+    /// Tells a refusal of `op`, made as this handle's user: `.map_err(self.refused(op))`.
+    fn refused(&self, op: Op) -> impl Fn(Refusal) -> AppError + '_ {
+        move |refusal| op.told(refusal, self.user())
     }
 
     /// Runs a request through the pool, as this handle's user.
-    async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), AppError>
+    async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), Refusal>
     where
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
@@ -112,8 +117,8 @@ impl Etcd {
     pub async fn connection(&self) -> Result<Connection, AppError> {
         match self.probe().await {
             Ok(revision) => Ok(Connection { revision }),
-            Err(AppError::PermissionDenied { .. }) => Ok(Connection { revision: 0 }),
-            Err(err) => Err(err),
+            Err(Refusal::Denied) => Ok(Connection { revision: 0 }),
+            Err(refusal) => Err(self.refused(Op::new(PROBE))(refusal)),
         }
     }
 
@@ -124,14 +129,14 @@ impl Etcd {
     pub async fn authentication_enabled(&self) -> Result<bool, AppError> {
         match self.probe().await {
             Ok(_) => Ok(false),
-            Err(AppError::Unauthenticated { .. } | AppError::PermissionDenied { .. }) => Ok(true),
-            Err(err) => Err(err),
+            Err(Refusal::Told(AppError::Unauthenticated { .. }) | Refusal::Denied) => Ok(true),
+            Err(refusal) => Err(self.refused(Op::new(PROBE))(refusal)),
         }
     }
 
     /// A linearizable count of one key: the cheapest request that needs a quorum. Answers the
     /// revision.
-    async fn probe(&self) -> Result<i64, AppError> {
+    async fn probe(&self) -> Result<i64, Refusal> {
         let (response, _) = self
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_count_only();
@@ -149,7 +154,7 @@ impl Etcd {
                 kv(&client).get(bytes, None).await
             })
             .await
-            .map_err(|err| self.denied(err, &format!("read the key {key}")))?;
+            .map_err(self.refused(Op::new(format!("read the key {key}"))))?;
         let found = response.kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(found, response.header(), endpoint))
     }
@@ -157,7 +162,7 @@ impl Etcd {
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one
     /// request timeout. etcd's definite answers (permission denied) end the search: every member
     /// would say the same.
-    async fn read_stale<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), AppError>
+    async fn read_stale<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), Refusal>
     where
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
@@ -173,7 +178,7 @@ impl Etcd {
             match tokio::time::timeout_at(deadline, attempt).await {
                 Ok(Ok(answer)) => return Ok((answer, endpoint)),
                 Ok(Err(err)) => match error::classify(err, &self.pool.urls) {
-                    error::Failure::Answered(err) => return Err(err),
+                    error::Failure::Answered(refusal) => return Err(refusal),
                     error::Failure::NotSent(reason) | error::Failure::Unanswered(reason) => {
                         last = Some(reason)
                     }
@@ -182,10 +187,10 @@ impl Etcd {
                 Err(_) => break,
             }
         }
-        Err(AppError::EtcdUnavailable {
+        Err(Refusal::Told(AppError::EtcdUnavailable {
             endpoints: self.pool.urls.clone(),
             reason: last.unwrap_or_else(|| "no member answered in time".into()),
-        })
+        }))
     }
 }
 

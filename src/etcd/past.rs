@@ -1,6 +1,7 @@
 //! The keyspace as it was: what became of keys read at a past revision, and bringing deleted
 //! keys back without overwriting any that exist again.
 
+use super::error::Op;
 use super::{kv, receipt, Etcd, Retry};
 use crate::domain::{limits::MAX_TXN_OPS, AppError, Key, WriteReceipt};
 use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp, TxnOpResponse};
@@ -22,7 +23,7 @@ impl Etcd {
                         .await
                 })
                 .await
-                .map_err(|err| self.denied(err, "read the keys as they are now"))?;
+                .map_err(self.refused(Op::new("read the keys as they are now")))?;
             now.extend(response.op_responses().into_iter().map(|op| match op {
                 TxnOpResponse::Get(get) => get.kvs().first().map(|kv| kv.mod_revision()),
                 _ => None,
@@ -63,7 +64,7 @@ impl Etcd {
                 kv(&client).txn(txn).await
             })
             .await
-            .map_err(|err| self.denied(err, "create the keys"))?;
+            .map_err(self.refused(Op::new("create the keys")))?;
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }

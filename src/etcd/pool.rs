@@ -5,6 +5,7 @@
 //! channel per endpoint and chooses itself: endpoints that are up first, in turn; endpoints that
 //! are down last, in case they are back before the health check notices.
 
+use super::error::Refusal;
 use super::error::{classify, with_tls_hint, Failure};
 use super::tls::{is_https, EtcdTls};
 use super::EtcdSettings;
@@ -228,7 +229,7 @@ impl Pool {
         retry: Retry,
         user: Option<&UserClients>,
         request: F,
-    ) -> Result<(T, &Endpoint), AppError>
+    ) -> Result<(T, &Endpoint), Refusal>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -268,15 +269,15 @@ impl Pool {
                 Failure::Unanswered(reason) => match &retry {
                     Retry::Read => unanswered = Some(reason),
                     Retry::Write { key } => {
-                        return Err(AppError::OutcomeUnknown {
+                        return Err(Refusal::Told(AppError::OutcomeUnknown {
                             key: key.clone(),
                             reason: format!("{reason} from {}", endpoint.url),
-                        })
+                        }))
                     }
                 },
             }
         }
-        Err(if no_leader {
+        Err(Refusal::Told(if no_leader {
             AppError::NoQuorum {
                 up: self.up_urls(),
                 endpoints: self.urls.clone(),
@@ -289,7 +290,7 @@ impl Pool {
                     None => "could not connect to any member".into(),
                 }),
             }
-        })
+        }))
     }
 }
 

@@ -75,7 +75,7 @@ impl Etcd {
         let (response, _) = self
             .run(Retry::Read, read)
             .await
-            .map_err(|err| self.listing_error(err, prefix, at))?;
+            .map_err(self.listing_refused(prefix, at))?;
         let kvs = response.kvs();
         let hits = kvs
             .iter()

@@ -1,7 +1,8 @@
 //! The sizes of values, for listings: read with the values, which are dropped at once (etcd has
 //! no way to ask for a value's size alone).
 
-use super::{error, kv, Etcd, Retry};
+use super::error::Op;
+use super::{kv, Etcd, Retry};
 use crate::domain::{paging::after_key, AppError, Key};
 use etcd_client::GetOptions;
 use futures::future::try_join_all;
@@ -58,7 +59,7 @@ impl Etcd {
                 async move { kv(&client).get(start, Some(options)).await }
             })
             .await
-            .map_err(|err| self.denied(error::at_revision(err, at), &format!("read {first}")))?;
+            .map_err(self.refused(Op::new(format!("read {first}")).at(Some(at))))?;
         let sizes: HashMap<&[u8], u64> = response
             .kvs()
             .iter()

@@ -12,6 +12,7 @@
 //! - otherwise, windows from the cursor that widen step by step ([`Ladder`]) until one holds a
 //!   key, and the folder found is counted with a Range of its own.
 
+use super::error::Refusal;
 use super::{kv, revision, summary, Etcd, Retry};
 use crate::domain::{
     paging::{after_key, before_end, prefix_range_end},
@@ -50,10 +51,10 @@ impl Etcd {
     pub async fn level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
         self.read_level(request)
             .await
-            .map_err(|err| self.listing_error(err, &request.prefix, request.revision))
+            .map_err(self.listing_refused(&request.prefix, request.revision))
     }
 
-    async fn read_level(&self, request: &LevelRequest) -> Result<TreeLevel, AppError> {
+    async fn read_level(&self, request: &LevelRequest) -> Result<TreeLevel, Refusal> {
         let prefix = request.prefix.as_bytes();
         let delimiter = request.delimiter.as_bytes();
         let end = request.end();
@@ -202,7 +203,7 @@ impl Etcd {
         start: &[u8],
         end: &[u8],
         at: Option<i64>,
-    ) -> Result<(Vec<KeySummary>, i64, i64), AppError> {
+    ) -> Result<(Vec<KeySummary>, i64, i64), Refusal> {
         let read = |client: Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
@@ -220,7 +221,7 @@ impl Etcd {
     }
 
     /// The first key of `[start, end)` and the count of the range, at revision `at` (or now).
-    async fn window(&self, start: &[u8], end: &[u8], at: Option<i64>) -> Result<Window, AppError> {
+    async fn window(&self, start: &[u8], end: &[u8], at: Option<i64>) -> Result<Window, Refusal> {
         let read = |client: Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
@@ -254,7 +255,7 @@ impl Etcd {
         end: &[u8],
         revision: i64,
         wanted: usize,
-    ) -> Result<(Vec<Found>, bool), AppError> {
+    ) -> Result<(Vec<Found>, bool), Refusal> {
         let names = guesses(name, wanted);
         let mut bounds = vec![cursor.to_vec()];
         for guess in &names {
@@ -300,7 +301,7 @@ impl Etcd {
         cursor: &[u8],
         end: &[u8],
         mut at: Option<i64>,
-    ) -> Result<(Option<KeySummary>, i64), AppError> {
+    ) -> Result<(Option<KeySummary>, i64), Refusal> {
         let mut read_at = 0;
         for window_end in Ladder::new(prefix, cursor, end) {
             let window = self.window(cursor, &window_end, at).await?;

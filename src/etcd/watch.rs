@@ -1,6 +1,7 @@
 //! Watching a prefix: etcd's stream of changes, from a revision on.
 
-use super::{error, Etcd, Retry};
+use super::error::{refusal, Op, Refusal};
+use super::{Etcd, Retry};
 use crate::domain::{
     paging::{prefix_range_end, prefix_range_start},
     watch::{Change, ChangeKind, Snippet, Watched},
@@ -12,8 +13,9 @@ use etcd_client::{Event, EventType, WatchOptions, WatchStream};
 pub struct Watch {
     stream: WatchStream,
     endpoints: Vec<String>,
-    /// What etcd says when its roles do not allow the watch.
-    denied: AppError,
+    /// The watch as a refusal of it says, and the etcd user it watches as.
+    op: Op,
+    user: Option<String>,
     /// The revision the watch started at: the one asked for, or the one after etcd's revision
     /// when it was created.
     start: i64,
@@ -71,14 +73,12 @@ impl Etcd {
                 }
             })
             .await
-            .map_err(|err| self.denied(err, what))?;
-        let denied = AppError::PermissionDenied {
-            message: String::new(),
-        };
+            .map_err(self.refused(Op::new(what)))?;
         let mut watch = Watch {
             stream,
             endpoints: self.endpoints().to_vec(),
-            denied: self.denied(denied, what),
+            op: Op::new(what).at(start_revision),
+            user: self.user().map(str::to_string),
             start: start_revision.unwrap_or_default(),
             compacted: None,
             values,
@@ -91,7 +91,7 @@ impl Etcd {
                 endpoints: self.endpoints().to_vec(),
                 reason: "etcd did not answer the watch in time".into(),
             })?
-            .map_err(|err| error::map_error(err, &watch.endpoints))?
+            .map_err(|err| watch.refused(refusal(err, &watch.endpoints)))?
             .ok_or_else(|| AppError::Etcd {
                 message: "etcd closed the watch as it opened".into(),
             })?;
@@ -130,7 +130,7 @@ impl Watch {
                 .stream
                 .message()
                 .await
-                .map_err(|err| error::map_error(err, &self.endpoints))?;
+                .map_err(|err| self.refused(refusal(err, &self.endpoints)))?;
             let Some(response) = response else {
                 return Ok(None);
             };
@@ -163,10 +163,15 @@ impl Watch {
         }
     }
 
+    /// Tells a refusal of this watch.
+    fn refused(&self, refusal: Refusal) -> AppError {
+        self.op.told(refusal, self.user.as_deref())
+    }
+
     /// Why etcd ended the watch.
     fn cancelled(&self, reason: &str) -> AppError {
         if reason.contains("permission denied") {
-            self.denied.clone()
+            self.refused(Refusal::Denied)
         } else {
             AppError::Etcd {
                 message: format!("etcd ended the watch: {reason}"),

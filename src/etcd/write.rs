@@ -1,6 +1,7 @@
 //! Writing one key: a put under a condition and with the lease asked for, and a delete.
 
-use super::{detail, error, kv, not_found, receipt, Etcd, Retry};
+use super::error::{Op, Refusal};
+use super::{detail, kv, not_found, receipt, Etcd, Retry};
 use crate::domain::{lease::Expiry, AppError, Key, KeyDetail, PutCondition, WriteReceipt};
 use etcd_client::{
     Compare, CompareOp, DeleteOptions, GetOptions, KeyValue, PutOptions, Txn, TxnOp, TxnOpResponse,
@@ -18,18 +19,12 @@ impl Etcd {
     ) -> Result<WriteReceipt, AppError> {
         let bytes = key.as_bytes();
         let retry = || Retry::Write { key: key.display() };
-        let write = format!("write the key {key}");
-        let failed = |err: AppError| {
-            let err = match (err, expiry) {
-                (AppError::NotFound { key: what }, Expiry::Keep) if what == "key" => {
-                    AppError::NotFound { key: key.display() }
-                }
-                (err, Expiry::Lease(id)) => error::about_lease(err, id),
-                (err, _) => err,
-            };
-            self.denied(err, &write)
-        };
-        let options = self.lease_options(key, expiry).await.map_err(failed)?;
+        let mut write = Op::new(format!("write the key {key}")).key(key);
+        if let Expiry::Lease(id) = expiry {
+            write = write.lease(id);
+        }
+        let failed = self.refused(write);
+        let options = self.lease_options(key, expiry).await.map_err(&failed)?;
         let compare = match condition {
             PutCondition::Always => {
                 let (response, _) = self
@@ -38,7 +33,7 @@ impl Etcd {
                         async move { kv(&client).put(bytes, value, Some(options)).await }
                     })
                     .await
-                    .map_err(failed)?;
+                    .map_err(&failed)?;
                 return Ok(receipt(response.header()));
             }
             PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
@@ -52,7 +47,7 @@ impl Etcd {
                 async move { kv(&client).txn(txn).await }
             })
             .await
-            .map_err(failed)?;
+            .map_err(&failed)?;
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }
@@ -64,7 +59,7 @@ impl Etcd {
     }
 
     /// Put options for the lease a write asks for; a new lease is granted here.
-    async fn lease_options(&self, key: &Key, expiry: Expiry) -> Result<PutOptions, AppError> {
+    async fn lease_options(&self, key: &Key, expiry: Expiry) -> Result<PutOptions, Refusal> {
         let ttl = match expiry {
             Expiry::Never => return Ok(PutOptions::new()),
             Expiry::Keep => return Ok(PutOptions::new().with_ignore_lease()),
@@ -91,7 +86,7 @@ impl Etcd {
                 kv(&client).delete(bytes, Some(options)).await
             })
             .await
-            .map_err(|err| self.denied(err, &format!("delete the key {key}")))?;
+            .map_err(self.refused(Op::new(format!("delete the key {key}"))))?;
         let deleted = response.prev_kvs().first().ok_or_else(|| not_found(key))?;
         Ok(detail(deleted, response.header(), endpoint))
     }

@@ -5,7 +5,6 @@ use crate::domain::api_reference::ApiOperation;
 use crate::server_fns::get_api_reference;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 
 /// A readable reference of the REST API, linking the OpenAPI document it is made from.
 #[component]
@@ -29,19 +28,10 @@ fn ApiReferencePage() -> impl IntoView {
     })
 }
 
-/// The REST API reference as a lazy route: its wasm is fetched when the page is first shown.
-pub struct ApiReferenceRoute;
-
-#[lazy_route]
-impl LazyRoute for ApiReferenceRoute {
-    fn data() -> Self {
-        ApiReferenceRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <ApiReferencePage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The REST API reference.
+    ApiReferenceRoute => view! { <ApiReferencePage /> }.into_any()
+);
 
 fn operation_list(operations: Vec<ApiOperation>) -> impl IntoView {
     operations

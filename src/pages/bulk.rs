@@ -9,14 +9,14 @@ use crate::components::{
 };
 use crate::domain::{
     limits::human_bytes,
-    routes::{key_url, list_url},
-    transfer::{BulkPreview, BulkReport, Selection, Tally},
+    transfer::{BulkOutcome, BulkPreview, BulkReport, Selection, Tally},
     AppError, Key, PageRequest,
 };
 use crate::server_fns::{preview_selection, CopySelection, DeleteSelection};
+use crate::urls::routes::{key_url, list_url};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::hooks::use_location;
 
 #[component]
 fn BulkPage() -> impl IntoView {
@@ -62,16 +62,11 @@ fn BulkPage() -> impl IntoView {
     // What the last write did: in full from the action, or its counts from the URL (a form
     // posted without JavaScript lands back here).
     let last = move || {
-        let latest = |value: Option<Result<BulkReport, _>>, outcome: &str| {
-            value
-                .and_then(Result::ok)
-                .map(|report| (outcome.to_string(), report))
+        let latest = |value: Option<Result<BulkReport, _>>, outcome| {
+            value.and_then(Result::ok).map(|report| (outcome, report))
         };
-        latest(delete.value().get(), "deleted")
-            .or_else(|| {
-                let outcome = if moving.get() { "moved" } else { "copied" };
-                latest(copy.value().get(), outcome)
-            })
+        latest(delete.value().get(), BulkOutcome::Deleted)
+            .or_else(|| latest(copy.value().get(), BulkOutcome::of_copy(moving.get())))
             .or_else(|| {
                 location
                     .search
@@ -80,9 +75,8 @@ fn BulkPage() -> impl IntoView {
     };
     // Once keys are deleted or moved away, the selection is history: the page says what was
     // done and where to go, instead of listing the keys as if they were there.
-    let finished = move || {
-        last().is_some_and(|(outcome, report)| outcome != "copied" && report.done.count > 0)
-    };
+    let finished =
+        move || last().is_some_and(|(outcome, report)| outcome.removes() && report.done.count > 0);
     let next_steps = move || {
         let selection = selection.get();
         let back = list_url(&PageRequest::new(selection.prefix.clone(), None, None));
@@ -102,7 +96,7 @@ fn BulkPage() -> impl IntoView {
         <Title text="Many keys at once" />
         <h1>"Many keys at once"</h1>
         <ActionError error />
-        {move || last().map(|(outcome, report)| report_view(&outcome, report))}
+        {move || last().map(|(outcome, report)| report_view(outcome, report))}
         <Show when=move || !finished() fallback=next_steps>
             <Loaded
                 resource=preview
@@ -288,7 +282,7 @@ fn read_delete(fields: &FormFields) -> Option<DeleteSelection> {
 }
 
 /// What a bulk write did, in words.
-fn report_view(outcome: &str, report: BulkReport) -> impl IntoView {
+fn report_view(outcome: BulkOutcome, report: BulkReport) -> impl IntoView {
     let line = |tally: &Tally, what: &str| {
         (tally.count > 0).then(|| {
             let examples = match tally.examples.as_slice() {
@@ -300,7 +294,7 @@ fn report_view(outcome: &str, report: BulkReport) -> impl IntoView {
     };
     view! {
         <section class="banner banner-ok" role="status" data-testid="bulk-report">
-            <p>{format!("{} {outcome}.", count(report.done.count, "key", "keys"))}</p>
+            <p>{format!("{} {}.", count(report.done.count, "key", "keys"), outcome.as_str())}</p>
             <ul>
                 {line(&report.changed, "left: written after the revision shown")}
                 {line(&report.exists, "left: the target exists")}
@@ -310,25 +304,20 @@ fn report_view(outcome: &str, report: BulkReport) -> impl IntoView {
     }
 }
 
-/// The bulk page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct BulkRoute;
+lazy_page!(
+    /// The bulk page: what to do with a selection of keys, or (with none) an import.
+    BulkRoute => bulk_or_import()
+);
 
-#[lazy_route]
-impl LazyRoute for BulkRoute {
-    fn data() -> Self {
-        BulkRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        let picked = use_location().search.with_untracked(|search| {
-            ["prefix=", "key=", "all="]
-                .iter()
-                .any(|field| search.contains(field))
-        });
-        if picked {
-            view! { <BulkPage /> }.into_any()
-        } else {
-            view! { <super::import::ImportPage /> }.into_any()
-        }
+fn bulk_or_import() -> AnyView {
+    let picked = use_location().search.with_untracked(|search| {
+        ["prefix=", "key=", "all="]
+            .iter()
+            .any(|field| search.contains(field))
+    });
+    if picked {
+        view! { <BulkPage /> }.into_any()
+    } else {
+        view! { <super::import::ImportPage /> }.into_any()
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::server_fns::get_cluster;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
+
 use std::time::Duration;
 
 /// How often the page asks for a fresh overview.
@@ -42,19 +42,10 @@ fn ClusterPage() -> impl IntoView {
     })
 }
 
-/// The cluster page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct ClusterRoute;
-
-#[lazy_route]
-impl LazyRoute for ClusterRoute {
-    fn data() -> Self {
-        ClusterRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <ClusterPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The cluster page.
+    ClusterRoute => view! { <ClusterPage /> }.into_any()
+);
 
 #[component]
 fn Overview(overview: ClusterOverview) -> impl IntoView {

@@ -5,12 +5,9 @@
 use crate::components::{
     page_data, textarea_content, ActionError, FormFields, Loaded, PageView, ServerForm,
 };
-use crate::domain::{
-    paging::query_param,
-    routes::IMPORT_UPLOAD,
-    transfer::{ImportReport, Tally},
-};
+use crate::domain::transfer::{ImportReport, Tally};
 use crate::server_fns::{pasted_text, preview_import, ApplyImport};
+use crate::urls::{query_param, routes::IMPORT_UPLOAD};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -124,7 +121,7 @@ fn dry_run_view(
     let left = (applied && writes > 0).then(|| {
         let again = format!(
             "/{}?upload={}",
-            crate::domain::routes::BULK_SEGMENT,
+            crate::urls::routes::BULK_SEGMENT,
             upload.clone().unwrap_or_default()
         );
         view! {

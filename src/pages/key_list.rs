@@ -6,13 +6,17 @@ use crate::components::{
     NoticeBar, PageView, Reread, TreeTable, OPEN,
 };
 use crate::domain::{
-    paging::{prefix_crumbs, query_param},
-    routes::{level_url, list_url, search_url, with_param, KEYS},
+    paging::prefix_crumbs,
     search::{SearchMode, SearchRequest},
     tree::{LevelRequest, TreeLevel},
     Key, KeyListing, PageRequest,
 };
 use crate::server_fns::{get_level, list_keys, CreateKey};
+use crate::urls::{
+    query_param,
+    routes::{level_url, list_url, search_url, KEYS},
+    with_param,
+};
 use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate};

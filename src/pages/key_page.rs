@@ -6,19 +6,17 @@ use crate::components::{
     ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar,
     PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
 };
-use crate::domain::{
-    edit::DraftView,
-    format::ShownKey,
-    paging::query_param,
-    routes::{draft_url, key_from_path, key_history_url, key_url, leases_url, prefix_url},
-    AppError, Key, KeySummary,
-};
+use crate::domain::{edit::DraftView, format::ShownKey, AppError, Key, KeySummary};
 use crate::server_fns::{get_draft, get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
+use crate::urls::{
+    query_param,
+    routes::{draft_url, key_from_path, key_history_url, key_url, leases_url, prefix_url},
+};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{
     hooks::{use_location, use_navigate},
-    lazy_route, LazyRoute, NavigateOptions,
+    NavigateOptions,
 };
 use serde::{Deserialize, Serialize};
 
@@ -141,19 +139,10 @@ fn KeyPage() -> impl IntoView {
     })
 }
 
-/// The page of one key as a lazy route: its wasm is fetched when the page is first shown.
-pub struct KeyRoute;
-
-#[lazy_route]
-impl LazyRoute for KeyRoute {
-    fn data() -> Self {
-        KeyRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <KeyPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The page of one key.
+    KeyRoute => view! { <KeyPage /> }.into_any()
+);
 
 /// Metadata, value, edit form and delete control of a key that exists.
 #[component]

@@ -6,15 +6,15 @@ use crate::components::{
     page_data, tick_every_second, use_notice, ActionError, FormFields, Loaded, NoticeBar, PageView,
     ServerForm,
 };
-use crate::domain::{
-    lease::{expiring, lease_hex, parse_lease_id, Lease, Leases},
-    paging::query_param,
+use crate::domain::lease::{expiring, lease_hex, parse_lease_id, Lease, Leases};
+use crate::server_fns::{list_leases, GrantLease, KeepLeaseAlive, RevokeLease};
+use crate::urls::{
+    query_param,
     routes::{key_url, leases_url},
 };
-use crate::server_fns::{list_leases, GrantLease, KeepLeaseAlive, RevokeLease};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::hooks::use_location;
 use std::time::Duration;
 
 /// How often the page reads the leases again.
@@ -237,16 +237,7 @@ fn read_revoke(fields: &FormFields) -> Option<RevokeLease> {
     })
 }
 
-/// The leases page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct LeasesRoute;
-
-#[lazy_route]
-impl LazyRoute for LeasesRoute {
-    fn data() -> Self {
-        LeasesRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <LeasesPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The leases page.
+    LeasesRoute => view! { <LeasesPage /> }.into_any()
+);

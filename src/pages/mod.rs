@@ -1,5 +1,25 @@
 //! One component per page of the application.
 
+/// Declares `$route`, a page as a lazy route: its wasm is fetched when the page is first shown,
+/// and it shows `$view` (an [`leptos::prelude::AnyView`]).
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_route: Self) -> leptos::prelude::AnyView {
+                $view
+            }
+        }
+    };
+}
+
 mod api_reference;
 mod bulk;
 mod bulk_copy;

@@ -1,7 +1,7 @@
 //! The page for URLs that name no page.
 
 use crate::components::PageView;
-use crate::domain::routes::KEYS;
+use crate::urls::routes::KEYS;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -8,14 +8,16 @@ use crate::components::{
 };
 use crate::domain::{
     history::{KeyNow, PastListing},
-    paging::query_param,
-    routes::{key_version_url, past_url, PAST},
     Key, PageRequest,
 };
 use crate::server_fns::{list_past, UndeleteKeys};
+use crate::urls::{
+    query_param,
+    routes::{key_version_url, past_url, PAST},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::hooks::use_location;
 
 #[component]
 fn PastPage() -> impl IntoView {
@@ -193,16 +195,7 @@ fn read_undelete(fields: &FormFields) -> Option<UndeleteKeys> {
     })
 }
 
-/// The past keyspace page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct PastRoute;
-
-#[lazy_route]
-impl LazyRoute for PastRoute {
-    fn data() -> Self {
-        PastRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <PastPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The past keyspace page.
+    PastRoute => view! { <PastPage /> }.into_any()
+);

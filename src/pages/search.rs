@@ -7,17 +7,14 @@
 
 use crate::components::{page_data, search_stream::Streamed, KeyName, Loaded, PageView};
 use crate::domain::{
-    routes::{key_url, search_url, SEARCH_SEGMENT},
     search::{SearchHit, SearchMode, SearchProgress, SearchRequest, SearchResults},
     Key,
 };
 use crate::server_fns::search_keys;
+use crate::urls::routes::{key_url, search_url, SEARCH_SEGMENT};
 use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{
-    hooks::{use_location, use_navigate},
-    lazy_route, LazyRoute,
-};
+use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
 fn SearchPage() -> impl IntoView {
@@ -91,19 +88,10 @@ fn SearchPage() -> impl IntoView {
     })
 }
 
-/// The search page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct SearchRoute;
-
-#[lazy_route]
-impl LazyRoute for SearchRoute {
-    fn data() -> Self {
-        SearchRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <SearchPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The search page.
+    SearchRoute => view! { <SearchPage /> }.into_any()
+);
 
 /// The search form: a plain GET form, which the hydrated page turns into a navigation (and the
 /// navigation into a streamed search).

@@ -1,10 +1,10 @@
 //! The sign-in page: a plain form the server handles, so it works before and without the wasm.
 
 use crate::components::PageView;
-use crate::domain::{
-    paging::query_param,
+use crate::domain::ErrorCode;
+use crate::urls::{
+    query_param,
     routes::{KEYS, SIGN_IN_POST},
-    ErrorCode,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

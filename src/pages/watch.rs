@@ -9,15 +9,17 @@ use crate::domain::{
     key::percent_encode_bytes,
     lease::lease_hex,
     limits::human_bytes,
-    paging::query_param,
-    routes::{key_url, WATCH},
     value::escape_bytes,
     watch::{ChangeKind, Snippet},
     Key,
 };
+use crate::urls::{
+    query_param,
+    routes::{key_url, WATCH},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{hooks::use_location, lazy_route, LazyRoute};
+use leptos_router::hooks::use_location;
 
 /// The most changes the log holds; older ones drop off its end.
 const MAX_SHOWN: usize = 1000;
@@ -118,13 +120,7 @@ fn WatchPage() -> impl IntoView {
     let rate = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     start(prefix.get_untracked(), log, rate);
-    let stream = move || {
-        let prefix = prefix.get();
-        format!(
-            "/api/v1/watch?prefix={}",
-            percent_encode_bytes(prefix.as_bytes())
-        )
-    };
+    let stream = move || prefix.with(crate::urls::api::readable_watch_url);
     let export = move || {
         log.with(|log| {
             let lines: String = log.shown.iter().rev().map(Logged::json_line).collect();
@@ -302,16 +298,7 @@ fn start(prefix: Key, log: RwSignal<Log>, rate: RwSignal<u64>) {
     });
 }
 
-/// The watch page as a lazy route: its wasm is fetched when the page is first shown.
-pub struct WatchRoute;
-
-#[lazy_route]
-impl LazyRoute for WatchRoute {
-    fn data() -> Self {
-        WatchRoute
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <WatchPage /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The watch page.
+    WatchRoute => view! { <WatchPage /> }.into_any()
+);

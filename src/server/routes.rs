@@ -7,9 +7,9 @@ use super::security::{guard, page_policy, with_safety_headers};
 use super::{sign_in, upload, AppState};
 use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
-use crate::domain::routes::{IMPORT_UPLOAD, SIGN_IN_POST, SIGN_OUT_POST};
 use crate::server_fns::glue::server_fn_status;
 use crate::services::access::Access;
+use crate::urls::routes::{IMPORT_UPLOAD, SIGN_IN_POST, SIGN_OUT_POST};
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,

@@ -9,11 +9,9 @@
 //! [`Caller`]: crate::services::caller::Caller
 
 use super::AppState;
-use crate::domain::{
-    routes::{SIGN_IN, SIGN_IN_POST, SIGN_OUT_POST},
-    AppError,
-};
+use crate::domain::AppError;
 use crate::services::session::{now, Session};
+use crate::urls::routes::{SIGN_IN, SIGN_IN_POST, SIGN_OUT_POST};
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue},

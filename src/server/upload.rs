@@ -4,8 +4,9 @@
 //! sender (see [`crate::services::stash`]), and the answer is a redirect to the import page's
 //! dry run.
 
-use crate::domain::{routes::BULK_SEGMENT, transfer::parse_import, AppError};
+use crate::domain::{transfer::parse_import, AppError};
 use crate::services::{bulk, caller::Caller};
+use crate::urls::routes::BULK_SEGMENT;
 use axum::extract::Multipart;
 use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};

@@ -9,8 +9,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::glue::with_caller,
-    crate::domain::routes,
+    crate::domain::transfer::BulkOutcome,
     crate::services::{bulk, copy_plan},
+    crate::urls::routes,
     leptos_axum::redirect,
 };
 
@@ -57,7 +58,11 @@ pub async fn delete_selection(
             all,
             keys,
         };
-        redirect(&format!("{}&{}", selection.url(), report.query("deleted")));
+        redirect(&format!(
+            "{}&{}",
+            selection.url(),
+            report.query(BulkOutcome::Deleted)
+        ));
         Ok(report)
     })
     .await
@@ -92,14 +97,17 @@ pub async fn copy_selection(
         } else {
             bulk::copy_keys(&caller, &keys, &prefix, &to, overwrite, remove).await?
         };
-        let outcome = if remove { "moved" } else { "copied" };
         let selection = Selection {
             prefix,
             revision,
             all,
             keys,
         };
-        redirect(&format!("{}&{}", selection.url(), report.query(outcome)));
+        redirect(&format!(
+            "{}&{}",
+            selection.url(),
+            report.query(BulkOutcome::of_copy(remove))
+        ));
         Ok(report)
     })
     .await

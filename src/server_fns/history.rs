@@ -8,11 +8,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::glue::with_caller,
-    crate::domain::{
-        notice::Notice,
-        routes::{self},
-    },
     crate::services::{keys, past},
+    crate::urls::{notice::Notice, routes},
     leptos_axum::redirect,
 };
 

@@ -13,13 +13,12 @@ use {
     super::glue::with_caller,
     crate::domain::edit::Draft,
     crate::domain::lease::Expiry,
-    crate::domain::{
+    crate::domain::{value::parse_value, PutCondition},
+    crate::services::{keys, values},
+    crate::urls::{
         notice::Notice,
         routes::{self, prefix_url},
-        value::parse_value,
-        PutCondition,
     },
-    crate::services::{keys, values},
     leptos_axum::redirect,
 };
 

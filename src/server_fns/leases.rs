@@ -4,8 +4,8 @@ use crate::domain::{lease::Leases, AppError, WriteReceipt};
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
-    super::glue::with_caller, crate::domain::lease::parse_lease_id, crate::domain::routes,
-    crate::services::leases, leptos_axum::redirect,
+    super::glue::with_caller, crate::domain::lease::parse_lease_id, crate::services::leases,
+    crate::urls::routes, leptos_axum::redirect,
 };
 
 /// The cluster's leases, with their times to live and keys.

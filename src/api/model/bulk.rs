@@ -1,10 +1,14 @@
 //! Many keys at once: pinned prefix deletes, export, import, copy and move.
 
-use super::*;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+#[cfg(feature = "ssr")]
+use {
+    super::*,
+    utoipa::{IntoParams, ToSchema},
+};
 
 /// Query of `DELETE /api/v1/keys`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeletePrefixQuery {
@@ -20,6 +24,7 @@ pub struct DeletePrefixQuery {
 }
 
 /// Query of `GET /api/v1/export`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
@@ -36,6 +41,7 @@ pub struct ExportQuery {
 }
 
 /// Query of `POST /api/v1/import`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
@@ -46,7 +52,8 @@ pub struct ImportQuery {
 }
 
 /// Body of `POST /api/v1/copy` and `POST /api/v1/move`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct CopyBody {
     /// The key, or the prefix with `prefix`, written as the `encoding` query parameter says.
     pub from: String,

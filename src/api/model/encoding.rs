@@ -6,10 +6,12 @@ use base64::{
     Engine,
 };
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::ToSchema;
 
 /// How keys and values are written in a request or response.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// UTF-8 text. A response falls back to base64 for bytes that are not UTF-8, and says so.

@@ -2,15 +2,18 @@
 
 use crate::domain::ErrorCode;
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::ToSchema;
 
 /// Every error: `{"error": {"code", "message"}}`, with the HTTP status of its code.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct ErrorDetail {
     /// What kind of error it is; each code has one HTTP status.
     pub code: ErrorCode,

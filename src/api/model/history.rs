@@ -3,13 +3,15 @@
 use super::*;
 use crate::domain::{history::KeyHistory, watch::ChangeKind};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::ToSchema;
 
 /// One change in `KeyHistoryBody`: a write, with the version it made, or a delete.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct HistoryEntry {
     /// `put` or `delete`.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub kind: ChangeKind,
     /// The revision of the change: read the value it wrote with `?revision=`.
     pub revision: i64,
@@ -27,7 +29,8 @@ pub struct HistoryEntry {
 }
 
 /// Answer of `GET /api/v1/keys/{key}/history`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct KeyHistoryBody {
     pub key: String,
     pub key_encoding: Encoding,

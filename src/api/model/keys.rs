@@ -1,11 +1,13 @@
 //! Keys: the list, one key, what a write sends and answers.
 
 use super::*;
-use crate::domain::{history::KeyNow, KeyDetail, KeySummary};
+use crate::domain::{history::KeyNow, AppError, Key, KeyDetail, KeySummary};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
 
 /// Query of `GET /api/v1/keys`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
@@ -31,6 +33,7 @@ pub struct ListQuery {
 }
 
 /// Query of the single-key endpoints.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KeyQuery {
@@ -40,6 +43,7 @@ pub struct KeyQuery {
 }
 
 /// Query of `GET /api/v1/keys/{key}` and `GET /api/v1/keys/{key}/history`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KeyReadQuery {
@@ -54,7 +58,8 @@ pub struct KeyReadQuery {
 }
 
 /// A key with its metadata, and its value when asked for.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct KeyEntry {
     pub key: String,
     pub key_encoding: Encoding,
@@ -73,11 +78,25 @@ pub struct KeyEntry {
     pub value_encoding: Option<Encoding>,
     /// What became of the key since the page's revision, when asked (`compare_now`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub now: Option<KeyNow>,
 }
 
 impl KeyEntry {
+    /// The key and its metadata as read back from the API (no value, no time left on a lease).
+    pub fn summary(&self) -> Result<KeySummary, AppError> {
+        Ok(KeySummary {
+            key: Key::new(self.key_encoding.decode(&self.key, "key")?),
+            version: self.version,
+            create_revision: self.create_revision,
+            mod_revision: self.mod_revision,
+            lease: self.lease,
+            lease_left: None,
+            value: None,
+            value_size: None,
+        })
+    }
+
     pub fn new(summary: &KeySummary, value: Option<&[u8]>, encoding: Encoding) -> Self {
         let (key, key_encoding) = encoding.encode(summary.key.as_bytes());
         let value = value.map(|bytes| encoding.encode(bytes));
@@ -97,7 +116,8 @@ impl KeyEntry {
 }
 
 /// One page of keys.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct KeyPage {
     pub keys: Vec<KeyEntry>,
     /// Whether there are more keys after this page.
@@ -113,7 +133,8 @@ pub struct KeyPage {
 }
 
 /// A key read at one revision.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct KeyValueBody {
     #[serde(flatten)]
     pub entry: KeyEntry,
@@ -131,7 +152,8 @@ impl KeyValueBody {
 }
 
 /// Body of `PUT /api/v1/keys/{key}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct PutBody {
     pub value: String,
     /// Seconds until the key expires, on a new lease.
@@ -145,7 +167,8 @@ pub struct PutBody {
 }
 
 /// Body of `POST /api/v1/restore`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct RestoreBody {
     /// The key, written as the `encoding` query parameter says.
     pub key: String,
@@ -158,7 +181,8 @@ pub struct RestoreBody {
 }
 
 /// Body of `POST /api/v1/undelete`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct UndeleteBody {
     /// Bring the keys back as they were at this revision.
     pub revision: i64,
@@ -167,22 +191,25 @@ pub struct UndeleteBody {
 }
 
 /// Body of `POST /api/v1/keys/{key}/append`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct AppendBody {
     /// Any JSON value, appended as the array's last item.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub value: serde_json::Value,
 }
 
 /// What a write did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct WriteResult {
     /// The store revision the write created.
     pub revision: i64,
 }
 
 /// What an append did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct AppendResult {
     pub revision: i64,
     /// The array's length after the append.

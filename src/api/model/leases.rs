@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::lease::{lease_hex, Lease};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::ToSchema;
 
 /// A lease id in hexadecimal, for a key on a lease.
@@ -11,7 +12,8 @@ pub fn lease_id(lease: i64) -> Option<String> {
 }
 
 /// A lease.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct LeaseBody {
     /// Its id, hexadecimal (as etcdctl writes it).
     pub id: String,
@@ -54,7 +56,8 @@ impl LeaseBody {
 }
 
 /// Answer of `GET /api/v1/leases`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct LeasesBody {
     /// In id order, the first 1000.
     pub leases: Vec<LeaseBody>,
@@ -63,14 +66,16 @@ pub struct LeasesBody {
 }
 
 /// Body of `POST /api/v1/leases`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct GrantBody {
     /// Seconds it lives without a keep-alive.
     pub ttl: i64,
 }
 
 /// Answer of `POST /api/v1/leases`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct GrantedLease {
     /// Its id, hexadecimal.
     pub id: String,

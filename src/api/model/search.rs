@@ -1,10 +1,13 @@
 //! Search: its query, and the lines its answer streams.
 
 use super::*;
+use crate::domain::{search::SearchHit, AppError};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
 
 /// Query of `GET /api/v1/search`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -36,7 +39,8 @@ pub struct SearchQuery {
 }
 
 /// One line of a search for each match: the key and its metadata.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct SearchMatch {
     #[serde(flatten)]
     pub entry: KeyEntry,
@@ -49,7 +53,8 @@ pub struct SearchMatch {
 }
 
 /// How far a search has come.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct SearchCounts {
     /// Keys looked at.
     pub scanned: i64,
@@ -62,13 +67,15 @@ pub struct SearchCounts {
 }
 
 /// A progress line of a search (with `progress=true`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct SearchProgressLine {
     pub progress: SearchCounts,
 }
 
 /// The last line of a search that ended well.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct SearchDoneLine {
     /// Always true.
     pub done: bool,
@@ -88,5 +95,39 @@ impl From<crate::domain::search::SearchProgress> for SearchCounts {
             revision: progress.revision,
             elapsed_ms: progress.elapsed_ms,
         }
+    }
+}
+
+impl From<SearchCounts> for crate::domain::search::SearchProgress {
+    fn from(counts: SearchCounts) -> Self {
+        crate::domain::search::SearchProgress {
+            scanned: counts.scanned,
+            total: counts.total,
+            matches: counts.matches,
+            revision: counts.revision,
+            elapsed_ms: counts.elapsed_ms,
+        }
+    }
+}
+
+/// Any line of a search's answer, as a client reads it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SearchLine {
+    /// The search failed midway; it is the last line.
+    Failed(ErrorBody),
+    Progress(SearchProgressLine),
+    Done(SearchDoneLine),
+    Match(SearchMatch),
+}
+
+impl SearchMatch {
+    /// The match as the pages show it.
+    pub fn hit(self) -> Result<SearchHit, AppError> {
+        Ok(SearchHit {
+            summary: self.entry.summary()?,
+            value_size: self.value_size,
+            in_value: self.in_value,
+        })
     }
 }

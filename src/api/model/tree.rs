@@ -2,9 +2,11 @@
 
 use super::*;
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
 
 /// Query of `GET /api/v1/tree`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TreeQuery {
@@ -24,10 +26,11 @@ pub struct TreeQuery {
 }
 
 /// One entry of a tree level.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct TreeEntryBody {
     /// `folder` or `key`.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub kind: crate::domain::tree::EntryKind,
     /// The rest of the key after the prefix; for a folder, up to its delimiter.
     pub name: String,
@@ -66,7 +69,8 @@ impl TreeEntryBody {
 }
 
 /// One page of a tree level.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct TreePage {
     pub entries: Vec<TreeEntryBody>,
     /// Whether there are more entries after this page.

@@ -2,9 +2,11 @@
 
 use super::*;
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
 
 /// Query of `GET /api/v1/watch`.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WatchQuery {
@@ -24,7 +26,8 @@ pub struct WatchQuery {
 }
 
 /// A `put` or `delete` event of `GET /api/v1/watch`; its event id is `revision`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct WatchChange {
     pub key: String,
     pub key_encoding: Encoding,
@@ -49,7 +52,8 @@ pub struct WatchChange {
 }
 
 /// The start of a value, in a `WatchChange`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct WatchValue {
     /// Up to the first 1 KiB of the value, written as `encoding` says.
     pub data: String,
@@ -64,7 +68,8 @@ pub struct WatchValue {
 /// `from_revision` up to `compact_revision` away before they were sent, so some of them are
 /// lost; read the keys again. Changes from `compact_revision` on follow; the event's id is the
 /// revision before it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct WatchCompacted {
     pub from_revision: i64,
     pub compact_revision: i64,
@@ -72,7 +77,8 @@ pub struct WatchCompacted {
 
 /// The `resync` event of `GET /api/v1/watch`: the client fell too far behind to be kept up and
 /// the stream ends. Read the keys again and watch from the revision read.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct WatchResync {
     /// The last revision whose changes were sent.
     pub revision: i64,

@@ -57,23 +57,6 @@ pub enum Tone {
     Text,
 }
 
-impl Tone {
-    /// The CSS class the token gets.
-    pub fn class(self) -> &'static str {
-        match self {
-            Tone::Punct => "t-p",
-            Tone::Key => "t-k",
-            Tone::Str => "t-s",
-            Tone::Number => "t-n",
-            Tone::Literal => "t-l",
-            Tone::Comment => "t-c",
-            Tone::Tag => "t-t",
-            Tone::Attr => "t-a",
-            Tone::Text => "t-x",
-        }
-    }
-}
-
 /// One coloured piece of a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token(pub Tone, pub String);

@@ -1,6 +1,6 @@
 //! The reports of imports, pinned deletes, copies and moves.
 
-use crate::domain::{paging::query_param, Key};
+use crate::domain::Key;
 use serde::{Deserialize, Serialize};
 
 /// Keys a report names as examples of each outcome.
@@ -56,41 +56,6 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// The counts of an apply as a URL query, for the page that shows what was done.
-    pub fn query(&self) -> String {
-        format!(
-            "applied={}&created={}&updated={}&unchanged={}&conflicts={}",
-            self.written_revision.unwrap_or(0),
-            self.create.count,
-            self.update.count,
-            self.unchanged.count,
-            self.conflict.count
-        )
-    }
-
-    /// Reads back what [`ImportReport::query`] wrote (counts only), if the query has it.
-    pub fn from_query(search: &str) -> Option<ImportReport> {
-        let number = |name| {
-            query_param(search, name)
-                .and_then(|v| String::from_utf8(v).ok())
-                .and_then(|v| v.parse::<i64>().ok())
-        };
-        let count = |name| Tally {
-            count: number(name).unwrap_or(0) as u64,
-            examples: Vec::new(),
-        };
-        let applied = number("applied")?;
-        Some(ImportReport {
-            dry_run: false,
-            written_revision: (applied > 0).then_some(applied),
-            create: count("created"),
-            update: count("updated"),
-            unchanged: count("unchanged"),
-            conflict: count("conflicts"),
-            ..ImportReport::default()
-        })
-    }
-
     pub fn merge(&mut self, other: ImportReport) {
         self.create.merge(other.create);
         self.update.merge(other.update);
@@ -98,6 +63,49 @@ impl ImportReport {
         self.conflict.merge(other.conflict);
         self.written_revision = self.written_revision.max(other.written_revision);
         self.transactions += other.transactions;
+    }
+}
+
+/// What a many-key write did to the keys it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkOutcome {
+    Deleted,
+    Copied,
+    Moved,
+}
+
+impl BulkOutcome {
+    /// A copy, or (`remove`) a move.
+    pub fn of_copy(remove: bool) -> Self {
+        if remove {
+            BulkOutcome::Moved
+        } else {
+            BulkOutcome::Copied
+        }
+    }
+
+    /// The past participle: "deleted", "copied", "moved".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BulkOutcome::Deleted => "deleted",
+            BulkOutcome::Copied => "copied",
+            BulkOutcome::Moved => "moved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            BulkOutcome::Deleted,
+            BulkOutcome::Copied,
+            BulkOutcome::Moved,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == text)
+    }
+
+    /// Whether the keys written are gone from where they were.
+    pub fn removes(self) -> bool {
+        self != BulkOutcome::Copied
     }
 }
 
@@ -123,38 +131,6 @@ pub struct BulkReport {
 }
 
 impl BulkReport {
-    /// The counts as a URL query, for the page that shows what was done (`outcome`: `deleted`,
-    /// `copied`, `moved`).
-    pub fn query(&self, outcome: &str) -> String {
-        format!(
-            "outcome={outcome}&done={}&changed={}&exists={}&gone={}",
-            self.done.count, self.changed.count, self.exists.count, self.gone.count
-        )
-    }
-
-    /// Reads back what [`BulkReport::query`] wrote: the outcome and the counts (no examples).
-    pub fn from_query(search: &str) -> Option<(String, BulkReport)> {
-        let outcome = String::from_utf8(query_param(search, "outcome")?).ok()?;
-        let count = |name| {
-            let count = query_param(search, name)
-                .and_then(|v| String::from_utf8(v).ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            Tally {
-                count,
-                examples: Vec::new(),
-            }
-        };
-        let report = BulkReport {
-            done: count("done"),
-            changed: count("changed"),
-            exists: count("exists"),
-            gone: count("gone"),
-            ..BulkReport::default()
-        };
-        Some((outcome, report))
-    }
-
     pub fn merge(&mut self, other: BulkReport) {
         self.done.merge(other.done);
         self.changed.merge(other.changed);

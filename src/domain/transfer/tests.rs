@@ -59,61 +59,6 @@ fn a_flat_object_imports_and_bad_files_name_their_line() {
 }
 
 #[test]
-fn a_selection_round_trips_through_its_url() {
-    let selection = Selection {
-        prefix: Key::from("a b/"),
-        revision: 42,
-        all: false,
-        keys: vec![Key::from("a b/1?&="), Key::new(b"a b/\xff".to_vec())],
-    };
-    let url = selection.url();
-    let search = url.split_once('?').unwrap().1;
-    assert_eq!(Selection::from_query(search), selection);
-    let all = Selection {
-        all: true,
-        keys: vec![],
-        ..selection
-    };
-    assert_eq!(
-        Selection::from_query(all.url().split_once('?').unwrap().1),
-        all
-    );
-}
-
-#[test]
-fn the_counts_of_a_write_round_trip_through_the_url_it_lands_on() {
-    let tally = |count| Tally {
-        count,
-        examples: Vec::new(),
-    };
-    let bulk = BulkReport {
-        done: tally(3),
-        changed: tally(1),
-        exists: tally(2),
-        gone: tally(4),
-        ..BulkReport::default()
-    };
-    let search = format!("prefix=a&{}", bulk.query("moved"));
-    assert_eq!(
-        BulkReport::from_query(&search),
-        Some(("moved".into(), bulk))
-    );
-    assert_eq!(BulkReport::from_query("prefix=a"), None);
-
-    let import = ImportReport {
-        written_revision: Some(42),
-        create: tally(5),
-        update: tally(6),
-        unchanged: tally(7),
-        conflict: tally(8),
-        ..ImportReport::default()
-    };
-    let search = format!("upload=x&{}", import.query());
-    assert_eq!(ImportReport::from_query(&search), Some(import));
-    assert_eq!(ImportReport::from_query("upload=x"), None);
-}
-
-#[test]
 fn keys_move_from_one_prefix_to_another() {
     assert_eq!(moved_key(b"a/x/y", b"a/", b"b/c/"), b"b/c/x/y");
     assert_eq!(moved_key(b"a", b"a", b"b"), b"b");

@@ -1,10 +1,13 @@
 //! Where each page of the UI lives. The router, every link and every redirect use these, so a
 //! path is spelled once.
 
-use super::{
+use super::with_query;
+use crate::domain::{
     key::percent_encode_bytes,
+    lease::lease_hex,
     paging::{PageRequest, SortOrder, DEFAULT_PAGE_SIZE},
     search::{SearchMode, SearchRequest, DEFAULT_SEARCH_LIMIT},
+    transfer::Selection,
     tree::{LevelRequest, DEFAULT_DELIMITER},
     Key,
 };
@@ -54,7 +57,7 @@ pub fn leases_url() -> String {
 
 /// One lease's row on the leases page.
 pub fn lease_url(id: i64) -> String {
-    format!("/{LEASES_SEGMENT}#lease-{}", super::lease::lease_hex(id))
+    format!("/{LEASES_SEGMENT}#lease-{}", lease_hex(id))
 }
 
 /// The keys under a prefix as they were at a past revision (the page's), as the past keyspace
@@ -119,36 +122,6 @@ pub fn list_url(page: &PageRequest) -> String {
     }
     page_state(&mut query, page.revision, page.sort);
     with_query(KEYS, query)
-}
-
-/// The REST API's URL of a key's value alone, as a download: the key in base64, which no browser
-/// or proxy rewrites (a key of `.` or `..` would be).
-pub fn value_download_url(key: &Key) -> String {
-    use base64::Engine;
-    let key = base64::engine::general_purpose::STANDARD.encode(key.as_bytes());
-    format!(
-        "/api/v1/keys/{}?encoding=base64&raw=true",
-        percent_encode_bytes(key.as_bytes())
-    )
-}
-
-/// The query `search` (with or without its `?`) with the parameter `name` set to `value` (already
-/// percent-encoded), or left out with `None`, and every other parameter kept; `drop` names more
-/// parameters to leave out.
-pub fn with_param(search: &str, name: &str, value: Option<&str>, drop: &[&str]) -> String {
-    let mut params: Vec<String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|param| {
-            let field = param.split_once('=').map_or(*param, |(field, _)| field);
-            !param.is_empty() && field != name && !drop.contains(&field)
-        })
-        .map(str::to_string)
-        .collect();
-    if let Some(value) = value {
-        params.push(format!("{name}={value}"));
-    }
-    format!("?{}", params.join("&"))
 }
 
 /// The URL of a level of the key tree, as the list page reads it back.
@@ -216,40 +189,30 @@ fn page_state(query: &mut Vec<String>, revision: Option<i64>, sort: SortOrder) {
     }
 }
 
-fn with_query(path: &str, query: Vec<String>) -> String {
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{}", query.join("&"))
+impl Selection {
+    /// The bulk page for this selection.
+    pub fn url(&self) -> String {
+        let mut url = format!(
+            "/{}?prefix={}&revision={}",
+            BULK_SEGMENT,
+            percent_encode_bytes(self.prefix.to_segment().as_bytes()),
+            self.revision
+        );
+        if self.all {
+            url.push_str("&all=1");
+        }
+        for key in &self.keys {
+            url.push_str("&key=");
+            url.push_str(&percent_encode_bytes(key.to_segment().as_bytes()));
+        }
+        url
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::paging::query_param;
-
-    #[test]
-    fn a_parameter_is_set_or_dropped_and_the_others_kept() {
-        assert_eq!(with_param("", "view", Some("raw"), &[]), "?view=raw");
-        assert_eq!(
-            with_param("?draft=ab&view=hex", "view", Some("pretty"), &[]),
-            "?draft=ab&view=pretty"
-        );
-        assert_eq!(
-            with_param(
-                "?prefix=a%2F&open=x&value_view=hex",
-                "open",
-                Some("y"),
-                &["value_view"]
-            ),
-            "?prefix=a%2F&open=y"
-        );
-        assert_eq!(
-            with_param("?open=x&viewer=1", "open", None, &[]),
-            "?viewer=1"
-        );
-    }
+    use crate::urls::query_param;
 
     #[test]
     fn list_urls_read_back_to_the_same_request() {
@@ -317,5 +280,27 @@ mod tests {
         assert_eq!(key_url(&Key::from("a/b")), "/key/a%2Fb");
         assert_eq!(key_from_path("/cluster"), None);
         assert_eq!(key_from_path("/keys/a"), None);
+    }
+
+    #[test]
+    fn a_selection_round_trips_through_its_url() {
+        let selection = Selection {
+            prefix: Key::from("a b/"),
+            revision: 42,
+            all: false,
+            keys: vec![Key::from("a b/1?&="), Key::new(b"a b/\xff".to_vec())],
+        };
+        let url = selection.url();
+        let search = url.split_once('?').unwrap().1;
+        assert_eq!(Selection::from_query(search), selection);
+        let all = Selection {
+            all: true,
+            keys: vec![],
+            ..selection
+        };
+        assert_eq!(
+            Selection::from_query(all.url().split_once('?').unwrap().1),
+            all
+        );
     }
 }
