@@ -34,6 +34,21 @@ pub const NDJSON: &str = "application/x-ndjson";
         (status = 503, description = "etcd is unavailable", body = ErrorBody),
     ))]
 pub async fn search(caller: Caller, ApiQuery(query): ApiQuery<SearchQuery>) -> Answer<Response> {
+    let (encoding, progress) = (query.encoding, query.progress);
+    let request = search_request(query)?;
+    let events = search::search(&caller, &request).await?.into_stream();
+    let lines = events.filter_map(move |event| async move {
+        line(event, encoding, progress).map(Ok::<_, Infallible>)
+    });
+    let mut response = Body::from_stream(lines).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    Ok(response)
+}
+
+/// The search a query asks for.
+fn search_request(query: SearchQuery) -> Result<SearchRequest, AppError> {
     let encoding = query.encoding;
     let prefix = encoding.decode(query.prefix.as_deref().unwrap_or(""), "prefix")?;
     let mode = match query.mode.as_deref() {
@@ -50,16 +65,7 @@ pub async fn search(caller: Caller, ApiQuery(query): ApiQuery<SearchQuery>) -> A
     request.limit = search_limit(query.limit);
     request.after = query.after.as_deref().map(decode_cursor).transpose()?;
     request.revision = positive_revision(query.revision)?;
-    let progress = query.progress;
-    let events = search::search(&caller, &request).await?.into_stream();
-    let lines = events.filter_map(move |event| async move {
-        line(event, encoding, progress).map(Ok::<_, Infallible>)
-    });
-    let mut response = Body::from_stream(lines).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
-    Ok(response)
+    Ok(request)
 }
 
 /// The line an event is written as, if any.
@@ -90,4 +96,34 @@ fn json_line(body: &impl Serialize) -> Option<String> {
     let mut line = serde_json::to_string(body).ok()?;
     line.push('\n');
     Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::urls::api::search_url;
+    use axum::extract::Query;
+
+    #[test]
+    fn the_search_a_page_streams_is_the_search_it_asked_for() {
+        let mut request = SearchRequest::new(
+            Key::new(vec![b'a', b' ', 0xff, b'/']),
+            "x y&z=%#".into(),
+            SearchMode::Glob,
+        );
+        let asked = |request: &SearchRequest| {
+            let url: axum::http::Uri = search_url(request).parse().unwrap();
+            let Query(query) = Query::<SearchQuery>::try_from_uri(&url).unwrap();
+            assert_eq!(query.encoding, Encoding::Base64);
+            assert!(query.progress);
+            search_request(query).unwrap()
+        };
+        assert_eq!(asked(&request), request);
+        request.values = true;
+        request.ignore_case = true;
+        request.limit = 7;
+        request.after = Some(Key::new(vec![b'a', 0xfe]));
+        request.revision = Some(42);
+        assert_eq!(asked(&request), request);
+    }
 }

@@ -142,3 +142,38 @@ fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
     let data = serde_json::to_string(data).unwrap_or_default();
     Event::default().event(name).data(data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watch_a_page_follows_is_the_watch_it_asked_for() {
+        use crate::urls::api::{readable_watch_url, watch_url};
+        use axum::extract::Query;
+        let read = |url: String| {
+            let uri: axum::http::Uri = url.parse().unwrap();
+            let Query(query) = Query::<WatchQuery>::try_from_uri(&uri).unwrap();
+            let prefix = query.prefix.as_deref().unwrap_or("");
+            let prefix = query.encoding.decode(prefix, "prefix").unwrap();
+            (prefix, query.start_revision, query.values == Some(true))
+        };
+        let prefix = Key::new(vec![b'a', b' ', 0xff, b'&', b'/']);
+        assert_eq!(
+            read(watch_url(&prefix, Some(9), true)),
+            (prefix.as_bytes().to_vec(), Some(9), true)
+        );
+        assert_eq!(
+            read(watch_url(&prefix, None, false)),
+            (prefix.as_bytes().to_vec(), None, false)
+        );
+        assert_eq!(read(readable_watch_url(&prefix)).0, prefix.as_bytes());
+        let text = Key::from("a b/&?#ü");
+        assert!(
+            readable_watch_url(&text).contains("prefix=a%20b"),
+            "{}",
+            readable_watch_url(&text)
+        );
+        assert_eq!(read(readable_watch_url(&text)).0, text.as_bytes());
+    }
+}
