@@ -74,17 +74,14 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::error::Error>> {
     use etcd_deck::{
         etcd::Etcd,
-        server::{app, serve, AppState, TrustedProxies},
+        server::{app, serve, AppState},
     };
-    use std::sync::Arc;
 
-    let leptos_options = config.leptos_options()?;
-    let addr = leptos_options.site_addr;
-    let site = config.site_names(addr)?;
     let https = config.https()?;
     let etcd = Etcd::connect(config.etcd_settings()?).await?;
     tracing::info!(endpoints = ?etcd.endpoints(), "using etcd");
-    let access = Arc::new(config.access(etcd.clone(), addr).await?);
+    let state = AppState::from_config(&config, etcd.clone()).await?;
+    let (addr, access) = (state.leptos_options.site_addr, state.access.clone());
     if config.session_key_file.is_none() {
         tracing::info!(
             "sessions end when this process stops, and other processes do not honour them; \
@@ -101,12 +98,7 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
             }
         });
     }
-    let stopping = etcd.clone();
-    let mut state = AppState::new(leptos_options, etcd);
-    state.site = Arc::new(site);
-    state.access = access;
-    state.secure_cookies = config.secure_cookies();
-    state.proxies = Arc::new(TrustedProxies::new(&config.trusted_proxies));
+    let stopping = etcd;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let scheme = if https.is_some() { "https" } else { "http" };
     println!(

@@ -140,6 +140,7 @@ fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::access::{Access, AccessSettings};
     use axum::body::Body;
     use tower::ServiceExt;
 
@@ -165,7 +166,8 @@ mod tests {
         let options = leptos::prelude::LeptosOptions::builder()
             .output_name("etcd-deck")
             .build();
-        let state = AppState::new(options, etcd);
+        let access = Access::new(etcd.clone(), AccessSettings::open());
+        let state = AppState::local(options, etcd, access);
         // The app's own layers, around its own routes and one that panics.
         let router = with_layers(routes(&state).route("/boom", get(boom)), state);
         let request = axum::http::Request::get("/boom")

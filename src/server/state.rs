@@ -1,10 +1,11 @@
 //! The state every request can reach.
 
+use super::config::Config;
 use super::forwarded::TrustedProxies;
 use super::security::{PageNonce, SiteNames};
 use crate::domain::api_reference::ApiReference;
 use crate::etcd::Etcd;
-use crate::services::access::{Access, AccessSettings};
+use crate::services::access::Access;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -28,19 +29,33 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a server that answers to the address in `leptos_options` and the loopback
-    /// names, with nobody signing in; [`AppState::site`] and [`AppState::access`] can say
-    /// otherwise.
-    pub fn new(leptos_options: LeptosOptions, etcd: Etcd) -> Self {
-        let site = SiteNames::local(leptos_options.site_addr);
-        AppState {
+    /// The state of the server `config` describes, on `etcd`: every part of it from the
+    /// configuration, in one place.
+    pub async fn from_config(config: &Config, etcd: Etcd) -> Result<Self, String> {
+        let leptos_options = config.leptos_options().map_err(|err| err.to_string())?;
+        let addr = leptos_options.site_addr;
+        Ok(AppState {
+            access: Arc::new(config.access(etcd.clone(), addr).await?),
+            site: Arc::new(config.site_names(addr)?),
+            secure_cookies: config.secure_cookies(),
+            proxies: Arc::new(TrustedProxies::new(&config.trusted_proxies)),
+            api_reference: api_reference(),
             leptos_options,
-            access: Arc::new(Access::new(etcd.clone(), AccessSettings::open())),
             etcd,
-            api_reference: ApiReference(crate::api::api_reference().into()),
-            site: Arc::new(site),
+        })
+    }
+
+    /// The state of a server on loopback at `leptos_options`' address, behind no proxy and over
+    /// plain HTTP, where `access` says who may sign in: what tests and tools serve.
+    pub fn local(leptos_options: LeptosOptions, etcd: Etcd, access: Access) -> Self {
+        AppState {
+            site: Arc::new(SiteNames::local(leptos_options.site_addr)),
+            access: Arc::new(access),
             secure_cookies: false,
             proxies: Arc::default(),
+            api_reference: api_reference(),
+            leptos_options,
+            etcd,
         }
     }
 
@@ -56,4 +71,8 @@ impl AppState {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0));
         }
     }
+}
+
+fn api_reference() -> ApiReference {
+    ApiReference(crate::api::api_reference().into())
 }

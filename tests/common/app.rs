@@ -7,7 +7,6 @@ use etcd_deck::server::{app, serve, AppState, Limits};
 use etcd_deck::services::access::{Access, AccessSettings};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 /// The whole etcd-deck router, called in-process as a browser would call it over HTTP.
@@ -20,7 +19,8 @@ impl TestApp {
     pub async fn start(cluster: &TestCluster) -> Self {
         let etcd = cluster.connect().await;
         let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-        let router = app(AppState::new(leptos_options, etcd.clone()));
+        let access = Access::new(etcd.clone(), AccessSettings::open());
+        let router = app(AppState::local(leptos_options, etcd.clone(), access));
         TestApp { router, etcd }
     }
 
@@ -161,14 +161,12 @@ pub async fn serve_on_free_port(cluster: &TestCluster) -> (String, Etcd) {
 pub async fn serve_with_access(cluster: &TestCluster, settings: AccessSettings) -> (String, Etcd) {
     let etcd = cluster.connect().await;
     let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
-    let mut state = AppState::new(leptos_options, etcd.clone());
     let access = Access::new(etcd.clone(), settings);
     access
         .detect_etcd_authentication()
         .await
         .expect("etcd answers");
-    state.access = Arc::new(access);
-    let router = app(state);
+    let router = app(AppState::local(leptos_options, etcd.clone(), access));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let limits = Limits {
