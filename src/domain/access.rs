@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// An etcd-deck role, for people signed in from a users file. People signed in as etcd users
 /// have no etcd-deck role: etcd's own roles decide for them.
 /// Roles are ordered: each may do what the ones before it may. What each may change is
-/// [`REACH`].
+/// [`Operation::role`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -17,32 +17,114 @@ pub enum Role {
     Admin,
 }
 
-/// The role each change takes, by the operation's name in the audit log; reading anything
-/// takes the viewer role. An operation that removes every key under a prefix takes the admin
-/// role; one that writes or removes keys named one by one (at most a selection), the editor
-/// role. The README's table of roles is this table, and a test holds the two together.
-pub const REACH: [(&str, Role); 20] = [
-    ("create", Role::Editor),
-    ("put", Role::Editor),
-    ("append", Role::Editor),
-    ("delete", Role::Editor),
-    ("lease_attach", Role::Editor),
-    ("lease_detach", Role::Editor),
-    ("lease_grant", Role::Editor),
-    ("lease_revoke", Role::Editor),
-    ("lease_keep_alive", Role::Editor),
-    ("restore", Role::Editor),
-    ("undelete", Role::Editor),
-    ("copy", Role::Editor),
-    ("move", Role::Editor),
-    ("copy_selection", Role::Editor),
-    ("move_selection", Role::Editor),
-    ("delete_selection", Role::Editor),
-    ("copy_prefix", Role::Editor),
-    ("import", Role::Editor),
-    ("move_prefix", Role::Admin),
-    ("delete_prefix", Role::Admin),
-];
+/// A change etcd-deck makes, as the audit log names it and [`Operation::role`] allows it.
+/// Reading anything takes the viewer role. An operation that removes every key under a prefix
+/// takes the admin role; one that writes or removes keys named one by one (at most a
+/// selection), the editor role. The README's table of roles is this table, and a test holds
+/// the two together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Writes a key that must not exist.
+    Create,
+    /// Writes a key.
+    Put,
+    /// Adds to a key's value (a list, a map, a line).
+    Append,
+    /// Deletes one key.
+    Delete,
+    /// Puts a key on a lease.
+    LeaseAttach,
+    /// Takes a key off its lease.
+    LeaseDetach,
+    /// Grants a lease.
+    LeaseGrant,
+    /// Revokes a lease, and with it its keys.
+    LeaseRevoke,
+    /// Renews a lease once.
+    LeaseKeepAlive,
+    /// Writes a past version of a key back.
+    Restore,
+    /// Writes deleted keys back as they were.
+    Undelete,
+    /// Copies one key.
+    Copy,
+    /// Moves one key.
+    Move,
+    /// Copies keys picked one by one.
+    CopySelection,
+    /// Moves keys picked one by one.
+    MoveSelection,
+    /// Deletes keys picked one by one.
+    DeleteSelection,
+    /// Copies every key under a prefix.
+    CopyPrefix,
+    /// Writes the keys of an export file.
+    Import,
+    /// Moves every key under a prefix away.
+    MovePrefix,
+    /// Deletes every key under a prefix.
+    DeletePrefix,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 20] = [
+        Operation::Create,
+        Operation::Put,
+        Operation::Append,
+        Operation::Delete,
+        Operation::LeaseAttach,
+        Operation::LeaseDetach,
+        Operation::LeaseGrant,
+        Operation::LeaseRevoke,
+        Operation::LeaseKeepAlive,
+        Operation::Restore,
+        Operation::Undelete,
+        Operation::Copy,
+        Operation::Move,
+        Operation::CopySelection,
+        Operation::MoveSelection,
+        Operation::DeleteSelection,
+        Operation::CopyPrefix,
+        Operation::Import,
+        Operation::MovePrefix,
+        Operation::DeletePrefix,
+    ];
+
+    /// Its name in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Put => "put",
+            Operation::Append => "append",
+            Operation::Delete => "delete",
+            Operation::LeaseAttach => "lease_attach",
+            Operation::LeaseDetach => "lease_detach",
+            Operation::LeaseGrant => "lease_grant",
+            Operation::LeaseRevoke => "lease_revoke",
+            Operation::LeaseKeepAlive => "lease_keep_alive",
+            Operation::Restore => "restore",
+            Operation::Undelete => "undelete",
+            Operation::Copy => "copy",
+            Operation::Move => "move",
+            Operation::CopySelection => "copy_selection",
+            Operation::MoveSelection => "move_selection",
+            Operation::DeleteSelection => "delete_selection",
+            Operation::CopyPrefix => "copy_prefix",
+            Operation::Import => "import",
+            Operation::MovePrefix => "move_prefix",
+            Operation::DeletePrefix => "delete_prefix",
+        }
+    }
+
+    /// The role it takes.
+    pub fn role(self) -> Role {
+        match self {
+            Operation::MovePrefix | Operation::DeletePrefix => Role::Admin,
+            _ => Role::Editor,
+        }
+    }
+}
 
 impl Role {
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
@@ -57,14 +139,6 @@ impl Role {
 
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
-    }
-
-    /// The role `operation` takes (see [`REACH`]); one not there takes the admin role.
-    pub fn needed_for(operation: &str) -> Role {
-        REACH
-            .iter()
-            .find(|(name, _)| *name == operation)
-            .map_or(Role::Admin, |(_, role)| *role)
     }
 }
 
@@ -148,12 +222,17 @@ mod reach_tests {
 
     #[test]
     fn the_readmes_table_of_roles_is_the_one_the_code_uses() {
-        let code: Vec<(String, String)> = REACH
+        let code: Vec<(String, String)> = Operation::ALL
             .iter()
-            .map(|(operation, role)| (operation.to_string(), role.as_str().to_string()))
+            .map(|operation| {
+                let role = operation.role().as_str();
+                (operation.as_str().to_string(), role.to_string())
+            })
             .collect();
         assert_eq!(readme_table(), code);
-        assert_eq!(Role::needed_for("move_prefix"), Role::Admin);
-        assert_eq!(Role::needed_for("an operation nobody listed"), Role::Admin);
+        for operation in Operation::ALL {
+            let named = serde_json::to_value(operation).unwrap();
+            assert_eq!(named, operation.as_str(), "serde and the audit log agree");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The audit log: one JSON line per write attempt — when, who, from where, what, on which key or
 //! prefix, under which condition, and how it ended. Never a value.
 
+use crate::domain::access::Operation;
 use crate::domain::{AppError, Key};
 use serde::Serialize;
 use std::io::Write;
@@ -43,13 +44,9 @@ impl AuditLog {
 }
 
 /// What a write attempt was about, before its outcome is known.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WriteAttempt {
-    /// `create`, `put`, `delete`, `delete_prefix`, `delete_selection`, `append`, `restore`,
-    /// `undelete`, `import`, `copy`, `move`, `lease_attach`, `lease_detach`, `lease_grant`,
-    /// `lease_revoke`, `lease_keep_alive`, or `request` for a request refused before it reached
-    /// a service.
-    pub operation: &'static str,
+    pub operation: Operation,
     pub key: Option<String>,
     pub prefix: Option<String>,
     /// The lease, in hexadecimal.
@@ -59,13 +56,23 @@ pub struct WriteAttempt {
 }
 
 impl WriteAttempt {
-    /// An attempt on many keys at once: the key is named when there is only one.
-    pub fn on_keys(operation: &'static str, keys: &[Key], condition: String) -> WriteAttempt {
+    /// An attempt at `operation`, on no key, prefix or lease named yet.
+    pub fn of(operation: Operation) -> WriteAttempt {
         WriteAttempt {
             operation,
+            key: None,
+            prefix: None,
+            lease: None,
+            condition: None,
+        }
+    }
+
+    /// An attempt on many keys at once: the key is named when there is only one.
+    pub fn on_keys(operation: Operation, keys: &[Key], condition: String) -> WriteAttempt {
+        WriteAttempt {
             key: (keys.len() == 1).then(|| keys[0].display()),
             condition: Some(condition),
-            ..WriteAttempt::default()
+            ..WriteAttempt::of(operation)
         }
     }
 }
@@ -77,7 +84,7 @@ pub struct AuditEntry<'a> {
     pub time: String,
     pub user: Option<&'a str>,
     pub client: Option<IpAddr>,
-    pub operation: &'static str,
+    pub operation: Operation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,10 +132,9 @@ mod tests {
     #[test]
     fn a_line_names_the_attempt_and_its_outcome_only() {
         let attempt = WriteAttempt {
-            operation: "put",
             key: Some("app/a".into()),
             condition: Some("mod_revision=7".into()),
-            ..WriteAttempt::default()
+            ..WriteAttempt::of(Operation::Put)
         };
         let denied = AppError::PermissionDenied {
             message: "no".into(),

@@ -1,9 +1,9 @@
 //! The person a request acts for: the etcd handle it acts through, what etcd-deck itself allows
-//! them (read-only mode, users-file roles, [`crate::domain::access::REACH`]), where they came
+//! them (read-only mode, users-file roles, [`Operation::role`]), where they came
 //! from, and the audit log every write attempt of theirs goes to.
 
 use super::audit::{AuditEntry, AuditLog, WriteAttempt};
-use crate::domain::access::{Role, Viewer};
+use crate::domain::access::{Operation, Role, Viewer};
 use crate::domain::{AppError, KeyDetail, WriteReceipt};
 use crate::etcd::Etcd;
 use std::future::Future;
@@ -55,7 +55,7 @@ impl Caller {
     }
 
     /// Runs a write if etcd-deck allows it to this caller (the users-file role it takes is the
-    /// operation's, in [`crate::domain::access::REACH`]), and writes the attempt and its outcome
+    /// operation's, in [`Operation::role`]), and writes the attempt and its outcome
     /// to the audit log before answering.
     pub async fn write<T: Written>(
         &self,
@@ -74,8 +74,8 @@ impl Caller {
 
     /// Whether etcd-deck lets this caller do `operation` (etcd may still refuse): asked also
     /// before reading a large upload, so that who cannot import sends nothing.
-    pub fn may(&self, operation: &str) -> Result<(), AppError> {
-        let needs = Role::needed_for(operation);
+    pub fn may(&self, operation: Operation) -> Result<(), AppError> {
+        let needs = operation.role();
         if let Some(reason) = &self.read_only {
             return Err(AppError::PermissionDenied {
                 message: reason.clone(),

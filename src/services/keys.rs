@@ -4,6 +4,7 @@
 
 use super::audit::WriteAttempt;
 use super::caller::Caller;
+use crate::domain::access::Operation;
 use crate::domain::{
     append::append_to_array,
     history::KeyHistory,
@@ -169,8 +170,8 @@ pub async fn put(
     expiry: Expiry,
 ) -> Result<WriteReceipt, AppError> {
     let operation = match condition {
-        PutCondition::Absent => "create",
-        _ => "put",
+        PutCondition::Absent => Operation::Create,
+        _ => Operation::Put,
     };
     let attempt = WriteAttempt {
         lease: expiry.describe(),
@@ -196,8 +197,8 @@ pub async fn set_lease(
 ) -> Result<WriteReceipt, AppError> {
     let condition = PutCondition::ModRevision(seen);
     let operation = match expiry {
-        Expiry::Never => "lease_detach",
-        _ => "lease_attach",
+        Expiry::Never => Operation::LeaseDetach,
+        _ => Operation::LeaseAttach,
     };
     let attempt = WriteAttempt {
         lease: expiry.describe(),
@@ -221,7 +222,7 @@ pub async fn set_lease(
 
 /// Deletes one key and answers what it held.
 pub async fn delete(caller: &Caller, key: &Key) -> Result<KeyDetail, AppError> {
-    let attempt = on_key("delete", key, None);
+    let attempt = on_key(Operation::Delete, key, None);
     caller
         .write(attempt, async {
             check_key(key.as_bytes())?;
@@ -238,7 +239,7 @@ pub async fn append(
     key: &Key,
     item: serde_json::Value,
 ) -> Result<(WriteReceipt, usize), AppError> {
-    let attempt = on_key("append", key, None);
+    let attempt = on_key(Operation::Append, key, None);
     caller
         .write(attempt, append_as(&caller.etcd, key, item))
         .await
@@ -287,11 +288,10 @@ async fn append_as(
     }
 }
 
-fn on_key(operation: &'static str, key: &Key, condition: Option<PutCondition>) -> WriteAttempt {
+fn on_key(operation: Operation, key: &Key, condition: Option<PutCondition>) -> WriteAttempt {
     WriteAttempt {
-        operation,
         key: Some(key.display()),
         condition: condition.map(PutCondition::describe),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(operation)
     }
 }

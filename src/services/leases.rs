@@ -2,6 +2,7 @@
 
 use super::audit::WriteAttempt;
 use super::caller::{Caller, Written};
+use crate::domain::access::Operation;
 use crate::domain::{
     lease::{lease_hex, Lease, Leases},
     AppError, KeySummary, WriteReceipt,
@@ -45,9 +46,8 @@ pub async fn fill_time_left<'a>(
 /// Grants a lease of `ttl` seconds; answers its id.
 pub async fn grant(caller: &Caller, ttl: i64) -> Result<(i64, WriteReceipt), AppError> {
     let attempt = WriteAttempt {
-        operation: "lease_grant",
         condition: Some(format!("ttl={ttl}")),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(Operation::LeaseGrant)
     };
     caller
         .write(attempt, async {
@@ -64,7 +64,7 @@ pub async fn grant(caller: &Caller, ttl: i64) -> Result<(i64, WriteReceipt), App
 /// Revokes a lease, which deletes every key attached to it.
 pub async fn revoke(caller: &Caller, id: i64) -> Result<WriteReceipt, AppError> {
     caller
-        .write(on_lease("lease_revoke", id), async {
+        .write(on_lease(Operation::LeaseRevoke, id), async {
             caller.etcd.revoke_lease(id).await
         })
         .await
@@ -73,18 +73,17 @@ pub async fn revoke(caller: &Caller, id: i64) -> Result<WriteReceipt, AppError> 
 /// Renews a lease to its granted time to live, once; answers it as it is then.
 pub async fn keep_alive(caller: &Caller, id: i64) -> Result<Lease, AppError> {
     caller
-        .write(on_lease("lease_keep_alive", id), async {
+        .write(on_lease(Operation::LeaseKeepAlive, id), async {
             caller.etcd.keep_lease_alive(id).await?;
             caller.etcd.lease(id).await
         })
         .await
 }
 
-fn on_lease(operation: &'static str, id: i64) -> WriteAttempt {
+fn on_lease(operation: Operation, id: i64) -> WriteAttempt {
     WriteAttempt {
-        operation,
         lease: Some(lease_hex(id)),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(operation)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::audit::WriteAttempt;
 use super::caller::Caller;
+use crate::domain::access::Operation;
 use crate::domain::{
     diff::diff_values,
     history::{KeyNow, PastListing, PastVersion},
@@ -67,13 +68,12 @@ pub async fn restore(
 ) -> Result<WriteReceipt, AppError> {
     let condition = seen.map_or(PutCondition::Absent, PutCondition::ModRevision);
     let attempt = WriteAttempt {
-        operation: "restore",
         key: Some(key.display()),
         condition: Some(format!(
             "{}, from revision {revision}",
             condition.describe()
         )),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(Operation::Restore)
     };
     caller
         .write(attempt, async {
@@ -99,7 +99,7 @@ pub async fn undelete(
     keys: &[Key],
 ) -> Result<WriteReceipt, AppError> {
     let condition = format!("absent, {} keys from revision {revision}", keys.len());
-    let attempt = WriteAttempt::on_keys("undelete", keys, condition);
+    let attempt = WriteAttempt::on_keys(Operation::Undelete, keys, condition);
     caller
         .write(attempt, async {
             if keys.is_empty() || keys.len() > MAX_TXN_OPS {

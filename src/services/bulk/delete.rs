@@ -3,6 +3,7 @@
 use super::pages::Pages;
 use super::pinned::{in_flight, pinned_batch};
 use super::preview::selection_keys;
+use crate::domain::access::Operation;
 use crate::domain::{
     limits::MAX_TXN_OPS,
     transfer::{BulkReport, Tally, EXAMPLES},
@@ -24,13 +25,12 @@ pub async fn delete_prefix(
     revision: Option<i64>,
 ) -> Result<BulkReport, AppError> {
     let attempt = WriteAttempt {
-        operation: "delete_prefix",
         prefix: Some(prefix.display()),
         condition: Some(match revision {
             Some(revision) => format!("unchanged since revision {revision}"),
             None => "as it is now".into(),
         }),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(Operation::DeletePrefix)
     };
     caller
         .write(attempt, async {
@@ -93,7 +93,7 @@ pub async fn delete_keys(
     revision: i64,
 ) -> Result<BulkReport, AppError> {
     let condition = format!("{} keys unchanged since revision {revision}", keys.len());
-    let attempt = WriteAttempt::on_keys("delete_selection", keys, condition);
+    let attempt = WriteAttempt::on_keys(Operation::DeleteSelection, keys, condition);
     caller
         .write(attempt, async {
             let mut report = BulkReport {

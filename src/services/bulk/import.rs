@@ -2,6 +2,7 @@
 //! one import at a time.
 
 use super::IN_FLIGHT;
+use crate::domain::access::Operation;
 use crate::domain::{
     limits::MAX_TXN_OPS,
     transfer::{ImportEntry, ImportFile, ImportReport, Tally},
@@ -55,12 +56,11 @@ pub async fn import(
         return run.await;
     }
     let attempt = WriteAttempt {
-        operation: "import",
         condition: Some(format!(
             "unchanged since revision {}, {total} keys",
             revision.map_or("now".into(), |r| r.to_string())
         )),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(Operation::Import)
     };
     caller.write(attempt, run).await
 }
@@ -77,7 +77,7 @@ pub(super) const IMPORT_WAIT: std::time::Duration = std::time::Duration::from_se
 pub async fn import_turn(
     caller: &Caller,
 ) -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
-    caller.may("import")?;
+    caller.may(Operation::Import)?;
     match tokio::time::timeout(IMPORT_WAIT, IMPORTING.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(AppError::Busy {

@@ -5,6 +5,7 @@ use super::pages::Pages;
 use super::pinned::{in_flight, pinned_batch};
 use super::preview::selection_keys;
 use super::PAIRS_PER_TXN;
+use crate::domain::access::Operation;
 use crate::domain::{transfer::BulkReport, AppError, Key};
 use crate::etcd::Held;
 use crate::services::audit::WriteAttempt;
@@ -21,11 +22,6 @@ pub async fn copy_keys(
     remove_source: bool,
 ) -> Result<BulkReport, AppError> {
     let attempt = WriteAttempt {
-        operation: if remove_source {
-            "move_selection"
-        } else {
-            "copy_selection"
-        },
         prefix: Some(from.display()),
         condition: Some(format!(
             "{} keys to {}{}",
@@ -33,7 +29,11 @@ pub async fn copy_keys(
             to.display(),
             if overwrite { ", overwriting" } else { "" }
         )),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(if remove_source {
+            Operation::MoveSelection
+        } else {
+            Operation::CopySelection
+        })
     };
     caller
         .write(attempt, async {
@@ -114,12 +114,6 @@ pub async fn copy(
     remove_source: bool,
 ) -> Result<BulkReport, AppError> {
     let attempt = WriteAttempt {
-        operation: match (remove_source, request.prefix) {
-            (true, true) => "move_prefix",
-            (true, false) => "move",
-            (false, true) => "copy_prefix",
-            (false, false) => "copy",
-        },
         key: (!request.prefix).then(|| request.from.display()),
         prefix: request.prefix.then(|| request.from.display()),
         condition: Some(format!(
@@ -131,7 +125,12 @@ pub async fn copy(
                 ""
             }
         )),
-        ..WriteAttempt::default()
+        ..WriteAttempt::of(match (remove_source, request.prefix) {
+            (true, true) => Operation::MovePrefix,
+            (true, false) => Operation::Move,
+            (false, true) => Operation::CopyPrefix,
+            (false, false) => Operation::Copy,
+        })
     };
     caller
         .write(attempt, relocate(caller, request, remove_source))
