@@ -1,7 +1,7 @@
 //! A key's history on its page: the changes etcd keeps, and one past version beside the value
 //! now, with what changed and a way to write it back.
 
-use super::{page_data, FormFields, Loaded, ServerForm, ValueViews};
+use super::{page_data, Loaded, ServerForm, ValueViews};
 use crate::domain::{
     diff::{DiffLine, ValueDiff},
     history::{KeyHistory, PastVersion},
@@ -141,7 +141,7 @@ fn past_version(version: PastVersion, restore: ServerAction<RestoreVersion>) -> 
     let expected = now.as_ref().map_or(0, |now| now.summary.mod_revision);
     let form = (!same).then(move || {
         view! {
-            <ServerForm action=restore read=read_restore>
+            <ServerForm action=restore read=crate::read_form!(RestoreVersion { key, revision, expected_mod_revision })>
                 <input type="hidden" name="key" value=summary.key.to_segment() />
                 <input type="hidden" name="revision" value=summary.mod_revision />
                 <input type="hidden" name="expected_mod_revision" value=expected />
@@ -191,12 +191,4 @@ pub fn diff_view(diff: ValueDiff) -> impl IntoView {
         </p>
         <pre class="diff" data-testid="diff">{lines}</pre>
     }
-}
-
-fn read_restore(fields: &FormFields) -> Option<RestoreVersion> {
-    Some(RestoreVersion {
-        key: Key::from_segment(&fields.text("key")?),
-        revision: fields.text("revision")?.parse().ok()?,
-        expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
-    })
 }

@@ -40,7 +40,7 @@ pub use messages::{use_notice, ActionError, ErrorPanel, NoticeBar};
 pub use new_key_form::NewKeyForm;
 pub use page_data::{page_data, PageData};
 pub use page_view::PageView;
-pub use server_form::{FormFields, ServerForm};
+pub use server_form::{FormFields, FormValue, ServerForm};
 pub use session_bar::session_bar;
 pub use shortcuts::Shortcuts;
 pub use tree_table::TreeTable;

@@ -1,6 +1,6 @@
 //! The form that creates a key under the prefix being browsed.
 
-use super::server_form::{FormFields, ServerForm};
+use super::server_form::ServerForm;
 use crate::domain::{Key, ValueFormat};
 use crate::server_fns::CreateKey;
 use leptos::{html, prelude::*};
@@ -23,7 +23,7 @@ pub fn NewKeyForm(
     view! {
         <details class="panel new-key needs-write" open=failed>
             <summary>"New key…"</summary>
-            <ServerForm action read=read_new_key node_ref=form>
+            <ServerForm action read=crate::read_form!(CreateKey { prefix, key, value, format }) node_ref=form>
                 <input type="hidden" name="prefix" value=move || prefix.get().to_segment() />
                 <label>
                     "Key"
@@ -46,15 +46,6 @@ pub fn NewKeyForm(
             </ServerForm>
         </details>
     }
-}
-
-fn read_new_key(fields: &FormFields) -> Option<CreateKey> {
-    Some(CreateKey {
-        prefix: Key::from_segment(&fields.text("prefix")?),
-        key: fields.text("key")?,
-        value: fields.text("value")?,
-        format: ValueFormat::parse(&fields.text("format")?)?,
-    })
 }
 
 /// Chooses how the value field is read: as text (checked as JSON, YAML or TOML, or not at

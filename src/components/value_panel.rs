@@ -158,14 +158,10 @@ pub(super) fn read_save(
     move |fields| {
         let draft = new_draft_id();
         drafted.set(Some(draft.clone()));
-        Some(SaveValue {
-            key: Key::from_segment(&fields.text("key")?),
-            value: fields.text("value")?,
-            format: ValueFormat::parse(&fields.text("format")?)?,
-            keep_crlf: fields.text("keep_crlf")?.parse().ok()?,
-            expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
-            draft,
-        })
+        let read = crate::read_form!(SaveValue {
+            key, value, format, keep_crlf, expected_mod_revision; draft: draft.clone()
+        });
+        read(fields)
     }
 }
 

@@ -4,9 +4,7 @@
 //! says so. Without a selection, it is the import page (see [`super::import`]).
 
 use super::bulk_copy::CopyForm;
-use crate::components::{
-    count, page_data, ActionError, FormFields, KeyName, Loaded, PageView, ServerForm,
-};
+use crate::components::{count, page_data, ActionError, KeyName, Loaded, PageView, ServerForm};
 use crate::domain::{
     limits::human_bytes,
     transfer::{BulkOutcome, BulkPreview, BulkReport, Selection, Tally},
@@ -211,19 +209,6 @@ pub(super) fn selection_fields(selection: &Selection) -> impl IntoView {
     }
 }
 
-pub(super) fn read_selection(fields: &FormFields) -> Option<Selection> {
-    let keys = (0..)
-        .map_while(|i| fields.text(&format!("keys[{i}]")))
-        .map(|segment| Key::from_segment(&segment))
-        .collect();
-    Some(Selection {
-        prefix: Key::from_segment(&fields.text("prefix")?),
-        revision: fields.text("revision")?.parse().ok()?,
-        all: fields.text("all")? == "true",
-        keys,
-    })
-}
-
 #[component]
 fn DeleteForm(
     selection: Selection,
@@ -259,7 +244,7 @@ fn DeleteForm(
                 "Deletes exactly the keys shown, as they were at revision " {selection.revision}
                 ": a key created or changed since is left, and reported."
             </p>
-            <ServerForm action read=read_delete>
+            <ServerForm action read=crate::read_form!(DeleteSelection { prefix, revision, all, keys, confirm })>
                 {fields}
                 {confirm}
                 <button type="submit" class="danger" disabled=move || action.pending().get()>
@@ -268,17 +253,6 @@ fn DeleteForm(
             </ServerForm>
         </section>
     }
-}
-
-fn read_delete(fields: &FormFields) -> Option<DeleteSelection> {
-    let selection = read_selection(fields)?;
-    Some(DeleteSelection {
-        prefix: selection.prefix,
-        revision: selection.revision,
-        all: selection.all,
-        keys: selection.keys,
-        confirm: fields.text("confirm")?,
-    })
 }
 
 /// What a bulk write did, in words.

@@ -1,7 +1,7 @@
 //! The bulk page's copy and move: the form, and what it would do, read as its target is typed.
 
-use super::bulk::{read_selection, selection_fields};
-use crate::components::{FormFields, KeyName, ServerForm};
+use super::bulk::selection_fields;
+use crate::components::{KeyName, ServerForm};
 use crate::domain::{transfer::Selection, Key};
 use crate::server_fns::{plan_copy, CopySelection};
 use leptos::prelude::*;
@@ -38,7 +38,7 @@ pub(super) fn CopyForm(selection: Selection, action: ServerAction<CopySelection>
     view! {
         <section class="panel needs-write">
             <h2>"Copy or move"</h2>
-            <ServerForm action read=read_copy>
+            <ServerForm action read=crate::read_form!(CopySelection { prefix, revision, all, keys, to, overwrite, remove })>
                 {fields}
                 <label>
                     "To the prefix "
@@ -154,17 +154,4 @@ fn CopyPlanView(
             {shown}
         </div>
     }
-}
-
-fn read_copy(fields: &FormFields) -> Option<CopySelection> {
-    let selection = read_selection(fields)?;
-    Some(CopySelection {
-        prefix: selection.prefix,
-        revision: selection.revision,
-        all: selection.all,
-        keys: selection.keys,
-        to: fields.text("to")?,
-        overwrite: fields.text("overwrite").map(|_| true),
-        remove: fields.text("remove")? == "true",
-    })
 }

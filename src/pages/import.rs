@@ -2,9 +2,7 @@
 //! (a dry run: nothing is written), then apply it; keys someone wrote after the dry run are left
 //! alone and reported. The upload is a plain form post, so all of it works without JavaScript.
 
-use crate::components::{
-    page_data, textarea_content, ActionError, FormFields, Loaded, PageView, ServerForm,
-};
+use crate::components::{page_data, textarea_content, ActionError, Loaded, PageView, ServerForm};
 use crate::domain::transfer::{ImportReport, Tally};
 use crate::server_fns::{pasted_text, preview_import, ApplyImport};
 use crate::urls::{query_param, routes::IMPORT_UPLOAD};
@@ -141,7 +139,7 @@ fn dry_run_view(
             crate::components::count(writes, "key", "keys")
         );
         view! {
-            <ServerForm action=apply read=read_apply>
+            <ServerForm action=apply read=crate::read_form!(ApplyImport { upload, revision })>
                 <input type="hidden" name="upload" value=upload.unwrap_or_default() />
                 <input type="hidden" name="revision" value=report.revision />
                 <button type="submit" disabled=move || apply.pending().get()>{label}</button>
@@ -189,11 +187,4 @@ fn report_list(report: &ImportReport, applied: bool) -> impl IntoView {
             {line(&report.conflict, "left alone: written since, or named twice", "left alone: written since, or named twice")}
         </ul>
     }
-}
-
-fn read_apply(fields: &FormFields) -> Option<ApplyImport> {
-    Some(ApplyImport {
-        upload: fields.text("upload")?,
-        revision: fields.text("revision")?.parse().ok()?,
-    })
 }

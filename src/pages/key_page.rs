@@ -3,8 +3,8 @@
 
 use crate::components::{
     lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, ConflictView, EditStart,
-    ErrorPanel, EtcdEpoch, FormFields, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar,
-    PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
+    ErrorPanel, EtcdEpoch, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar, PageView,
+    PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
 };
 use crate::domain::{edit::DraftView, format::ShownKey, AppError, Key, KeySummary};
 use crate::server_fns::{get_draft, get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
@@ -238,7 +238,7 @@ fn LeaseControl(summary: KeySummary, action: ServerAction<SetKeyLease>) -> impl 
     let detach = (summary.lease != 0).then(|| {
         let fields = fields();
         view! {
-            <ServerForm action read=read_lease>
+            <ServerForm action read=crate::read_form!(SetKeyLease { key, lease, ttl, expected_mod_revision })>
                 {fields}
                 <input type="hidden" name="lease" value="" />
                 <input type="hidden" name="ttl" value="" />
@@ -256,7 +256,7 @@ fn LeaseControl(summary: KeySummary, action: ServerAction<SetKeyLease>) -> impl 
                 "A key on a lease is deleted when the lease expires or is revoked. "
                 <a href=leases_url()>"All leases"</a>
             </p>
-            <ServerForm action read=read_lease>
+            <ServerForm action read=crate::read_form!(SetKeyLease { key, lease, ttl, expected_mod_revision })>
                 {attach_fields}
                 <input type="hidden" name="ttl" value="" />
                 <label>
@@ -266,7 +266,7 @@ fn LeaseControl(summary: KeySummary, action: ServerAction<SetKeyLease>) -> impl 
                 </label>
                 <button type="submit" disabled=pending>"Attach"</button>
             </ServerForm>
-            <ServerForm action read=read_lease>
+            <ServerForm action read=crate::read_form!(SetKeyLease { key, lease, ttl, expected_mod_revision })>
                 {grant_fields}
                 <input type="hidden" name="lease" value="" />
                 <label>
@@ -279,15 +279,6 @@ fn LeaseControl(summary: KeySummary, action: ServerAction<SetKeyLease>) -> impl 
             {detach}
         </section>
     }
-}
-
-fn read_lease(fields: &FormFields) -> Option<SetKeyLease> {
-    Some(SetKeyLease {
-        key: Key::from_segment(&fields.text("key")?),
-        lease: fields.text("lease")?,
-        ttl: fields.text("ttl")?,
-        expected_mod_revision: fields.text("expected_mod_revision")?.parse().ok()?,
-    })
 }
 
 /// Deleting takes two steps: a "Delete…" link, then a confirmation form (works without JavaScript).
@@ -317,7 +308,7 @@ fn DeleteKeyControl(
                             "Delete the key " <code>{name.clone()}</code>
                             "? History can bring it back until etcd compacts the revisions before the delete."
                         </p>
-                        <ServerForm action=delete read=read_delete>
+                        <ServerForm action=delete read=crate::read_form!(DeleteKey { key })>
                             <input type="hidden" name="key" value=segment />
                             <button type="submit" class="danger" disabled=move || delete.pending().get()>
                                 "Delete the key"
@@ -329,12 +320,6 @@ fn DeleteKeyControl(
             }}
         </section>
     }
-}
-
-fn read_delete(fields: &FormFields) -> Option<DeleteKey> {
-    Some(DeleteKey {
-        key: Key::from_segment(&fields.text("key")?),
-    })
 }
 
 fn display_prefix(prefix: &Key) -> String {

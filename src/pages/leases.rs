@@ -3,8 +3,7 @@
 //! keys that will vanish with it.
 
 use crate::components::{
-    page_data, tick_every_second, use_notice, ActionError, FormFields, Loaded, NoticeBar, PageView,
-    ServerForm,
+    page_data, tick_every_second, use_notice, ActionError, Loaded, NoticeBar, PageView, ServerForm,
 };
 use crate::domain::lease::{expiring, lease_hex, parse_lease_id, Lease, Leases};
 use crate::server_fns::{list_leases, GrantLease, KeepLeaseAlive, RevokeLease};
@@ -79,7 +78,7 @@ fn LeasesPage() -> impl IntoView {
         />
         <section class="panel needs-write">
             <h2>"Grant a lease"</h2>
-            <ServerForm action=grant read=read_grant>
+            <ServerForm action=grant read=crate::read_form!(GrantLease { ttl })>
                 <label>
                     "Time to live, in seconds "
                     <input type="number" name="ttl" min="1" value="60" required data-testid="grant-ttl" />
@@ -174,7 +173,7 @@ fn lease_row(
             <td class="wide-only">{keys}</td>
             <td class="needs-write">
                 <div class="row-actions">
-                    <ServerForm action=keep read=read_lease>
+                    <ServerForm action=keep read=crate::read_form!(KeepLeaseAlive { id })>
                         <input type="hidden" name="id" value=keep_id />
                         <button type="submit">"Keep alive"</button>
                     </ServerForm>
@@ -208,7 +207,7 @@ fn revoke_confirmation(lease: Lease, revoke: ServerAction<RevokeLease>) -> impl 
             <ul>{keys}</ul>
             {more}
             {hidden.map(|hidden| view! { <p><strong>{hidden}</strong></p> })}
-            <ServerForm action=revoke read=read_revoke>
+            <ServerForm action=revoke read=crate::read_form!(RevokeLease { id })>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger" disabled=move || revoke.pending().get()>
                     "Revoke lease"
@@ -217,24 +216,6 @@ fn revoke_confirmation(lease: Lease, revoke: ServerAction<RevokeLease>) -> impl 
             <a href=leases_url()>"Cancel"</a>
         </section>
     }
-}
-
-fn read_grant(fields: &FormFields) -> Option<GrantLease> {
-    Some(GrantLease {
-        ttl: fields.text("ttl")?.parse().ok()?,
-    })
-}
-
-fn read_lease(fields: &FormFields) -> Option<KeepLeaseAlive> {
-    Some(KeepLeaseAlive {
-        id: fields.text("id")?,
-    })
-}
-
-fn read_revoke(fields: &FormFields) -> Option<RevokeLease> {
-    Some(RevokeLease {
-        id: fields.text("id")?,
-    })
 }
 
 lazy_page!(

@@ -3,8 +3,7 @@
 //! back, one or all of a page at once, by a write that only creates.
 
 use crate::components::{
-    page_data, use_notice, ActionError, FormFields, KeyName, Loaded, NoticeBar, PageView,
-    ServerForm,
+    page_data, use_notice, ActionError, KeyName, Loaded, NoticeBar, PageView, ServerForm,
 };
 use crate::domain::{
     history::{KeyNow, PastListing},
@@ -86,13 +85,11 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
     // The deleted keys of the page, each with a checkbox (checked at first) that belongs to
     // this form: restoring the selection is one transaction.
     let all_fields = undelete_fields(&prefix, revision);
-    let slots = listing.keys.len();
     let all = (!deleted.is_empty()).then(move || {
         let label = format!("Restore the selected keys (of {} deleted)", deleted.len());
         view! {
-            <ServerForm action=undelete read=read_undelete id=SELECTION_FORM>
+            <ServerForm action=undelete read=crate::read_form!(UndeleteKeys { prefix, revision, keys }) id=SELECTION_FORM>
                 {all_fields}
-                <input type="hidden" name="slots" value=slots />
                 <button type="submit" class="needs-write">{label}</button>
             </ServerForm>
         }
@@ -118,7 +115,7 @@ fn past_view(past: PastListing, undelete: ServerAction<UndeleteKeys>) -> impl In
             let fields = undelete_fields(&prefix, revision);
             let restore = (now == KeyNow::Deleted).then(move || {
                 view! {
-                    <ServerForm action=undelete read=read_undelete>
+                    <ServerForm action=undelete read=crate::read_form!(UndeleteKeys { prefix, revision, keys })>
                         {fields}
                         <input type="hidden" name="keys[0]" value=segment />
                         <button type="submit" class="needs-write">"Restore"</button>
@@ -177,23 +174,6 @@ fn undelete_fields(prefix: &Key, revision: i64) -> impl IntoView {
 
 /// The id of the form that restores the selected keys (their checkboxes sit in the table).
 const SELECTION_FORM: &str = "restore-selected";
-
-fn read_undelete(fields: &FormFields) -> Option<UndeleteKeys> {
-    // One key, or the checked ones of `slots` boxes (unchecked ones are not sent).
-    let slots: usize = fields
-        .text("slots")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
-    let keys = (0..slots)
-        .filter_map(|i| fields.text(&format!("keys[{i}]")))
-        .map(|segment| Key::from_segment(&segment))
-        .collect();
-    Some(UndeleteKeys {
-        prefix: Key::from_segment(&fields.text("prefix")?),
-        revision: fields.text("revision")?.parse().ok()?,
-        keys,
-    })
-}
 
 lazy_page!(
     /// The past keyspace page.
