@@ -4,12 +4,15 @@ SHELL := bash
 .ONESHELL:
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := etcd-server etcd-client protobuf-compiler chromium curl
+APT_PACKAGES := etcd-server etcd-client protobuf-compiler chromium curl python3-venv
 CARGO_LEPTOS_VERSION := 0.3.10
 # A current, patched etcd 3.5 (what Kubernetes runs) beside Debian's 3.4: the static binaries of
 # Debian unstable's etcd-server and etcd-client, whichever 3.5.x it has when first fetched.
 export ETCD35_BIN := $(CURDIR)/.tools/etcd-3.5
 ETCD35_VERSION = $(shell cat $(ETCD35_BIN)/VERSION 2>/dev/null)
+# The REST contract test (tests/contract.rs) runs this Schemathesis, from PyPI, in its own venv.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_DIR := $(CURDIR)/.tools/schemathesis
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 # Release builds must use the npm binaryen's wasm-opt, never Debian's (it breaks hydration).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
@@ -52,6 +55,12 @@ setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools
 	  echo "setup: fetching Debian unstable's etcd 3.5 (18 MB)"
 	  cluster/fetch-etcd $(ETCD35_BIN)
 	fi
+	if [ "$$($(SCHEMATHESIS_DIR)/bin/st --version 2>/dev/null)" != "st, version $(SCHEMATHESIS_VERSION)" ]; then
+	  echo "setup: installing schemathesis $(SCHEMATHESIS_VERSION) into $(SCHEMATHESIS_DIR)"
+	  rm -rf $(SCHEMATHESIS_DIR)
+	  python3 -m venv $(SCHEMATHESIS_DIR)
+	  $(SCHEMATHESIS_DIR)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	fi
 	if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json; then
 	  echo "setup: installing end2end npm packages"
 	  (cd end2end && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -86,8 +95,12 @@ lint: ## cargo fmt --check, and clippy on the ssr and wasm32 hydrate builds, war
 	cargo clippy --quiet --features ssr --all-targets -- -D warnings
 	cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
+# The REST contract test checks the server's answers against its own OpenAPI document (2-3
+# minutes); it runs once, on the current etcd 3.5.
+CONTRACT_TEST := the_server_answers_as_its_openapi_document_says
+
 unit: setup ## Unit tests, and integration tests against real etcd members (3.4, then 3.5) on free ports
-	cargo test --features ssr
+	cargo test --features ssr -- --skip $(CONTRACT_TEST)
 	echo "unit: the integration tests again, against etcd $(ETCD35_VERSION)"
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo test --features ssr --test '*'
 

@@ -70,7 +70,8 @@ pub async fn export(caller: Caller, ApiQuery(query): ApiQuery<ExportQuery>) -> A
 /// as a conflict, at the revision it read; `dry_run=false&revision=R` writes, in transactions
 /// of at most 128 keys, each key only if nobody wrote it after R (the dry run's revision).
 #[utoipa::path(post, path = "/api/v1/import", tag = "bulk", params(ImportQuery),
-    request_body(content = String, description = "An export, or a flat JSON object", content_type = "application/x-ndjson"),
+    request_body(description = "An export, or a flat JSON object of keys and their values",
+        content((String = "application/x-ndjson"), (std::collections::HashMap<String, String> = "application/json"))),
     responses(
         (status = 200, description = "What was (or would be) done", body = ImportReport),
         (status = 400, description = "A bad line (named), key or value; nothing was written", body = ErrorBody),

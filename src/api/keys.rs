@@ -3,10 +3,12 @@
 
 use super::extract::{ApiJson, ApiQuery};
 use super::model::{
-    decode_cursor, encode_cursor, positive_revision, AppendBody, AppendResult, DeletePrefixQuery,
-    Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery, KeyReadQuery, KeyValueBody,
-    ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
+    decode_cursor, encode_cursor, limit_within, positive_revision, AppendBody, AppendResult,
+    DeletePrefixQuery, Encoding, ErrorBody, KeyEntry, KeyHistoryBody, KeyPage, KeyQuery,
+    KeyReadQuery, KeyValueBody, ListQuery, PutBody, RestoreBody, UndeleteBody, WriteResult,
 };
+use crate::domain::history::MAX_HISTORY;
+use crate::domain::paging::MAX_PAGE_SIZE;
 use crate::domain::transfer::BulkReport;
 use crate::domain::{lease::Expiry, AppError, Key, PageRequest, PutCondition, Value};
 use crate::services::{bulk, caller::Caller, keys, past};
@@ -43,7 +45,8 @@ pub async fn list_keys(
         .encoding
         .decode(query.prefix.as_deref().unwrap_or(""), "prefix")?;
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
-    let mut page = PageRequest::new(Key::new(prefix), after, query.limit);
+    let limit = limit_within(query.limit, MAX_PAGE_SIZE)?;
+    let mut page = PageRequest::new(Key::new(prefix), after, limit);
     page.values = query.values;
     page.revision = positive_revision(query.revision)?;
     let listing = keys::list(&caller, &page).await?;
@@ -77,7 +80,8 @@ pub async fn list_keys(
 #[utoipa::path(get, path = "/api/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery, KeyReadQuery),
     responses(
-        (status = 200, description = "The key", body = KeyValueBody),
+        (status = 200, description = "The key; with `raw=true`, its value's bytes alone", content(
+            (KeyValueBody = "application/json"), (Vec<u8> = "application/octet-stream"))),
         (status = 404, description = "No such key (at that revision)", body = ErrorBody),
         (status = 410, description = "etcd has compacted that revision", body = ErrorBody),
     ))]
@@ -86,6 +90,7 @@ pub async fn get_key(
     path: KeyPath,
     ApiQuery(query): ApiQuery<KeyReadQuery>,
 ) -> Answer<Response> {
+    limit_within(query.limit, MAX_HISTORY)?;
     if path.history {
         return history(caller, path, query).await;
     }
@@ -121,7 +126,9 @@ pub async fn get_key(
         (status = 404, description = "etcd keeps no change to this key", body = ErrorBody),
     ))]
 pub async fn history(caller: Caller, path: KeyPath, query: KeyReadQuery) -> Answer<Response> {
-    let history = keys::history(&caller, &path.key, query.limit).await?;
+    positive_revision(query.revision)?;
+    let limit = limit_within(query.limit, MAX_HISTORY)?;
+    let history = keys::history(&caller, &path.key, limit).await?;
     Ok(Json(KeyHistoryBody::new(&history, path.encoding)).into_response())
 }
 
@@ -142,7 +149,7 @@ pub async fn has_key(caller: Caller, path: Answer<KeyPath>) -> Response {
 #[utoipa::path(put, path = "/api/v1/keys/{key}", tag = "keys", request_body = PutBody,
     params(("key" = String, Path, description = "The key"), KeyQuery,
         ("If-Match" = Option<i64>, Header, description = "Write only if the key's mod revision is this"),
-        ("If-None-Match" = Option<String>, Header, description = "`*`: write only if the key does not exist")),
+        ("If-None-Match" = Option<String>, Header, pattern = r"^\*$", description = "`*`: write only if the key does not exist")),
     responses(
         (status = 200, description = "Written", body = WriteResult),
         (status = 400, description = "Bad key, value, encoding, lease or JSON", body = ErrorBody),

@@ -30,7 +30,7 @@ pub async fn list(caller: Caller, ApiQuery(query): ApiQuery<KeyQuery>) -> Answer
 
 /// One lease: the seconds it has left, those it was granted, and its keys.
 #[utoipa::path(get, path = "/api/v1/leases/{id}", tag = "leases",
-    params(("id" = String, Path, description = "The lease id, hexadecimal"), KeyQuery),
+    params(("id" = String, Path, pattern = r"^0*([1-9a-fA-F][0-9a-fA-F]{0,14}|[1-7][0-9a-fA-F]{15})$", description = "The lease id, hexadecimal"), KeyQuery),
     responses(
         (status = 200, description = "The lease", body = LeaseBody),
         (status = 400, description = "Not a lease id", body = ErrorBody),
@@ -65,7 +65,7 @@ pub async fn grant(
 
 /// Revokes a lease: etcd deletes every key attached to it, at once.
 #[utoipa::path(delete, path = "/api/v1/leases/{id}", tag = "leases",
-    params(("id" = String, Path, description = "The lease id, hexadecimal")),
+    params(("id" = String, Path, pattern = r"^0*([1-9a-fA-F][0-9a-fA-F]{0,14}|[1-7][0-9a-fA-F]{15})$", description = "The lease id, hexadecimal")),
     responses(
         (status = 200, description = "Revoked", body = WriteResult),
         (status = 404, description = "No such lease", body = ErrorBody),
@@ -79,7 +79,7 @@ pub async fn revoke(caller: Caller, ApiPath(id): ApiPath<String>) -> Answer<Json
 
 /// Renews a lease to the seconds it was granted, once.
 #[utoipa::path(post, path = "/api/v1/leases/{id}/keepalive", tag = "leases",
-    params(("id" = String, Path, description = "The lease id, hexadecimal"), KeyQuery),
+    params(("id" = String, Path, pattern = r"^0*([1-9a-fA-F][0-9a-fA-F]{0,14}|[1-7][0-9a-fA-F]{15})$", description = "The lease id, hexadecimal"), KeyQuery),
     responses(
         (status = 200, description = "Renewed: the lease as it is now", body = LeaseBody),
         (status = 404, description = "No such lease", body = ErrorBody),

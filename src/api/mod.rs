@@ -7,6 +7,8 @@
 pub mod model;
 
 #[cfg(feature = "ssr")]
+mod answers;
+#[cfg(feature = "ssr")]
 pub mod bulk;
 #[cfg(feature = "ssr")]
 mod error;
@@ -34,6 +36,7 @@ pub use {reference::api_reference, search::NDJSON};
 #[cfg(feature = "ssr")]
 use {
     crate::services::{access::Access, caller::Caller, cluster},
+    answers::CommonAnswers,
     axum::{
         extract::{DefaultBodyLimit, FromRef},
         routing::{get, post},
@@ -82,6 +85,7 @@ use {
         session::end_session,
         openapi_json
     ),
+    modifiers(&CommonAnswers),
     tags(
         (name = "session", description = "Signing in: HTTP basic credentials work on every request; a bearer token saves sending the password"),
         (name = "keys", description = "Keys and values"),

@@ -3,10 +3,10 @@
 use super::error::Answer;
 use super::extract::ApiQuery;
 use super::model::{
-    decode_cursor, encode_cursor, positive_revision, Encoding, ErrorBody, KeyEntry, SearchCounts,
-    SearchDoneLine, SearchMatch, SearchProgressLine, SearchQuery,
+    decode_cursor, encode_cursor, limit_within, positive_revision, Encoding, ErrorBody, KeyEntry,
+    SearchCounts, SearchDoneLine, SearchMatch, SearchProgressLine, SearchQuery,
 };
-use crate::domain::search::{search_limit, SearchMode, SearchRequest};
+use crate::domain::search::{search_limit, SearchMode, SearchRequest, MAX_SEARCH_LIMIT};
 use crate::domain::{AppError, Key};
 use crate::services::{caller::Caller, search, search::SearchEvent};
 use axum::body::Body;
@@ -62,7 +62,7 @@ fn search_request(query: SearchQuery) -> Result<SearchRequest, AppError> {
     let mut request = SearchRequest::new(Key::new(prefix), query.q, mode);
     request.values = query.values;
     request.ignore_case = query.ignore_case;
-    request.limit = search_limit(query.limit);
+    request.limit = search_limit(limit_within(query.limit, MAX_SEARCH_LIMIT)?);
     request.after = query.after.as_deref().map(decode_cursor).transpose()?;
     request.revision = positive_revision(query.revision)?;
     Ok(request)

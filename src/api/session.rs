@@ -95,10 +95,11 @@ pub async fn who(caller: Caller) -> Json<WhoBody> {
 /// Ends the session of the bearer token the request carries: this process refuses the token
 /// from now on. (Another replica sharing the session key honours it until it idles out.)
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    params(("Authorization" = String, Header, pattern = "^[Bb]earer .+$",
+        description = "`Bearer <token>`: the token `POST /api/v1/session` answered")),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, description = "The request carries no bearer token", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 401, description = "No bearer token, or one that is not valid", body = ErrorBody),
     ))]
 pub async fn end_session(
     State(access): State<Arc<Access>>,
@@ -111,11 +112,10 @@ pub async fn end_session(
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
-        .ok_or_else(|| {
-            AppError::invalid(
-                "this request carries no bearer token to end (a browser signs out with POST \
-                 /auth/sign-out)",
-            )
+        .ok_or_else(|| AppError::Unauthenticated {
+            message: "this request carries no bearer token to end (a browser signs out with \
+                      POST /auth/sign-out)"
+                .into(),
         })?;
     access.sessions.sign_out(token);
     Ok(StatusCode::NO_CONTENT)

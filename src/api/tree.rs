@@ -3,9 +3,10 @@
 use super::error::Answer;
 use super::extract::ApiQuery;
 use super::model::{
-    decode_cursor, encode_cursor, positive_revision, ErrorBody, TreeEntryBody, TreePage, TreeQuery,
+    decode_cursor, encode_cursor, limit_within, positive_revision, ErrorBody, TreeEntryBody,
+    TreePage, TreeQuery,
 };
-use crate::domain::{tree::LevelRequest, tree::DEFAULT_DELIMITER, Key};
+use crate::domain::{paging::MAX_PAGE_SIZE, tree::LevelRequest, tree::DEFAULT_DELIMITER, Key};
 use crate::services::{caller::Caller, keys};
 use axum::Json;
 
@@ -26,7 +27,8 @@ pub async fn tree(caller: Caller, ApiQuery(query): ApiQuery<TreeQuery>) -> Answe
         "delimiter",
     )?;
     let after = query.after.as_deref().map(decode_cursor).transpose()?;
-    let mut request = LevelRequest::new(Key::new(prefix), Key::new(delimiter), after, query.limit);
+    let limit = limit_within(query.limit, MAX_PAGE_SIZE)?;
+    let mut request = LevelRequest::new(Key::new(prefix), Key::new(delimiter), after, limit);
     request.revision = positive_revision(query.revision)?;
     let level = keys::level(&caller, &request).await?;
     Ok(Json(TreePage {

@@ -30,7 +30,7 @@ const RECONNECT: Duration = Duration::from_secs(2);
     responses(
         (status = 200, description = "Server-sent events: `put` and `delete` (`WatchChange`), \
             `compacted` (`WatchCompacted`), `resync` (`WatchResync`), `failed` (`ErrorBody`)",
-            content_type = "text/event-stream", body = WatchChange),
+            content_type = "text/event-stream", body = WatchEventData),
         (status = 400, description = "A bad prefix, revision or encoding", body = ErrorBody),
         (status = 403, description = "The prefix may not be read", body = ErrorBody),
         (status = 503, description = "etcd is unavailable", body = ErrorBody),
@@ -46,7 +46,7 @@ pub async fn watch(
         .get("last-event-id")
         .and_then(|id| id.to_str().ok())
         .and_then(|id| id.trim().parse::<i64>().ok())
-        .map(|id| id + 1);
+        .map(|id| id.saturating_add(1));
     let start = resumed.or(positive_revision(query.start_revision)?);
     let values = query.values == Some(true);
     let watched = watch::watch(&caller, &prefix, start, values).await?;
@@ -57,6 +57,17 @@ pub async fn watch(
         .map(Ok::<_, Infallible>);
     let sse = Sse::new(events).keep_alive(KeepAlive::default());
     Ok(([("cache-control", "no-store")], sse).into_response())
+}
+
+/// The data of a watch's events, for the document: one of these, as the event's name says.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never built: it only describes the events
+enum WatchEventData {
+    Change(WatchChange),
+    Compacted(WatchCompacted),
+    Resync(WatchResync),
+    Failed(ErrorBody),
 }
 
 /// The events one step of a watch is sent as.

@@ -9,6 +9,8 @@ pub const MAX_LEASE_KEYS: usize = 1000;
 
 /// The most leases a listing reads the details of.
 pub const MAX_LEASES: usize = 1000;
+/// The longest lease granted here, for a lease of its own or a key's: a year.
+pub const MAX_TTL: i64 = 365 * 24 * 60 * 60;
 
 /// One lease, as etcd tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,11 +75,11 @@ impl Expiry {
         Ok(expiry)
     }
 
-    /// A new lease's time to live must be a positive number of seconds.
+    /// A new lease's time to live must be from 1 second to [`MAX_TTL`].
     pub fn check(self) -> Result<(), AppError> {
         match self {
-            Expiry::NewLease(ttl) if ttl <= 0 => Err(AppError::invalid(
-                "the ttl must be a positive number of seconds",
+            Expiry::NewLease(ttl) if !(1..=MAX_TTL).contains(&ttl) => Err(AppError::invalid(
+                format!("the ttl must be from 1 to {MAX_TTL} seconds"),
             )),
             _ => Ok(()),
         }

@@ -197,8 +197,9 @@ impl Etcd {
         };
         let (response, _) = self
             .run(retry, |client| {
-                let compare = Compare::mod_revision(start.clone(), CompareOp::Less, at + 1)
-                    .with_range(end.clone());
+                let compare =
+                    Compare::mod_revision(start.clone(), CompareOp::Less, at.saturating_add(1))
+                        .with_range(end.clone());
                 let options = DeleteOptions::new().with_range(end.clone());
                 let delete = TxnOp::delete(start.clone(), Some(options));
                 async move {

@@ -32,7 +32,7 @@ impl Etcd {
                 match self.lease(id).await {
                     Ok(lease) => Ok(Some(lease)),
                     // Expired or revoked since it was listed.
-                    Err(AppError::NotFound { .. }) => Ok(None),
+                    Err(AppError::NotFound { .. } | AppError::LeaseNotFound { .. }) => Ok(None),
                     Err(err) => Err(err),
                 }
             })

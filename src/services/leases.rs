@@ -8,8 +8,7 @@ use crate::domain::{
     AppError, KeySummary, WriteReceipt,
 };
 
-/// The longest lease granted here: a year.
-pub const MAX_TTL: i64 = 365 * 24 * 60 * 60;
+pub use crate::domain::lease::MAX_TTL;
 
 /// The cluster's leases, with their times to live and keys.
 pub async fn list(caller: &Caller) -> Result<Leases, AppError> {

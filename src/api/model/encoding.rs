@@ -61,6 +61,17 @@ pub fn positive_revision(revision: Option<i64>) -> Result<Option<i64>, AppError>
     }
 }
 
+/// A `limit` query parameter: absent, or from 1 to `max`. The REST API refuses what its
+/// document does not allow rather than clamping it (the pages clamp what a URL asks).
+pub fn limit_within(limit: Option<u32>, max: u32) -> Result<Option<u32>, AppError> {
+    match limit {
+        Some(limit) if !(1..=max).contains(&limit) => {
+            Err(AppError::invalid(format!("limit must be from 1 to {max}")))
+        }
+        limit => Ok(limit),
+    }
+}
+
 pub fn decode_cursor(cursor: &str) -> Result<Key, AppError> {
     decode_base64(cursor)
         .map(Key::new)

@@ -14,11 +14,13 @@ pub struct ListQuery {
     /// List the keys starting with this (all keys when empty).
     pub prefix: Option<String>,
     /// Keys per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Read at this store revision: pass the first page's `revision` with every later page, so
     /// that the pages are one snapshot. A revision etcd has compacted is answered with 410.
+    #[param(minimum = 1)]
     pub revision: Option<i64>,
     /// Include each key's value.
     #[serde(default)]
@@ -49,8 +51,10 @@ pub struct KeyQuery {
 pub struct KeyReadQuery {
     /// The key as it was at this revision (single key only), as far back as etcd's compaction
     /// allows.
+    #[param(minimum = 1)]
     pub revision: Option<i64>,
     /// How many changes a history lists, newest first (100 unless given; at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// `true`: the value's bytes alone, as a file to save (`application/octet-stream`, named
     /// after the key's last segment).
@@ -156,9 +160,14 @@ impl KeyValueBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct PutBody {
     pub value: String,
-    /// Seconds until the key expires, on a new lease.
+    /// Seconds until the key expires, on a new lease (at most a year).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 31536000))]
     pub ttl: Option<i64>,
     /// An existing lease to attach the key to, in hexadecimal.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = r"^0*([1-9a-fA-F][0-9a-fA-F]{0,14}|[1-7][0-9a-fA-F]{15})$")
+    )]
     pub lease: Option<String>,
     /// Keep the key on the lease it has (the key must exist). Without `ttl`, `lease` or
     /// `keep_lease`, the key has no lease after the write, as with etcd's own put.
@@ -171,8 +180,10 @@ pub struct PutBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct RestoreBody {
     /// The key, written as the `encoding` query parameter says.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1))]
     pub key: String,
     /// Write back the value the key had at this revision.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub revision: i64,
     /// The key's mod revision as the client last saw it: the write happens only if the key is
     /// still there. Leave it out for a key that was deleted: the write happens only if it is
@@ -185,8 +196,10 @@ pub struct RestoreBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct UndeleteBody {
     /// Bring the keys back as they were at this revision.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub revision: i64,
-    /// Up to 128 keys, written as the `encoding` query parameter says.
+    /// 1 to 128 keys, none empty, written as the `encoding` query parameter says.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 128))]
     pub keys: Vec<String>,
 }
 
@@ -195,7 +208,7 @@ pub struct UndeleteBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct AppendBody {
     /// Any JSON value, appended as the array's last item.
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Value))]
     pub value: serde_json::Value,
 }
 

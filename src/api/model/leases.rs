@@ -69,7 +69,8 @@ pub struct LeasesBody {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct GrantBody {
-    /// Seconds it lives without a keep-alive.
+    /// Seconds it lives without a keep-alive: 1 to a year.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 31536000))]
     pub ttl: i64,
 }
 

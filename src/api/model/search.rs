@@ -14,9 +14,11 @@ pub struct SearchQuery {
     /// Search the keys starting with this (all keys when empty).
     pub prefix: Option<String>,
     /// What to look for.
+    #[param(min_length = 1)]
     pub q: String,
     /// `substring` (default): anywhere in the key; `glob`: the whole key matches a shell pattern
     /// (`*`, `?`, `[...]`); `regex`: a regular expression (Rust syntax) matches in the key.
+    #[param(pattern = "^(substring|glob|regex)$")]
     pub mode: Option<String>,
     /// Look in the values too: a key matches when its key or its value does.
     #[serde(default)]
@@ -25,10 +27,12 @@ pub struct SearchQuery {
     #[serde(default)]
     pub ignore_case: bool,
     /// Stop after this many matches, 1 to 10000 (default 100).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
     /// The `next` cursor of the previous search's last line: go on after it.
     pub after: Option<String>,
     /// Read at this store revision (with `after`, pass the previous search's `revision`).
+    #[param(minimum = 1)]
     pub revision: Option<i64>,
     /// Add a `{"progress": …}` line after each window of keys read.
     #[serde(default)]

@@ -13,12 +13,15 @@ pub struct TreeQuery {
     /// The level's prefix (the whole keyspace when empty).
     pub prefix: Option<String>,
     /// What separates the levels of a key (default `/`).
+    #[param(min_length = 1)]
     pub delimiter: Option<String>,
     /// Entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Read at this store revision: pass the first page's `revision` with every later page.
+    #[param(minimum = 1)]
     pub revision: Option<i64>,
     /// How the prefix, the delimiter, names and keys are written.
     #[serde(default)]

@@ -16,6 +16,7 @@ pub struct WatchQuery {
     /// etcd's compaction allows. Without it, changes from now on. A `Last-Event-ID` header (sent
     /// by a browser's `EventSource` when it reconnects) goes before it: changes after that
     /// revision are sent.
+    #[param(minimum = 1)]
     pub start_revision: Option<i64>,
     /// How `prefix` is written, and how keys (and values) are sent.
     #[serde(default)]
