@@ -147,7 +147,7 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         .await
         .map(|response| response.status().as_u16())
         .map_err(|err| err.to_string());
-    check("DELETE /api/v1/session".into(), 400, ended);
+    check("DELETE /api/v1/session".into(), 401, ended);
     let gone = format!("upload={}", "0".repeat(32));
     let pasted = call(http, base, PastedText::PATH, &gone).await;
     check(
