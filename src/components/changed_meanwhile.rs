@@ -23,18 +23,19 @@ pub fn ChangedMeanwhile(key: Key, read_at: i64, mod_revision: i64) -> impl IntoV
     #[cfg(feature = "hydrate")]
     {
         use super::follow::{follow, Followed};
+        use crate::domain::watch::Change;
         let exact = key.clone();
         follow(key.clone(), Some(read_at), false, move |followed| {
-            if let Followed::Change {
+            if let Followed::Change(Change {
                 kind,
                 key,
                 revision,
                 version,
                 value_size,
                 ..
-            } = followed
+            }) = followed
             {
-                if key == exact.as_bytes() {
+                if key == exact {
                     changed.set(Some(Changed {
                         kind,
                         revision,

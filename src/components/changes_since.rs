@@ -95,7 +95,7 @@ pub fn row_mark(key: &Key) -> String {
 #[cfg(feature = "hydrate")]
 fn follow_listing(prefix: Key, delimiter: Option<Key>, revision: i64, since: RwSignal<Since>) {
     use super::follow::{follow, Followed};
-    use crate::domain::watch::ChangeKind;
+    use crate::domain::watch::{Change, ChangeKind};
 
     let start = prefix.as_bytes().len();
     follow(
@@ -103,13 +103,14 @@ fn follow_listing(prefix: Key, delimiter: Option<Key>, revision: i64, since: RwS
         Some(revision),
         false,
         move |followed| match followed {
-            Followed::Change {
+            Followed::Change(Change {
                 kind,
                 key,
                 revision,
                 version,
                 ..
-            } => {
+            }) => {
+                let key = key.as_bytes().to_vec();
                 // The row the change shows on: the key's own, or its folder's.
                 let folder = delimiter.as_ref().and_then(|delimiter| {
                     let rest = key.get(start..)?;

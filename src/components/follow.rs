@@ -2,9 +2,9 @@
 //! is visible, that resumes after the last revision it saw when it opens again. Pages tell it
 //! what to do with each event.
 
-use crate::api::model::{WatchChange, WatchCompacted, WatchValue};
+use crate::api::model::{WatchChange, WatchCompacted};
 use crate::domain::{
-    watch::{ChangeKind, Snippet},
+    watch::{Change, ChangeKind},
     Key,
 };
 use crate::urls::api::watch_url;
@@ -17,30 +17,11 @@ use web_sys::{Event, EventSource, MessageEvent};
 /// What the server said next.
 pub enum Followed {
     /// A key was written or deleted.
-    Change {
-        kind: ChangeKind,
-        key: Vec<u8>,
-        revision: i64,
-        version: i64,
-        value_size: u64,
-        lease: i64,
-        /// When values were asked for: the start of the value written.
-        value: Option<Snippet>,
-        /// When values were asked for: the start of the value before.
-        previous: Option<Snippet>,
-    },
+    Change(Change),
     /// etcd compacted the changes from one revision up to another away before they were sent.
     Gap { from: i64, to: i64 },
     /// The server stopped following for this page (`resync`: it fell too far behind).
     Ended { resync: bool },
-}
-
-/// The start of a value as the watch sends it, if it is one.
-fn snippet(value: WatchValue) -> Option<Snippet> {
-    Some(Snippet {
-        bytes: value.encoding.decode(&value.data, "value").ok()?,
-        size: value.size,
-    })
 }
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
@@ -158,20 +139,10 @@ impl Follower {
             }
         };
         let change: WatchChange = serde_json::from_str(&data).ok()?;
-        let key = change.key_encoding.decode(&change.key, "key").ok()?;
         if let Ok(id) = event.last_event_id().parse::<i64>() {
             self.seen(id);
         }
-        Some(Followed::Change {
-            kind,
-            key,
-            revision: change.revision,
-            version: change.version,
-            value_size: change.value_size,
-            lease: change.lease,
-            value: change.value.and_then(snippet),
-            previous: change.prev_value.and_then(snippet),
-        })
+        Some(Followed::Change(change.change(kind).ok()?))
     }
 
     /// Notes that every change up to `revision` has been seen.

@@ -10,7 +10,7 @@ use crate::domain::{
     lease::lease_hex,
     limits::human_bytes,
     value::escape_bytes,
-    watch::{ChangeKind, Snippet},
+    watch::{Change, ChangeKind, Snippet},
     Key,
 };
 use crate::urls::{
@@ -31,14 +31,7 @@ const VALUE_CHARS: usize = 160;
 struct Logged {
     /// The browser's clock when it came, as `HH:MM:SS`.
     at: String,
-    kind: ChangeKind,
-    key: Key,
-    revision: i64,
-    version: i64,
-    value_size: u64,
-    lease: i64,
-    value: Option<Snippet>,
-    previous: Option<Snippet>,
+    change: Change,
 }
 
 /// The start of a value as text (other bytes as `\xNN`), `…` where it goes on.
@@ -54,19 +47,19 @@ fn value_text(snippet: &Snippet, chars: usize) -> String {
 impl Logged {
     /// The change as one JSON line, for the export.
     fn json_line(&self) -> String {
-        let kind = match self.kind {
+        let kind = match self.change.kind {
             ChangeKind::Put => "put",
             ChangeKind::Delete => "delete",
         };
         let line = serde_json::json!({
             "kind": kind,
-            "key": self.key.display(),
-            "revision": self.revision,
-            "version": self.version,
-            "value_size": self.value_size,
-            "lease_id": (self.lease != 0).then(|| lease_hex(self.lease)),
-            "value": self.value.as_ref().map(|value| value_text(value, usize::MAX)),
-            "prev_value": self.previous.as_ref().map(|prev| value_text(prev, usize::MAX)),
+            "key": self.change.key.display(),
+            "revision": self.change.revision,
+            "version": self.change.version,
+            "value_size": self.change.value_size,
+            "lease_id": (self.change.lease != 0).then(|| lease_hex(self.change.lease)),
+            "value": self.change.value.as_ref().map(|value| value_text(value, usize::MAX)),
+            "prev_value": self.change.previous.as_ref().map(|prev| value_text(prev, usize::MAX)),
         });
         line.to_string() + "\n"
     }
@@ -166,14 +159,14 @@ fn WatchPage() -> impl IntoView {
             log.shown
                 .iter()
                 .map(|logged| {
-                    let (kind, size) = match logged.kind {
-                        ChangeKind::Put => ("put", Some(human_bytes(logged.value_size))),
+                    let (kind, size) = match logged.change.kind {
+                        ChangeKind::Put => ("put", Some(human_bytes(logged.change.value_size))),
                         ChangeKind::Delete => ("delete", None),
                     };
-                    let value = logged.value.as_ref().map(|value| {
+                    let value = logged.change.value.as_ref().map(|value| {
                         view! { <span data-testid="watch-value">{value_text(value, VALUE_CHARS)}</span> }
                     });
-                    let previous = logged.previous.as_ref().map(|prev| {
+                    let previous = logged.change.previous.as_ref().map(|prev| {
                         view! {
                             <span class="was" data-testid="watch-previous">
                                 "was " {value_text(prev, VALUE_CHARS)}
@@ -185,13 +178,13 @@ fn WatchPage() -> impl IntoView {
                             <td>{logged.at.clone()}</td>
                             <td>{kind}</td>
                             <td class="key">
-                                <a href=key_url(&logged.key)><KeyName key=logged.key.clone() /></a>
+                                <a href=key_url(&logged.change.key)><KeyName key=logged.change.key.clone() /></a>
                             </td>
                             <td class="value-cell">{value}{previous}</td>
-                            <td class="num">{logged.revision}</td>
-                            <td class="num wide-only">{(logged.version > 0).then_some(logged.version)}</td>
+                            <td class="num">{logged.change.revision}</td>
+                            <td class="num wide-only">{(logged.change.version > 0).then_some(logged.change.version)}</td>
                             <td class="num wide-only">{size}</td>
-                            <td class="num lease">{(logged.lease != 0).then(|| lease_hex(logged.lease))}</td>
+                            <td class="num lease">{(logged.change.lease != 0).then(|| lease_hex(logged.change.lease))}</td>
                         </tr>
                     }
                 })
@@ -249,31 +242,10 @@ fn start(prefix: Key, log: RwSignal<Log>, rate: RwSignal<u64>) {
     let arrived = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = arrived.clone();
     follow(prefix, None, true, move |followed| match followed {
-        Followed::Change {
-            kind,
-            key,
-            revision,
-            version,
-            value_size,
-            lease,
-            value,
-            previous,
-        } => {
+        Followed::Change(change) => {
             counted.set(counted.get() + 1);
             let at = js_sys::Date::new_0().to_locale_time_string("en-GB").into();
-            log.update(|log| {
-                log.add(Logged {
-                    at,
-                    kind,
-                    key: Key::new(key),
-                    revision,
-                    version,
-                    value_size,
-                    lease,
-                    value,
-                    previous,
-                })
-            });
+            log.update(|log| log.add(Logged { at, change }));
         }
         Followed::Gap { from, to } => log.update(|log| {
             let from = log.gap.map_or(from, |(from, _)| from);

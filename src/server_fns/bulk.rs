@@ -58,12 +58,7 @@ pub async fn delete_selection(
             all,
             keys,
         };
-        redirect(&format!(
-            "{}&{}",
-            selection.url(),
-            report.query(BulkOutcome::Deleted)
-        ));
-        Ok(report)
+        Ok(landing(&selection, report, BulkOutcome::Deleted))
     })
     .await
 }
@@ -103,12 +98,7 @@ pub async fn copy_selection(
             all,
             keys,
         };
-        redirect(&format!(
-            "{}&{}",
-            selection.url(),
-            report.query(BulkOutcome::of_copy(remove))
-        ));
-        Ok(report)
+        Ok(landing(&selection, report, BulkOutcome::of_copy(remove)))
     })
     .await
 }
@@ -141,4 +131,12 @@ pub async fn apply_import(upload: String, revision: i64) -> Result<ImportReport,
         Ok(report)
     })
     .await
+}
+
+/// What a many-key write answers: its report, and (for a form posted without JavaScript) the
+/// bulk page of `selection` saying what was done.
+#[cfg(feature = "ssr")]
+fn landing(selection: &Selection, report: BulkReport, outcome: BulkOutcome) -> BulkReport {
+    redirect(&format!("{}&{}", selection.url(), report.query(outcome)));
+    report
 }

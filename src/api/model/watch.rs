@@ -1,6 +1,10 @@
 //! Watch: its query, and the events its answer streams.
 
 use super::*;
+use crate::domain::{
+    watch::{Change, ChangeKind, Snippet},
+    AppError, Key,
+};
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
@@ -85,4 +89,30 @@ pub struct WatchResync {
     pub revision: i64,
     /// How many changes the server holds for a client that falls behind.
     pub limit: u64,
+}
+
+impl WatchChange {
+    /// The change as the pages show it, the event's name saying its `kind`.
+    pub fn change(self, kind: ChangeKind) -> Result<Change, AppError> {
+        Ok(Change {
+            kind,
+            key: Key::new(self.key_encoding.decode(&self.key, "key")?),
+            revision: self.revision,
+            version: self.version,
+            value_size: self.value_size,
+            lease: self.lease,
+            value: self.value.and_then(WatchValue::snippet),
+            previous: self.prev_value.and_then(WatchValue::snippet),
+        })
+    }
+}
+
+impl WatchValue {
+    /// The start of the value it carries, if it reads as its encoding says.
+    pub fn snippet(self) -> Option<Snippet> {
+        Some(Snippet {
+            bytes: self.encoding.decode(&self.data, "value").ok()?,
+            size: self.size,
+        })
+    }
 }
