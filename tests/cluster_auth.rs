@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{enable_etcd_auth, server::TestServer, TestCluster};
+use common::{enable_etcd_auth, server::TestServer, sign_in::api, TestCluster};
 use etcd_client::{Client, ConnectOptions};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -30,16 +30,6 @@ async fn etcd_refuses_status_to_plain_users(cluster: &TestCluster) -> bool {
             true
         }
     }
-}
-
-async fn api(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    user: (&str, &str),
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    server.api(method, path, Some(user), body).await
 }
 
 async fn overview(server: &TestServer, user: (&str, &str)) -> Value {

@@ -8,33 +8,13 @@ mod common;
 use common::{
     enable_etcd_auth,
     server::{http, TestServer},
+    sign_in::{api, session_cookie, sign_in_form, user_add, users_file, with_cookie},
     TestCluster,
 };
 use etcd_client::{Client, ConnectOptions};
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use reqwest::Method;
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn api(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    user: (&str, &str),
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    server.api(method, path, Some(user), body).await
-}
-
-/// Adds (or replaces) `name` in the users file at `path` with `etcd-deck user add`.
-fn user_add(path: &std::path::Path, name: &str, role: &str, password: &str) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
-        .args(["user", "add", name, "--role", role])
-        .env("ETCD_DECK_USERS_FILE", path)
-        .env("ETCD_DECK_PASSWORD", password)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-}
 
 /// A server signing people in from a users file holding `users` (name, role), each with the
 /// password `<name>-pw`; answers it with the file's path.
@@ -44,38 +24,10 @@ fn with_users(
     users: &[(&str, &str)],
     env: &[(&str, &str)],
 ) -> (TestServer, std::path::PathBuf) {
-    let path = dir.join("users");
-    for (name, role) in users {
-        user_add(&path, name, role, &format!("{name}-pw"));
-    }
+    let path = users_file(dir, users);
     let mut env = env.to_vec();
     env.push(("ETCD_DECK_USERS_FILE", path.to_str().unwrap()));
     (TestServer::start_with(cluster, &env), path)
-}
-
-async fn sign_in_form(server: &TestServer, user: &str, password: &str) -> reqwest::Response {
-    http()
-        .post(format!("{}/auth/sign-in", server.url))
-        .header("origin", &server.url)
-        .form(&[("user", user), ("password", password), ("next", "/")])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set = response.headers()["set-cookie"].to_str().unwrap();
-    set.split(';').next().unwrap().to_string()
-}
-
-async fn status_with_cookie(server: &TestServer, path: &str, cookie: &str) -> StatusCode {
-    http()
-        .get(format!("{}{path}", server.url))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 #[tokio::test]
@@ -104,10 +56,7 @@ async fn a_changed_password_stops_working_at_once() {
         again.headers().get("set-cookie").is_none(),
         "no new session"
     );
-    assert_eq!(
-        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
-        401
-    );
+    assert_eq!(with_cookie(&server, "/api/v1/keys", &cookie).await.0, 401);
     let new = ("bob", "bob-new-pw");
     let (status, _) = api(&server, Method::GET, "/api/v1/keys", new, None).await;
     assert_eq!(status, 200, "the new password works");
@@ -337,10 +286,7 @@ async fn signing_out_ends_the_session_and_its_token() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = with_users(&cluster, dir.path(), &[("ed", "editor")], &[]);
     let cookie = session_cookie(&sign_in_form(&server, "ed", "ed-pw").await);
-    assert_eq!(
-        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
-        200
-    );
+    assert_eq!(with_cookie(&server, "/api/v1/keys", &cookie).await.0, 200);
     let signed_out = http()
         .post(format!("{}/auth/sign-out", server.url))
         .header("origin", &server.url)
@@ -350,7 +296,7 @@ async fn signing_out_ends_the_session_and_its_token() {
         .unwrap();
     assert_eq!(signed_out.status(), 303);
     assert_eq!(
-        status_with_cookie(&server, "/api/v1/keys", &cookie).await,
+        with_cookie(&server, "/api/v1/keys", &cookie).await.0,
         401,
         "the cookie captured before signing out"
     );

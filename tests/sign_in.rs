@@ -7,6 +7,7 @@ mod common;
 use common::{
     enable_etcd_auth,
     server::{http, TestServer},
+    sign_in::{session_cookie, sign_in_form, users_file, with_cookie},
     TestCluster,
 };
 use etcd_client::{Client, ConnectOptions};
@@ -26,52 +27,6 @@ async fn as_root(cluster: &TestCluster) -> Client {
         .unwrap()
 }
 
-/// A REST call with HTTP basic credentials, answering the status and the JSON body.
-async fn api(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    user: Option<(&str, &str)>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    server.api(method, path, user, body).await
-}
-
-/// Signs in through the form, as a browser does; answers the session cookie.
-async fn sign_in_form(server: &TestServer, user: &str, password: &str) -> reqwest::Response {
-    http()
-        .post(format!("{}/auth/sign-in", server.url))
-        .header("origin", &server.url)
-        .form(&[
-            ("user", user),
-            ("password", password),
-            ("next", "/?prefix=app/"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(set.contains("HttpOnly"), "{set}");
-    assert!(set.contains("SameSite=Lax"), "{set}");
-    set.split(';').next().unwrap().to_string()
-}
-
-async fn with_cookie(server: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
-    let response = http()
-        .get(format!("{}{path}", server.url))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn etcd_users_sign_in_and_etcds_roles_decide() {
     let cluster = TestCluster::start_with_flags(1, &format!("--auth-token-ttl={TOKEN_TTL}"));
@@ -89,7 +44,9 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     let bob = Some(("bob", "bob-pw"));
 
     // Nobody signed in: the API asks for credentials, pages go to the sign-in page.
-    let (status, body) = api(&server, Method::GET, "/api/v1/keys?prefix=app/", None, None).await;
+    let (status, body) = server
+        .api(Method::GET, "/api/v1/keys?prefix=app/", None, None)
+        .await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "unauthenticated");
     let challenge = http()
@@ -111,28 +68,20 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     })
     .await;
     assert!(noticed, "pages do not send people to sign in");
-    let (status, _) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys",
-        Some(("alice", "nope")),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api(Method::GET, "/api/v1/keys", Some(("alice", "nope")), None)
+        .await;
     assert_eq!(status, 401);
 
     // Alice reads and writes app/ only; etcd says so, etcd-deck names what was refused.
     let put = |value: &str| Some(json!({ "value": value }));
-    let (status, _) = api(&server, Method::PUT, "/api/v1/keys/app/a", alice, put("1")).await;
+    let (status, _) = server
+        .api(Method::PUT, "/api/v1/keys/app/a", alice, put("1"))
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = api(
-        &server,
-        Method::PUT,
-        "/api/v1/keys/other/a",
-        alice,
-        put("1"),
-    )
-    .await;
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/keys/other/a", alice, put("1"))
+        .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "permission_denied");
     assert!(
@@ -146,14 +95,9 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
             .contains("other/a"),
         "{body}"
     );
-    let (status, body) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys?prefix=other/",
-        alice,
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .api(Method::GET, "/api/v1/keys?prefix=other/", alice, None)
+        .await;
     assert_eq!(
         status, 403,
         "a prefix alice may not read is refused, not empty: {body}"
@@ -182,23 +126,13 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     let allowed = watch("app/").await.unwrap();
     assert_eq!(allowed.status(), 200);
     drop(allowed);
-    let (status, body) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys/other/secret",
-        alice,
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .api(Method::GET, "/api/v1/keys/other/secret", alice, None)
+        .await;
     assert_eq!(status, 403, "{body}");
-    let (status, body) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys?prefix=app/",
-        alice,
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .api(Method::GET, "/api/v1/keys?prefix=app/", alice, None)
+        .await;
     assert_eq!(
         (status, body["count"].clone()),
         (StatusCode::OK, json!(1)),
@@ -206,14 +140,20 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     );
 
     // Bob reads app/ and writes nothing.
-    let (status, body) = api(&server, Method::GET, "/api/v1/keys/app/a", bob, None).await;
+    let (status, body) = server
+        .api(Method::GET, "/api/v1/keys/app/a", bob, None)
+        .await;
     assert_eq!(
         (status, body["value"].clone()),
         (StatusCode::OK, json!("1"))
     );
-    let (status, _) = api(&server, Method::PUT, "/api/v1/keys/app/b", bob, put("2")).await;
+    let (status, _) = server
+        .api(Method::PUT, "/api/v1/keys/app/b", bob, put("2"))
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = api(&server, Method::DELETE, "/api/v1/keys/app/a", bob, None).await;
+    let (status, _) = server
+        .api(Method::DELETE, "/api/v1/keys/app/a", bob, None)
+        .await;
     assert_eq!(status, 403);
     let mut root = as_root(&cluster).await;
     assert!(root.get("app/b", None).await.unwrap().kvs().is_empty());
@@ -247,14 +187,14 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     assert_eq!(status, 403);
 
     // A bearer token from one process works on the other.
-    let (status, token) = api(
-        &server,
-        Method::POST,
-        "/api/v1/session",
-        None,
-        Some(json!({"user": "bob", "password": "bob-pw"})),
-    )
-    .await;
+    let (status, token) = server
+        .api(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"user": "bob", "password": "bob-pw"})),
+        )
+        .await;
     assert_eq!(status, 201, "{token}");
     let response = http()
         .get(format!("{}/api/v1/session", second.url))
@@ -308,42 +248,24 @@ async fn etcd_users_sign_in_and_etcds_roles_decide() {
     // Guessing is slowed down: after five failures for one user from one address, the next guess
     // is refused before it is checked.
     for _ in 0..5 {
-        let (status, _) = api(
-            &server,
+        let (status, _) = server
+            .api(Method::GET, "/api/v1/keys", Some(("bob", "guess")), None)
+            .await;
+        assert_eq!(status, 401);
+    }
+    let (status, body) = server
+        .api(
             Method::GET,
-            "/api/v1/keys",
+            "/api/v1/keys/app/a",
             Some(("bob", "guess")),
             None,
         )
         .await;
-        assert_eq!(status, 401);
-    }
-    let (status, body) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys/app/a",
-        Some(("bob", "guess")),
-        None,
-    )
-    .await;
     assert_eq!(status, 429, "{body}");
-    let (status, _) = api(&server, Method::GET, "/api/v1/keys/app/a", alice, None).await;
+    let (status, _) = server
+        .api(Method::GET, "/api/v1/keys/app/a", alice, None)
+        .await;
     assert_eq!(status, 200, "other users are not locked out");
-}
-
-/// A users file made with `etcd-deck user add`; each password is the name and `-pw`.
-fn users_file(dir: &std::path::Path, users: &[(&str, &str)]) -> std::path::PathBuf {
-    let path = dir.join("users");
-    for (name, role) in users {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
-            .args(["user", "add", name, "--role", role])
-            .env("ETCD_DECK_USERS_FILE", &path)
-            .env("ETCD_DECK_PASSWORD", format!("{name}-pw"))
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-    }
-    path
 }
 
 #[tokio::test]
@@ -363,57 +285,47 @@ async fn users_file_roles_and_read_only_mode() {
         ],
     );
     let put = Some(json!({ "value": "v" }));
-    let (status, _) = api(&server, Method::GET, "/api/v1/keys", None, None).await;
+    let (status, _) = server.api(Method::GET, "/api/v1/keys", None, None).await;
     assert_eq!(status, 401, "sign-in is required with a users file");
-    let (status, body) = api(
-        &server,
-        Method::PUT,
-        "/api/v1/keys/t/a",
-        Some(("vera", "vera-pw")),
-        put.clone(),
-    )
-    .await;
+    let (status, body) = server
+        .api(
+            Method::PUT,
+            "/api/v1/keys/t/a",
+            Some(("vera", "vera-pw")),
+            put.clone(),
+        )
+        .await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("viewer"));
-    let (status, _) = api(
-        &server,
-        Method::GET,
-        "/api/v1/keys?prefix=t/",
-        Some(("vera", "vera-pw")),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api(
+            Method::GET,
+            "/api/v1/keys?prefix=t/",
+            Some(("vera", "vera-pw")),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = api(
-        &server,
-        Method::PUT,
-        "/api/v1/keys/t/a",
-        Some(("ed", "ed-pw")),
-        put.clone(),
-    )
-    .await;
+    let (status, _) = server
+        .api(
+            Method::PUT,
+            "/api/v1/keys/t/a",
+            Some(("ed", "ed-pw")),
+            put.clone(),
+        )
+        .await;
     assert_eq!(status, 200);
     let delete_prefix = "/api/v1/keys?prefix=t/&confirm=t/";
-    let (status, _) = api(
-        &server,
-        Method::DELETE,
-        delete_prefix,
-        Some(("ed", "ed-pw")),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api(Method::DELETE, delete_prefix, Some(("ed", "ed-pw")), None)
+        .await;
     assert_eq!(status, 403, "deleting a prefix takes the admin role");
-    let (status, body) = api(
-        &server,
-        Method::DELETE,
-        delete_prefix,
-        Some(("ada", "ada-pw")),
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .api(Method::DELETE, delete_prefix, Some(("ada", "ada-pw")), None)
+        .await;
     assert_eq!(
         (status, body["done"]["count"].clone()),
         (StatusCode::OK, json!(1)),
@@ -441,29 +353,26 @@ async fn users_file_roles_and_read_only_mode() {
             ("ETCD_DECK_AUDIT_LOG", audit.to_str().unwrap()),
         ],
     );
-    let (status, body) = api(
-        &read_only,
-        Method::PUT,
-        "/api/v1/keys/t/b",
-        None,
-        put.clone(),
-    )
-    .await;
+    let (status, body) = read_only
+        .api(Method::PUT, "/api/v1/keys/t/b", None, put.clone())
+        .await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("read-only"));
-    let (status, _) = api(
-        &read_only,
-        Method::POST,
-        "/api/v1/keys/t/c/append",
-        None,
-        Some(json!({"value": 1})),
-    )
-    .await;
+    let (status, _) = read_only
+        .api(
+            Method::POST,
+            "/api/v1/keys/t/c/append",
+            None,
+            Some(json!({"value": 1})),
+        )
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = api(&read_only, Method::DELETE, "/api/v1/keys/t/a", None, None).await;
+    let (status, _) = read_only
+        .api(Method::DELETE, "/api/v1/keys/t/a", None, None)
+        .await;
     assert_eq!(status, 403);
     let created = http()
         .post(format!("{}{}", read_only.url, CreateKey::PATH))
@@ -478,14 +387,9 @@ async fn users_file_roles_and_read_only_mode() {
         .await
         .unwrap();
     assert_eq!(created.status(), 403);
-    let (status, body) = api(
-        &read_only,
-        Method::GET,
-        "/api/v1/keys?prefix=t/",
-        None,
-        None,
-    )
-    .await;
+    let (status, body) = read_only
+        .api(Method::GET, "/api/v1/keys?prefix=t/", None, None)
+        .await;
     assert_eq!(
         (status, body["count"].clone()),
         (StatusCode::OK, json!(0)),

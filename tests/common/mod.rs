@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod server;
+pub mod sign_in;
 
 use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
 use etcd_deck::services::access::{Access, AccessSettings};
