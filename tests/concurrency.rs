@@ -1,18 +1,22 @@
-//! Many clients at once against a real etcd: every page rendered and every server function
-//! called from 8 clients for a few seconds, over real HTTP. Any failed response, dropped
-//! connection or panic anywhere in the process fails the test.
+//! Many clients at once against a real etcd: every page rendered, every server function called
+//! and every REST route used, from 8 clients for a few seconds, over real HTTP. Any failed
+//! response, dropped connection or panic anywhere in the process fails the test.
 
 mod common;
 
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    CreateKey, DeleteKey, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetKey,
-    GetKeyHistory, GetLevel, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy,
-    PreviewSelection, SaveValue, SearchKeys,
+    ApplyImport, CreateKey, DeleteKey, DeleteSelection, EtcdConnection, FormatValue,
+    GetApiReference, GetCluster, GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel,
+    GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy,
+    PreviewImport, PreviewSelection, RestoreVersion, RevokeLease, SaveValue, SearchKeys,
+    SetKeyLease, UndeleteKeys,
 };
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
+use reqwest::Method;
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,8 +24,9 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 /// 22 pages, 5 REST reads and a sign-out, a search page and its server function, and 17 other
-/// server function calls.
-const REQUESTS_PER_ROUND: usize = 47;
+/// server function calls; then 22 REST calls (every route), 10 server function calls that
+/// write, an upload, its preview and its import.
+const REQUESTS_PER_ROUND: usize = 47 + 22 + 10 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -196,6 +201,271 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
     let form = format!("key={}", segment(&mine));
     let deleted = call(http, base, DeleteKey::PATH, &form).await;
     check(format!("delete {mine}"), 200, deleted.map(|r| r.0));
+    failures.extend(write_round(http, base, client, round).await);
+    failures
+}
+
+/// The server functions that write (each kind once, on keys, leases and an upload of this
+/// client's own) and every REST route, reads and writes.
+async fn write_round(
+    http: &reqwest::Client,
+    base: &str,
+    client: usize,
+    round: usize,
+) -> Vec<String> {
+    let dir = format!("load/c{client}/r{round}/");
+    let key = Key::from(format!("{dir}k").as_str());
+    let path = format!("/api/v1/keys/{}", percent(&key.display()));
+    let mut failures = Vec::new();
+    let mut check = |what: &str, expected: u16, got: Result<(u16, Value), String>| match got {
+        Ok((status, _)) if status == expected => {}
+        Ok((status, body)) => failures.push(format!("{what}: {status}, not {expected}: {body}")),
+        Err(err) => failures.push(format!("{what}: {err}")),
+    };
+    let rest = |method: Method, path: String, body: Option<Value>| async move {
+        let mut request = http.request(method, format!("{base}{path}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|err| format!("no response: {err}"))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|err| format!("body cut off: {err}"))?;
+        Ok::<_, String>((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    };
+    let function = |path: &'static str, form: String| async move {
+        let (status, body) = call(http, base, path, &form).await?;
+        Ok::<_, String>((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+    };
+    let number = |answer: &Result<(u16, Value), String>, field: &str| {
+        answer
+            .as_ref()
+            .ok()
+            .and_then(|(_, body)| body[field].as_i64())
+    };
+
+    // REST: a key written, read, its history, appended to, copied, moved, restored, deleted and
+    // brought back.
+    let put = rest(Method::PUT, path.clone(), Some(json!({"value": "[1]"}))).await;
+    let written = number(&put, "revision");
+    check("PUT key", 200, put);
+    let Some(written) = written else {
+        return failures;
+    };
+    check("GET key", 200, rest(Method::GET, path.clone(), None).await);
+    check(
+        "HEAD key",
+        200,
+        rest(Method::HEAD, path.clone(), None).await,
+    );
+    let history = format!("{path}/history");
+    check("GET history", 200, rest(Method::GET, history, None).await);
+    let append = rest(
+        Method::POST,
+        format!("{path}/append"),
+        Some(json!({"value": 2})),
+    )
+    .await;
+    let appended = number(&append, "revision");
+    check("POST append", 200, append);
+    let copy = json!({"from": key.display(), "to": format!("{dir}copy")});
+    check(
+        "POST copy",
+        200,
+        rest(Method::POST, "/api/v1/copy".into(), Some(copy)).await,
+    );
+    let moved = json!({"from": format!("{dir}copy"), "to": format!("{dir}moved")});
+    check(
+        "POST move",
+        200,
+        rest(Method::POST, "/api/v1/move".into(), Some(moved)).await,
+    );
+    let restore = json!({"key": key.display(), "revision": written, "mod_revision": appended});
+    let restored = rest(Method::POST, "/api/v1/restore".into(), Some(restore)).await;
+    let restored_at = number(&restored, "revision");
+    check("POST restore", 200, restored);
+    check(
+        "DELETE key",
+        200,
+        rest(Method::DELETE, path.clone(), None).await,
+    );
+    if let Some(at) = restored_at {
+        let undelete = json!({"revision": at, "keys": [key.display()]});
+        let body = Some(undelete);
+        check(
+            "POST undelete",
+            200,
+            rest(Method::POST, "/api/v1/undelete".into(), body).await,
+        );
+    }
+    let prefix = percent(&dir);
+    let search = format!("/api/v1/search?prefix={prefix}&q=k");
+    match rest(Method::GET, search, None).await {
+        Ok((429, _)) => {}
+        got => check("GET search", 200, got),
+    }
+    let export = format!("/api/v1/export?prefix={prefix}");
+    check("GET export", 200, rest(Method::GET, export, None).await);
+    let import = "/api/v1/import?dry_run=false".to_string();
+    let body = json!({ format!("{dir}imported"): "v" });
+    match rest(Method::POST, import, Some(body)).await {
+        // One import at a time: a turn not had within 30 s is refused, not waited for longer.
+        Ok((429, _)) => {}
+        got => check("POST import", 200, got),
+    }
+    check(
+        "GET cluster",
+        200,
+        rest(Method::GET, "/api/v1/cluster".into(), None).await,
+    );
+    let document = "/api/v1/openapi.json".to_string();
+    check(
+        "GET openapi.json",
+        200,
+        rest(Method::GET, document, None).await,
+    );
+    let watched = http
+        .get(format!("{base}/api/v1/watch?prefix={prefix}"))
+        .send()
+        .await
+        .map(|response| (response.status().as_u16(), Value::Null))
+        .map_err(|err| format!("no response: {err}"));
+    check("GET watch", 200, watched);
+
+    // REST leases: granted, read, renewed and revoked.
+    let granted = rest(
+        Method::POST,
+        "/api/v1/leases".into(),
+        Some(json!({"ttl": 60})),
+    )
+    .await;
+    let lease = granted
+        .as_ref()
+        .ok()
+        .and_then(|(_, body)| body["id"].as_str().map(str::to_string));
+    check("POST leases", 200, granted);
+    if let Some(lease) = &lease {
+        let one = format!("/api/v1/leases/{lease}");
+        check("GET lease", 200, rest(Method::GET, one.clone(), None).await);
+        let renew = format!("{one}/keepalive");
+        check("POST keepalive", 200, rest(Method::POST, renew, None).await);
+        check("DELETE lease", 200, rest(Method::DELETE, one, None).await);
+    }
+
+    // Server functions: a past version, a restore, a lease set on the key, a lease granted,
+    // renewed and revoked, a draft that is not kept, an undelete and a selection deleted.
+    let segment = key.to_segment();
+    let form = format!("key={segment}&revision={written}");
+    check(
+        "get_key_version",
+        200,
+        function(GetKeyVersion::PATH, form).await,
+    );
+    let now = rest(Method::GET, path.clone(), None).await;
+    let modified = number(&now, "mod_revision");
+    if let Some(modified) = modified {
+        let form = format!("key={segment}&revision={written}&expected_mod_revision={modified}");
+        let restored = function(RestoreVersion::PATH, form).await;
+        let at = number(&restored, "revision");
+        check("restore_version", 200, restored);
+        if let Some(at) = at {
+            let form = format!("key={segment}&lease=&ttl=60&expected_mod_revision={at}");
+            check(
+                "set_key_lease",
+                200,
+                function(SetKeyLease::PATH, form).await,
+            );
+        }
+    }
+    check(
+        "grant_lease",
+        200,
+        function(GrantLease::PATH, "ttl=60".into()).await,
+    );
+    let granted = rest(
+        Method::POST,
+        "/api/v1/leases".into(),
+        Some(json!({"ttl": 60})),
+    )
+    .await;
+    if let Ok((_, body)) = &granted {
+        if let Some(id) = body["id"].as_str() {
+            let form = format!("id={id}");
+            check(
+                "keep_lease_alive",
+                200,
+                function(KeepLeaseAlive::PATH, form.clone()).await,
+            );
+            check("revoke_lease", 200, function(RevokeLease::PATH, form).await);
+        }
+    }
+    let form = format!("key={segment}&draft={}", "0".repeat(32));
+    check(
+        "get_draft of none",
+        400,
+        function(GetDraft::PATH, form).await,
+    );
+    let deleted = function(DeleteKey::PATH, format!("key={segment}")).await;
+    let before = number(&deleted, "revision").map(|revision| revision - 1);
+    check("delete_key", 200, deleted);
+    if let Some(before) = before {
+        let form = format!(
+            "prefix={}&revision={before}&keys[0]={segment}",
+            Key::from(dir.as_str()).to_segment()
+        );
+        check(
+            "undelete_keys",
+            200,
+            function(UndeleteKeys::PATH, form).await,
+        );
+    }
+    let form = format!(
+        "prefix={}&revision=0&all=false&keys[0]={segment}&confirm=1",
+        Key::from(dir.as_str()).to_segment()
+    );
+    check(
+        "delete_selection",
+        200,
+        function(DeleteSelection::PATH, form).await,
+    );
+
+    // An import through the page's upload form, previewed and applied.
+    let export = format!("{{\"{dir}uploaded\": \"v\"}}");
+    // Without following its redirect, which names the upload.
+    let upload = common::server::http()
+        .post(format!("{base}/bulk/upload"))
+        .multipart(reqwest::multipart::Form::new().text("text", export))
+        .send()
+        .await;
+    let id = upload.as_ref().ok().and_then(|response| {
+        let location = response.headers().get("location")?.to_str().ok()?;
+        location.split_once("upload=").map(|(_, id)| id.to_string())
+    });
+    let named = upload
+        .map(|response| (response.status().as_u16(), Value::Null))
+        .map_err(|err| format!("no response: {err}"));
+    // A redirect that does not name the upload counts as no answer at all.
+    let named = named.map(|(status, body)| (if id.is_some() { status } else { 0 }, body));
+    check("POST /bulk/upload, redirected to its id", 303, named);
+    if let Some(id) = id {
+        let previewed = function(PreviewImport::PATH, format!("upload={id}")).await;
+        let at = number(&previewed, "revision");
+        match previewed {
+            Ok((429, _)) => {}
+            got => check("preview_import", 200, got),
+        }
+        if let Some(at) = at {
+            match function(ApplyImport::PATH, format!("upload={id}&revision={at}")).await {
+                Ok((429, _)) => {}
+                got => check("apply_import", 200, got),
+            }
+        }
+    }
     failures
 }
 
@@ -238,7 +508,7 @@ fn percent(text: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_page_and_server_function_under_concurrent_load() {
+async fn every_page_server_function_and_rest_route_under_concurrent_load() {
     count_panics();
     let cluster = TestCluster::start(1);
     let (base, etcd) = serve_on_free_port(&cluster).await;
