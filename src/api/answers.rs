@@ -82,6 +82,10 @@ fn add_common_answers(path: &str, method: &str, operation: &mut Operation) {
             "504",
             "Sent, but etcd did not confirm it in time: it may have been applied",
         );
+        add(
+            "507",
+            "etcd is full (the NOSPACE alarm): it refuses writes until space is freed",
+        );
     }
 }
 

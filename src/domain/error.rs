@@ -84,6 +84,14 @@ pub enum AppError {
     /// A write was sent but not answered in time: it may or may not have been applied.
     #[error("outcome unknown — check the key {key}: the write was sent but etcd did not confirm it ({reason})")]
     OutcomeUnknown { key: String, reason: String },
+    /// etcd's database is past its space quota: it raised the NOSPACE alarm and refuses every
+    /// write (deletes included in a transaction that also writes) until space is freed and the
+    /// alarm disarmed.
+    #[error(
+        "etcd is full: its database has reached its space quota (the NOSPACE alarm), so it \
+         refuses writes"
+    )]
+    NoSpace,
     /// etcd answered with an error of its own.
     #[error("etcd error: {message}")]
     Etcd { message: String },
@@ -116,6 +124,7 @@ pub enum ErrorCode {
     EtcdUnavailable,
     NoQuorum,
     OutcomeUnknown,
+    NoSpace,
     EtcdError,
     Internal,
     NoSuchEndpoint,
@@ -133,7 +142,7 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -153,6 +162,7 @@ impl ErrorCode {
         ErrorCode::EtcdUnavailable,
         ErrorCode::NoQuorum,
         ErrorCode::OutcomeUnknown,
+        ErrorCode::NoSpace,
     ];
 
     /// The one place where each kind's status, heading and hint are written.
@@ -246,6 +256,16 @@ impl ErrorCode {
                      before trying again.",
                 ),
             ),
+            ErrorCode::NoSpace => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "etcd is full",
+                Some(
+                    "Nothing was written; reading and deleting keys still work. To recover, \
+                     compact etcd's history, defragment every member one at a time, then \
+                     disarm the NOSPACE alarm (etcdctl compact, etcdctl defrag, etcdctl alarm \
+                     disarm). The cluster page shows the alarm and each member's size.",
+                ),
+            ),
             ErrorCode::EtcdError => (StatusCode::BAD_GATEWAY, "etcd error", None),
             ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Request failed", None),
         };
@@ -275,6 +295,7 @@ impl ErrorCode {
             ErrorCode::EtcdUnavailable => "etcd_unavailable",
             ErrorCode::NoQuorum => "no_quorum",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::NoSpace => "no_space",
             ErrorCode::EtcdError => "etcd_error",
             ErrorCode::Internal => "internal",
             ErrorCode::NoSuchEndpoint => "no_such_endpoint",
@@ -302,6 +323,7 @@ impl AppError {
             AppError::EtcdUnavailable { .. } => ErrorCode::EtcdUnavailable,
             AppError::NoQuorum { .. } => ErrorCode::NoQuorum,
             AppError::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
+            AppError::NoSpace => ErrorCode::NoSpace,
             AppError::Etcd { .. } => ErrorCode::EtcdError,
             AppError::Internal { .. } => ErrorCode::Internal,
             AppError::NoSuchEndpoint { .. } => ErrorCode::NoSuchEndpoint,
@@ -397,6 +419,7 @@ mod tests {
                 message: "e".into(),
             },
             AppError::internal("x"),
+            AppError::NoSpace,
             AppError::NoSuchEndpoint {
                 message: "n".into(),
             },
@@ -425,6 +448,7 @@ mod tests {
             AppError::EtcdUnavailable { .. }
             | AppError::NoQuorum { .. }
             | AppError::OutcomeUnknown { .. }
+            | AppError::NoSpace
             | AppError::Etcd { .. }
             | AppError::Internal { .. } => false,
         }

@@ -127,6 +127,8 @@ pub fn refusal(err: etcd_client::Error, endpoints: &[String]) -> Refusal {
             ) || is_unavailable_message(&message)
             {
                 unavailable(describe_unavailable(&message))
+            } else if message.contains("database space exceeded") {
+                AppError::NoSpace
             } else if code == Code::InvalidArgument && message.contains("too large") {
                 AppError::TooLarge { message }
             } else {
@@ -448,6 +450,16 @@ mod tests {
     }
 
     #[test]
+    fn a_full_database_is_no_space_with_what_to_do() {
+        let err = map_status(Status::resource_exhausted(
+            "etcdserver: mvcc: database space exceeded",
+        ));
+        assert_eq!(err, AppError::NoSpace);
+        assert_eq!(err.status(), 507);
+        assert!(err.hint().unwrap().contains("defragment"));
+    }
+
+    #[test]
     fn oversized_requests_are_too_large() {
         let err = map_status(Status::invalid_argument("etcdserver: request is too large"));
         assert_eq!(err.status(), 413);
@@ -455,13 +467,11 @@ mod tests {
 
     #[test]
     fn other_etcd_errors_keep_etcds_message() {
-        let err = map_status(Status::resource_exhausted(
-            "etcdserver: mvcc: database space exceeded",
-        ));
+        let err = map_status(Status::data_loss("etcdserver: corrupt cluster"));
         assert_eq!(
             err,
             AppError::Etcd {
-                message: "etcdserver: mvcc: database space exceeded".into()
+                message: "etcdserver: corrupt cluster".into()
             }
         );
         assert_eq!(err.status(), 502);

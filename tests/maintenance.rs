@@ -1,0 +1,93 @@
+//! A full etcd, as an operator meets it: a member past its space quota raises the NOSPACE alarm
+//! and refuses every write. Against a real etcd with a small `--quota-backend-bytes`.
+
+mod common;
+
+use common::{server::TestServer, TestCluster};
+use etcd_deck::domain::AppError;
+use etcd_deck::server_fns::CreateKey;
+use leptos::server_fn::ServerFn;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// The quota the test's etcd runs with: small enough to fill in a moment.
+const QUOTA: u64 = 16 * 1024 * 1024;
+
+#[tokio::test]
+async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
+    let cluster = TestCluster::start_with_flags(1, &format!("--quota-backend-bytes={QUOTA}"));
+    let server = TestServer::start(&cluster);
+    let value = "x".repeat(100 * 1024);
+    let mut full = None;
+    for i in 0..1000 {
+        let path = format!("/api/v1/keys/fill/{i:04}");
+        let (status, body) = server
+            .api(Method::PUT, &path, None, Some(json!({ "value": value })))
+            .await;
+        match status.as_u16() {
+            200 => {}
+            507 => {
+                full = Some((i, body));
+                break;
+            }
+            other => panic!("write {i}: {other} {body}"),
+        }
+    }
+    let (writes, body) = full.expect("etcd filled up within 100 MB of writes");
+    assert!(
+        writes > 50,
+        "the quota holds more than {writes} values of 100 KB"
+    );
+    assert_eq!(body["error"]["code"], "no_space", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("etcd is full"), "{message}");
+
+    // Even a tiny write is refused, with the same answer; reads and deletes still work.
+    let tiny = Some(json!({ "value": "v" }));
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/keys/tiny", None, tiny)
+        .await;
+    assert_eq!(status.as_u16(), 507, "{body}");
+    let (status, _) = server
+        .api(Method::GET, "/api/v1/keys/fill/0000", None, None)
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, body) = server
+        .api(Method::DELETE, "/api/v1/keys/fill/0000", None, None)
+        .await;
+    assert_eq!(
+        status.as_u16(),
+        200,
+        "a delete frees nothing yet, but is allowed: {body}"
+    );
+
+    // A write from the UI's server function is refused the same way.
+    let created = common::server::http()
+        .post(format!("{}{}", server.url, CreateKey::PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body("prefix=ui%2F&key=k&value=v&format=text")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 507);
+    let body = created.text().await.unwrap();
+    let err: AppError = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        err,
+        AppError::NoSpace,
+        "the page shows its title and hint: {body}"
+    );
+
+    // The cluster names the alarm.
+    let (_, overview) = server.api(Method::GET, "/api/v1/cluster", None, None).await;
+    let alarms: Vec<&Value> = overview["alarms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        alarms.iter().any(|alarm| alarm["kind"] == "NOSPACE"),
+        "{overview}"
+    );
+}
