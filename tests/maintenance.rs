@@ -3,12 +3,14 @@
 
 mod common;
 
-use common::{server::TestServer, TestCluster};
+use common::{eventually, server::TestServer, TestCluster};
 use etcd_deck::domain::AppError;
-use etcd_deck::server_fns::CreateKey;
+use etcd_deck::domain::Connection;
+use etcd_deck::server_fns::{CreateKey, EtcdConnection};
 use leptos::server_fn::ServerFn;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// The quota the test's etcd runs with: small enough to fill in a moment.
 const QUOTA: u64 = 16 * 1024 * 1024;
@@ -77,6 +79,30 @@ async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
         err,
         AppError::NoSpace,
         "the page shows its title and hint: {body}"
+    );
+
+    // Every page says so, from the members' status or, where it cannot be read, from the
+    // refusal.
+    let http = common::server::http();
+    let connection = || async {
+        let answer = http
+            .post(format!("{}{}", server.url, EtcdConnection::PATH))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        answer.json::<Connection>().await.unwrap()
+    };
+    let said = eventually(Duration::from_secs(10), || async {
+        connection().await.full
+    })
+    .await;
+    assert!(said, "the connection check says etcd is full");
+    let page = http.get(format!("{}/", server.url)).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("full-banner") && page.contains("etcd is full"),
+        "{page}"
     );
 
     // The cluster names the alarm.

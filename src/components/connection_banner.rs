@@ -33,6 +33,18 @@ impl Default for EtcdEpoch {
     }
 }
 
+/// Says that etcd is full, and what to do: the title and hint of the error its writes get.
+fn full_banner() -> impl IntoView {
+    let facts = ErrorCode::NoSpace.facts();
+    view! {
+        <div class="banner banner-error" role="alert" data-testid="full-banner">
+            <strong>{facts.title}</strong>
+            <span>": it refuses every write. "</span>
+            <span class="hint">{facts.hint}</span>
+        </div>
+    }
+}
+
 /// Shows an alert while etcd cannot be reached, with the endpoints tried and what to do.
 #[component]
 pub fn ConnectionBanner() -> impl IntoView {
@@ -57,6 +69,12 @@ pub fn ConnectionBanner() -> impl IntoView {
     });
 
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let full = connection.await.is_ok_and(|connection| connection.full);
+                full.then(full_banner)
+            })}
+        </Transition>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 connection

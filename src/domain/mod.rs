@@ -93,6 +93,9 @@ pub struct WriteReceipt {
 pub struct Connection {
     /// The store revision it was read at.
     pub revision: i64,
+    /// etcd is full: past its space quota, it refuses every write (see [`AppError::NoSpace`]).
+    #[serde(default)]
+    pub full: bool,
 }
 
 /// When a put may happen, checked by etcd in the same transaction as the put itself.

@@ -20,6 +20,7 @@ mod pool;
 mod scan;
 mod settings;
 mod sizes;
+mod space;
 mod tls;
 mod tree;
 mod watch;
@@ -89,7 +90,13 @@ impl Etcd {
 
     /// Tells a refusal of `op`, made as this handle's user: `.map_err(self.refused(op))`.
     fn refused(&self, op: Op) -> impl Fn(Refusal) -> AppError + '_ {
-        move |refusal| op.told(refusal, self.user())
+        move |refusal| {
+            let err = op.told(refusal, self.user());
+            if err == AppError::NoSpace {
+                self.pool.last_no_space.now();
+            }
+            err
+        }
     }
 
     /// Runs a request through the pool, as this handle's user.
@@ -116,8 +123,14 @@ impl Etcd {
     /// permissions after the read has gone through the leader. The revision is then unknown (0).
     pub async fn connection(&self) -> Result<Connection, AppError> {
         match self.probe().await {
-            Ok(revision) => Ok(Connection { revision }),
-            Err(Refusal::Denied) => Ok(Connection { revision: 0 }),
+            Ok(revision) => Ok(Connection {
+                revision,
+                full: self.is_full(),
+            }),
+            Err(Refusal::Denied) => Ok(Connection {
+                revision: 0,
+                full: self.is_full(),
+            }),
             Err(refusal) => Err(self.refused(Op::new(PROBE))(refusal)),
         }
     }

@@ -87,6 +87,8 @@ pub(super) struct Pool {
     /// The user the health check asks for member status as, when one is configured; never used
     /// for anyone's reads or writes.
     pub monitor: Option<UserClients>,
+    /// When a write was last refused for want of space.
+    pub last_no_space: super::space::LastNoSpace,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -172,6 +174,7 @@ impl Pool {
             counts: Default::default(),
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
+            last_no_space: Default::default(),
             monitor: settings
                 .monitor
                 .as_ref()

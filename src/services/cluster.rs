@@ -22,5 +22,8 @@ pub async fn reachable(access: &Access) -> Result<Connection, AppError> {
     access
         .detect_etcd_authentication()
         .await
-        .map(|_| Connection { revision: 0 })
+        .map(|_| Connection {
+            revision: 0,
+            full: false,
+        })
 }
