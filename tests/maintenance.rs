@@ -19,6 +19,14 @@ const QUOTA: u64 = 16 * 1024 * 1024;
 async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
     let cluster = TestCluster::start_with_flags(1, &format!("--quota-backend-bytes={QUOTA}"));
     let server = TestServer::start(&cluster);
+    // Each member's space, from its own /metrics: the quota, and a database well under it.
+    let (_, overview) = server.api(Method::GET, "/api/v1/cluster", None, None).await;
+    let space = &overview["space"][0]["space"];
+    assert_eq!(space["quota_bytes"], QUOTA, "{overview}");
+    let size = space["db_size"].as_u64().unwrap_or_default();
+    assert!(size > 0 && size < QUOTA / 2, "{overview}");
+    assert!(space["current_revision"].as_i64() > Some(0), "{overview}");
+
     let value = "x".repeat(100 * 1024);
     let mut full = None;
     for i in 0..1000 {
@@ -98,6 +106,12 @@ async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
     })
     .await;
     assert!(said, "the connection check says etcd is full");
+    // The members' figures are read again every 5 s.
+    let nearly = || async { connection().await.nearly_full >= Some(80) };
+    assert!(
+        eventually(Duration::from_secs(10), nearly).await,
+        "nearly full too"
+    );
     let page = http.get(format!("{}/", server.url)).send().await.unwrap();
     let page = page.text().await.unwrap();
     assert!(
@@ -105,8 +119,20 @@ async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
         "{page}"
     );
 
-    // The cluster names the alarm.
+    // The cluster names the alarm, and the member's space says why.
     let (_, overview) = server.api(Method::GET, "/api/v1/cluster", None, None).await;
+    let used = overview["space"][0]["space"]["db_size"].as_u64();
+    assert!(used >= Some(QUOTA * 8 / 10), "{overview}");
+    let page = http
+        .get(format!("{}/cluster", server.url))
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("nearly-full") && page.contains("16.0 MiB"),
+        "{page}"
+    );
     let alarms: Vec<&Value> = overview["alarms"]
         .as_array()
         .into_iter()

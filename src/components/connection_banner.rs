@@ -3,6 +3,7 @@
 use super::page_data;
 use crate::domain::ErrorCode;
 use crate::server_fns::etcd_connection;
+use crate::urls::routes::cluster_url;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -45,6 +46,20 @@ fn full_banner() -> impl IntoView {
     }
 }
 
+/// Says that a member is nearly full, before etcd refuses writes.
+fn nearly_full_banner(percent: u64) -> impl IntoView {
+    view! {
+        <div class="banner banner-warn" role="status" data-testid="nearly-full-banner">
+            <strong>{format!("etcd is {percent} % full")}</strong>
+            <span>
+                ": past its space quota it will refuse every write. The "
+                <a href=cluster_url()>"cluster page"</a>
+                " shows each member's space."
+            </span>
+        </div>
+    }
+}
+
 /// Shows an alert while etcd cannot be reached, with the endpoints tried and what to do.
 #[component]
 pub fn ConnectionBanner() -> impl IntoView {
@@ -71,8 +86,12 @@ pub fn ConnectionBanner() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let full = connection.await.is_ok_and(|connection| connection.full);
-                full.then(full_banner)
+                let connection = connection.await.ok()?;
+                Some(if connection.full {
+                    full_banner().into_any()
+                } else {
+                    nearly_full_banner(connection.nearly_full?).into_any()
+                })
             })}
         </Transition>
         <Transition fallback=|| ()>

@@ -29,6 +29,9 @@ pub struct ClusterOverview {
     /// Why the member list could not be read, when it could not.
     #[serde(default)]
     pub members_error: Option<String>,
+    /// How full each endpoint's member is.
+    #[serde(default)]
+    pub space: Vec<EndpointSpace>,
 }
 
 impl ClusterOverview {
@@ -114,6 +117,48 @@ pub struct EndpointHealth {
     /// ("member status needs etcd's root role on this etcd version").
     #[serde(default)]
     pub status_hidden: Option<String>,
+}
+
+/// How full one member's database is, as its own `/metrics` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSpace {
+    /// Past this size etcd raises the NOSPACE alarm and refuses writes (`--quota-backend-bytes`).
+    pub quota_bytes: u64,
+    /// The database file's size.
+    pub db_size: u64,
+    /// The part of it that holds data; the rest is free pages only defragmenting returns.
+    pub db_size_in_use: u64,
+    /// The revision etcd compacted its history up to: no older revision can be read.
+    pub compact_revision: Option<i64>,
+    pub current_revision: Option<i64>,
+}
+
+/// A share at or over which a member counts as nearly full.
+pub const NEARLY_FULL_PERCENT: u64 = 80;
+
+impl MemberSpace {
+    /// The database's size as a share of the quota, in whole percent.
+    pub fn used_percent(&self) -> u64 {
+        (self.db_size.saturating_mul(100)) / self.quota_bytes.max(1)
+    }
+
+    /// The share of the database file that is free pages, in whole percent.
+    pub fn fragmented_percent(&self) -> u64 {
+        let free = self.db_size.saturating_sub(self.db_size_in_use);
+        free.saturating_mul(100) / self.db_size.max(1)
+    }
+
+    pub fn nearly_full(&self) -> bool {
+        self.used_percent() >= NEARLY_FULL_PERCENT
+    }
+}
+
+/// One endpoint's member's space, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointSpace {
+    pub endpoint: String,
+    pub space: Option<MemberSpace>,
+    pub error: Option<String>,
 }
 
 /// A member's role in the cluster.
@@ -301,6 +346,7 @@ mod tests {
             alarms: None,
             alarms_error: None,
             members_error: None,
+            space: Vec::new(),
         };
         let a = member("a", "m-a", "http://other:9");
         let b = member("b", "m-b", "http://H:2/");
@@ -333,6 +379,7 @@ mod tests {
             alarms: None,
             alarms_error: None,
             members_error: None,
+            space: Vec::new(),
         };
         let dead = member("a", "m1", "http://127.0.0.1:2379");
         assert_eq!(
@@ -358,6 +405,7 @@ mod tests {
             alarms: None,
             alarms_error: None,
             members_error: None,
+            space: Vec::new(),
         };
         assert_eq!(
             overview.status_hidden(),
@@ -377,6 +425,7 @@ mod tests {
             alarms: None,
             alarms_error: None,
             members_error: None,
+            space: Vec::new(),
         };
         assert_eq!(overview.role_of(&member("a1", "m1", "")), Role::Leader);
         assert_eq!(overview.role_of(&member("b2", "m2", "")), Role::Voter);

@@ -96,6 +96,10 @@ pub struct Connection {
     /// etcd is full: past its space quota, it refuses every write (see [`AppError::NoSpace`]).
     #[serde(default)]
     pub full: bool,
+    /// The most a member uses of its quota, in percent, when it is nearly full
+    /// ([`cluster::NEARLY_FULL_PERCENT`] or more).
+    #[serde(default)]
+    pub nearly_full: Option<u64>,
 }
 
 /// When a put may happen, checked by etcd in the same transaction as the put itself.

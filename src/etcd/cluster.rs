@@ -18,7 +18,7 @@ impl Etcd {
     pub async fn cluster_overview(&self) -> ClusterOverview {
         health::check_all(&self.pool).await;
         let seen = self.pool.endpoints.iter().map(|e| self.seen_by_caller(e));
-        let endpoints = futures::future::join_all(seen).await;
+        let (endpoints, space) = futures::join!(futures::future::join_all(seen), self.space());
         let (mut members, members_error) = match self
             .read_stale(|mut client| async move { client.member_list().await })
             .await
@@ -62,6 +62,7 @@ impl Etcd {
             leader,
             alarms,
             alarms_error,
+            space,
         }
     }
 

@@ -15,6 +15,7 @@ mod hub;
 mod kept;
 mod leases;
 mod list;
+mod metrics;
 mod past;
 mod pool;
 mod scan;
@@ -123,15 +124,18 @@ impl Etcd {
     /// permissions after the read has gone through the leader. The revision is then unknown (0).
     pub async fn connection(&self) -> Result<Connection, AppError> {
         match self.probe().await {
-            Ok(revision) => Ok(Connection {
-                revision,
-                full: self.is_full(),
-            }),
-            Err(Refusal::Denied) => Ok(Connection {
-                revision: 0,
-                full: self.is_full(),
-            }),
+            Ok(revision) => Ok(self.connection_at(revision).await),
+            Err(Refusal::Denied) => Ok(self.connection_at(0).await),
             Err(refusal) => Err(self.refused(Op::new(PROBE))(refusal)),
+        }
+    }
+
+    /// The connection, read at `revision`, with how full etcd is.
+    async fn connection_at(&self, revision: i64) -> Connection {
+        Connection {
+            revision,
+            full: self.is_full(),
+            nearly_full: self.nearly_full().await,
         }
     }
 

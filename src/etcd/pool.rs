@@ -89,6 +89,8 @@ pub(super) struct Pool {
     pub monitor: Option<UserClients>,
     /// When a write was last refused for want of space.
     pub last_no_space: super::space::LastNoSpace,
+    /// The members' own figures of their space.
+    pub metrics: super::metrics::Metrics,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -175,6 +177,9 @@ impl Pool {
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
             last_no_space: Default::default(),
+            metrics: super::metrics::Metrics::new(
+                settings.tls.http_client(settings.request_timeout),
+            ),
             monitor: settings
                 .monitor
                 .as_ref()

@@ -31,6 +31,16 @@ impl LastNoSpace {
 }
 
 impl Etcd {
+    /// The most a member uses of its quota, in percent, when that is nearly full.
+    pub async fn nearly_full(&self) -> Option<u64> {
+        let space = self.space().await;
+        let spaces = space.iter().filter_map(|endpoint| endpoint.space.as_ref());
+        spaces
+            .filter(|space| space.nearly_full())
+            .map(|space| space.used_percent())
+            .max()
+    }
+
     /// Whether etcd is full now: a member's last status (see the health check) names the
     /// NOSPACE alarm, or, where no member's status can be read, a write was refused for want of
     /// space within the last minute.

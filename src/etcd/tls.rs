@@ -61,6 +61,27 @@ impl EtcdTls {
     }
 }
 
+impl EtcdTls {
+    /// An HTTP client for the members' own HTTP endpoints (`/metrics`), trusting and presenting
+    /// what the gRPC clients do.
+    pub(super) fn http_client(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<reqwest::Client, String> {
+        let mut builder = reqwest::Client::builder().timeout(timeout);
+        if let Some(ca) = &self.ca {
+            let ca = reqwest::Certificate::from_pem(ca).map_err(|err| err.to_string())?;
+            builder = builder.add_root_certificate(ca);
+        }
+        if let Some((cert, key)) = &self.identity {
+            let pem = [cert.as_slice(), b"\n", key.as_slice()].concat();
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|err| err.to_string())?;
+            builder = builder.identity(identity);
+        }
+        builder.build().map_err(|err| err.to_string())
+    }
+}
+
 impl fmt::Debug for EtcdTls {
     /// Says what is configured, never the key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

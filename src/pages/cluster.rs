@@ -4,7 +4,8 @@
 use crate::components::{count, page_data, Loaded, PageView};
 use crate::domain::{
     cluster::{
-        quorum, tolerated_failures, ClusterOverview, EndpointHealth, MemberInfo, MemberStatus,
+        quorum, tolerated_failures, ClusterOverview, EndpointHealth, EndpointSpace, MemberInfo,
+        MemberStatus, NEARLY_FULL_PERCENT,
     },
     limits::{human_bytes, tenths},
 };
@@ -55,6 +56,7 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
         .map(|member| member_row(&overview, member))
         .collect_view();
     let endpoints = overview.endpoints.iter().map(endpoint_row).collect_view();
+    let space = overview.space.iter().map(space_row).collect_view();
     view! {
         <p class="summary" data-testid="cluster-summary">{summary(&overview)}</p>
         <section class="panel">
@@ -92,6 +94,27 @@ fn Overview(overview: ClusterOverview) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>{endpoints}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Space"</h2>
+            <p class="hint">
+                "Past its quota a member raises the NOSPACE alarm, and etcd refuses every write. \
+                 Compacting frees pages for reuse; only defragmenting a member returns them."
+            </p>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Space">
+                <table class="keys" data-testid="space">
+                    <thead>
+                        <tr>
+                            <th>"Endpoint"</th>
+                            <th>"Used of quota"</th>
+                            <th class="num">"In use"</th>
+                            <th class="num">"Free pages"</th>
+                            <th class="num">"Revisions kept"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{space}</tbody>
                 </table>
             </div>
         </section>
@@ -216,6 +239,56 @@ fn endpoint_row(endpoint: &EndpointHealth) -> impl IntoView {
             {columns}
         </tr>
     }
+}
+
+/// How full one endpoint's member is: its database against its quota, as a bar.
+fn space_row(endpoint: &EndpointSpace) -> impl IntoView {
+    let url = endpoint.endpoint.clone();
+    let Some(space) = endpoint.space.clone() else {
+        let why = endpoint.error.clone().unwrap_or_default();
+        return Either::Left(view! {
+            <tr data-testid="space-row">
+                <td class="url">{url}</td>
+                <td colspan="4" class="status-hidden">{why}</td>
+            </tr>
+        });
+    };
+    let percent = space.used_percent();
+    let used = format!(
+        "{} of {} ({percent} %)",
+        human_bytes(space.db_size),
+        human_bytes(space.quota_bytes)
+    );
+    let free = space.db_size.saturating_sub(space.db_size_in_use);
+    let free = format!("{} ({} %)", human_bytes(free), space.fragmented_percent());
+    let kept = match (space.compact_revision, space.current_revision) {
+        (Some(from), Some(to)) if from > 0 => format!("{from} – {to}"),
+        (_, Some(to)) => format!("all (1 – {to})"),
+        _ => String::new(),
+    };
+    let class = if space.nearly_full() {
+        "space nearly-full"
+    } else {
+        "space"
+    };
+    Either::Right(view! {
+        <tr data-testid="space-row">
+            <td class="url">{url}</td>
+            <td class=class data-testid="space-used">
+                <meter
+                    min="0"
+                    max=space.quota_bytes
+                    high=space.quota_bytes / 100 * NEARLY_FULL_PERCENT
+                    value=space.db_size
+                ></meter>
+                " "
+                {used}
+            </td>
+            <td class="num">{human_bytes(space.db_size_in_use)}</td>
+            <td class="num">{free}</td>
+            <td class="num">{kept}</td>
+        </tr>
+    })
 }
 
 /// A health in words, with the full error one click away.

@@ -25,5 +25,6 @@ pub async fn reachable(access: &Access) -> Result<Connection, AppError> {
         .map(|_| Connection {
             revision: 0,
             full: false,
+            nearly_full: None,
         })
 }
