@@ -94,6 +94,18 @@ async fn a_tls_cluster_round_trips_a_key_with_client_certificates() {
     let page = client.get(&server.url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
+    // Each member's space comes from its /metrics, over TLS with the client certificate.
+    let overview: Value = client
+        .get(format!("{}/api/v1/cluster", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let space = &overview["space"][0];
+    assert!(space["space"]["quota_bytes"].as_u64() > Some(0), "{space}");
+
     // Plain HTTP to the HTTPS port gets no answer, and nothing in the clear.
     let plain = server.url.replacen("https://", "http://", 1);
     let answer = reqwest::get(format!("{plain}/api/v1/keys/tls/greeting")).await;
