@@ -4,6 +4,7 @@
 mod common;
 
 use common::{eventually, server::TestServer, TestCluster};
+use etcd_client::{AlarmAction, AlarmOptions, AlarmType, Client, CompactionOptions, DeleteOptions};
 use etcd_deck::domain::AppError;
 use etcd_deck::domain::Connection;
 use etcd_deck::server_fns::{CreateKey, EtcdConnection};
@@ -142,4 +143,33 @@ async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
         alarms.iter().any(|alarm| alarm["kind"] == "NOSPACE"),
         "{overview}"
     );
+
+    // Recovered as the banner says, with etcd's own commands: the keys deleted, history
+    // compacted, the member defragmented, the alarm disarmed. The next write goes through and
+    // the banner goes.
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    let filled = etcd
+        .delete("fill/", Some(DeleteOptions::new().with_prefix()))
+        .await
+        .unwrap();
+    let revision = filled.header().unwrap().revision();
+    let physical = CompactionOptions::new().with_physical();
+    etcd.compact(revision, Some(physical)).await.unwrap();
+    etcd.defragment().await.unwrap();
+    let member = etcd.member_list().await.unwrap().members()[0].id();
+    let mut disarm = AlarmOptions::new();
+    disarm.with_member(member);
+    etcd.alarm(AlarmAction::Deactivate, AlarmType::Nospace, Some(disarm))
+        .await
+        .unwrap();
+    let tiny = Some(json!({ "value": "v" }));
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/keys/tiny", None, tiny)
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let gone = eventually(Duration::from_secs(10), || async {
+        !connection().await.full
+    })
+    .await;
+    assert!(gone, "the banner goes once etcd takes writes again");
 }

@@ -14,19 +14,24 @@ const REMEMBERED: Duration = Duration::from_secs(60);
 pub(super) struct LastNoSpace(Mutex<Option<Instant>>);
 
 impl LastNoSpace {
+    /// A write was refused for want of space now.
     pub fn now(&self) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        *self.lock() = Some(Instant::now());
+    }
+
+    /// A value was written: etcd has room again.
+    pub fn forget(&self) {
+        *self.lock() = None;
     }
 
     fn within(&self, span: Duration) -> bool {
-        let last = *self
-            .0
+        self.lock().is_some_and(|at| at.elapsed() < span)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        last.is_some_and(|at| at.elapsed() < span)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -43,7 +48,7 @@ impl Etcd {
 
     /// Whether etcd is full now: a member's last status (see the health check) names the
     /// NOSPACE alarm, or, where no member's status can be read, a write was refused for want of
-    /// space within the last minute.
+    /// space within the last minute and no value was written since.
     pub fn is_full(&self) -> bool {
         let statuses: Vec<_> = self
             .pool

@@ -34,6 +34,7 @@ impl Etcd {
                     })
                     .await
                     .map_err(&failed)?;
+                self.pool.last_no_space.forget();
                 return Ok(receipt(response.header()));
             }
             PutCondition::Absent => Compare::create_revision(bytes, CompareOp::Equal, 0),
@@ -48,6 +49,7 @@ impl Etcd {
             })
             .await
             .map_err(&failed)?;
+        self.pool.last_no_space.forget();
         if response.succeeded() {
             return Ok(receipt(response.header()));
         }
