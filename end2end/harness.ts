@@ -100,12 +100,17 @@ export function etcdctl(endpoints: string, ...args: string[]): string {
   });
 }
 
-/** Starts a private cluster of its own beside the suite's, for a spec that changes etcd's settings. */
-export async function startPrivateCluster(members: number): Promise<{ endpoints: string; stop: () => void }> {
+/** Starts a private cluster of its own beside the suite's, for a spec that changes etcd's settings
+ * (`etcdArgs`: more flags for each member). */
+export async function startPrivateCluster(
+  members: number,
+  etcdArgs = '',
+): Promise<{ endpoints: string; stop: () => void }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-private-'));
   const kit = (script: string, ...args: string[]) =>
     execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
       encoding: 'utf8',
+      env: { ...process.env, CLUSTER_ETCD_ARGS: etcdArgs },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const stop = () => {
