@@ -82,27 +82,17 @@ async fn a_tls_cluster_round_trips_a_key_with_client_certificates() {
     let stored = etcd.get("tls/greeting", None).await.unwrap();
     assert_eq!(stored.kvs()[0].value(), b"over TLS, both ways");
 
-    let read: Value = client
-        .get(format!("{}/api/v1/keys/tls/greeting", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get_json = |path: &str| {
+        let request = client.get(format!("{}{path}", server.url));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let read = get_json("/api/v1/keys/tls/greeting").await;
     assert_eq!(read["value"], "over TLS, both ways", "{read}");
     let page = client.get(&server.url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
     // Each member's space comes from its /metrics, over TLS with the client certificate.
-    let overview: Value = client
-        .get(format!("{}/api/v1/cluster", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overview = get_json("/api/v1/cluster").await;
     let space = &overview["space"][0];
     assert!(space["space"]["quota_bytes"].as_u64() > Some(0), "{space}");
 

@@ -336,16 +336,7 @@ mod tests {
     use crate::domain::cluster;
 
     fn listing(prefix: &str, keys: usize, offset: i64) -> KeyListing {
-        let summary = |i: usize| KeySummary {
-            key: Key::from(format!("{prefix}{i}").as_str()),
-            version: 1,
-            create_revision: 1,
-            mod_revision: 1,
-            lease: 0,
-            lease_left: None,
-            value: None,
-            value_size: None,
-        };
+        let summary = |i: usize| KeySummary::written_once(&format!("{prefix}{i}"));
         KeyListing {
             request: PageRequest::new(Key::from(prefix), None, None),
             keys: (0..keys).map(summary).collect(),

@@ -71,6 +71,23 @@ pub struct KeyListing {
     pub compacted: Option<i64>,
 }
 
+#[cfg(test)]
+impl KeySummary {
+    /// A key at version 1, written at revision 1, on no lease, for tests.
+    pub fn written_once(key: &str) -> Self {
+        KeySummary {
+            key: Key::from(key),
+            version: 1,
+            create_revision: 1,
+            mod_revision: 1,
+            lease: 0,
+            lease_left: None,
+            value: None,
+            value_size: None,
+        }
+    }
+}
+
 /// A key with its value, as read at one revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyDetail {

@@ -421,16 +421,7 @@ mod tests {
 
     #[test]
     fn a_level_read_whole_is_grouped_into_folders_and_keys() {
-        let summary = |key: &str| KeySummary {
-            key: Key::from(key),
-            version: 1,
-            create_revision: 1,
-            mod_revision: 1,
-            lease: 0,
-            lease_left: None,
-            value: None,
-            value_size: None,
-        };
+        let summary = KeySummary::written_once;
         let keys: Vec<KeySummary> = ["/s/a/1", "/s/a/2", "/s/b", "/s/c/x/1", "/s/c/y", "/s/d"]
             .into_iter()
             .map(summary)
