@@ -49,6 +49,7 @@ async fn a_full_database_refuses_writes_with_507_and_says_what_to_do() {
         writes > 50,
         "the quota holds more than {writes} values of 100 KB"
     );
+    println!("etcd refused the write after {writes} values of 100 KB ({QUOTA} bytes of quota)");
     assert_eq!(body["error"]["code"], "no_space", "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("etcd is full"), "{message}");
