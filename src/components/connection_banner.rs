@@ -1,9 +1,8 @@
 //! The banner that says etcd is unreachable, checked on every page load and every few seconds.
 
 use super::page_data;
-use crate::domain::ErrorCode;
+use crate::domain::{AppError, Connection, ErrorCode};
 use crate::server_fns::etcd_connection;
-use crate::urls::routes::cluster_url;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -34,29 +33,75 @@ impl Default for EtcdEpoch {
     }
 }
 
-/// Says that etcd is full, and what to do: the title and hint of the error its writes get.
-fn full_banner() -> impl IntoView {
-    let facts = ErrorCode::NoSpace.facts();
-    view! {
-        <div class="banner banner-error" role="alert" data-testid="full-banner">
-            <strong>{facts.title}</strong>
-            <span>": it refuses every write. "</span>
-            <span class="hint">{facts.hint}</span>
-        </div>
-    }
+/// One banner: what is wrong, in a heading and a sentence, and what to do.
+struct Banner {
+    testid: &'static str,
+    /// `banner-error` or `banner-warn`.
+    class: &'static str,
+    title: String,
+    text: String,
+    hint: Option<String>,
 }
 
-/// Says that a member is nearly full, before etcd refuses writes.
-fn nearly_full_banner(percent: u64) -> impl IntoView {
-    view! {
-        <div class="banner banner-warn" role="status" data-testid="nearly-full-banner">
-            <strong>{format!("etcd is {percent} % full")}</strong>
-            <span>
-                ": past its space quota it will refuse every write. The "
-                <a href=cluster_url()>"cluster page"</a>
-                " shows each member's space."
-            </span>
-        </div>
+impl Banner {
+    /// etcd cannot be reached (or has no quorum…): the error, and what to do.
+    fn unreachable(err: AppError) -> Self {
+        Banner {
+            testid: "etcd-banner",
+            class: "banner banner-error",
+            title: err.title().into(),
+            text: err.to_string(),
+            hint: Some(format!(
+                "{} This banner goes away by itself when etcd answers.",
+                err.hint().unwrap_or_default()
+            )),
+        }
+    }
+
+    /// etcd refuses writes for want of space: the title and hint its writes get.
+    fn full() -> Self {
+        let facts = ErrorCode::NoSpace.facts();
+        Banner {
+            testid: "full-banner",
+            class: "banner banner-error",
+            title: facts.title.into(),
+            text: "It refuses every write.".into(),
+            hint: facts.hint.map(str::to_string),
+        }
+    }
+
+    /// A member is nearly past its quota.
+    fn nearly_full(percent: u64) -> Self {
+        Banner {
+            testid: "nearly-full-banner",
+            class: "banner banner-warn",
+            title: format!("etcd is {percent} % full"),
+            text: "Past its space quota it will refuse every write.".into(),
+            hint: Some("The cluster page shows each member's space.".into()),
+        }
+    }
+
+    /// The banner for what the connection check said, if any.
+    fn of(connection: Result<Connection, AppError>) -> Option<Banner> {
+        match connection {
+            // Signing in is the sign-in page's business, not a connection problem.
+            Err(err) if err.code() == ErrorCode::Unauthenticated => None,
+            Err(err) => Some(Banner::unreachable(err)),
+            Ok(connection) if connection.full => Some(Banner::full()),
+            Ok(connection) => connection.nearly_full.map(Banner::nearly_full),
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        view! {
+            <div class=self.class role="alert" data-testid=self.testid>
+                <strong>{self.title}</strong>
+                " "
+                <span>{self.text}</span>
+                " "
+                <span class="hint">{self.hint}</span>
+            </div>
+        }
     }
 }
 
@@ -85,34 +130,7 @@ pub fn ConnectionBanner() -> impl IntoView {
 
     view! {
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let connection = connection.await.ok()?;
-                Some(if connection.full {
-                    full_banner().into_any()
-                } else {
-                    nearly_full_banner(connection.nearly_full?).into_any()
-                })
-            })}
-        </Transition>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                connection
-                    .await
-                    .err()
-                    // Signing in is the sign-in page's business, not a connection problem.
-                    .filter(|err| err.code() != ErrorCode::Unauthenticated)
-                    .map(|err| {
-                        view! {
-                            <div class="banner banner-error" role="alert" data-testid="etcd-banner">
-                                <strong>{err.title()}</strong>
-                                <span>{err.to_string()}</span>
-                                <span class="hint">
-                                    {err.hint()} " This banner goes away by itself when etcd answers."
-                                </span>
-                            </div>
-                        }
-                    })
-            })}
+            {move || Suspend::new(async move { Banner::of(connection.await).map(Banner::view) })}
         </Transition>
     }
 }
