@@ -17,21 +17,15 @@ type Answers = HashMap<String, (Instant, Result<MemberSpace, String>)>;
 
 /// Reads members' `/metrics`, keeping each answer for [`FRESH`].
 pub(super) struct Metrics {
-    client: Option<reqwest::Client>,
-    /// Why there is no client (its TLS settings did not load).
-    broken: Option<String>,
+    /// The client, or why there is none (its TLS settings did not load).
+    client: Result<reqwest::Client, String>,
     read: Mutex<Answers>,
 }
 
 impl Metrics {
     pub fn new(client: Result<reqwest::Client, String>) -> Self {
-        let (client, broken) = match client {
-            Ok(client) => (Some(client), None),
-            Err(err) => (None, Some(err)),
-        };
         Metrics {
             client,
-            broken,
             read: Mutex::default(),
         }
     }
@@ -50,10 +44,8 @@ impl Metrics {
     }
 
     async fn read(&self, url: &str) -> Result<MemberSpace, String> {
-        let client = self.client.as_ref().ok_or_else(|| {
-            let why = self.broken.as_deref().unwrap_or_default();
-            format!("cannot read /metrics: {why}")
-        })?;
+        let client =
+            (self.client.as_ref()).map_err(|why| format!("cannot read /metrics: {why}"))?;
         let response = client
             .get(format!("{}/metrics", url.trim_end_matches('/')))
             .send()
