@@ -65,10 +65,22 @@ pub enum Operation {
     MovePrefix,
     /// Deletes every key under a prefix.
     DeletePrefix,
+    /// Compacts etcd's history: every older version of every key is dropped.
+    Compact,
+    /// Defragments one member, which blocks it meanwhile.
+    Defragment,
+    /// Disarms one member's alarm.
+    Disarm,
+    /// Takes a snapshot of one member's whole database.
+    Snapshot,
+    /// Compares the members' hashes of their keys.
+    ConsistencyCheck,
+    /// Recovers a full database: compact, defragment each member, disarm, test.
+    Recover,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 20] = [
+    pub const ALL: [Operation; 26] = [
         Operation::Create,
         Operation::Put,
         Operation::Append,
@@ -89,6 +101,12 @@ impl Operation {
         Operation::Import,
         Operation::MovePrefix,
         Operation::DeletePrefix,
+        Operation::Compact,
+        Operation::Defragment,
+        Operation::Disarm,
+        Operation::Snapshot,
+        Operation::ConsistencyCheck,
+        Operation::Recover,
     ];
 
     /// Its name in the audit log.
@@ -114,6 +132,12 @@ impl Operation {
             Operation::Import => "import",
             Operation::MovePrefix => "move_prefix",
             Operation::DeletePrefix => "delete_prefix",
+            Operation::Compact => "compact",
+            Operation::Defragment => "defragment",
+            Operation::Disarm => "disarm",
+            Operation::Snapshot => "snapshot",
+            Operation::ConsistencyCheck => "consistency_check",
+            Operation::Recover => "recover",
         }
     }
 
@@ -121,8 +145,23 @@ impl Operation {
     pub fn role(self) -> Role {
         match self {
             Operation::MovePrefix | Operation::DeletePrefix => Role::Admin,
+            operation if operation.is_maintenance() => Role::Admin,
             _ => Role::Editor,
         }
+    }
+
+    /// Whether it maintains the cluster rather than its keys: for etcd's root role or
+    /// etcd-deck's admin only.
+    pub fn is_maintenance(self) -> bool {
+        matches!(
+            self,
+            Operation::Compact
+                | Operation::Defragment
+                | Operation::Disarm
+                | Operation::Snapshot
+                | Operation::ConsistencyCheck
+                | Operation::Recover
+        )
     }
 }
 

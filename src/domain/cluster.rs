@@ -265,7 +265,7 @@ pub struct ReadSource {
 /// Whether two client URLs name the same endpoint: scheme and host case, a trailing `/`, the
 /// loopback spellings `localhost` / `127.0.0.1` and a missing `http://` (an endpoint given as
 /// `127.0.0.1:2379`, which etcd's clients accept) do not matter.
-fn same_url(a: &str, b: &str) -> bool {
+pub fn same_url(a: &str, b: &str) -> bool {
     let normal = |url: &str| {
         let url = url.trim().trim_end_matches('/').to_ascii_lowercase();
         let url = if url.contains("://") {

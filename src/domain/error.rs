@@ -92,6 +92,10 @@ pub enum AppError {
          refuses writes"
     )]
     NoSpace,
+    /// etcd-deck refused an operation that would hurt the cluster now: defragmenting while a
+    /// member is unhealthy, disarming an alarm whose cause is still there.
+    #[error("{message}")]
+    Unsafe { message: String },
     /// etcd answered with an error of its own.
     #[error("etcd error: {message}")]
     Etcd { message: String },
@@ -113,6 +117,7 @@ pub enum ErrorCode {
     PreconditionFailed,
     AlreadyExists,
     Conflict,
+    Unsafe,
     InvalidInput,
     Forbidden,
     Unauthenticated,
@@ -142,7 +147,7 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -151,6 +156,7 @@ impl ErrorCode {
         ErrorCode::LeaseNotFound,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
+        ErrorCode::Unsafe,
         ErrorCode::Compacted,
         ErrorCode::PreconditionFailed,
         ErrorCode::AlreadyExists,
@@ -194,6 +200,11 @@ impl ErrorCode {
                 Some("Nothing was written. Open the key to change it, or choose another name."),
             ),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflict", None),
+            ErrorCode::Unsafe => (
+                StatusCode::CONFLICT,
+                "Refused to protect the cluster",
+                Some("Nothing was done. The message says what must change first."),
+            ),
             ErrorCode::InvalidInput => (StatusCode::BAD_REQUEST, "Invalid input", None),
             ErrorCode::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -284,6 +295,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::Unsafe => "unsafe",
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unauthenticated => "unauthenticated",
@@ -312,6 +324,7 @@ impl AppError {
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::Unsafe { .. } => ErrorCode::Unsafe,
             AppError::InvalidInput { .. } => ErrorCode::InvalidInput,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
             AppError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
@@ -381,6 +394,9 @@ mod tests {
             AppError::Conflict {
                 message: "c".into(),
             },
+            AppError::Unsafe {
+                message: "s".into(),
+            },
             AppError::invalid("i"),
             AppError::Forbidden {
                 message: "f".into(),
@@ -436,6 +452,7 @@ mod tests {
             | AppError::PreconditionFailed { .. }
             | AppError::AlreadyExists { .. }
             | AppError::Conflict { .. }
+            | AppError::Unsafe { .. }
             | AppError::InvalidInput { .. }
             | AppError::Forbidden { .. }
             | AppError::Unauthenticated { .. }

@@ -14,6 +14,7 @@ pub mod history;
 pub mod key;
 pub mod lease;
 pub mod limits;
+pub mod maintenance;
 pub mod paging;
 pub mod scan;
 pub mod search;

@@ -37,6 +37,11 @@ impl Metrics {
                 return space.clone();
             }
         }
+        self.space_now(url).await
+    }
+
+    /// The space of the member at `url`, read now.
+    pub async fn space_now(&self, url: &str) -> Result<MemberSpace, String> {
         let space = self.read(url).await;
         self.lock()
             .insert(url.to_string(), (Instant::now(), space.clone()));

@@ -76,6 +76,9 @@ pub(super) struct Pool {
     next: AtomicUsize,
     /// How the clients were connected, for the clients of signed-in users.
     options: ConnectOptions,
+    /// The same without the request timeout, for maintenance calls that take as long as the
+    /// member's database is large (defragment, snapshot).
+    unbounded: ConnectOptions,
     tls: EtcdTls,
     /// Counts of ranges at fixed revisions, shared by every user.
     pub counts: super::counts::Counts,
@@ -91,6 +94,8 @@ pub(super) struct Pool {
     pub last_no_space: super::space::LastNoSpace,
     /// The members' own figures of their space.
     pub metrics: super::metrics::Metrics,
+    /// Held by the maintenance run under way: one at a time on a cluster.
+    pub maintaining: Arc<tokio::sync::Semaphore>,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -171,12 +176,16 @@ impl Pool {
             urls: settings.endpoints.clone(),
             timeout: settings.request_timeout,
             next: AtomicUsize::new(0),
-            options: options.with_require_leader(true),
+            options: options.clone().with_require_leader(true),
+            unbounded: ConnectOptions::new()
+                .with_connect_timeout(settings.connect_timeout)
+                .with_keep_alive(Duration::from_secs(10), settings.request_timeout),
             tls: settings.tls.clone(),
             counts: Default::default(),
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
             last_no_space: Default::default(),
+            maintaining: Arc::new(tokio::sync::Semaphore::new(1)),
             metrics: super::metrics::Metrics::new(
                 settings.tls.http_client(settings.request_timeout),
             ),
@@ -213,6 +222,29 @@ impl Pool {
         };
         let cell = &user.clients[endpoint.index][needs as usize];
         cell.get_or_try_init(connect).await.cloned()
+    }
+
+    /// A client of the one member at `url`, as `user` (nobody when `None`), without the request
+    /// timeout: maintenance goes to the member it is meant for, never through the rotation.
+    /// Connecting (and signing in) is bounded by the request timeout.
+    pub async fn maintenance_at(
+        &self,
+        url: &str,
+        user: Option<&UserClients>,
+    ) -> Result<Client, etcd_client::Error> {
+        let mut options = self.unbounded.clone();
+        if let Some(user) = user {
+            options = options.with_user(user.name.clone(), user.password.clone());
+        }
+        let options = with_tls(options, &self.tls, url);
+        let connect = Client::connect([url], Some(options));
+        match tokio::time::timeout(self.timeout, connect).await {
+            Ok(client) => client,
+            Err(_) => Err(etcd_client::Error::IoError(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer from {url} within {}", human(self.timeout)),
+            ))),
+        }
     }
 
     /// The endpoints to try, in order: up ones first, taking turns; then the others.

@@ -53,6 +53,8 @@ pub struct WriteAttempt {
     pub lease: Option<String>,
     /// The condition the write was made under, like `mod_revision=42` or `absent`.
     pub condition: Option<String>,
+    /// The member it was made on, for maintenance, by name (or id).
+    pub member: Option<String>,
 }
 
 impl WriteAttempt {
@@ -64,6 +66,7 @@ impl WriteAttempt {
             prefix: None,
             lease: None,
             condition: None,
+            member: None,
         }
     }
 
@@ -93,6 +96,8 @@ pub struct AuditEntry<'a> {
     pub lease: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<&'a str>,
     /// `ok`, or the error's code in the REST API (`permission_denied`, `precondition_failed`…).
     pub outcome: &'static str,
     /// The revision the write made, when it succeeded.
@@ -116,6 +121,7 @@ impl<'a> AuditEntry<'a> {
             prefix: attempt.prefix.as_deref(),
             lease: attempt.lease.as_deref(),
             condition: attempt.condition.as_deref(),
+            member: attempt.member.as_deref(),
             outcome: match outcome {
                 Ok(_) => "ok",
                 Err(err) => err.code().as_str(),

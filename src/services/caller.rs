@@ -66,9 +66,7 @@ impl Caller {
             Ok(()) => work.await,
             Err(err) => Err(err),
         };
-        let outcome = result.as_ref().map(Written::revision);
-        let entry = AuditEntry::new(&attempt, self.name(), self.client, outcome);
-        self.audit.record(&entry);
+        self.audit(&attempt, result.as_ref().map(Written::revision));
         result
     }
 
@@ -92,6 +90,42 @@ impl Caller {
             }),
             _ => Ok(()),
         }
+    }
+}
+
+impl Caller {
+    /// Whether this caller may maintain the cluster (`operation` is one of
+    /// [`Operation::is_maintenance`]): etcd-deck's admin role, or, for people signed in as etcd
+    /// users, etcd's `root` role, which is asked of etcd before anything is done. Unpatched
+    /// etcd versions answer maintenance calls to any user, so etcd-deck does not leave it to
+    /// them.
+    pub async fn may_maintain(&self, operation: Operation) -> Result<(), AppError> {
+        self.may(operation)?;
+        if self.role.is_some() {
+            return Ok(());
+        }
+        let Some(roles) = self.etcd.own_roles().await? else {
+            return Ok(());
+        };
+        if roles.iter().any(|role| role == "root") {
+            return Ok(());
+        }
+        let name = self.etcd.user().unwrap_or_default();
+        Err(AppError::PermissionDenied {
+            message: format!(
+                "maintaining the cluster takes etcd's root role; the etcd user {name} has {}",
+                match roles.is_empty() {
+                    true => "no role".to_string(),
+                    false => format!("the roles {}", roles.join(", ")),
+                }
+            ),
+        })
+    }
+
+    /// Writes one line to the audit log: `attempt`, and how it ended.
+    pub fn audit(&self, attempt: &WriteAttempt, outcome: Result<Option<i64>, &AppError>) {
+        let entry = AuditEntry::new(attempt, self.name(), self.client, outcome);
+        self.audit.record(&entry);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod copy_plan;
 pub mod keys;
 pub mod leases;
+pub mod maintenance;
 pub mod past;
 pub mod search;
 pub mod session;

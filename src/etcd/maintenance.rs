@@ -1,0 +1,247 @@
+//! Maintenance, one member at a time: each member's state read from itself, compaction,
+//! defragmentation, alarms, and the consistency check.
+//!
+//! Defragmentation, HashKV and a member's status are per member, so they go to the member's own
+//! client URL on a connection of their own (see [`super::pool::Pool::maintenance_at`]), never
+//! through the rotation that spreads reads and writes. Compaction and alarms are replicated:
+//! any member with a leader takes them.
+
+use super::error::{refusal, Op};
+use super::{pool::Retry, Etcd};
+use crate::domain::cluster::{member_id_hex, same_url};
+use crate::domain::maintenance::{MemberHash, MemberNow};
+use crate::domain::AppError;
+use etcd_client::{AlarmAction, AlarmOptions, AlarmType, Client, CompactionOptions, Member};
+use std::future::Future;
+use std::time::Duration;
+
+/// The longest a member's defragmentation is waited for. It blocks the member meanwhile and
+/// takes about a second per 100 MB of database.
+const DEFRAGMENT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+impl Etcd {
+    /// Every member of the cluster, read now from the member itself: its status, its quota and
+    /// compacted revision (from its `/metrics`), and its alarms. A member that does not answer
+    /// is listed with why.
+    pub async fn members_now(&self) -> Result<Vec<MemberNow>, AppError> {
+        let (list, _) = self
+            .read_stale(|mut client| async move { client.member_list().await })
+            .await
+            .map_err(self.refused(Op::new("list the members")))?;
+        let alarms = self.alarms().await.unwrap_or_default();
+        let reads = list.members().iter().map(|member| self.member_now(member));
+        let mut members = futures::future::join_all(reads).await;
+        for member in &mut members {
+            member.alarms = alarms
+                .iter()
+                .filter(|(id, _)| *id == member.id)
+                .map(|(_, alarm)| alarm.clone())
+                .collect();
+        }
+        Ok(members)
+    }
+
+    async fn member_now(&self, member: &Member) -> MemberNow {
+        let id = member_id_hex(member.id());
+        let url = self.url_of(member);
+        let mut now = MemberNow {
+            id: id.clone(),
+            name: member.name().to_string(),
+            url: url.clone().unwrap_or_default(),
+            role: if member.is_learner() {
+                "learner"
+            } else {
+                "voter"
+            }
+            .into(),
+            db_size: None,
+            db_size_in_use: None,
+            quota_bytes: None,
+            revision: None,
+            compact_revision: None,
+            has_leader: false,
+            alarms: Vec::new(),
+            error: None,
+        };
+        let Some(url) = url else {
+            now.error = Some("it has not started yet: it has no client URL".into());
+            return now;
+        };
+        let status = self.at_member(&url, Op::new(format!("read the status of member {id}")), {
+            |client| async move { client.maintenance_client().status().await }
+        });
+        let (status, space) = futures::join!(status, self.pool.metrics.space_now(&url));
+        match status {
+            Ok(status) => {
+                now.db_size = Some(status.db_size().max(0) as u64);
+                now.db_size_in_use = Some(status.raft_used_db_size().max(0) as u64);
+                now.revision = status.header().map(|h| h.revision());
+                now.has_leader = status.leader() != 0;
+                if status.leader() == member.id() {
+                    now.role = "leader".into();
+                }
+            }
+            Err(err) => now.error = Some(err.to_string()),
+        }
+        if let Ok(space) = space {
+            now.quota_bytes = Some(space.quota_bytes);
+            now.compact_revision = space.compact_revision;
+        }
+        now
+    }
+
+    /// The client URL `member` is reached at: a configured endpoint that is one of its URLs,
+    /// or else the first URL it advertises.
+    fn url_of(&self, member: &Member) -> Option<String> {
+        let urls = member.client_urls();
+        let configured = self
+            .pool
+            .urls
+            .iter()
+            .find(|endpoint| urls.iter().any(|url| same_url(url, endpoint)));
+        configured.or(urls.first()).cloned()
+    }
+
+    /// Runs `request` on the member at `url` alone, as this handle's user, within the request
+    /// timeout.
+    pub(super) async fn at_member<T, F, Fut>(
+        &self,
+        url: &str,
+        op: Op,
+        request: F,
+    ) -> Result<T, AppError>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.at_member_within(url, op, self.pool.timeout, request)
+            .await
+    }
+
+    async fn at_member_within<T, F, Fut>(
+        &self,
+        url: &str,
+        op: Op,
+        within: Duration,
+        request: F,
+    ) -> Result<T, AppError>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let told = self.refused(op);
+        let urls = [url.to_string()];
+        let attempt = async {
+            let client = self.pool.maintenance_at(url, self.user.as_deref()).await?;
+            request(client).await
+        };
+        match tokio::time::timeout(within, attempt).await {
+            Ok(answer) => answer.map_err(|err| told(refusal(err, &urls))),
+            Err(_) => Err(AppError::EtcdUnavailable {
+                endpoints: urls.to_vec(),
+                reason: format!("no answer within {}", super::pool::human(within)),
+            }),
+        }
+    }
+
+    /// The active alarms, as `(member id in hex, alarm)`.
+    pub async fn alarms(&self) -> Result<Vec<(String, String)>, AppError> {
+        let (response, _) = self
+            .run(Retry::Read, |mut client| async move {
+                client.alarm(AlarmAction::Get, AlarmType::None, None).await
+            })
+            .await
+            .map_err(self.refused(Op::new("list the alarms")))?;
+        let alarms = response.alarms().iter().map(|alarm| {
+            let kind = alarm.alarm().as_str_name().to_string();
+            (member_id_hex(alarm.member_id()), kind)
+        });
+        Ok(alarms.collect())
+    }
+
+    /// Compacts the history up to `revision`, and waits until the member that took it has
+    /// freed the space in its database (a physical compaction).
+    pub async fn compact(&self, revision: i64) -> Result<(), AppError> {
+        let op = Op::new(format!("compact the history to revision {revision}"));
+        self.run(Retry::Read, |mut client| async move {
+            let options = CompactionOptions::new().with_physical();
+            client.compact(revision, Some(options)).await
+        })
+        .await
+        .map(|_| ())
+        .map_err(self.refused(op.at(Some(revision))))
+    }
+
+    /// Defragments the member at `url`, which blocks its reads and writes until done.
+    pub async fn defragment(&self, member: &MemberNow) -> Result<(), AppError> {
+        let op = Op::new(format!("defragment member {}", member.label()));
+        let defragment =
+            |client: Client| async move { client.maintenance_client().defragment().await };
+        self.at_member_within(&member.url, op, DEFRAGMENT_TIMEOUT, defragment)
+            .await
+            .map(|_| ())
+    }
+
+    /// Disarms `alarm` (`NOSPACE`, `CORRUPT`) of the member with the hex id `member`: etcd
+    /// ignores a disarm that names no member, so each is named.
+    pub async fn disarm(&self, member: &str, alarm: &str) -> Result<(), AppError> {
+        let id = u64::from_str_radix(member, 16)
+            .map_err(|_| AppError::invalid(format!("{member:?} is no member id")))?;
+        let kind = AlarmType::from_str_name(alarm)
+            .filter(|kind| *kind != AlarmType::None)
+            .ok_or_else(|| {
+                AppError::invalid(format!("{alarm:?} is no alarm: NOSPACE or CORRUPT"))
+            })?;
+        let op = Op::new(format!("disarm the {alarm} alarm of member {member}"));
+        self.run(Retry::Read, |mut client| async move {
+            let mut options = AlarmOptions::new();
+            options.with_member(id);
+            client
+                .alarm(AlarmAction::Deactivate, kind, Some(options))
+                .await
+        })
+        .await
+        .map(|_| ())
+        .map_err(self.refused(op))
+    }
+
+    /// The member's hash of its keys up to `revision`, with the revision it is compacted to.
+    pub async fn hash_kv(&self, member: &MemberNow, revision: i64) -> MemberHash {
+        let op = Op::new(format!("hash the keys of member {}", member.label()));
+        let hashed = self
+            .at_member(&member.url, op.at(Some(revision)), |client| async move {
+                client.maintenance_client().hash_kv(revision).await
+            })
+            .await;
+        MemberHash {
+            member: member.label().to_string(),
+            hash: hashed.as_ref().ok().map(|h| h.hash()),
+            compact_revision: hashed.as_ref().ok().map(|h| h.compact_version()),
+            error: hashed.err().map(|err| err.to_string()),
+        }
+    }
+}
+
+impl Etcd {
+    /// Leave to run maintenance, held until dropped; none while another run holds it.
+    pub fn maintenance_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.pool.maintaining.clone().try_acquire_owned().ok()
+    }
+
+    /// The etcd roles of this handle's user, as etcd tells a user about themself; `None` when
+    /// the handle acts as nobody.
+    pub async fn own_roles(&self) -> Result<Option<Vec<String>>, AppError> {
+        let Some(name) = self.user().map(str::to_string) else {
+            return Ok(None);
+        };
+        let op = Op::new(format!("read the roles of the etcd user {name}"));
+        let (user, _) = self
+            .run(Retry::Read, |mut client| {
+                let name = name.clone();
+                async move { client.user_get(name).await }
+            })
+            .await
+            .map_err(self.refused(op))?;
+        Ok(Some(user.roles().to_vec()))
+    }
+}
