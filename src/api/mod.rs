@@ -19,6 +19,8 @@ mod keys;
 #[cfg(feature = "ssr")]
 mod leases;
 #[cfg(feature = "ssr")]
+mod maintenance;
+#[cfg(feature = "ssr")]
 mod reference;
 #[cfg(feature = "ssr")]
 mod search;
@@ -80,6 +82,15 @@ use {
         leases::revoke,
         leases::keep_alive,
         cluster_overview,
+        maintenance::members,
+        maintenance::plan,
+        maintenance::recover,
+        maintenance::compact,
+        maintenance::defragment,
+        maintenance::alarms,
+        maintenance::disarm,
+        maintenance::snapshot,
+        maintenance::hashkv,
         session::create_session,
         session::who,
         session::end_session,
@@ -91,7 +102,8 @@ use {
         (name = "keys", description = "Keys and values"),
         (name = "bulk", description = "Many keys at once: export, import, copy and move"),
         (name = "leases", description = "Leases: times to live that keys are attached to"),
-        (name = "cluster", description = "Members and their health")
+        (name = "cluster", description = "Members and their health"),
+        (name = "maintenance", description = "Compaction, defragmentation, alarms, snapshots, the consistency check and the recovery of a full database: for etcd's root role or etcd-deck's admin")
     )
 )]
 pub struct ApiDoc;
@@ -130,6 +142,15 @@ where
         .route("/leases/{id}", get(leases::get).delete(leases::revoke))
         .route("/leases/{id}/keepalive", post(leases::keep_alive))
         .route("/cluster", get(cluster_overview))
+        .route("/maintenance/members", get(maintenance::members))
+        .route("/maintenance/plan", get(maintenance::plan))
+        .route("/maintenance/recover", post(maintenance::recover))
+        .route("/maintenance/compact", post(maintenance::compact))
+        .route("/maintenance/defragment", post(maintenance::defragment))
+        .route("/maintenance/alarms", get(maintenance::alarms))
+        .route("/maintenance/alarms/disarm", post(maintenance::disarm))
+        .route("/maintenance/snapshot", get(maintenance::snapshot))
+        .route("/maintenance/hashkv", get(maintenance::hashkv))
         .route(
             "/session",
             get(session::who)
