@@ -319,3 +319,217 @@ async fn run(server: &TestServer, path: &str, body: Value) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+#[tokio::test]
+async fn three_members_are_defragmented_followers_first_hashed_alike_and_snapshotted() {
+    let cluster = TestCluster::start(3);
+    let server = TestServer::start(&cluster);
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for i in 0..200 {
+        etcd.put(format!("app/{:03}", i % 50), "v".repeat(1000 + i), None)
+            .await
+            .unwrap();
+    }
+    let (_, plan) = server
+        .api(Method::GET, "/api/v1/maintenance/plan", None, None)
+        .await;
+    let members: Vec<&Value> = plan["members"].as_array().unwrap().iter().collect();
+    assert_eq!(members.len(), 3, "{plan}");
+    assert_eq!(
+        members[2]["role"], "leader",
+        "the leader is planned last: {plan}"
+    );
+    let leader = members[2]["name"].as_str().unwrap().to_string();
+    let names: Vec<&str> = members
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+
+    // Named in any order, they are taken followers first and the leader last.
+    let mut named = names.clone();
+    named.sort_by_key(|name| *name != leader);
+    let lines = run(
+        &server,
+        "/api/v1/maintenance/defragment",
+        json!({ "members": named }),
+    )
+    .await;
+    let done: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["step"] == "defragment" && l["state"] == "done")
+        .map(|l| l["member"].as_str().unwrap())
+        .collect();
+    assert_eq!(done.len(), 3, "{lines:#?}");
+    assert_eq!(done[2], leader, "{lines:#?}");
+    assert_eq!(lines.last().unwrap()["ok"], true, "{lines:#?}");
+
+    // A learner-free, healthy cluster hashes alike.
+    let (status, check) = server
+        .api(Method::GET, "/api/v1/maintenance/hashkv", None, None)
+        .await;
+    assert_eq!(status.as_u16(), 200, "{check}");
+    assert_eq!(check["consistent"], true, "{check}");
+    assert_eq!(check["members"].as_array().unwrap().len(), 3, "{check}");
+    let hashes: Vec<&Value> = check["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["hash"])
+        .collect();
+    assert!(
+        hashes.iter().all(|h| *h == hashes[0] && h.is_u64()),
+        "{check}"
+    );
+
+    // A snapshot of a follower, restored into a new member, holds exactly the keys.
+    let follower = names.iter().find(|n| **n != leader).unwrap();
+    let response = common::server::http()
+        .get(format!(
+            "{}/api/v1/maintenance/snapshot?member={follower}",
+            server.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let length = response.content_length().unwrap();
+    let revision: i64 = response.headers()["etcd-revision"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(response.headers()["etcd-member"], *follower);
+    let file = response.bytes().await.unwrap();
+    assert_eq!(file.len() as u64, length);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshot.db");
+    std::fs::write(&path, &file).unwrap();
+    let restored = common::restore::Restored::start(&path, dir.path()).await;
+    let mut copy = Client::connect([restored.endpoint.as_str()], None)
+        .await
+        .unwrap();
+    let all = Some(GetOptions::new().with_prefix());
+    let kept = copy.get("app/", all.clone()).await.unwrap();
+    let now = etcd.get("app/", all).await.unwrap();
+    let pairs = |r: &etcd_client::GetResponse| -> Vec<(Vec<u8>, Vec<u8>, i64)> {
+        let kvs = r.kvs().iter();
+        kvs.map(|kv| (kv.key().to_vec(), kv.value().to_vec(), kv.mod_revision()))
+            .collect()
+    };
+    assert_eq!(pairs(&kept), pairs(&now));
+    assert_eq!(kept.header().unwrap().revision(), revision);
+    println!("a snapshot of {length} bytes at revision {revision} restored with every key");
+
+    // One run at a time; an unknown member is named as such.
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/maintenance/defragment",
+            None,
+            Some(json!({ "members": ["nobody"] })),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 400, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("m1"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn maintenance_takes_etcds_root_role() {
+    let cluster = TestCluster::start(1);
+    common::enable_etcd_auth(&cluster).await;
+    let server = TestServer::start(&cluster);
+    let alice = Some(("alice", "alice-pw"));
+    let root = Some(("root", "root-pw"));
+    let calls = [
+        (
+            Method::POST,
+            "/api/v1/maintenance/recover",
+            Some(json!({ "revision": 1 })),
+        ),
+        (
+            Method::POST,
+            "/api/v1/maintenance/compact",
+            Some(json!({ "revision": 1 })),
+        ),
+        (
+            Method::POST,
+            "/api/v1/maintenance/defragment",
+            Some(json!({ "members": ["m1"] })),
+        ),
+        (
+            Method::POST,
+            "/api/v1/maintenance/alarms/disarm",
+            Some(json!({ "member": "m1", "alarm": "NOSPACE" })),
+        ),
+        (Method::GET, "/api/v1/maintenance/snapshot", None),
+        (Method::GET, "/api/v1/maintenance/hashkv", None),
+    ];
+    for (method, path, body) in calls {
+        let (status, answer) = server.api(method, path, alice, body).await;
+        assert_eq!(status.as_u16(), 403, "{path}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains("etcd's root role"), "{path}: {message}");
+    }
+    let (status, check) = server
+        .api(Method::GET, "/api/v1/maintenance/hashkv", root, None)
+        .await;
+    assert_eq!(status.as_u16(), 200, "{check}");
+    assert_eq!(check["consistent"], true, "{check}");
+}
+
+#[tokio::test]
+async fn maintenance_takes_the_admin_role_of_the_users_file() {
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = common::sign_in::users_file(dir.path(), &[("ed", "editor"), ("ada", "admin")]);
+    let audit = dir.path().join("audit.log");
+    let server = TestServer::start_with(
+        &cluster,
+        &[
+            ("ETCD_DECK_USERS_FILE", users.to_str().unwrap()),
+            ("ETCD_DECK_AUDIT_LOG", audit.to_str().unwrap()),
+        ],
+    );
+    let path = "/api/v1/maintenance/hashkv";
+    let (status, body) = server
+        .api(Method::GET, path, Some(("ed", "ed-pw")), None)
+        .await;
+    assert_eq!(status.as_u16(), 403, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("admin"),
+        "{body}"
+    );
+    let (status, body) = server
+        .api(Method::GET, path, Some(("ada", "ada-pw")), None)
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let members = Some(json!({ "members": ["m1"] }));
+    let response = common::server::http()
+        .post(format!("{}/api/v1/maintenance/defragment", server.url))
+        .basic_auth("ada", Some("ada-pw"))
+        .json(&members)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("\"ok\":true"), "{text}");
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let defragmented = lines
+        .iter()
+        .find(|l| l["operation"] == "defragment" && l["member"] == "m1")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(defragmented["user"], "ada");
+    assert_eq!(defragmented["outcome"], "ok");
+    assert!(
+        lines.iter().any(|l| l["operation"] == "consistency_check"),
+        "{log}"
+    );
+}

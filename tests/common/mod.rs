@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod app;
+pub mod restore;
 pub mod server;
 pub mod sign_in;
 
