@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 /// 22 pages, 5 REST reads and a sign-out, a search page and its server function, and 17 other
-/// server function calls; then 22 REST calls (every route), 10 server function calls that
-/// write, an upload, its preview and its import.
-const REQUESTS_PER_ROUND: usize = 47 + 22 + 10 + 3;
+/// server function calls; then 29 REST calls (every route; two more maintenance runs in a
+/// client's first round), 10 server function calls that write, an upload, its preview and its
+/// import.
+const REQUESTS_PER_ROUND: usize = 47 + 29 + 10 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -336,6 +337,49 @@ async fn write_round(
         .map(|response| (response.status().as_u16(), Value::Null))
         .map_err(|err| format!("no response: {err}"));
     check("GET watch", 200, watched);
+
+    // REST maintenance: read every way; a compaction to revision 2, which the first does and
+    // the rest are told is done already; a disarm of an alarm there is not; and, in each
+    // client's first round, a defragmentation and a recovery, one at a time (429 meanwhile).
+    for read in ["members", "plan", "alarms", "hashkv", "snapshot"] {
+        let path = format!("/api/v1/maintenance/{read}");
+        check(
+            &format!("GET {path}"),
+            200,
+            rest(Method::GET, path, None).await,
+        );
+    }
+    let compact = json!({"revision": 2});
+    let compacted = rest(
+        Method::POST,
+        "/api/v1/maintenance/compact".into(),
+        Some(compact),
+    )
+    .await;
+    match compacted {
+        Ok((400, _)) => {}
+        got => check("POST compact", 200, got),
+    }
+    let disarm = json!({"member": "m1", "alarm": "NOSPACE"});
+    let disarm = rest(
+        Method::POST,
+        "/api/v1/maintenance/alarms/disarm".into(),
+        Some(disarm),
+    );
+    check("POST disarm of no alarm", 400, disarm.await);
+    if round == 0 {
+        let runs = [
+            ("defragment", json!({"members": ["m1"]})),
+            ("recover", json!({"revision": 2})),
+        ];
+        for (run, body) in runs {
+            let path = format!("/api/v1/maintenance/{run}");
+            match rest(Method::POST, path, Some(body)).await {
+                Ok((429, _)) => {}
+                got => check(&format!("POST {run}"), 200, got),
+            }
+        }
+    }
 
     // REST leases: granted, read, renewed and revoked.
     let granted = rest(

@@ -10,6 +10,7 @@ use common::{server::TestServer, TestCluster};
 use etcd_deck::domain::{format::nesting::deepest_values, Key};
 use etcd_deck::server_fns::*;
 use leptos::server_fn::ServerFn;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 const MARKUP: &str = "<script>alert(1)</script></title><h1>INJECTED</h1>\
@@ -140,6 +141,32 @@ impl Client {
     }
 }
 
+impl Client {
+    /// POSTs a JSON body to a REST route: any answer but a server error will do, and no
+    /// maintenance run may start from hostile input.
+    async fn json(&mut self, path: &str, body: Value) {
+        let answer = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await;
+        match answer {
+            Ok(answer) if answer.status().as_u16() >= 500 || answer.status() == 200 => {
+                let status = answer.status().as_u16();
+                let text = answer.text().await.unwrap_or_default();
+                self.failures.push(format!(
+                    "POST {path} {}: {status} {}",
+                    short(&body.to_string()),
+                    short(&text)
+                ));
+            }
+            Ok(_) => {}
+            Err(err) => self.failures.push(format!("POST {path}: {err}")),
+        }
+    }
+}
+
 fn short(text: &str) -> String {
     text.chars().take(160).collect()
 }
@@ -210,6 +237,8 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/api/v1/search?prefix=h%2F&q={s}"),
             format!("/api/v1/export?prefix={s}"),
             format!("/api/v1/leases/{s}"),
+            format!("/api/v1/maintenance/snapshot?member={s}"),
+            format!("/api/v1/maintenance/hashkv?revision={s}"),
         ] {
             client.page(&path).await;
         }
@@ -373,6 +402,28 @@ async fn every_page_and_server_function_takes_the_worst_input() {
         }
         client
             .alive(&format!("the server functions on {}", short(&s)))
+            .await;
+    }
+    // The maintenance routes' bodies, with every hostile text where a name or a number goes.
+    for key in &keys {
+        let text = key.display();
+        let bodies = [
+            ("recover", json!({ "revision": text })),
+            ("recover", json!({ "revision": i64::MAX })),
+            ("compact", json!({ "revision": i64::MIN })),
+            ("compact", json!({ "revision": text })),
+            ("defragment", json!({ "members": [text, text] })),
+            ("defragment", json!({ "members": [] })),
+            ("alarms/disarm", json!({ "member": text, "alarm": text })),
+            ("alarms/disarm", json!({ "member": "m1", "alarm": text })),
+        ];
+        for (path, body) in bodies {
+            client
+                .json(&format!("/api/v1/maintenance/{path}"), body)
+                .await;
+        }
+        client
+            .alive(&format!("maintenance on {}", short(&text)))
             .await;
     }
     for path in [
