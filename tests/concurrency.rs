@@ -357,7 +357,7 @@ async fn write_round(
     )
     .await;
     match compacted {
-        Ok((400, _)) => {}
+        Ok((409, _)) => {}
         got => check("POST compact", 200, got),
     }
     let disarm = json!({"member": "m1", "alarm": "NOSPACE"});
@@ -366,7 +366,7 @@ async fn write_round(
         "/api/v1/maintenance/alarms/disarm".into(),
         Some(disarm),
     );
-    check("POST disarm of no alarm", 400, disarm.await);
+    check("POST disarm of no alarm", 409, disarm.await);
     if round == 0 {
         let runs = [
             ("defragment", json!({"members": ["m1"]})),

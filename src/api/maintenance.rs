@@ -46,10 +46,12 @@ pub async fn plan(caller: Caller) -> Answer<Json<RecoveryPlan>> {
     responses(
         (status = 200, description = "One `Progress` line per step, then a `RunReport`",
             content_type = "application/x-ndjson", body = RunLine),
-        (status = 409, description = "A member is unhealthy: nothing was done", body = ErrorBody),
+        (status = 409, description = "A member is unhealthy, or the revision is in the future: nothing was done", body = ErrorBody),
     ))]
 pub async fn recover(caller: Caller, ApiJson(body): ApiJson<RecoverBody>) -> Answer<Response> {
-    Ok(lines(maintenance::recover(&caller, body.revision).await?))
+    Ok(lines(
+        maintenance::recover(&caller, Some(body.revision), true).await?,
+    ))
 }
 
 /// Defragments the members named, one at a time in the safe order, with the bytes each gave
@@ -59,6 +61,7 @@ pub async fn recover(caller: Caller, ApiJson(body): ApiJson<RecoverBody>) -> Ans
     responses(
         (status = 200, description = "One `Progress` line per step, then a `RunReport`",
             content_type = "application/x-ndjson", body = RunLine),
+        (status = 404, description = "No member has a name or id given", body = ErrorBody),
         (status = 409, description = "A learner was named, or a member is unhealthy", body = ErrorBody),
     ))]
 pub async fn defragment(
@@ -66,7 +69,7 @@ pub async fn defragment(
     ApiJson(body): ApiJson<DefragmentBody>,
 ) -> Answer<Response> {
     Ok(lines(
-        maintenance::defragment(&caller, &body.members).await?,
+        maintenance::defragment(&caller, &body.members, true).await?,
     ))
 }
 
@@ -74,7 +77,10 @@ pub async fn defragment(
 /// and history, past keyspaces and undelete stop working below it.
 #[utoipa::path(post, path = "/api/v1/maintenance/compact", tag = "maintenance",
     request_body = CompactBody,
-    responses((status = 200, description = "Compacted", body = Compacted)))]
+    responses(
+        (status = 200, description = "Compacted", body = Compacted),
+        (status = 409, description = "The revision is in the future, or compacted already", body = ErrorBody),
+    ))]
 pub async fn compact(
     caller: Caller,
     ApiJson(body): ApiJson<CompactBody>,
@@ -103,7 +109,8 @@ pub async fn alarms(caller: Caller) -> Answer<Json<Vec<AlarmBody>>> {
     request_body = AlarmBody,
     responses(
         (status = 200, description = "Disarmed: the alarms left", body = Vec<AlarmBody>),
-        (status = 409, description = "The member is still too full", body = ErrorBody),
+        (status = 404, description = "No such member", body = ErrorBody),
+        (status = 409, description = "The member is still too full, or has no such alarm", body = ErrorBody),
     ))]
 pub async fn disarm(
     caller: Caller,
@@ -124,6 +131,7 @@ pub async fn disarm(
             body = Vec<u8>,
             headers(("Etcd-Revision" = i64, description = "The member's revision when it began"),
                     ("Etcd-Member" = String, description = "The member it was taken from"))),
+        (status = 404, description = "No such member", body = ErrorBody),
         (status = 409, description = "No member leads the cluster and none was named", body = ErrorBody),
     ))]
 pub async fn snapshot(

@@ -92,6 +92,9 @@ pub enum AppError {
          refuses writes"
     )]
     NoSpace,
+    /// No member of the cluster has this name or id.
+    #[error("no member is named {name:?}: the members are {members}")]
+    NoSuchMember { name: String, members: String },
     /// etcd-deck refused an operation that would hurt the cluster now: defragmenting while a
     /// member is unhealthy, disarming an alarm whose cause is still there.
     #[error("{message}")]
@@ -114,6 +117,7 @@ pub enum AppError {
 pub enum ErrorCode {
     NotFound,
     LeaseNotFound,
+    NoSuchMember,
     PreconditionFailed,
     AlreadyExists,
     Conflict,
@@ -147,13 +151,14 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::PermissionDenied,
         ErrorCode::NotFound,
         ErrorCode::LeaseNotFound,
+        ErrorCode::NoSuchMember,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
         ErrorCode::Unsafe,
@@ -183,6 +188,11 @@ impl ErrorCode {
                 StatusCode::NOT_FOUND,
                 "Lease not found",
                 Some("It expired, or was revoked; its keys went with it."),
+            ),
+            ErrorCode::NoSuchMember => (
+                StatusCode::NOT_FOUND,
+                "No such member",
+                Some("The maintenance page lists the members by name and id."),
             ),
             ErrorCode::NoSuchEndpoint => (
                 StatusCode::NOT_FOUND,
@@ -292,6 +302,7 @@ impl ErrorCode {
         match self {
             ErrorCode::NotFound => "not_found",
             ErrorCode::LeaseNotFound => "lease_not_found",
+            ErrorCode::NoSuchMember => "no_such_member",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Conflict => "conflict",
@@ -321,6 +332,7 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::LeaseNotFound { .. } => ErrorCode::LeaseNotFound,
+            AppError::NoSuchMember { .. } => ErrorCode::NoSuchMember,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             AppError::Conflict { .. } => ErrorCode::Conflict,
@@ -382,6 +394,10 @@ mod tests {
             AppError::NotFound { key: "k".into() },
             AppError::LeaseNotFound {
                 lease: "694d".into(),
+            },
+            AppError::NoSuchMember {
+                name: "m9".into(),
+                members: "m1 (1)".into(),
             },
             AppError::PreconditionFailed {
                 message: "p".into(),
@@ -449,6 +465,7 @@ mod tests {
         match err {
             AppError::NotFound { .. }
             | AppError::LeaseNotFound { .. }
+            | AppError::NoSuchMember { .. }
             | AppError::PreconditionFailed { .. }
             | AppError::AlreadyExists { .. }
             | AppError::Conflict { .. }

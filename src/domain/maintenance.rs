@@ -242,6 +242,55 @@ pub enum RunLine {
     Progress(Progress),
 }
 
+/// A maintenance run, as the page shows it while it goes and after: who started it, and its
+/// lines so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// What it does, as the audit log names it: `recover`, `defragment`.
+    pub operation: String,
+    pub started_by: Option<String>,
+    /// When it started, RFC 3339.
+    pub started: String,
+    pub lines: Vec<RunLine>,
+    /// Asked to stop: it stops before its next step.
+    pub stopping: bool,
+}
+
+impl RunRecord {
+    /// Its report, once it has ended.
+    pub fn report(&self) -> Option<&RunReport> {
+        self.lines.iter().find_map(|line| match line {
+            RunLine::Report(report) => Some(report),
+            RunLine::Progress(_) => None,
+        })
+    }
+
+    pub fn running(&self) -> bool {
+        self.report().is_none()
+    }
+
+    /// Each step's last line: a step started and then done shows as done.
+    pub fn steps(&self) -> Vec<&Progress> {
+        let mut steps: Vec<&Progress> = Vec::new();
+        for line in &self.lines {
+            let RunLine::Progress(progress) = line else {
+                continue;
+            };
+            match steps.last_mut() {
+                Some(last)
+                    if last.state == StepState::Started
+                        && last.step == progress.step
+                        && last.member == progress.member =>
+                {
+                    *last = progress
+                }
+                _ => steps.push(progress),
+            }
+        }
+        steps
+    }
+}
+
 /// Every member's HashKV at one revision, and whether they agree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -223,11 +223,6 @@ impl Etcd {
 }
 
 impl Etcd {
-    /// Leave to run maintenance, held until dropped; none while another run holds it.
-    pub fn maintenance_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        self.pool.maintaining.clone().try_acquire_owned().ok()
-    }
-
     /// The etcd roles of this handle's user, as etcd tells a user about themself; `None` when
     /// the handle acts as nobody.
     pub async fn own_roles(&self) -> Result<Option<Vec<String>>, AppError> {

@@ -94,8 +94,6 @@ pub(super) struct Pool {
     pub last_no_space: super::space::LastNoSpace,
     /// The members' own figures of their space.
     pub metrics: super::metrics::Metrics,
-    /// Held by the maintenance run under way: one at a time on a cluster.
-    pub maintaining: Arc<tokio::sync::Semaphore>,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -185,7 +183,6 @@ impl Pool {
             scans: Arc::new(tokio::sync::Semaphore::new(super::scan::MAX_SCANS)),
             hubs: Default::default(),
             last_no_space: Default::default(),
-            maintaining: Arc::new(tokio::sync::Semaphore::new(1)),
             metrics: super::metrics::Metrics::new(
                 settings.tls.http_client(settings.request_timeout),
             ),

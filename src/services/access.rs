@@ -66,6 +66,7 @@ pub struct Access {
     salt: [u8; 32],
     /// Uploads kept between a dry run and its apply.
     stash: super::stash::Stash,
+    runs: super::maintenance::Runs,
     checked: Mutex<HashMap<[u8; 32], Checked>>,
     attempts: Attempts,
 }
@@ -99,6 +100,7 @@ impl Access {
             etcd_requires_sign_in: AtomicBool::new(false),
             salt,
             stash: Default::default(),
+            runs: Default::default(),
             checked: Mutex::new(HashMap::new()),
             attempts: Attempts::default(),
         }
@@ -281,6 +283,7 @@ impl Access {
             client,
             audit: self.audit.clone(),
             stash: self.stash.clone(),
+            runs: self.runs.clone(),
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Caller {
     pub(super) client: Option<IpAddr>,
     pub(super) audit: AuditLog,
     pub(super) stash: super::stash::Stash,
+    /// The maintenance run under way, or the last one.
+    pub(super) runs: super::maintenance::Runs,
 }
 
 impl Caller {

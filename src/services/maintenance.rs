@@ -12,11 +12,11 @@ use super::audit::WriteAttempt;
 use super::caller::Caller;
 use crate::domain::access::Operation;
 use crate::domain::maintenance::{
-    defragment_order, differences, Consistency, MemberNow, RecoveryPlan,
+    defragment_order, differences, Consistency, MemberNow, RecoveryPlan, RunRecord,
 };
 use crate::domain::AppError;
 use crate::etcd::Snapshot;
-pub use run::Run;
+pub use run::{Run, Runs};
 
 /// Every member as it is now, for anyone who may read the cluster: etcd decides what each
 /// member's status shows them.
@@ -54,19 +54,31 @@ pub async fn plan(caller: &Caller) -> Result<RecoveryPlan, AppError> {
 /// showed, typed to confirm: everything older is dropped), defragments every member, followers
 /// first and the leader last, each only while every member is healthy, disarms each NOSPACE
 /// alarm once its member is under its quota by a margin, and writes and deletes a test key.
-pub async fn recover(caller: &Caller, revision: Option<i64>) -> Result<Run, AppError> {
+///
+/// `followed`: the caller reads the run's lines, and leaving stops it; otherwise it runs on and
+/// is read from [`last_run`].
+pub async fn recover(
+    caller: &Caller,
+    revision: Option<i64>,
+    followed: bool,
+) -> Result<Run, AppError> {
     caller.may_maintain(Operation::Recover).await?;
     let plan = plan(caller).await?;
     let revision = confirmed_revision(revision, &plan)?;
     if let Some(why) = plan.blocked {
         return Err(AppError::Unsafe { message: why });
     }
-    Run::start(caller, Operation::Recover, move |run| async move {
-        run.compact(revision).await?;
-        run.defragment_all(None).await?;
-        run.disarm_all().await?;
-        run.test_write().await
-    })
+    Run::start(
+        caller,
+        Operation::Recover,
+        followed,
+        move |run| async move {
+            run.compact(revision).await?;
+            run.defragment_all(None).await?;
+            run.disarm_all().await?;
+            run.test_write().await
+        },
+    )
 }
 
 /// The revision to compact to, as the caller confirmed it: above what is compacted already, and
@@ -80,9 +92,9 @@ fn confirmed_revision(revision: Option<i64>, plan: &RecoveryPlan) -> Result<i64,
         )));
     };
     if revision > current {
-        return Err(AppError::invalid(format!(
-            "revision {revision} is in the future: the current one is {current}"
-        )));
+        return Err(AppError::Conflict {
+            message: format!("revision {revision} is in the future: the current one is {current}"),
+        });
     }
     if revision < 1 {
         return Err(AppError::invalid("a revision starts at 1"));
@@ -92,7 +104,11 @@ fn confirmed_revision(revision: Option<i64>, plan: &RecoveryPlan) -> Result<i64,
 
 /// Defragments the members named (by name or id), one at a time in the safe order. Refused
 /// for a learner and while any member is unhealthy.
-pub async fn defragment(caller: &Caller, named: &[String]) -> Result<Run, AppError> {
+pub async fn defragment(
+    caller: &Caller,
+    named: &[String],
+    followed: bool,
+) -> Result<Run, AppError> {
     caller.may_maintain(Operation::Defragment).await?;
     if named.is_empty() {
         return Err(AppError::invalid("name the members to defragment"));
@@ -116,9 +132,12 @@ pub async fn defragment(caller: &Caller, named: &[String]) -> Result<Run, AppErr
         });
     }
     let ids: Vec<String> = chosen.into_iter().map(|m| m.id).collect();
-    Run::start(caller, Operation::Defragment, move |run| async move {
-        run.defragment_all(Some(&ids)).await
-    })
+    Run::start(
+        caller,
+        Operation::Defragment,
+        followed,
+        move |run| async move { run.defragment_all(Some(&ids)).await },
+    )
 }
 
 /// Compacts the history up to `revision`, which must be past what is compacted already and not
@@ -128,9 +147,9 @@ pub async fn compact(caller: &Caller, revision: i64) -> Result<Option<i64>, AppE
     let plan = plan(caller).await?;
     let revision = confirmed_revision(Some(revision), &plan)?;
     if let Some(compacted) = plan.compacted_now.filter(|c| *c >= revision) {
-        return Err(AppError::invalid(format!(
-            "the history is compacted to revision {compacted} already"
-        )));
+        return Err(AppError::Conflict {
+            message: format!("the history is compacted to revision {compacted} already"),
+        });
     }
     let attempt = WriteAttempt {
         condition: Some(format!("revision={revision}")),
@@ -154,10 +173,9 @@ pub async fn disarm(caller: &Caller, member: &str, alarm: &str) -> Result<(), Ap
     };
     let disarmed = async {
         if !member.alarms.iter().any(|a| a == alarm) {
-            return Err(AppError::invalid(format!(
-                "member {} has no {alarm} alarm",
-                member.label()
-            )));
+            return Err(AppError::Conflict {
+                message: format!("member {} has no {alarm} alarm", member.label()),
+            });
         }
         if alarm == "NOSPACE" {
             member
@@ -222,6 +240,17 @@ pub async fn consistency(caller: &Caller, revision: Option<i64>) -> Result<Consi
     Ok(checked)
 }
 
+/// The maintenance run under way, or the last one.
+pub fn last_run(caller: &Caller) -> Option<RunRecord> {
+    caller.runs.last()
+}
+
+/// Asks the run under way to stop before its next step: for whoever may maintain the cluster.
+pub async fn stop_run(caller: &Caller) -> Result<bool, AppError> {
+    caller.may_maintain(Operation::Recover).await?;
+    Ok(caller.runs.stop())
+}
+
 /// The member named `name` (its name or hex id); the leader when none is named.
 fn find<'a>(members: &'a [MemberNow], name: Option<&str>) -> Result<&'a MemberNow, AppError> {
     let found = match name {
@@ -229,14 +258,14 @@ fn find<'a>(members: &'a [MemberNow], name: Option<&str>) -> Result<&'a MemberNo
         None => members.iter().find(|m| m.role == "leader"),
     };
     found.ok_or_else(|| match name {
-        Some(name) => AppError::invalid(format!(
-            "no member is named {name:?}: the members are {}",
-            members
+        Some(name) => AppError::NoSuchMember {
+            name: name.to_string(),
+            members: members
                 .iter()
                 .map(|m| format!("{} ({})", m.label(), m.id))
                 .collect::<Vec<_>>()
-                .join(", ")
-        )),
+                .join(", "),
+        },
         None => AppError::Unsafe {
             message: "no member leads the cluster now: name the member to take it from".into(),
         },

@@ -17,7 +17,7 @@ pub struct RecoverBody {
     /// The revision to compact the history to, as the plan shows it (`compact_to`): typed to
     /// confirm, since every older version of every key is dropped.
     #[cfg_attr(feature = "ssr", schema(minimum = 1))]
-    pub revision: Option<i64>,
+    pub revision: i64,
 }
 
 /// Body of `POST /api/v1/maintenance/compact`.

@@ -8,51 +8,120 @@
 use crate::domain::access::Operation;
 use crate::domain::limits::human_bytes;
 use crate::domain::maintenance::{
-    defragment_order, MemberNow, Progress, RunLine, RunReport, Step, StepState,
+    defragment_order, MemberNow, Progress, RunLine, RunRecord, RunReport, Step, StepState,
 };
 use crate::domain::{lease::Expiry, AppError, Key, PutCondition};
 use crate::services::audit::WriteAttempt;
 use crate::services::caller::Caller;
 use futures::Stream;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
 /// The key a recovery writes, and deletes again, to see that etcd takes writes. It is written
 /// only if absent, on a lease of a minute, so it never replaces a key and never stays.
 const TEST_KEY: &str = "etcd-deck/recovery-test-write";
 
-/// A run's lines, as they come.
+/// The maintenance run under way, or the last one, shared by every request of a server: one
+/// runs at a time, and any page shows it.
+#[derive(Clone, Default)]
+pub struct Runs(Arc<Mutex<Option<Arc<Shared>>>>);
+
+/// A run's record, and whether it was asked to stop.
+struct Shared {
+    record: Mutex<RunRecord>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn record(&self) -> std::sync::MutexGuard<'_, RunRecord> {
+        self.record.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Runs {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Shared>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The run under way, or the last one.
+    pub fn last(&self) -> Option<RunRecord> {
+        let shared = self.slot().clone()?;
+        let record = shared.record().clone();
+        Some(record)
+    }
+
+    /// Asks the run under way to stop before its next step; false when none is under way.
+    pub fn stop(&self) -> bool {
+        let Some(shared) = self.slot().clone() else {
+            return false;
+        };
+        let mut record = shared.record();
+        if !record.running() {
+            return false;
+        }
+        shared.stop.store(true, Ordering::Relaxed);
+        record.stopping = true;
+        true
+    }
+
+    /// Records a new run, unless one is under way.
+    fn begin(&self, operation: Operation, by: Option<&str>) -> Result<Arc<Shared>, AppError> {
+        let mut slot = self.slot();
+        if slot
+            .as_ref()
+            .is_some_and(|shared| shared.record().running())
+        {
+            return Err(AppError::Busy {
+                message: "another maintenance run is under way: one runs at a time".into(),
+                retry_after_secs: 10,
+            });
+        }
+        let shared = Arc::new(Shared {
+            record: Mutex::new(RunRecord {
+                operation: operation.as_str().to_string(),
+                started_by: by.map(str::to_string),
+                started: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+                lines: Vec::new(),
+                stopping: false,
+            }),
+            stop: AtomicBool::new(false),
+        });
+        *slot = Some(shared.clone());
+        Ok(shared)
+    }
+}
+
+/// A run's lines, as they come, for whoever started it and follows it (a REST call): when they
+/// go away, the run stops before its next step.
 pub struct Run(mpsc::Receiver<RunLine>);
 
 impl Run {
-    /// Starts `steps` as `operation` of `caller`'s, if no other maintenance runs.
+    /// Starts `steps` as `operation` of `caller`'s, if no other maintenance runs. Followed: the
+    /// caller reads its lines, and leaving stops it. Not followed: it runs to its end (or to a
+    /// stop asked for) and is read from [`Runs::last`].
     pub(super) fn start<F, Fut>(
         caller: &Caller,
         operation: Operation,
+        followed: bool,
         steps: F,
     ) -> Result<Run, AppError>
     where
         F: FnOnce(Arc<Runner>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), Stop>> + Send,
     {
-        let permit = caller
-            .etcd
-            .maintenance_permit()
-            .ok_or_else(|| AppError::Busy {
-                message: "another maintenance run is under way: one runs at a time".into(),
-                retry_after_secs: 10,
-            })?;
+        let shared = caller.runs.begin(operation, caller.name())?;
         let (lines, receiver) = mpsc::channel(16);
         let runner = Arc::new(Runner {
             caller: caller.clone(),
             lines,
+            followed,
+            shared,
             freed: AtomicU64::new(0),
         });
         tokio::spawn(async move {
-            let _one_at_a_time = permit;
             let started = Instant::now();
             let outcome = steps(runner.clone()).await;
             runner.finish(operation, outcome, started).await;
@@ -66,12 +135,6 @@ impl Run {
             lines.recv().await.map(|line| (line, lines))
         })
     }
-
-    /// Waits for the run to end: every line.
-    pub async fn collect(self) -> Vec<RunLine> {
-        use futures::StreamExt;
-        self.into_stream().collect().await
-    }
 }
 
 /// Why a run ended before its last step.
@@ -80,20 +143,38 @@ pub(super) enum Stop {
     Failed(AppError),
     /// Whoever started it went away.
     Gone,
+    /// Someone asked it to stop.
+    Asked,
 }
 
 /// The state of a run, shared by its steps.
 pub(super) struct Runner {
     caller: Caller,
     lines: mpsc::Sender<RunLine>,
+    /// Whether whoever started it reads its lines, and leaving stops it.
+    followed: bool,
+    shared: Arc<Shared>,
     /// Bytes defragmentation gave back so far.
     freed: AtomicU64,
 }
 
 impl Runner {
+    /// Records a line and passes it on.
     async fn send(&self, progress: Progress) -> Result<(), Stop> {
         let line = RunLine::Progress(progress);
-        self.lines.send(line).await.map_err(|_| Stop::Gone)
+        self.shared.record().lines.push(line.clone());
+        match self.lines.send(line).await {
+            Err(_) if self.followed => Err(Stop::Gone),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether to stop before the next step: asked to, or left by whoever follows it.
+    fn stopped(&self) -> Option<Stop> {
+        if self.shared.stop.load(Ordering::Relaxed) {
+            return Some(Stop::Asked);
+        }
+        (self.followed && self.lines.is_closed()).then_some(Stop::Gone)
     }
 
     /// Says that `step` failed, and why; the run stops.
@@ -110,8 +191,8 @@ impl Runner {
 
     /// Every member, when every member is healthy; the run stops otherwise.
     async fn healthy(&self) -> Result<Vec<MemberNow>, Stop> {
-        if self.lines.is_closed() {
-            return Err(Stop::Gone);
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
         }
         let check = Progress::new(Step::Check, StepState::Failed, "");
         let members = match self.caller.etcd.members_now().await {
@@ -295,8 +376,8 @@ impl Runner {
 
     /// Writes a key that did not exist and deletes it again: etcd takes writes.
     pub async fn test_write(&self) -> Result<(), Stop> {
-        if self.lines.is_closed() {
-            return Err(Stop::Gone);
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
         }
         let key = Key::new(TEST_KEY);
         let clock = Instant::now();
@@ -341,13 +422,13 @@ impl Runner {
                 None,
             ),
             Err(Stop::Failed(err)) => (false, format!("stopped: {err}"), Some(err)),
-            Err(Stop::Gone) => {
-                let message = "stopped between steps: whoever started it went away";
-                (
-                    false,
-                    message.to_string(),
-                    Some(AppError::internal(message)),
-                )
+            Err(stop @ (Stop::Gone | Stop::Asked)) => {
+                let message = match stop {
+                    Stop::Gone => "stopped between steps: whoever started it went away",
+                    _ => "stopped between steps, as asked",
+                };
+                let err = AppError::internal(message);
+                (false, message.to_string(), Some(err))
             }
         };
         let attempt = WriteAttempt::of(operation);
@@ -359,7 +440,9 @@ impl Runner {
             millis: millis(started),
             message,
         };
-        let _ = self.lines.send(RunLine::Report(report)).await;
+        let line = RunLine::Report(report);
+        self.shared.record().lines.push(line.clone());
+        let _ = self.lines.send(line).await;
     }
 }
 
