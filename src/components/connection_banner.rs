@@ -3,6 +3,7 @@
 use super::page_data;
 use crate::domain::{AppError, Connection, ErrorCode};
 use crate::server_fns::etcd_connection;
+use crate::urls::routes::maintenance_url;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ struct Banner {
     title: String,
     text: String,
     hint: Option<String>,
+    /// Where to fix it, and the link's words.
+    fix: Option<&'static str>,
 }
 
 impl Banner {
@@ -55,6 +58,7 @@ impl Banner {
                 "{} This banner goes away by itself when etcd answers.",
                 err.hint().unwrap_or_default()
             )),
+            fix: None,
         }
     }
 
@@ -67,6 +71,7 @@ impl Banner {
             title: facts.title.into(),
             text: "It refuses every write.".into(),
             hint: facts.hint.map(str::to_string),
+            fix: Some("Recover"),
         }
     }
 
@@ -77,7 +82,8 @@ impl Banner {
             class: "banner banner-warn",
             title: format!("etcd is {percent} % full"),
             text: "Past its space quota it will refuse every write.".into(),
-            hint: Some("The cluster page shows each member's space.".into()),
+            hint: Some("The maintenance page shows each member's space.".into()),
+            fix: Some("Maintenance"),
         }
     }
 
@@ -100,6 +106,10 @@ impl Banner {
                 <span>{self.text}</span>
                 " "
                 <span class="hint">{self.hint}</span>
+                {self.fix.map(|words| view! {
+                    " "
+                    <a class="button" href=maintenance_url() data-testid="banner-fix">{words}</a>
+                })}
             </div>
         }
     }

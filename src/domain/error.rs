@@ -281,10 +281,10 @@ impl ErrorCode {
                 StatusCode::INSUFFICIENT_STORAGE,
                 "etcd is full",
                 Some(
-                    "Nothing was written; reading and deleting keys still work. To recover, \
-                     compact etcd's history, defragment every member one at a time, then \
-                     disarm the NOSPACE alarm (etcdctl compact, etcdctl defrag, etcdctl alarm \
-                     disarm). The cluster page shows the alarm and each member's size.",
+                    "Nothing was written; reading and deleting keys still work. The \
+                     maintenance page recovers it: it compacts etcd's history, defragments \
+                     every member one at a time and disarms the NOSPACE alarm (as etcdctl \
+                     compact, defrag and alarm disarm would).",
                 ),
             ),
             ErrorCode::EtcdError => (StatusCode::BAD_GATEWAY, "etcd error", None),

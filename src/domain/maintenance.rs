@@ -242,6 +242,19 @@ pub enum RunLine {
     Progress(Progress),
 }
 
+/// The maintenance page's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    /// The members and what a recovery would do now.
+    pub plan: RecoveryPlan,
+    /// Why this person may not maintain the cluster, when they may not.
+    pub refused: Option<String>,
+    /// The run under way, or the last one.
+    pub run: Option<RunRecord>,
+    /// The consistency check, when the page asked for one.
+    pub consistency: Option<Consistency>,
+}
+
 /// A maintenance run, as the page shows it while it goes and after: who started it, and its
 /// lines so far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,11 @@ mod cluster;
 mod history;
 mod keys;
 mod leases;
+mod maintenance;
 
 pub use bulk::*;
 pub use cluster::*;
 pub use history::*;
 pub use keys::*;
 pub use leases::*;
+pub use maintenance::*;

@@ -97,3 +97,9 @@ pub fn readable_watch_url(prefix: &Key) -> String {
         Err(_) => watch_url(prefix, None, false),
     }
 }
+
+/// A snapshot of the member `member` (a name or hex id), as a file to download.
+pub fn snapshot_url(member: &str) -> String {
+    let member = percent_encode_bytes(member.as_bytes());
+    format!("{API_ROOT}/maintenance/snapshot?member={member}")
+}

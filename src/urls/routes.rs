@@ -18,6 +18,8 @@ pub const KEYS: &str = "/";
 pub const KEY_SEGMENT: &str = "key";
 /// The cluster page's one segment: `/cluster`.
 pub const CLUSTER_SEGMENT: &str = "cluster";
+/// The maintenance page's one segment: `/maintenance`.
+pub const MAINTENANCE_SEGMENT: &str = "maintenance";
 /// The REST API reference's one segment: `/api`.
 pub const API_REFERENCE_SEGMENT: &str = "api";
 /// The search page's one segment: `/search?prefix=…&q=…`.
@@ -48,6 +50,11 @@ pub const SIGN_OUT_POST: &str = "/auth/sign-out";
 /// The cluster page.
 pub fn cluster_url() -> String {
     format!("/{CLUSTER_SEGMENT}")
+}
+
+/// The maintenance page.
+pub fn maintenance_url() -> String {
+    format!("/{MAINTENANCE_SEGMENT}")
 }
 
 /// The leases page.
