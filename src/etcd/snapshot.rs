@@ -7,7 +7,7 @@ use super::Etcd;
 use crate::domain::maintenance::MemberNow;
 use crate::domain::AppError;
 use etcd_client::{Client, SnapshotStreaming};
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, StreamExt};
 use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ impl Etcd {
         let reading = Reading {
             _client: client,
             stream,
-            digest: Digest::default(),
+            digest: Some(Digest::default()),
             first: Some(blob),
             url: member.url.clone(),
         };
@@ -60,14 +60,18 @@ impl Etcd {
             match reading.next().await {
                 Ok(Some(part)) => Some((Ok(part), Some(reading))),
                 Ok(None) => None,
-                Err(err) => Some((Err(err), None)),
+                Err(err) => {
+                    tracing::warn!(member = %reading.url, "a snapshot was cut short: {err}");
+                    Some((Err(err), None))
+                }
             }
         });
         Ok(Snapshot {
             member: member.label().to_string(),
             size,
             revision,
-            parts: Box::pin(parts),
+            // Ended for good: a body may be polled once more after its end.
+            parts: Box::pin(parts.fuse()),
         })
     }
 }
@@ -77,7 +81,8 @@ struct Reading {
     /// Keeps the member's connection open while the stream is read.
     _client: Client,
     stream: SnapshotStreaming,
-    digest: Digest,
+    /// The digest so far; none once checked, when the snapshot has ended.
+    digest: Option<Digest>,
     /// The part read to learn the size, passed on first.
     first: Option<Vec<u8>>,
     url: String,
@@ -87,20 +92,26 @@ impl Reading {
     /// The next bytes to pass on; none at the end.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, AppError> {
         loop {
+            if self.digest.is_none() {
+                return Ok(None);
+            }
             let blob = match self.first.take() {
                 Some(blob) => blob,
                 None => match self.message().await? {
                     Some(blob) => blob,
                     None => {
-                        let digest = std::mem::take(&mut self.digest);
-                        return digest
-                            .finish()
-                            .map(Some)
+                        let checked = self.digest.take().map(Digest::finish);
+                        return checked
+                            .transpose()
                             .map_err(|message| AppError::Etcd { message });
                     }
                 },
             };
-            let ready = self.digest.push(&blob);
+            let ready = self
+                .digest
+                .as_mut()
+                .map(|d| d.push(&blob))
+                .unwrap_or_default();
             if !ready.is_empty() {
                 return Ok(Some(ready));
             }

@@ -84,10 +84,16 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(assets, cache_control))
         // Precompressed static files already carry a Content-Encoding and pass through as they
-        // are; a search's lines are sent as found, which a compressor would hold back.
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new(crate::api::NDJSON)),
-        ))
+        // are; a search's lines are sent as found, which a compressor would hold back; files to
+        // save (a value, a snapshot) keep their Content-Length, so a browser shows how far a
+        // download is.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new(crate::api::NDJSON))
+                    .and(NotForContentType::const_new("application/octet-stream")),
+            ),
+        )
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(middleware::map_response(with_safety_headers))
         // A 5xx here is usually etcd being down, which the health check already reports.

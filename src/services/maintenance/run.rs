@@ -131,9 +131,11 @@ impl Run {
 
     /// The lines: each step's progress, then the report.
     pub fn into_stream(self) -> impl Stream<Item = RunLine> + Send {
-        futures::stream::unfold(self.0, |mut lines| async move {
+        let lines = futures::stream::unfold(self.0, |mut lines| async move {
             lines.recv().await.map(|line| (line, lines))
-        })
+        });
+        // Ended for good: a body may be polled once more after its end.
+        futures::StreamExt::fuse(lines)
     }
 }
 
