@@ -25,6 +25,9 @@ mod command_line {
     pub enum Command {
         /// Read and write keys through a running etcd-deck, from the command line.
         Kv(etcd_deck::cli::KvArgs),
+        /// Maintain the cluster through a running etcd-deck: recover a full database, take a
+        /// snapshot, check the members agree.
+        Cluster(etcd_deck::cli::cluster::ClusterArgs),
         /// Manage the users file (`--users-file`) of an etcd without authentication.
         User(etcd_deck::cli::user::UserArgs),
     }
@@ -58,6 +61,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Kv(args)) => return etcd_deck::cli::run(args).await,
+        Some(Command::Cluster(args)) => return etcd_deck::cli::cluster::run(args).await,
         Some(Command::User(args)) => return etcd_deck::cli::user::run(args),
         None => {}
     }

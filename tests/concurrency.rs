@@ -7,11 +7,12 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    ApplyImport, CreateKey, DeleteKey, DeleteSelection, EtcdConnection, FormatValue,
-    GetApiReference, GetCluster, GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel,
-    GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy,
-    PreviewImport, PreviewSelection, RestoreVersion, RevokeLease, SaveValue, SearchKeys,
-    SetKeyLease, UndeleteKeys,
+    ApplyImport, CompactHistory, CreateKey, DefragmentMembers, DeleteKey, DeleteSelection,
+    DisarmAlarm, EtcdConnection, FormatValue, GetApiReference, GetCluster, GetDraft, GetKey,
+    GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance, GrantLease, KeepLeaseAlive, ListKeys,
+    ListLeases, ListPast, PastedText, PeekKey, PlanCopy, PreviewImport, PreviewSelection,
+    RecoverCluster, RestoreVersion, RevokeLease, SaveValue, SearchKeys, SetKeyLease,
+    StopMaintenance, UndeleteKeys,
 };
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
@@ -23,11 +24,11 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 22 pages, 5 REST reads and a sign-out, a search page and its server function, and 17 other
+/// 25 pages, 5 REST reads and a sign-out, a search page and its server function, and 18 other
 /// server function calls; then 29 REST calls (every route; two more maintenance runs in a
-/// client's first round), 10 server function calls that write, an upload, its preview and its
-/// import.
-const REQUESTS_PER_ROUND: usize = 47 + 29 + 10 + 3;
+/// client's first round), 13 server function calls that write (two more maintenance runs in a
+/// client's first round), an upload, its preview and its import.
+const REQUESTS_PER_ROUND: usize = 51 + 29 + 13 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -82,6 +83,9 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/past?prefix=load%2F".to_string(), 200),
         (key_url(&Key::from("load/missing")), 404),
         ("/cluster".to_string(), 200),
+        ("/maintenance".to_string(), 200),
+        ("/maintenance?do=defragment&member=m1".to_string(), 200),
+        ("/maintenance?check=1".to_string(), 200),
         ("/api".to_string(), 200),
         ("/bulk".to_string(), 200),
         ("/bulk?prefix=load%252F&revision=0&all=1".to_string(), 200),
@@ -105,6 +109,7 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
     let calls = [
         (EtcdConnection::PATH, String::new()),
         (GetCluster::PATH, String::new()),
+        (GetMaintenance::PATH, "check=false".to_string()),
         (GetApiReference::PATH, String::new()),
         (
             ListKeys::PATH,
@@ -367,7 +372,33 @@ async fn write_round(
         Some(disarm),
     );
     check("POST disarm of no alarm", 409, disarm.await);
+    // The maintenance page's forms: a compaction done already, a disarm of no alarm, a stop
+    // with or without a run to stop.
+    match function(CompactHistory::PATH, "revision=2".into()).await {
+        Ok((409, _)) => {}
+        got => check("compact_history", 200, got),
+    }
+    let form = "member=m1&alarm=NOSPACE".to_string();
+    check(
+        "disarm_alarm of no alarm",
+        409,
+        function(DisarmAlarm::PATH, form).await,
+    );
+    check(
+        "stop_maintenance",
+        200,
+        function(StopMaintenance::PATH, String::new()).await,
+    );
     if round == 0 {
+        for (path, form) in [
+            (DefragmentMembers::PATH, "member=all"),
+            (RecoverCluster::PATH, "revision=2"),
+        ] {
+            match function(path, form.to_string()).await {
+                Ok((429, _)) => {}
+                got => check(path, 200, got),
+            }
+        }
         let runs = [
             ("defragment", json!({"members": ["m1"]})),
             ("recover", json!({"revision": 2})),

@@ -230,6 +230,8 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/sign-in?next={s}&error={s}"),
             format!("/api?q={s}"),
             format!("/cluster?endpoint={s}"),
+            format!("/maintenance?do=defragment&member={s}"),
+            format!("/maintenance?do=disarm&member={s}&alarm={s}&check={s}"),
             format!("/api/v1/keys/{s}"),
             format!("/api/v1/keys/{s}?raw=true"),
             format!("/api/v1/keys?prefix={s}"),
@@ -396,6 +398,14 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             (KeepLeaseAlive::PATH, vec![("id", s.clone())]),
             (RevokeLease::PATH, vec![("id", s.clone())]),
             (GrantLease::PATH, vec![("ttl", s.clone())]),
+            (DefragmentMembers::PATH, vec![("member", s.clone())]),
+            (
+                DisarmAlarm::PATH,
+                vec![("member", s.clone()), ("alarm", s.clone())],
+            ),
+            (CompactHistory::PATH, vec![("revision", s.clone())]),
+            (RecoverCluster::PATH, vec![("revision", s.clone())]),
+            (GetMaintenance::PATH, vec![("check", s.clone())]),
         ];
         for (path, form) in &calls {
             client.call(path, form).await;
@@ -429,6 +439,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
     for path in [
         EtcdConnection::PATH,
         GetCluster::PATH,
+        StopMaintenance::PATH,
         GetApiReference::PATH,
         ListLeases::PATH,
     ] {

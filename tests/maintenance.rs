@@ -534,4 +534,97 @@ async fn maintenance_takes_the_admin_role_of_the_users_file() {
         lines.iter().any(|l| l["operation"] == "consistency_check"),
         "{log}"
     );
+
+    // The page shows an editor the figures, and who may maintain instead of the buttons.
+    let signed_in = common::sign_in::sign_in_form(&server, "ed", "ed-pw").await;
+    let cookie = common::sign_in::session_cookie(&signed_in);
+    let (status, html) = common::sign_in::with_cookie(&server, "/maintenance", &cookie).await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        html.contains("maintenance-refused") && html.contains("admin"),
+        "{html}"
+    );
+    assert!(html.contains("maintenance-member"), "{html}");
+    assert!(!html.contains("data-testid=\"recover\""), "{html}");
+    assert!(!html.contains("Defragment…"), "{html}");
+}
+
+/// The page's HTML, as a browser without JavaScript gets it.
+async fn page(server: &TestServer, path: &str) -> String {
+    let response = common::server::http()
+        .get(format!("{}{path}", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+/// Posts a form to a server function, as a browser without JavaScript does: it answers with a
+/// redirect to the maintenance page.
+async fn post_form(server: &TestServer, path: &str, form: &[(&str, &str)]) {
+    let response = common::server::http()
+        .post(format!("{}{path}", server.url))
+        .header("origin", &server.url)
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", format!("{}/maintenance", server.url))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").cloned();
+    let body = response.text().await.unwrap();
+    assert!(matches!(status, 302 | 303), "{path}: {status} {body}");
+    assert_eq!(location.unwrap(), "/maintenance");
+}
+
+#[tokio::test]
+async fn the_maintenance_page_recovers_and_defragments_without_javascript() {
+    use etcd_deck::server_fns::{DefragmentMembers, RecoverCluster};
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for i in 0..20 {
+        etcd.put("app/k", format!("v{i}"), None).await.unwrap();
+    }
+    let html = page(&server, "/maintenance").await;
+    assert!(
+        html.contains("recovery-plan") && html.contains("m1"),
+        "{html}"
+    );
+    assert!(html.contains("Compact the history to revision"), "{html}");
+    let ended = |html: &str| html.contains("data-testid=\"run-report\"");
+
+    post_form(&server, RecoverCluster::PATH, &[("revision", "21")]).await;
+    let server_ref = &server;
+    let done = eventually(Duration::from_secs(20), || async move {
+        ended(&page(server_ref, "/maintenance").await)
+    })
+    .await;
+    let html = page(&server, "/maintenance").await;
+    assert!(done, "{html}");
+    assert!(html.contains("data-ok=\"true\""), "{html}");
+    assert!(
+        html.contains("compacted the history to revision 21"),
+        "{html}"
+    );
+    assert!(html.contains("defragmented member m1"), "{html}");
+    let kept = etcd.get("app/k", None).await.unwrap();
+    assert_eq!(kept.kvs()[0].value(), b"v19");
+
+    let html = page(&server, "/maintenance?check=1").await;
+    assert!(html.contains("data-consistent=\"true\""), "{html}");
+    let html = page(&server, "/maintenance?do=defragment&member=m1").await;
+    assert!(html.contains("confirm-defragment"), "{html}");
+    post_form(&server, DefragmentMembers::PATH, &[("member", "m1")]).await;
+    let done = eventually(Duration::from_secs(20), || {
+        let server = &server;
+        async move {
+            let html = page(server, "/maintenance").await;
+            html.contains("defragment: Done")
+        }
+    })
+    .await;
+    assert!(done);
 }

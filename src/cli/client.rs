@@ -1,7 +1,8 @@
 //! The HTTP client of the REST API that the `kv` commands use.
 
 use crate::api::model::{
-    AppendResult, ClusterOverview, ErrorBody, KeyPage, KeyValueBody, PutBody, WriteResult,
+    AppendResult, ClusterOverview, Consistency, ErrorBody, KeyPage, KeyValueBody, Progress,
+    PutBody, RecoveryPlan, RunLine, RunReport, WriteResult,
 };
 use crate::domain::transfer::ImportReport;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -50,6 +51,14 @@ impl Failure {
             | Failure::Denied(m) => m,
         }
     }
+}
+
+/// A snapshot saved: where from, at which revision, how large, and the SHA-256 that ends it.
+pub struct SavedSnapshot {
+    pub member: String,
+    pub revision: Option<i64>,
+    pub size: u64,
+    pub digest: String,
 }
 
 /// A user name and password, sent with every request (HTTP basic).
@@ -213,6 +222,110 @@ impl ApiClient {
 
     pub async fn cluster(&self) -> Result<ClusterOverview, Failure> {
         self.send(Method::GET, "/api/v1/cluster", None).await
+    }
+
+    /// What recovering a full database would do now.
+    pub async fn plan(&self) -> Result<RecoveryPlan, Failure> {
+        self.send(Method::GET, "/api/v1/maintenance/plan", None)
+            .await
+    }
+
+    /// Every member's hash of its keys, compared.
+    pub async fn consistency(&self) -> Result<Consistency, Failure> {
+        self.send(Method::GET, "/api/v1/maintenance/hashkv", None)
+            .await
+    }
+
+    /// Posts `body` to a run's endpoint (`recover`, `defragment`) and hands each line to
+    /// `seen` as it comes; answers the report.
+    pub async fn run(
+        &self,
+        run: &str,
+        body: serde_json::Value,
+        mut seen: impl FnMut(&Progress),
+    ) -> Result<RunReport, Failure> {
+        let path = format!("/api/v1/maintenance/{run}");
+        let mut response = self.request(Method::POST, &path, Some(body)).await?;
+        if !response.status().is_success() {
+            return Err(self.error(response).await);
+        }
+        let cut = |err: reqwest::Error| {
+            Failure::Unavailable(format!("the run's progress was cut short: {err}"))
+        };
+        let mut pending = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(cut)? {
+            pending.extend_from_slice(&chunk);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                match serde_json::from_slice::<RunLine>(&line) {
+                    Ok(RunLine::Progress(progress)) => seen(&progress),
+                    Ok(RunLine::Report(report)) => return Ok(report),
+                    Err(err) => {
+                        let text = String::from_utf8_lossy(&line);
+                        return Err(Failure::Unavailable(format!(
+                            "unexpected line from the server ({err}): {text}"
+                        )));
+                    }
+                }
+            }
+        }
+        Err(Failure::Unavailable(
+            "the run's progress ended without its report".into(),
+        ))
+    }
+
+    /// Streams a snapshot of `member` (the leader when none) into `out`, checking on the way
+    /// that its last 32 bytes are the SHA-256 of the rest. Answers the member, the revision and
+    /// the digest, in hex.
+    pub async fn snapshot(
+        &self,
+        member: Option<&str>,
+        out: &mut (impl tokio::io::AsyncWrite + Unpin),
+    ) -> Result<SavedSnapshot, Failure> {
+        use sha2::{Digest, Sha256};
+        use tokio::io::AsyncWriteExt;
+        let path = match member {
+            Some(member) => format!(
+                "/api/v1/maintenance/snapshot?member={}",
+                utf8_percent_encode(member, QUERY)
+            ),
+            None => "/api/v1/maintenance/snapshot".into(),
+        };
+        let mut response = self.request(Method::GET, &path, None).await?;
+        if !response.status().is_success() {
+            return Err(self.error(response).await);
+        }
+        let header = |name: &str| {
+            let value = response.headers().get(name)?;
+            value.to_str().ok().map(str::to_string)
+        };
+        let member = header("etcd-member").unwrap_or_default();
+        let revision = header("etcd-revision").and_then(|r| r.parse().ok());
+        let written = |err: std::io::Error| Failure::Invalid(format!("cannot write: {err}"));
+        let cut = |err: reqwest::Error| {
+            Failure::Unavailable(format!("the snapshot was cut short: {err}"))
+        };
+        let (mut hasher, mut held, mut size) = (Sha256::new(), Vec::new(), 0u64);
+        while let Some(chunk) = response.chunk().await.map_err(cut)? {
+            out.write_all(&chunk).await.map_err(written)?;
+            size += chunk.len() as u64;
+            held.extend_from_slice(&chunk);
+            if let Some(sure) = held.len().checked_sub(32) {
+                hasher.update(held.drain(..sure).as_slice());
+            }
+        }
+        out.flush().await.map_err(written)?;
+        if held.len() != 32 || hasher.finalize().as_slice() != held.as_slice() {
+            return Err(Failure::Unavailable(
+                "the snapshot's contents do not match its SHA-256: not kept".into(),
+            ));
+        }
+        Ok(SavedSnapshot {
+            member,
+            revision,
+            size,
+            digest: hex::encode(&held),
+        })
     }
 
     async fn send<T: DeserializeOwned>(

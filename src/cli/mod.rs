@@ -4,6 +4,7 @@
 //! signed in or not allowed.
 
 mod client;
+pub mod cluster;
 mod output;
 mod shell;
 pub mod user;
@@ -17,8 +18,9 @@ use std::process::ExitCode;
 /// Keys per request when `ls` pages through a prefix.
 const LS_PAGE: u32 = 1000;
 
+/// How the command line reaches a running etcd-deck, for `kv` and `cluster` alike.
 #[derive(Debug, Args)]
-pub struct KvArgs {
+pub struct ServerArgs {
     /// The etcd-deck server to talk to.
     #[arg(
         long,
@@ -39,6 +41,35 @@ pub struct KvArgs {
     /// Sign in as this user; the password is read from ETCD_DECK_PASSWORD, or asked for.
     #[arg(long, env = "ETCD_DECK_USER", global = true)]
     pub user: Option<String>,
+}
+
+impl ServerArgs {
+    /// A client of the server, signed in as asked; or why not, with the exit code 2.
+    fn client(&self) -> Result<ApiClient, ExitCode> {
+        let credentials = match &self.user {
+            Some(user) => match password_for(user) {
+                Ok(password) => Some(Credentials {
+                    user: user.clone(),
+                    password,
+                }),
+                Err(message) => {
+                    eprintln!("etcd-deck: {message}");
+                    return Err(ExitCode::from(2));
+                }
+            },
+            None => None,
+        };
+        ApiClient::new(&self.server, self.ca_cert.as_deref(), credentials).map_err(|message| {
+            eprintln!("etcd-deck: {message}");
+            ExitCode::from(2)
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct KvArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
 
     #[command(subcommand)]
     pub command: KvCommand,
@@ -103,30 +134,14 @@ pub enum KvCommand {
 
 /// Runs one `kv` command and answers the process exit code.
 pub async fn run(args: KvArgs) -> ExitCode {
-    let credentials = match &args.user {
-        Some(user) => match password_for(user) {
-            Ok(password) => Some(Credentials {
-                user: user.clone(),
-                password,
-            }),
-            Err(message) => {
-                eprintln!("etcd-deck: {message}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
-    };
-    let client = match ApiClient::new(&args.server, args.ca_cert.as_deref(), credentials) {
+    let client = match args.server.client() {
         Ok(client) => client,
-        Err(message) => {
-            eprintln!("etcd-deck: {message}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if matches!(args.command, KvCommand::Shell) {
-        return shell::run(&client, args.output).await;
+        return shell::run(&client, args.server.output).await;
     }
-    let printer = Printer::new(args.output);
+    let printer = Printer::new(args.server.output);
     match execute(&client, &printer, args.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
