@@ -8,6 +8,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "scale_maintenance.rs"]
+mod maintenance;
 
 use common::{env_number, server::TestServer, TestCluster};
 use etcd_client::{Client, GetOptions, Txn, TxnOp};
@@ -230,6 +232,7 @@ async fn main() {
     println!("etcd-deck resident memory: peak {peak:.1} MiB, now {now:.1} MiB");
 
     bulk(&etcd, &server, total).await;
+    maintenance::run(&cluster, &etcd, &server, runs.min(3)).await;
 }
 
 /// Keys the import and the pinned delete work on.

@@ -191,3 +191,57 @@ fn export_then_import_with_a_dry_run_first() {
     assert_eq!(code(&bad), 2, "{bad:?}");
     std::fs::remove_file(&file).unwrap();
 }
+
+#[test]
+fn cluster_recover_snapshot_save_and_check() {
+    let cluster = TestCluster::start(1);
+    let server = TestServer::start(&cluster);
+    for i in 0..5 {
+        server.kv(&["put", "app/k", &format!("v{i}")]);
+    }
+
+    // A snapshot, saved whole, with its member, revision, size and digest.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("etcd.db");
+    let saved = server.cluster(&["snapshot", "save", file.to_str().unwrap()]);
+    assert_eq!(code(&saved), 0, "{saved:?}");
+    let said = stdout(&saved);
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(
+        said.contains(&format!("({size} bytes) from member m1 at revision 6")),
+        "{said}"
+    );
+    assert!(said.contains("SHA-256 "), "{said}");
+    assert!(!dir.path().join("etcd.db.part").exists());
+    let missing = server.cluster(&["snapshot", "save", "/nonexistent/dir/x.db"]);
+    assert_eq!(code(&missing), 2, "{missing:?}");
+    let nobody = dir.path().join("nobody.db");
+    let unknown = server.cluster(&[
+        "snapshot",
+        "save",
+        nobody.to_str().unwrap(),
+        "--member",
+        "m9",
+    ]);
+    assert_eq!(code(&unknown), 1, "{unknown:?}");
+    assert!(!nobody.exists() && !dir.path().join("nobody.db.part").exists());
+
+    // The members agree.
+    let check = server.cluster(&["check"]);
+    assert_eq!(code(&check), 0, "{check:?}");
+    assert!(stdout(&check).contains("every member agrees"), "{check:?}");
+
+    // The recovery shows its plan and, without a terminal, wants the revision given.
+    let unconfirmed = server.cluster(&["recover"]);
+    assert_eq!(code(&unconfirmed), 2, "{unconfirmed:?}");
+    assert!(stdout(&unconfirmed).contains("compact the history to revision 6"));
+    let recovered = server.cluster(&["recover", "--revision", "6"]);
+    assert_eq!(code(&recovered), 0, "{recovered:?}");
+    let said = stdout(&recovered);
+    assert!(
+        said.contains("✓ compacted the history to revision 6"),
+        "{said}"
+    );
+    assert!(said.contains("✓ defragmented member m1"), "{said}");
+    assert!(said.contains("etcd takes writes again"), "{said}");
+}

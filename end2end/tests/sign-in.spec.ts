@@ -55,6 +55,18 @@ test('a viewer signs in, sees no write controls, and signs out', async ({ page }
   await expect(page).toHaveURL(/\/sign-in\?next=/);
 });
 
+test('a viewer sees how full each member is, and who may maintain instead of the buttons', async ({ page }) => {
+  await page.goto(`${server.url}/sign-in?next=/maintenance`);
+  await signIn(page, 'vera', 'vera-password');
+  await expect(page).toHaveURL(`${server.url}/maintenance`);
+  await hydrated(page);
+  await expect(page.getByTestId('maintenance-member').first()).toBeVisible();
+  await expect(page.getByTestId('maintenance-refused')).toContainText('admin');
+  await expect(page.getByTestId('recover')).toHaveCount(0);
+  await expect(page.getByTestId('snapshot-link')).toHaveCount(0);
+  await expect(page.getByText('Defragment…')).toHaveCount(0);
+});
+
 test('an editor signs in and creates a key', async ({ page }) => {
   const prefix = uniquePrefix('signed-in');
   await page.goto(`${server.url}/sign-in`);

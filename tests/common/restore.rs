@@ -12,8 +12,9 @@ pub struct Restored {
     pub endpoint: String,
 }
 
-/// A tool of the etcd the suite runs against: in `$CLUSTER_ETCD_BIN`, or else on the PATH.
-fn tool(name: &str) -> Option<PathBuf> {
+/// A tool of the etcd the suite runs against (`etcd`, `etcdctl`, `etcdutl`): in
+/// `$CLUSTER_ETCD_BIN`, or else on the PATH.
+pub fn tool(name: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("CLUSTER_ETCD_BIN").map(PathBuf::from);
     let candidates = dir.into_iter().chain(
         std::env::var_os("PATH")

@@ -106,8 +106,17 @@ impl TestServer {
 
     /// Runs `etcd-deck kv <args>` with `input` on its standard input.
     pub fn kv_with_input(&self, args: &[&str], input: Option<&str>) -> Output {
+        self.command("kv", args, input)
+    }
+
+    /// Runs `etcd-deck cluster <args>` against this server.
+    pub fn cluster(&self, args: &[&str]) -> Output {
+        self.command("cluster", args, None)
+    }
+
+    fn command(&self, command: &str, args: &[&str], input: Option<&str>) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
-            .arg("kv")
+            .arg(command)
             .args(args)
             .env("ETCD_DECK_SERVER", &self.url)
             .env("HOME", std::env::temp_dir())
