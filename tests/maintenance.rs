@@ -11,6 +11,8 @@ use etcd_deck::server_fns::{CreateKey, EtcdConnection};
 use leptos::server_fn::ServerFn;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The quota the test's etcd runs with: small enough to fill in a moment.
@@ -622,9 +624,124 @@ async fn the_maintenance_page_recovers_and_defragments_without_javascript() {
         let server = &server;
         async move {
             let html = page(server, "/maintenance").await;
-            html.contains("defragment: Done")
+            html.contains("Defragmentation: done")
         }
     })
     .await;
     assert!(done);
+}
+
+/// A TCP proxy to `target` (`http://host:port`) that, once armed, flips one byte of what the
+/// member sends, on the first connection that carries `after` bytes from it since.
+async fn corrupting_proxy(target: &str, after: usize) -> (String, Arc<AtomicBool>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let target = target.trim_start_matches("http://").to_string();
+    let armed = Arc::new(AtomicBool::new(false));
+    let flipped = Arc::new(AtomicBool::new(false));
+    let arm = armed.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(member) = tokio::net::TcpStream::connect(&target).await else {
+                continue;
+            };
+            let (armed, flipped) = (armed.clone(), flipped.clone());
+            tokio::spawn(async move {
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_member, mut to_member) = member.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_client, &mut to_member).await;
+                });
+                let (mut buffer, mut seen) = (vec![0u8; 64 * 1024], 0usize);
+                loop {
+                    let n = match from_member.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if armed.load(Ordering::Relaxed) && !flipped.load(Ordering::Relaxed) {
+                        if seen + n > after {
+                            buffer[after.saturating_sub(seen).min(n - 1)] ^= 0x20;
+                            flipped.store(true, Ordering::Relaxed);
+                        }
+                        seen += n;
+                    }
+                    if to_client.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, arm)
+}
+
+#[tokio::test]
+async fn a_snapshot_damaged_on_its_way_is_cut_short() {
+    let cluster = TestCluster::start(1);
+    let mut etcd = Client::connect(&cluster.endpoints, None).await.unwrap();
+    for i in 0..30 {
+        etcd.put(
+            format!("big/{i}"),
+            vec![b'a' + (i % 26) as u8; 100_000],
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let (proxy, armed) = corrupting_proxy(&cluster.endpoints[0], 1_000_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = TestServer::start_logging(
+        &cluster,
+        &[("ETCD_ENDPOINTS", proxy.as_str())],
+        std::process::Stdio::from(log),
+    );
+    // Once its health check has found the member behind the proxy, maintenance goes that way.
+    let found = eventually(Duration::from_secs(10), || async {
+        let (_, overview) = server.api(Method::GET, "/api/v1/cluster", None, None).await;
+        overview["endpoints"][0]["status"]["member_id"].is_string()
+    })
+    .await;
+    let (_, overview) = server.api(Method::GET, "/api/v1/cluster", None, None).await;
+    assert!(found, "{overview}");
+    let whole = common::server::http()
+        .get(format!("{}/api/v1/maintenance/snapshot", server.url))
+        .send()
+        .await
+        .unwrap();
+    let size = whole.content_length().unwrap();
+    assert_eq!(
+        whole.bytes().await.unwrap().len() as u64,
+        size,
+        "undamaged, it is whole"
+    );
+
+    armed.store(true, Ordering::Relaxed);
+    let mut damaged = common::server::http()
+        .get(format!("{}/api/v1/maintenance/snapshot", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(damaged.status().as_u16(), 200);
+    let mut received = 0u64;
+    let ended = loop {
+        match damaged.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len() as u64,
+            Ok(None) => break Ok(()),
+            Err(err) => break Err(err),
+        }
+    };
+    assert!(ended.is_err(), "the download fails rather than ends");
+    assert!(
+        received < size,
+        "cut short: {received} of {size} bytes, the last ones never sent"
+    );
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("do not match the SHA-256 etcd sent with them"),
+        "cut short by the digest's check: {log}"
+    );
+    println!("a damaged snapshot was cut short after {received} of {size} bytes");
 }

@@ -1,5 +1,6 @@
 //! What etcd-deck knows about the cluster: members, each endpoint's health, leader and alarms.
 
+use super::limits::human_bytes;
 use serde::{Deserialize, Serialize};
 
 /// How many members must answer for the cluster to have a quorum.
@@ -150,6 +151,25 @@ impl MemberSpace {
 
     pub fn nearly_full(&self) -> bool {
         self.used_percent() >= NEARLY_FULL_PERCENT
+    }
+
+    /// Its size against its quota, as people read it: `15.0 MiB of 16.0 MiB (93 %)`.
+    pub fn used(&self) -> String {
+        format!(
+            "{} of {} ({} %)",
+            human_bytes(self.db_size),
+            human_bytes(self.quota_bytes),
+            self.used_percent()
+        )
+    }
+
+    /// The revisions it keeps: `120 – 345`, or `all (1 – 345)` before any compaction.
+    pub fn kept(&self) -> String {
+        match (self.compact_revision, self.current_revision) {
+            (Some(from), Some(to)) if from > 0 => format!("{from} – {to}"),
+            (_, Some(to)) => format!("all (1 – {to})"),
+            _ => String::new(),
+        }
     }
 }
 

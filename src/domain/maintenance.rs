@@ -83,7 +83,8 @@ impl MemberNow {
         Some(space.used_percent())
     }
 
-    fn space(&self) -> Option<MemberSpace> {
+    /// Its space, when its size and quota are both known.
+    pub fn space(&self) -> Option<MemberSpace> {
         Some(MemberSpace {
             quota_bytes: self.quota_bytes?,
             db_size: self.db_size?,

@@ -90,16 +90,26 @@ impl Etcd {
         now
     }
 
-    /// The client URL `member` is reached at: a configured endpoint that is one of its URLs,
-    /// or else the first URL it advertises.
+    /// The URL `member` is reached at: the configured endpoint whose member it is (as its last
+    /// status said: the way etcd-deck was told to reach it, through a proxy or a name its
+    /// advertised URLs may not be), else a configured endpoint among its client URLs, else the
+    /// first URL it advertises.
     fn url_of(&self, member: &Member) -> Option<String> {
+        let id = member_id_hex(member.id());
+        let endpoints = &self.pool.endpoints;
+        let known = endpoints.iter().find(|endpoint| {
+            let status = endpoint.health().status;
+            status.is_some_and(|status| status.member_id == id)
+        });
         let urls = member.client_urls();
-        let configured = self
-            .pool
-            .urls
-            .iter()
-            .find(|endpoint| urls.iter().any(|url| same_url(url, endpoint)));
-        configured.or(urls.first()).cloned()
+        let listed = || {
+            let configured = self.pool.urls.iter();
+            configured
+                .clone()
+                .find(|endpoint| urls.iter().any(|url| same_url(url, endpoint)))
+        };
+        let known = known.map(|endpoint| &endpoint.url);
+        known.or_else(listed).or(urls.first()).cloned()
     }
 
     /// Runs `request` on the member at `url` alone, as this handle's user, within the request

@@ -128,6 +128,8 @@ mod tests {
         assert_eq!(space.current_revision, Some(345));
         assert_eq!(space.used_percent(), 87);
         assert_eq!(space.fragmented_percent(), 77);
+        assert_eq!(space.used(), "14.0 MiB of 16.0 MiB (87 %)");
+        assert_eq!(space.kept(), "120 – 345");
         let missing = parse("etcd_mvcc_db_total_size_in_bytes 1\n").unwrap_err();
         assert!(
             missing.contains("etcd_server_quota_backend_bytes"),

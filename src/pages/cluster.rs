@@ -253,19 +253,10 @@ fn space_row(endpoint: &EndpointSpace) -> impl IntoView {
             </tr>
         });
     };
-    let percent = space.used_percent();
-    let used = format!(
-        "{} of {} ({percent} %)",
-        human_bytes(space.db_size),
-        human_bytes(space.quota_bytes)
-    );
+    let used = space.used();
     let free = space.db_size.saturating_sub(space.db_size_in_use);
     let free = format!("{} ({} %)", human_bytes(free), space.fragmented_percent());
-    let kept = match (space.compact_revision, space.current_revision) {
-        (Some(from), Some(to)) if from > 0 => format!("{from} – {to}"),
-        (_, Some(to)) => format!("all (1 – {to})"),
-        _ => String::new(),
-    };
+    let kept = space.kept();
     let class = if space.nearly_full() {
         "space nearly-full"
     } else {

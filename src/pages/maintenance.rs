@@ -195,21 +195,21 @@ fn MaintenanceView(
 fn member_row(member: &MemberNow, actions: bool) -> impl IntoView {
     let label = member.label().to_string();
     let named = label.clone();
-    let used = match (member.db_size, member.quota_bytes, member.used_percent()) {
-        (Some(size), Some(quota), Some(percent)) => Either::Left(view! {
-            <meter min="0" max=quota high=quota / 100 * NEARLY_FULL_PERCENT value=size></meter>
+    let space = member.space();
+    let full = space.as_ref().is_some_and(|space| space.nearly_full());
+    let kept = space.as_ref().map(|space| space.kept()).unwrap_or_default();
+    let used = match space {
+        Some(space) => Either::Left(view! {
+            <meter
+                min="0"
+                max=space.quota_bytes
+                high=space.quota_bytes / 100 * NEARLY_FULL_PERCENT
+                value=space.db_size
+            ></meter>
             " "
-            {format!("{} of {} ({percent} %)", human_bytes(size), human_bytes(quota))}
+            {space.used()}
         }),
-        (size, _, _) => Either::Right(size.map(human_bytes).unwrap_or_default()),
-    };
-    let full = member
-        .used_percent()
-        .is_some_and(|percent| percent >= NEARLY_FULL_PERCENT);
-    let kept = match (member.compact_revision, member.revision) {
-        (Some(from), Some(to)) if from > 0 => format!("{from} – {to}"),
-        (_, Some(to)) => format!("all (1 – {to})"),
-        _ => String::new(),
+        None => Either::Right(member.db_size.map(human_bytes).unwrap_or_default()),
     };
     let in_use = member.db_size_in_use.map(human_bytes).unwrap_or_default();
     let alarms = member.alarms.join(", ");
@@ -429,11 +429,12 @@ fn run_view(run: RunRecord, stop: ServerAction<StopMaintenance>) -> impl IntoVie
                 StepState::Skipped => "skipped",
                 StepState::Failed => "failed",
             };
-            let took = step.millis.map(|ms| {
-                format!(
+            let took = step.millis.map(|ms| match ms {
+                0..1000 => format!(" ({ms} ms)"),
+                _ => format!(
                     " ({} s)",
                     crate::domain::limits::tenths(u128::from(ms), 100)
-                )
+                ),
             });
             view! {
                 <li class=format!("step {state}") data-state=state data-step=step.step.as_str()>
@@ -447,14 +448,14 @@ fn run_view(run: RunRecord, stop: ServerAction<StopMaintenance>) -> impl IntoVie
     let report = run.report().cloned();
     let running = run.running();
     let heading = match (&report, run.stopping) {
-        (Some(report), _) if report.ok => "Done".to_string(),
-        (Some(_), _) => "Stopped".to_string(),
-        (None, true) => "Stopping before the next step…".to_string(),
-        (None, false) => "Running…".to_string(),
+        (Some(report), _) if report.ok => "done".to_string(),
+        (Some(_), _) => "stopped".to_string(),
+        (None, true) => "stopping before the next step…".to_string(),
+        (None, false) => "running…".to_string(),
     };
     view! {
         <section class="panel run" data-testid="maintenance-run" data-running=running.to_string()>
-            <h2>{format!("{}: {heading}", run.operation)}</h2>
+            <h2>{format!("{}: {heading}", run_title(&run.operation))}</h2>
             <p class="hint">
                 "Started " {run.started.clone()}
                 {run.started_by.clone().map(|by| format!(" by {by}"))}
@@ -473,6 +474,15 @@ fn run_view(run: RunRecord, stop: ServerAction<StopMaintenance>) -> impl IntoVie
                 </ServerForm>
             })}
         </section>
+    }
+}
+
+/// A run's heading, from the operation's name in the audit log.
+fn run_title(operation: &str) -> &str {
+    match operation {
+        "recover" => "Recovery",
+        "defragment" => "Defragmentation",
+        other => other,
     }
 }
 
