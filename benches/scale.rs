@@ -8,7 +8,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "scale_maintenance.rs"]
+#[path = "scale/maintenance.rs"]
 mod maintenance;
 
 use common::{env_number, server::TestServer, TestCluster};
