@@ -25,6 +25,10 @@ const pages: [string, string, ((page: Page) => Promise<void>)?][] = [
     await expect(page.getByTestId('copy-plan-summary')).toBeVisible();
   }],
   ['the cluster', '/cluster'],
+  ['maintenance', '/maintenance', async (page) => {
+    await expect(page.getByTestId('recovery-plan')).toBeVisible();
+  }],
+  ['a defragmentation asked', '/maintenance?do=defragment&member=m1'],
   ['the API reference', '/api'],
 ];
 

@@ -52,6 +52,7 @@ const pages = [
   '/past?prefix=e2e/',
   '/bulk',
   '/cluster',
+  '/maintenance',
   '/api',
 ];
 
