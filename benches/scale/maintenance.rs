@@ -96,7 +96,7 @@ pub async fn run(cluster: &TestCluster, etcd: &Client, server: &TestServer, runs
         let ctl = |args: &[&str]| {
             let done = Command::new(&etcdctl)
                 .env("ETCDCTL_API", "3")
-                .args(["--endpoints", &endpoint])
+                .args(["--endpoints", &endpoint, "--command-timeout=30m"])
                 .args(args)
                 .output()
                 .unwrap();

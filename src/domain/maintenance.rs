@@ -116,6 +116,13 @@ impl MemberNow {
     }
 }
 
+/// Whether a NOSPACE alarm may be disarmed: every voting member is under its quota by a margin.
+/// The alarm stops writes to the whole cluster, and any member still full would raise it again.
+pub fn may_disarm_nospace(members: &[MemberNow]) -> Result<(), String> {
+    let voters = members.iter().filter(|m| m.role() != Role::Learner);
+    voters.into_iter().try_for_each(MemberNow::may_disarm)
+}
+
 /// The members to defragment, in the order it is safe to: followers first, the leader last
 /// (defragmenting blocks the member, and a leader blocked is an election); learners are left
 /// out, since etcd refuses to defragment them. Returns the order and the learners left out.
@@ -252,8 +259,6 @@ pub struct Maintenance {
     pub refused: Option<String>,
     /// The run under way, or the last one.
     pub run: Option<RunRecord>,
-    /// The consistency check, when the page asked for one.
-    pub consistency: Option<Consistency>,
 }
 
 /// A maintenance run, as the page shows it while it goes and after: who started it, and its
@@ -398,6 +403,13 @@ mod tests {
         assert_eq!(full.may_disarm(), Ok(()));
         full.quota_bytes = None;
         assert!(full.may_disarm().is_err());
+        // One member still full keeps every alarm armed; a learner does not count.
+        let (mut done, still) = (member("a", "leader"), member("b", "voter"));
+        done.db_size = Some(40);
+        assert!(may_disarm_nospace(&[done.clone(), still.clone()]).is_err());
+        let mut learner = still;
+        learner.role = "learner".into();
+        assert_eq!(may_disarm_nospace(&[done, learner]), Ok(()));
     }
 
     #[test]

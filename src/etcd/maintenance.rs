@@ -15,9 +15,9 @@ use etcd_client::{AlarmAction, AlarmOptions, AlarmType, Client, CompactionOption
 use std::future::Future;
 use std::time::Duration;
 
-/// The longest a member's defragmentation is waited for. It blocks the member meanwhile and
-/// takes about a second per 100 MB of database.
-const DEFRAGMENT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// The longest a member's defragmentation or physical compaction is waited for: each takes
+/// about a second per 100 MB of database (a defragmentation blocks the member meanwhile).
+const LONG_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 impl Etcd {
     /// Every member of the cluster, read now from the member itself: its status, its quota and
@@ -28,7 +28,7 @@ impl Etcd {
             .read_stale(|mut client| async move { client.member_list().await })
             .await
             .map_err(self.refused(Op::new("list the members")))?;
-        let alarms = self.alarms().await.unwrap_or_default();
+        let alarms = self.alarms().await?;
         let reads = list.members().iter().map(|member| self.member_now(member));
         let mut members = futures::future::join_all(reads).await;
         for member in &mut members {
@@ -71,7 +71,16 @@ impl Etcd {
             |client| async move { client.maintenance_client().status().await }
         });
         let (status, space) = futures::join!(status, self.pool.metrics.space_now(&url));
+        let answering = |status: &etcd_client::StatusResponse| {
+            member_id_hex(status.header().map(|h| h.member_id()).unwrap_or_default())
+        };
         match status {
+            Ok(status) if answering(&status) != id => {
+                now.error = Some(format!(
+                    "{url} answers as member {}, not as this one",
+                    answering(&status)
+                ));
+            }
             Ok(status) => {
                 now.db_size = Some(status.db_size().max(0) as u64);
                 now.db_size_in_use = Some(status.raft_used_db_size().max(0) as u64);
@@ -154,6 +163,40 @@ impl Etcd {
         }
     }
 
+    /// Runs `request` on `member` alone, within `within`, once the member answering on that
+    /// connection has said it is `member`: a load balancer or a shared name may lead elsewhere,
+    /// and maintenance goes to the member meant or nowhere.
+    pub(super) async fn on_member<T, F, Fut>(
+        &self,
+        member: &MemberNow,
+        op: Op,
+        within: Duration,
+        request: F,
+    ) -> Result<T, AppError>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let checked = |client: Client| async move {
+            let status = client.maintenance_client().status().await?;
+            let answering = status.header().map(|h| h.member_id()).unwrap_or_default();
+            if member_id_hex(answering) != member.id {
+                return Ok(Err(AppError::Unsafe {
+                    message: format!(
+                        "{} answered as member {}, not as {} ({}): nothing was done",
+                        member.url,
+                        member_id_hex(answering),
+                        member.label(),
+                        member.id
+                    ),
+                }));
+            }
+            request(client).await.map(Ok)
+        };
+        self.at_member_within(&member.url, op, within, checked)
+            .await?
+    }
+
     /// The active alarms, as `(member id in hex, alarm)`.
     pub async fn alarms(&self) -> Result<Vec<(String, String)>, AppError> {
         let (response, _) = self
@@ -169,17 +212,18 @@ impl Etcd {
         Ok(alarms.collect())
     }
 
-    /// Compacts the history up to `revision`, and waits until the member that took it has
-    /// freed the space in its database (a physical compaction).
-    pub async fn compact(&self, revision: i64) -> Result<(), AppError> {
+    /// Compacts the history up to `revision` through `via` (compaction is replicated: every
+    /// member applies it), and waits until `via` has freed the space in its database (a
+    /// physical compaction, which takes a while on a large one).
+    pub async fn compact(&self, via: &MemberNow, revision: i64) -> Result<(), AppError> {
         let op = Op::new(format!("compact the history to revision {revision}"));
-        self.run(Retry::Read, |mut client| async move {
+        let compact = |mut client: Client| async move {
             let options = CompactionOptions::new().with_physical();
             client.compact(revision, Some(options)).await
-        })
-        .await
-        .map(|_| ())
-        .map_err(self.refused(op.at(Some(revision))))
+        };
+        self.on_member(via, op.at(Some(revision)), LONG_TIMEOUT, compact)
+            .await
+            .map(|_| ())
     }
 
     /// Defragments the member at `url`, which blocks its reads and writes until done.
@@ -187,7 +231,7 @@ impl Etcd {
         let op = Op::new(format!("defragment member {}", member.label()));
         let defragment =
             |client: Client| async move { client.maintenance_client().defragment().await };
-        self.at_member_within(&member.url, op, DEFRAGMENT_TIMEOUT, defragment)
+        self.on_member(member, op, LONG_TIMEOUT, defragment)
             .await
             .map(|_| ())
     }
@@ -218,10 +262,10 @@ impl Etcd {
     /// The member's hash of its keys up to `revision`, with the revision it is compacted to.
     pub async fn hash_kv(&self, member: &MemberNow, revision: i64) -> MemberHash {
         let op = Op::new(format!("hash the keys of member {}", member.label()));
+        let hash =
+            |client: Client| async move { client.maintenance_client().hash_kv(revision).await };
         let hashed = self
-            .at_member(&member.url, op.at(Some(revision)), |client| async move {
-                client.maintenance_client().hash_kv(revision).await
-            })
+            .on_member(member, op.at(Some(revision)), self.pool.timeout, hash)
             .await;
         MemberHash {
             member: member.label().to_string(),

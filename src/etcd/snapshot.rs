@@ -32,16 +32,15 @@ impl Etcd {
     /// Starts a snapshot of `member`'s database.
     pub async fn snapshot(&self, member: &MemberNow) -> Result<Snapshot, AppError> {
         let op = Op::new(format!("take a snapshot of member {}", member.label()));
-        let started = self
-            .at_member(&member.url, op, |client| async move {
-                let mut maintenance = client.maintenance_client();
-                let status = maintenance.status().await?;
-                let mut stream = maintenance.snapshot().await?;
-                let first = stream.message().await?;
-                let revision = status.header().map(|h| h.revision()).unwrap_or_default();
-                Ok((client, stream, first, revision))
-            })
-            .await?;
+        let start = |client: Client| async move {
+            let mut maintenance = client.maintenance_client();
+            let status = maintenance.status().await?;
+            let mut stream = maintenance.snapshot().await?;
+            let first = stream.message().await?;
+            let revision = status.header().map(|h| h.revision()).unwrap_or_default();
+            Ok((client, stream, first, revision))
+        };
+        let started = self.on_member(member, op, self.pool.timeout, start).await?;
         let (client, stream, first, revision) = started;
         let first = first.ok_or_else(|| AppError::Etcd {
             message: "the member ended the snapshot before sending anything".into(),

@@ -7,15 +7,15 @@
 //! others read who may instead. Each operation asks first: the recovery and the compaction have
 //! their revision typed, a defragmentation or a disarm has its own confirmation.
 
-use crate::components::{page_data, ActionError, Loaded, PageView, ServerForm};
+use crate::components::{page_data, ActionError, Loaded, PageData, PageView, ServerForm};
 use crate::domain::cluster::NEARLY_FULL_PERCENT;
 use crate::domain::limits::human_bytes;
 use crate::domain::maintenance::{
     Consistency, Maintenance, MemberNow, RecoveryPlan, RunRecord, StepState,
 };
 use crate::server_fns::{
-    get_maintenance, CompactHistory, DefragmentMembers, DisarmAlarm, RecoverCluster,
-    StopMaintenance,
+    check_consistency, get_maintenance, CompactHistory, DefragmentMembers, DisarmAlarm,
+    RecoverCluster, StopMaintenance,
 };
 use crate::urls::{api::snapshot_url, query_param, routes::maintenance_url};
 use leptos::{either::Either, prelude::*};
@@ -70,7 +70,6 @@ fn MaintenancePage() -> impl IntoView {
         move || {
             (
                 refresh.get(),
-                check.get(),
                 recover.version().get(),
                 defragment.version().get(),
                 compact.version().get(),
@@ -78,7 +77,17 @@ fn MaintenancePage() -> impl IntoView {
                 stop.version().get(),
             )
         },
-        move |(_, check, ..)| get_maintenance(check),
+        move |_| get_maintenance(),
+    );
+    // Asked for once, not with every refresh: each member reads its whole keyspace for it.
+    let consistency = page_data(
+        move || check.get(),
+        |check| async move {
+            match check {
+                true => check_consistency().await.map(Some),
+                false => Ok(None),
+            }
+        },
     );
     let running = Memo::new(move |_| {
         data.get()
@@ -86,7 +95,9 @@ fn MaintenancePage() -> impl IntoView {
             .and_then(|m| m.run)
             .is_some_and(|run| run.running())
     });
+    // One timer at a time, set again after each refresh: every second while a run goes.
     Effect::new(move |_| {
+        refresh.track();
         let every = if running.get() { FOLLOW } else { REFRESH };
         let handle = set_timeout_with_handle(move || refresh.update(|n| *n += 1), every);
         on_cleanup(move || {
@@ -111,7 +122,7 @@ fn MaintenancePage() -> impl IntoView {
         <Loaded
             resource=data
             loading="Asking every member…"
-            show=move |maintenance| view! { <MaintenanceView maintenance asked actions /> }
+            show=move |maintenance| view! { <MaintenanceView maintenance asked actions consistency /> }
         />
     })
 }
@@ -136,13 +147,9 @@ fn MaintenanceView(
     maintenance: Maintenance,
     asked: Memo<Option<Asked>>,
     actions: Actions,
+    consistency: PageData<Option<Consistency>>,
 ) -> impl IntoView {
-    let Maintenance {
-        plan,
-        refused,
-        run,
-        consistency,
-    } = maintenance;
+    let Maintenance { plan, refused, run } = maintenance;
     let may = refused.is_none();
     let running = run.as_ref().is_some_and(RunRecord::running);
     let confirm = {
@@ -188,7 +195,13 @@ fn MaintenanceView(
             <RecoveryView plan=plan.clone() recover=actions.recover />
             <CompactView plan compact=actions.compact />
         })}
-        {may.then(|| consistency_view(consistency))}
+        {may.then(|| view! {
+            <Loaded
+                resource=consistency
+                loading="Every member is hashing its keys…"
+                show=consistency_view
+            />
+        })}
     }
 }
 

@@ -2,7 +2,10 @@
 //! the run under way, and each operation, for etcd's root role or etcd-deck's admin. Each
 //! answers with a redirect to the maintenance page, which shows the run as it goes.
 
-use crate::domain::{maintenance::Maintenance, AppError};
+use crate::domain::{
+    maintenance::{Consistency, Maintenance},
+    AppError,
+};
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
@@ -13,24 +16,26 @@ use {
     leptos_axum::redirect,
 };
 
-/// The members, the recovery plan, the run under way (or the last one), whether this person may
-/// maintain the cluster, and, when `check` is set, the consistency check.
+/// The members, the recovery plan, the run under way (or the last one), and whether this
+/// person may maintain the cluster.
 #[server(prefix = "/fn")]
-pub async fn get_maintenance(check: bool) -> Result<Maintenance, AppError> {
+pub async fn get_maintenance() -> Result<Maintenance, AppError> {
     with_caller(|caller| async move {
         let refused = caller.may_maintain(Operation::Recover).await.err();
-        let consistency = match check && refused.is_none() {
-            true => Some(maintenance::consistency(&caller, None).await?),
-            false => None,
-        };
         Ok(Maintenance {
             plan: maintenance::plan(&caller).await?,
             refused: refused.map(|err| err.to_string()),
             run: maintenance::last_run(&caller),
-            consistency,
         })
     })
     .await
+}
+
+/// Every member's hash of its keys, compared: asked for once, not with every refresh (each
+/// member reads its whole keyspace for it).
+#[server(prefix = "/fn")]
+pub async fn check_consistency() -> Result<Consistency, AppError> {
+    with_caller(|caller| async move { maintenance::consistency(&caller, None).await }).await
 }
 
 /// Starts the recovery of a full database, compacting to `revision` as typed to confirm it.

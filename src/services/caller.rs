@@ -107,6 +107,15 @@ impl Caller {
             return Ok(());
         }
         let Some(roles) = self.etcd.own_roles().await? else {
+            // Nobody signed in: etcd-deck's own rule (loopback, or insecure on purpose) lets
+            // them, unless etcd has turned authentication on since.
+            if self.etcd.authentication_enabled().await? {
+                return Err(AppError::Unauthenticated {
+                    message: "etcd requires authentication: sign in as a user with etcd's root \
+                              role to maintain the cluster"
+                        .into(),
+                });
+            }
             return Ok(());
         };
         if roles.iter().any(|role| role == "root") {

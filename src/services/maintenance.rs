@@ -11,8 +11,10 @@ mod run;
 use super::audit::WriteAttempt;
 use super::caller::Caller;
 use crate::domain::access::Operation;
+use crate::domain::cluster::Role;
 use crate::domain::maintenance::{
-    defragment_order, differences, Consistency, MemberNow, RecoveryPlan, RunRecord,
+    defragment_order, differences, may_disarm_nospace, Consistency, MemberNow, RecoveryPlan,
+    RunRecord,
 };
 use crate::domain::AppError;
 use crate::etcd::Snapshot;
@@ -118,7 +120,7 @@ pub async fn defragment(
         .iter()
         .map(|name| find(&members, Some(name)).cloned())
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(learner) = chosen.iter().find(|m| m.role == "learner") {
+    if let Some(learner) = chosen.iter().find(|m| m.role() == Role::Learner) {
         return Err(AppError::Unsafe {
             message: format!(
                 "member {} is a learner: etcd refuses to defragment a learner",
@@ -151,21 +153,48 @@ pub async fn compact(caller: &Caller, revision: i64) -> Result<Option<i64>, AppE
             message: format!("the history is compacted to revision {compacted} already"),
         });
     }
+    compact_through(caller, &plan.members, revision).await?;
+    Ok(plan.compacted_now)
+}
+
+/// Compacts the history up to `revision` through the leader (or else any member that answers),
+/// and audits it. A revision compacted meanwhile is a conflict, as one compacted before is.
+async fn compact_through(
+    caller: &Caller,
+    members: &[MemberNow],
+    revision: i64,
+) -> Result<(), AppError> {
     let attempt = WriteAttempt {
         condition: Some(format!("revision={revision}")),
         ..WriteAttempt::of(Operation::Compact)
     };
-    let compacted = caller.etcd.compact(revision).await;
+    let leader = members.iter().find(|m| m.role() == Role::Leader);
+    let via = leader.or_else(|| members.iter().find(|m| m.error.is_none()));
+    let compacted = match via {
+        Some(via) => caller.etcd.compact(via, revision).await,
+        None => Err(AppError::Unsafe {
+            message: "no member answers: nothing to compact through".into(),
+        }),
+    };
+    let compacted = compacted.map_err(|err| match err {
+        AppError::Compacted { .. } => AppError::Conflict {
+            message: format!("the history is compacted to revision {revision} or past it already"),
+        },
+        other => other,
+    });
     caller.audit(&attempt, compacted.as_ref().map(|()| Some(revision)));
-    compacted.map(|()| plan.compacted_now)
+    compacted
 }
 
-/// Disarms `alarm` of `member` (by name or id): refused, with the numbers, while that member
-/// is still too full for it.
-pub async fn disarm(caller: &Caller, member: &str, alarm: &str) -> Result<(), AppError> {
-    caller.may_maintain(Operation::Disarm).await?;
-    let members = caller.etcd.members_now().await?;
-    let member = find(&members, Some(member))?;
+/// Disarms `alarm` of `member` and audits it: a NOSPACE alarm only once every voting member is
+/// under its quota by a margin (the alarm stops writes to the whole cluster, and the fullest
+/// member would raise it again at once).
+async fn disarm_checked(
+    caller: &Caller,
+    members: &[MemberNow],
+    member: &MemberNow,
+    alarm: &str,
+) -> Result<(), AppError> {
     let attempt = WriteAttempt {
         member: Some(member.label().to_string()),
         condition: Some(format!("alarm={alarm}")),
@@ -178,15 +207,22 @@ pub async fn disarm(caller: &Caller, member: &str, alarm: &str) -> Result<(), Ap
             });
         }
         if alarm == "NOSPACE" {
-            member
-                .may_disarm()
-                .map_err(|message| AppError::Unsafe { message })?;
+            may_disarm_nospace(members).map_err(|message| AppError::Unsafe { message })?;
         }
         caller.etcd.disarm(&member.id, alarm).await
     }
     .await;
     caller.audit(&attempt, disarmed.as_ref().map(|()| None));
     disarmed
+}
+
+/// Disarms `alarm` of `member` (by name or id): refused, with the numbers, while that member
+/// is still too full for it.
+pub async fn disarm(caller: &Caller, member: &str, alarm: &str) -> Result<(), AppError> {
+    caller.may_maintain(Operation::Disarm).await?;
+    let members = caller.etcd.members_now().await?;
+    let member = find(&members, Some(member))?;
+    disarm_checked(caller, &members, member, alarm).await
 }
 
 /// Starts a snapshot of `member` (by name or id; the leader when none is named).
@@ -255,7 +291,7 @@ pub async fn stop_run(caller: &Caller) -> Result<bool, AppError> {
 fn find<'a>(members: &'a [MemberNow], name: Option<&str>) -> Result<&'a MemberNow, AppError> {
     let found = match name {
         Some(name) => members.iter().find(|m| m.name == name || m.id == name),
-        None => members.iter().find(|m| m.role == "leader"),
+        None => members.iter().find(|m| m.role() == Role::Leader),
     };
     found.ok_or_else(|| match name {
         Some(name) => AppError::NoSuchMember {

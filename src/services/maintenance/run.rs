@@ -225,13 +225,7 @@ impl Runner {
         self.send(Progress::new(Step::Compact, StepState::Started, message))
             .await?;
         let started = Instant::now();
-        let compacted = self.caller.etcd.compact(revision).await;
-        let attempt = WriteAttempt {
-            condition: Some(format!("revision={revision}")),
-            ..WriteAttempt::of(Operation::Compact)
-        };
-        self.caller
-            .audit(&attempt, compacted.as_ref().map(|()| Some(revision)));
+        let compacted = super::compact_through(&self.caller, &members, revision).await;
         let done = Progress {
             millis: Some(millis(started)),
             ..Progress::new(Step::Compact, StepState::Done, "")
@@ -257,18 +251,24 @@ impl Runner {
             let skipped = Progress::new(Step::Defragment, StepState::Skipped, message);
             self.send(skipped.member(learner)).await?;
         }
-        let chosen_order = order.into_iter().filter(|m| chosen(m));
-        let ids: Vec<String> = chosen_order.map(|m| m.id.clone()).collect();
-        for id in ids {
+        let mut left: Vec<String> = order
+            .into_iter()
+            .filter(|m| chosen(m))
+            .map(|m| m.id.clone())
+            .collect();
+        // The order is taken again from the members as they are before each one: a leader
+        // elected meanwhile still goes last.
+        while !left.is_empty() {
             let members = self.healthy().await?;
-            match members.iter().find(|m| m.id == id) {
-                Some(member) => self.defragment(member).await?,
-                None => {
-                    let message = format!("member {id} is no longer a member");
-                    let skipped = Progress::new(Step::Defragment, StepState::Skipped, message);
-                    self.send(skipped).await?
-                }
-            }
+            let (order, _) = defragment_order(&members);
+            let next = order.into_iter().find(|m| left.contains(&m.id));
+            let Some(member) = next else {
+                let message = format!("no longer members: {}", left.join(", "));
+                let skipped = Progress::new(Step::Defragment, StepState::Skipped, message);
+                return self.send(skipped).await;
+            };
+            left.retain(|id| *id != member.id);
+            self.defragment(member).await?;
         }
         Ok(())
     }
@@ -343,17 +343,7 @@ impl Runner {
                 .await;
         }
         for member in full {
-            let attempt = WriteAttempt {
-                member: Some(member.label().to_string()),
-                condition: Some("alarm=NOSPACE".into()),
-                ..WriteAttempt::of(Operation::Disarm)
-            };
-            let disarmed = match member.may_disarm() {
-                Ok(()) => self.caller.etcd.disarm(&member.id, "NOSPACE").await,
-                Err(message) => Err(AppError::Unsafe { message }),
-            };
-            self.caller
-                .audit(&attempt, disarmed.as_ref().map(|()| None));
+            let disarmed = super::disarm_checked(&self.caller, &members, member, "NOSPACE").await;
             let progress = Progress::new(Step::Disarm, StepState::Done, "").member(member);
             if let Err(err) = disarmed {
                 let progress = Progress {
