@@ -7,6 +7,7 @@
 //! and writes each step to the audit log. One runs at a time.
 
 mod run;
+mod runs;
 
 use super::audit::WriteAttempt;
 use super::caller::Caller;
@@ -18,7 +19,8 @@ use crate::domain::maintenance::{
 };
 use crate::domain::AppError;
 use crate::etcd::Snapshot;
-pub use run::{Run, Runs};
+pub use run::Run;
+pub use runs::Runs;
 
 /// Every member as it is now, for anyone who may read the cluster: etcd decides what each
 /// member's status shows them.
