@@ -423,7 +423,7 @@ async fn three_members_are_defragmented_followers_first_hashed_alike_and_snapsho
     assert_eq!(kept.header().unwrap().revision(), revision);
     println!("a snapshot of {length} bytes at revision {revision} restored with every key");
 
-    // One run at a time; an unknown member is named as such.
+    // An unknown member is named as such, with the members there are.
     let (status, body) = server
         .api(
             Method::POST,

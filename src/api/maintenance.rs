@@ -96,7 +96,7 @@ pub async fn compact(
 #[utoipa::path(get, path = "/api/v1/maintenance/alarms", tag = "maintenance",
     responses((status = 200, description = "The alarms", body = Vec<AlarmBody>)))]
 pub async fn alarms(caller: Caller) -> Answer<Json<Vec<AlarmBody>>> {
-    let alarms = caller.etcd.alarms().await?;
+    let alarms = maintenance::alarms(&caller).await?;
     let alarms = alarms
         .into_iter()
         .map(|(member, alarm)| AlarmBody { member, alarm });

@@ -137,7 +137,7 @@ fn refused_to_monitor(pool: &Pool, why: String) -> String {
 }
 
 /// A member's own report of itself.
-fn member_status(status: &StatusResponse) -> MemberStatus {
+pub(super) fn member_status(status: &StatusResponse) -> MemberStatus {
     let header = status.header();
     MemberStatus {
         member_id: member_id_hex(header.map(|h| h.member_id()).unwrap_or_default()),

@@ -7,8 +7,9 @@
 //! any member with a leader takes them.
 
 use super::error::{refusal, Op};
+use super::health::member_status;
 use super::{pool::Retry, Etcd};
-use crate::domain::cluster::{member_id_hex, same_url};
+use crate::domain::cluster::{member_id_hex, same_url, Role};
 use crate::domain::maintenance::{MemberHash, MemberNow};
 use crate::domain::AppError;
 use etcd_client::{AlarmAction, AlarmOptions, AlarmType, Client, CompactionOptions, Member};
@@ -44,16 +45,16 @@ impl Etcd {
     async fn member_now(&self, member: &Member) -> MemberNow {
         let id = member_id_hex(member.id());
         let url = self.url_of(member);
+        let role = if member.is_learner() {
+            Role::Learner
+        } else {
+            Role::Voter
+        };
         let mut now = MemberNow {
             id: id.clone(),
             name: member.name().to_string(),
             url: url.clone().unwrap_or_default(),
-            role: if member.is_learner() {
-                "learner"
-            } else {
-                "voter"
-            }
-            .into(),
+            role: role.as_str().into(),
             db_size: None,
             db_size_in_use: None,
             quota_bytes: None,
@@ -67,27 +68,24 @@ impl Etcd {
             now.error = Some("it has not started yet: it has no client URL".into());
             return now;
         };
-        let status = self.at_member(&url, Op::new(format!("read the status of member {id}")), {
-            |client| async move { client.maintenance_client().status().await }
-        });
+        let op = Op::new(format!("read the status of member {id}"));
+        let ask = |client: Client| async move { client.maintenance_client().status().await };
+        let status = self.at_member_within(&url, op, self.pool.timeout, ask);
         let (status, space) = futures::join!(status, self.pool.metrics.space_now(&url));
-        let answering = |status: &etcd_client::StatusResponse| {
-            member_id_hex(status.header().map(|h| h.member_id()).unwrap_or_default())
-        };
-        match status {
-            Ok(status) if answering(&status) != id => {
+        match status.map(|status| member_status(&status)) {
+            Ok(status) if status.member_id != id => {
                 now.error = Some(format!(
                     "{url} answers as member {}, not as this one",
-                    answering(&status)
+                    status.member_id
                 ));
             }
             Ok(status) => {
-                now.db_size = Some(status.db_size().max(0) as u64);
-                now.db_size_in_use = Some(status.raft_used_db_size().max(0) as u64);
-                now.revision = status.header().map(|h| h.revision());
-                now.has_leader = status.leader() != 0;
-                if status.leader() == member.id() {
-                    now.role = "leader".into();
+                now.db_size = Some(status.db_size.max(0) as u64);
+                now.db_size_in_use = Some(status.db_size_in_use.max(0) as u64);
+                now.revision = Some(status.revision);
+                now.has_leader = !status.leader_id.is_empty();
+                if status.leader_id == id {
+                    now.role = Role::Leader.as_str().into();
                 }
             }
             Err(err) => now.error = Some(err.to_string()),
@@ -121,22 +119,7 @@ impl Etcd {
         known.or_else(listed).or(urls.first()).cloned()
     }
 
-    /// Runs `request` on the member at `url` alone, as this handle's user, within the request
-    /// timeout.
-    pub(super) async fn at_member<T, F, Fut>(
-        &self,
-        url: &str,
-        op: Op,
-        request: F,
-    ) -> Result<T, AppError>
-    where
-        F: FnOnce(Client) -> Fut,
-        Fut: Future<Output = Result<T, etcd_client::Error>>,
-    {
-        self.at_member_within(url, op, self.pool.timeout, request)
-            .await
-    }
-
+    /// Runs `request` on the member at `url` alone, as this handle's user, within `within`.
     async fn at_member_within<T, F, Fut>(
         &self,
         url: &str,

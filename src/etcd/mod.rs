@@ -41,7 +41,7 @@ pub use follower::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 pub use settings::{EtcdSettings, EtcdUser};
-pub use snapshot::Snapshot;
+pub use snapshot::{Digest as SnapshotDigest, Snapshot};
 use std::{sync::Arc, time::Duration};
 pub use tls::EtcdTls;
 pub use watch::Watch;

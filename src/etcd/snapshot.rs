@@ -134,16 +134,17 @@ impl Reading {
 }
 
 /// The SHA-256 of a snapshot's contents, with the last [`DIGEST_BYTES`] held back until the
-/// end shows whether they are the digest or more contents.
+/// end shows whether they are the digest or more contents: how etcd-deck passes a snapshot on,
+/// and how its command line checks one again on arrival.
 #[derive(Default)]
-struct Digest {
+pub struct Digest {
     hasher: Sha256,
     held: Vec<u8>,
 }
 
 impl Digest {
     /// Takes the next part; answers the bytes that are surely contents, hashed.
-    fn push(&mut self, part: &[u8]) -> Vec<u8> {
+    pub fn push(&mut self, part: &[u8]) -> Vec<u8> {
         self.held.extend_from_slice(part);
         let Some(sure) = self.held.len().checked_sub(DIGEST_BYTES) else {
             return Vec::new();
@@ -154,7 +155,7 @@ impl Digest {
     }
 
     /// The held bytes, when they are the SHA-256 of what came before them.
-    fn finish(self) -> Result<Vec<u8>, String> {
+    pub fn finish(self) -> Result<Vec<u8>, String> {
         let (held, digest) = (self.held, self.hasher.finalize());
         if held.len() == DIGEST_BYTES && digest.as_slice() == held.as_slice() {
             Ok(held)

@@ -11,7 +11,7 @@ mod forms;
 mod reports;
 
 use crate::components::{page_data, ActionError, Loaded, PageData, PageView};
-use crate::domain::cluster::NEARLY_FULL_PERCENT;
+use crate::domain::cluster::{Role, NEARLY_FULL_PERCENT};
 use crate::domain::limits::human_bytes;
 use crate::domain::maintenance::{Consistency, Maintenance, MemberNow, RunRecord};
 use crate::server_fns::{
@@ -230,10 +230,11 @@ fn member_row(member: &MemberNow, actions: bool) -> impl IntoView {
     let in_use = member.db_size_in_use.map(human_bytes).unwrap_or_default();
     let alarms = member.alarms.join(", ");
     let trouble = member.unhealthy();
-    let defragment = (actions && member.role != "learner" && member.error.is_none()).then(|| {
-        let href = format!("{}?do=defragment&member={}", maintenance_url(), member.id);
-        view! { <a class="button" href=href>"Defragment…"</a> }
-    });
+    let defragment =
+        (actions && member.role() != Role::Learner && member.error.is_none()).then(|| {
+            let href = format!("{}?do=defragment&member={}", maintenance_url(), member.id);
+            view! { <a class="button" href=href>"Defragment…"</a> }
+        });
     let disarms = actions.then(|| {
         member
             .alarms

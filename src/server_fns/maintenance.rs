@@ -10,7 +10,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::glue::with_caller,
-    crate::domain::access::Operation,
+    crate::domain::{access::Operation, cluster::Role},
     crate::services::{caller::Caller, maintenance},
     crate::urls::routes::maintenance_url,
     leptos_axum::redirect,
@@ -53,7 +53,7 @@ pub async fn defragment_members(member: String) -> Result<(), AppError> {
             "all" => maintenance::members(&caller)
                 .await?
                 .into_iter()
-                .filter(|m| m.role != "learner")
+                .filter(|m| m.role() != Role::Learner)
                 .map(|m| m.id)
                 .collect(),
             _ => vec![member],

@@ -28,10 +28,18 @@ pub async fn members(caller: &Caller) -> Result<Vec<MemberNow>, AppError> {
     caller.etcd.members_now().await
 }
 
+/// The active alarms, as `(member id, alarm)`, for anyone who may read the cluster.
+pub async fn alarms(caller: &Caller) -> Result<Vec<(String, String)>, AppError> {
+    caller.etcd.alarms().await
+}
+
 /// What recovering a full database would do now, and why it cannot, when it cannot.
 pub async fn plan(caller: &Caller) -> Result<RecoveryPlan, AppError> {
     let members = caller.etcd.members_now().await?;
-    let alarms = caller.etcd.alarms().await?;
+    let alarms = members
+        .iter()
+        .flat_map(|m| m.alarms.iter().map(|alarm| (m.id.clone(), alarm.clone())))
+        .collect();
     let compact_to = members.iter().filter_map(|m| m.revision).max();
     let compacted_now = members.iter().filter_map(|m| m.compact_revision).max();
     let blocked = members

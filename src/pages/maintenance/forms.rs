@@ -3,6 +3,7 @@
 
 use super::{Actions, Asked};
 use crate::components::ServerForm;
+use crate::domain::cluster::Role;
 use crate::domain::limits::human_bytes;
 use crate::domain::maintenance::{MemberNow, RecoveryPlan};
 use crate::server_fns::{CompactHistory, DefragmentMembers, DisarmAlarm, RecoverCluster};
@@ -73,10 +74,10 @@ pub(super) fn RecoveryView(
         .members
         .iter()
         .map(|member| {
-            let what = match member.role.as_str() {
-                "learner" => "skipped: etcd refuses to defragment a learner".to_string(),
-                "leader" => "the leader, last".to_string(),
-                _ => "a follower".to_string(),
+            let what = match member.role() {
+                Role::Learner => "skipped: etcd refuses to defragment a learner",
+                Role::Leader => "the leader, last",
+                Role::Voter => "a follower",
             };
             view! { <li><strong>{member.label().to_string()}</strong> " — " {what}</li> }
         })

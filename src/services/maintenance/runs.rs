@@ -81,3 +81,32 @@ impl Runs {
         Ok(shared)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::maintenance::{RunLine, RunReport};
+
+    #[test]
+    fn one_run_at_a_time_and_a_stop_only_while_one_runs() {
+        let runs = Runs::default();
+        assert!(!runs.stop(), "nothing to stop");
+        let first = runs.begin(Operation::Recover, Some("ada")).unwrap();
+        let busy = runs.begin(Operation::Defragment, None).err();
+        assert_eq!(busy.map(|err| err.code().as_str()), Some("busy"));
+        assert!(runs.stop());
+        assert!(first.stop.load(Ordering::Relaxed));
+        assert!(runs.last().unwrap().stopping);
+        let report = RunReport {
+            ok: false,
+            freed: 0,
+            millis: 1,
+            message: "stopped".into(),
+        };
+        first.record().lines.push(RunLine::Report(report));
+        assert!(!runs.stop(), "it has ended");
+        let next = runs.begin(Operation::Defragment, None).unwrap();
+        assert_eq!(next.record().operation, "defragment");
+        assert_eq!(runs.last().unwrap().started_by, None);
+    }
+}
