@@ -10,6 +10,9 @@ CARGO_LEPTOS_VERSION := 0.3.10
 # Debian unstable's etcd-server and etcd-client, whichever 3.5.x it has when first fetched.
 export ETCD35_BIN := $(CURDIR)/.tools/etcd-3.5
 ETCD35_VERSION = $(shell cat $(ETCD35_BIN)/VERSION 2>/dev/null)
+# A real Prometheus for the tests of etcd-deck's charts (--prometheus-url): the binary of this
+# Debian release's prometheus package, unpacked, never installed (that would start a daemon).
+export PROMETHEUS_BIN := $(CURDIR)/.tools/prometheus
 # The REST contract test (tests/contract.rs) runs this Schemathesis, from PyPI, in its own venv.
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_DIR := $(CURDIR)/.tools/schemathesis
@@ -54,6 +57,10 @@ setup: ## Install whatever is missing (Debian packages, Rust target, cargo tools
 	if [ ! -x $(ETCD35_BIN)/etcd ] || [ ! -s $(ETCD35_BIN)/VERSION ]; then
 	  echo "setup: fetching Debian unstable's etcd 3.5 (18 MB)"
 	  cluster/fetch-etcd $(ETCD35_BIN)
+	fi
+	if [ ! -x $(PROMETHEUS_BIN)/prometheus ] || [ ! -s $(PROMETHEUS_BIN)/VERSION ]; then
+	  echo "setup: fetching Debian's Prometheus (19 MB)"
+	  cluster/fetch-prometheus $(PROMETHEUS_BIN)
 	fi
 	if [ "$$($(SCHEMATHESIS_DIR)/bin/st --version 2>/dev/null)" != "st, version $(SCHEMATHESIS_VERSION)" ]; then
 	  echo "setup: installing schemathesis $(SCHEMATHESIS_VERSION) into $(SCHEMATHESIS_DIR)"
@@ -110,10 +117,11 @@ e2e: build ## Playwright in Chromium against the release build, on etcd 3.5
 screenshots: build ## Take the README's screenshots anew (end2end/screenshots/*.png); testing never rewrites them
 	cd end2end && SCREENSHOTS=1 CLUSTER_ETCD_BIN=$(ETCD35_BIN) npx playwright test tests/screenshot.spec.ts
 
-bench: setup ## REST API (open, signed in) against etcd-client; a million keys on the current etcd 3.5 (listing, search, export, import, pinned delete, snapshot and recovery beside etcdctl); live updates to 1,000 subscribers (BENCH_*, SCALE_*, LIVE_*)
+bench: setup ## REST API (open, signed in) against etcd-client; a million keys on the current etcd 3.5 (listing, search, export, import, pinned delete, snapshot and recovery beside etcdctl); live updates to 1,000 subscribers; the metrics sampler over 5 members (BENCH_*, SCALE_*, LIVE_*, SAMPLER_ROUNDS)
 	cargo bench --quiet --features ssr --bench api
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo bench --quiet --features ssr --bench scale
 	cargo bench --quiet --features ssr --bench live
+	cargo bench --quiet --features ssr --bench sampler
 
 clean: ## Remove build output and the local cluster's data
 	cluster/down --purge 2>/dev/null || true

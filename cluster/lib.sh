@@ -1,7 +1,12 @@
 # shellcheck shell=bash
 # cluster/lib.sh — shared helpers for the local etcd cluster kit (sourced, not run).
-# Ports follow etcd's Procfile convention shifted by OFFSET = BASE_PORT - 2379:
-#   member i: client 2379 (i=1) or i*10000+2379, peer i*10000+2380, metrics peer+1.
+# Members are known by name. The base members m1..mN, which `up` bootstraps, take their ports
+# from etcd's Procfile convention shifted by OFFSET = BASE_PORT - 2379:
+#   member i: client 2379 (i=1) or i*10000+2379, peer i*10000+2380, metrics peer+1;
+# they keep their data, PID file and log in DATA_DIR/mI/, mI.pid and mI.log. A member that
+# `join` added has any other name: its ports were probed when it joined and are recorded, with
+# the --initial-cluster it joined with, in DATA_DIR/joined/NAME.member, beside its NAME/,
+# NAME.pid and NAME.log there.
 
 KIT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(dirname "$KIT_DIR")
@@ -66,10 +71,7 @@ parse_common() {
 client_port()  { if (($1 == 1)); then echo $((2379 + OFFSET)); else echo $(($1 * 10000 + 2379 + OFFSET)); fi; }
 peer_port()    { echo $(($1 * 10000 + 2380 + OFFSET)); }
 metrics_port() { echo $(($1 * 10000 + 2381 + OFFSET)); }
-client_url()   { if ((${TLS:-0})); then echo "https://$HOST:$(client_port "$1")"; else echo "http://$HOST:$(client_port "$1")"; fi; }
 tls_file()     { echo "$DATA_DIR/tls/$1"; }
-member_dir()   { echo "$DATA_DIR/m$1"; }
-pid_file()     { echo "$DATA_DIR/m$1.pid"; }
 
 # set_topology N BASE_PORT: validates and sets N, BASE_PORT, OFFSET.
 set_topology() {
@@ -81,8 +83,6 @@ set_topology() {
   local top; top=$(metrics_port "$N")
   ((top <= 65535)) || die "base port $BASE_PORT too high for $N members: m$N metrics port would be $top (> 65535); max base port is $((BASE_PORT - top + 65535))"
 }
-
-all_endpoints() { local i eps=(); for ((i = 1; i <= N; i++)); do eps+=("$(client_url "$i")"); done; (IFS=,; echo "${eps[*]}"); }
 
 # load_state: reads N/BASE_PORT/TOKEN recorded by `up`; fails if there is none.
 load_state() {
@@ -131,14 +131,94 @@ make_certs() {
   log "made a CA and certificates in $dir (CA: ca.pem; members: member.pem; clients: client.pem)"
 }
 
-# member_index ARG: accepts mK or K, prints K (must be within 1..N).
-member_index() {
-  local k=${1#m}
-  if ! [[ $k =~ ^[1-5]$ ]] || ((k > N)); then usage_error "unknown member '$1' (cluster has m1..m$N)"; fi
-  echo "$k"
+# base_index NAME: prints I when NAME is the base member mI (I <= N; before a cluster is
+# loaded, I <= 5); fails otherwise.
+base_index() { [[ $1 =~ ^m([1-5])$ ]] && ((BASH_REMATCH[1] <= ${N:-5})) && echo "${BASH_REMATCH[1]}"; }
+
+member_home() { if base_index "$1" >/dev/null; then echo "$DATA_DIR"; else echo "$DATA_DIR/joined"; fi; }
+member_dir()  { echo "$(member_home "$1")/$1"; }
+pid_file()    { echo "$(member_home "$1")/$1.pid"; }
+log_file()    { echo "$(member_home "$1")/$1.log"; }
+record_file() { echo "$DATA_DIR/joined/$1.member"; }
+
+# member_names: prints m1..mN, then the names of the members `join` recorded, one a line.
+member_names() {
+  local i f
+  for ((i = 1; i <= ${N:-5}; i++)); do echo "m$i"; done
+  for f in "$DATA_DIR"/joined/*.member; do
+    [[ -f $f ]] || continue
+    f=${f##*/}
+    echo "${f%.member}"
+  done
 }
 
-# member_pid I: prints the PID iff the PID file's process is alive and really is our etcd.
+# member_ports NAME: sets CLIENT_PORT, PEER_PORT and METRICS_PORT of member NAME and, for a
+# joined member, JOINED_CLUSTER (the --initial-cluster it joined with) from its record.
+member_ports() {
+  local i k v f
+  if i=$(base_index "$1"); then
+    CLIENT_PORT=$(client_port "$i") PEER_PORT=$(peer_port "$i") METRICS_PORT=$(metrics_port "$i")
+    return 0
+  fi
+  f=$(record_file "$1")
+  [[ -f $f ]] || die "no member '$1' in $DATA_DIR"
+  CLIENT_PORT='' PEER_PORT='' METRICS_PORT='' JOINED_CLUSTER=''
+  while IFS='=' read -r k v; do
+    case $k in
+      CLIENT_PORT) CLIENT_PORT=$v ;; PEER_PORT) PEER_PORT=$v ;; METRICS_PORT) METRICS_PORT=$v ;;
+      INITIAL_CLUSTER) JOINED_CLUSTER=$v ;;
+    esac
+  done <"$f"
+  [[ "$CLIENT_PORT $PEER_PORT $METRICS_PORT" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ && -n $JOINED_CLUSTER ]] ||
+    die "corrupt member record $f"
+}
+
+client_url() { member_ports "$1"; echo "$(if ((${TLS:-0})); then echo https; else echo http; fi)://$HOST:$CLIENT_PORT"; }
+peer_url()   { member_ports "$1"; echo "http://$HOST:$PEER_PORT"; }
+
+# all_endpoints: the client URLs of every member, base and joined, comma-separated.
+all_endpoints() {
+  local name eps=()
+  while read -r name; do eps+=("$(client_url "$name")"); done < <(member_names)
+  (IFS=,; echo "${eps[*]}")
+}
+
+# live_endpoints [EXCEPT]: the client URLs of the running members (other than EXCEPT),
+# comma-separated.
+live_endpoints() {
+  local name eps=()
+  while read -r name; do
+    [[ $name == "${1:-}" ]] || ! member_pid "$name" >/dev/null || eps+=("$(client_url "$name")")
+  done < <(member_names)
+  (IFS=,; echo "${eps[*]}")
+}
+
+# voter_endpoints [EXCEPT]: the client URLs of the running members (other than EXCEPT) that
+# are not learners, comma-separated: a learner refuses to add or remove members.
+voter_endpoints() {
+  local live; live=$(live_endpoints "${1:-}")
+  [[ -n $live ]] || return 0
+  { ectl --endpoints="$live" endpoint status -w json 2>/dev/null || true; } | python3 -c '
+import json, sys
+try:
+    statuses = json.load(sys.stdin)
+except ValueError:
+    statuses = []
+print(",".join(s["Endpoint"] for s in statuses if not s["Status"].get("isLearner")))'
+}
+
+# member_name ARG: prints the name of the member ARG means: mK or K for a base member, or the
+# name of a joined member; a usage error for anything else.
+member_name() {
+  local k=${1#m}
+  if [[ $k =~ ^[1-5]$ ]] && base_index "m$k" >/dev/null; then echo "m$k"
+  elif valid_name "$1" && [[ -f $(record_file "$1") ]]; then echo "$1"
+  else usage_error "unknown member '$1' (the cluster has m1..m$N and the members cluster/join started)"
+  fi
+}
+valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$ ]]; }
+
+# member_pid NAME: prints the PID iff the PID file's process is alive and really is our etcd.
 member_pid() {
   local f pid; f=$(pid_file "$1")
   [[ -f $f ]] || return 1
@@ -154,25 +234,34 @@ port_in_use() {
 }
 
 check_ports_free() {
-  local p
-  for p in "$(client_port "$1")" "$(peer_port "$1")" "$(metrics_port "$1")"; do
-    port_in_use "$p" && die "port $p (needed by m$1) is already in use; pick another --base-port"
+  local p hint="pick another --base-port"
+  base_index "$1" >/dev/null || hint="$1 joined with it; free it first"
+  member_ports "$1"
+  for p in "$CLIENT_PORT" "$PEER_PORT" "$METRICS_PORT"; do
+    port_in_use "$p" && die "port $p (needed by $1) is already in use; $hint"
   done
   return 0
 }
 
-# member_args I: sets MEMBER_ARGS to the etcd command line for member I, ending with the
-# words of $CLUSTER_ETCD_ARGS (more etcd flags, like --auth-token-ttl=2).
+# member_args NAME: sets MEMBER_ARGS to the etcd command line for member NAME, ending with the
+# words of $CLUSTER_ETCD_ARGS (more etcd flags, like --auth-token-ttl=2). Base members
+# bootstrap the cluster together; a joined member joins it as it was when the member was added.
 member_args() {
-  local i=$1 j cluster=()
-  for ((j = 1; j <= N; j++)); do cluster+=("m$j=http://$HOST:$(peer_port "$j")"); done
-  MEMBER_ARGS=("$(etcd_tool etcd)" --name "m$i" "--data-dir=$(member_dir "$i")" --logger=zap
-    --listen-client-urls "$(client_url "$i")" --advertise-client-urls "$(client_url "$i")"
-    --listen-peer-urls "http://$HOST:$(peer_port "$i")"
-    --initial-advertise-peer-urls "http://$HOST:$(peer_port "$i")"
-    --listen-metrics-urls "http://$HOST:$(metrics_port "$i")"
+  local client peer j cluster=() state=new
+  client=$(client_url "$1")
+  member_ports "$1"
+  peer=http://$HOST:$PEER_PORT
+  if base_index "$1" >/dev/null; then
+    for ((j = 1; j <= N; j++)); do cluster+=("m$j=http://$HOST:$(peer_port "$j")"); done
+  else
+    cluster=("$JOINED_CLUSTER") state=existing
+  fi
+  MEMBER_ARGS=("$(etcd_tool etcd)" --name "$1" "--data-dir=$(member_dir "$1")" --logger=zap
+    --listen-client-urls "$client" --advertise-client-urls "$client"
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer"
+    --listen-metrics-urls "http://$HOST:$METRICS_PORT"
     --initial-cluster "$(IFS=,; echo "${cluster[*]}")"
-    --initial-cluster-token "$TOKEN" --initial-cluster-state new)
+    --initial-cluster-token "$TOKEN" --initial-cluster-state "$state")
   if ((${TLS:-0})); then
     MEMBER_ARGS+=(--client-cert-auth "--trusted-ca-file=$(tls_file ca.pem)"
       "--cert-file=$(tls_file member.pem)" "--key-file=$(tls_file member-key.pem)")
@@ -181,26 +270,27 @@ member_args() {
   MEMBER_ARGS+=(${CLUSTER_ETCD_ARGS:-})
 }
 
-# start_member I: launches etcd in its own session (immune to the caller's Ctrl-C)
+# start_member NAME: launches etcd in its own session (immune to the caller's Ctrl-C)
 # with a clean ETCD_* environment; the wrapper writes its own PID, then execs etcd,
 # so the PID file holds etcd's PID.
 start_member() {
-  local i=$1
-  member_args "$i"
+  local pid_f log_f t
+  member_args "$1"
   unset_env ETCD_
-  mkdir -p "$DATA_DIR"
-  rm -f "$(pid_file "$i")"
+  pid_f=$(pid_file "$1") log_f=$(log_file "$1")
+  mkdir -p "${pid_f%/*}"
+  rm -f "$pid_f"
   # shellcheck disable=SC2016
-  setsid env "${UNSET[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$(pid_file "$i")" "${MEMBER_ARGS[@]}" \
-    </dev/null >>"$DATA_DIR/m$i.log" 2>&1 &
-  local t
-  for ((t = 0; t < 50; t++)); do [[ -s $(pid_file "$i") ]] && break; sleep 0.05; done
-  log "started m$i (client $(client_url "$i"), log $DATA_DIR/m$i.log)"
+  setsid env "${UNSET[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pid_f" "${MEMBER_ARGS[@]}" \
+    </dev/null >>"$log_f" 2>&1 &
+  for ((t = 0; t < 50; t++)); do [[ -s $pid_f ]] && break; sleep 0.05; done
+  log "started $1 (client $(client_url "$1"), log $log_f)"
 }
 
 # http_healthy ENDPOINTS: whether every member's HTTP /health says true. It needs no etcd user,
 # where etcdctl's `endpoint health` does on a patched etcd with authentication on (3.5.28 and
-# later answer its read "user name is empty"). A NOSPACE alarm does not make a member unhealthy.
+# later answer its read "user name is empty"), and a learner answers it, where it refuses
+# `endpoint health`'s read. A NOSPACE alarm does not make a member unhealthy.
 http_healthy() {
   local url tls=()
   ((${TLS:-0})) && tls=(--cacert "$(tls_file ca.pem)" --cert "$(tls_file client.pem)" --key "$(tls_file client-key.pem)")
@@ -209,21 +299,21 @@ http_healthy() {
   done
 }
 
-# wait_healthy ENDPOINTS TIMEOUT [I...]: polls `endpoint health` (or, with authentication on,
-# each member's /health) until all endpoints are healthy; gives up early if one of the listed
-# members' processes has exited.
+# wait_healthy ENDPOINTS TIMEOUT [NAME...]: polls each member's /health (or `endpoint health`)
+# until all endpoints are healthy; gives up early if one of the named members' processes has
+# exited.
 wait_healthy() {
-  local deadline=$((SECONDS + $2)) i
-  until ectl --endpoints="$1" endpoint health >/dev/null 2>&1 || http_healthy "$1"; do
-    for i in "${@:3}"; do
-      member_pid "$i" >/dev/null || { log "error: m$i exited during startup"; return 1; }
+  local deadline=$((SECONDS + $2)) name
+  until http_healthy "$1" || ectl --endpoints="$1" endpoint health >/dev/null 2>&1; do
+    for name in "${@:3}"; do
+      member_pid "$name" >/dev/null || { log "error: $name exited during startup"; return 1; }
     done
     ((SECONDS < deadline)) || { log "error: not healthy within ${2}s"; return 1; }
     sleep 0.3
   done
 }
 
-# wait_gone I PID SECS: waits until member I's PID is no longer our etcd.
+# wait_gone NAME PID SECS: waits until member NAME's PID is no longer our etcd.
 wait_gone() {
   local deadline=$((SECONDS + $3))
   while [[ $(member_pid "$1" || true) == "$2" ]]; do
@@ -232,14 +322,56 @@ wait_gone() {
   done
 }
 
-# find_leader: prints the index of the member whose own status says it is leader.
+# stop_members NAME...: SIGTERM the given members together, then wait (SIGKILL after 10 s);
+# adds how many were running to STOPPED.
+STOPPED=0
+stop_members() {
+  local name pid
+  local -A pids=()
+  for name in "$@"; do
+    pid=$(member_pid "$name") || continue
+    pids[$name]=$pid
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    wait_gone "$name" "$pid" 10 && continue
+    log "$name did not exit after 10s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$name" "$pid" 5 || die "$name (pid $pid) refuses to die"
+  done
+  STOPPED=$((STOPPED + ${#pids[@]}))
+}
+
+# find_leader: prints the name of the member whose own status says it is leader.
 find_leader() {
-  local i live=() ep
-  for ((i = 1; i <= N; i++)); do member_pid "$i" >/dev/null && live+=("$(client_url "$i")"); done
-  ((${#live[@]})) || return 1
+  local live ep name
+  live=$(live_endpoints)
+  [[ -n $live ]] || return 1
   # -w simple columns: endpoint, id, version, db size, is leader, ...
-  ep=$(ectl --endpoints="$(IFS=,; echo "${live[*]}")" endpoint status -w simple 2>/dev/null |
+  ep=$(ectl --endpoints="$live" endpoint status -w simple 2>/dev/null |
     awk -F', ' '$5 == "true" { print $1; exit }') || true
-  for ((i = 1; i <= N; i++)); do [[ $ep == "$(client_url "$i")" ]] && { echo "$i"; return 0; }; done
+  while read -r name; do
+    [[ $ep == "$(client_url "$name")" ]] && { echo "$name"; return 0; }
+  done < <(member_names)
   return 1
+}
+
+# member_list ENDPOINTS: etcd's member list as JSON.
+member_list() { ectl --endpoints="$1" member list -w json; }
+
+# find_member JSON NAME PEER_URL: prints "ID NAME LEARNER" (hex ID, name or - when the member
+# has not started, true or false) of the first member named NAME or with the peer URL PEER_URL
+# in JSON (a member list); fails when there is none.
+find_member() {
+  python3 - "$@" <<'PY'
+import json, sys
+doc, name, peer = sys.argv[1:]
+for m in json.loads(doc).get("members", []):
+    if (name and m.get("name") == name) or peer in m.get("peerURLs", []):
+        print("%x" % m["ID"], m.get("name") or "-", "true" if m.get("isLearner") else "false")
+        sys.exit(0)
+sys.exit(1)
+PY
 }

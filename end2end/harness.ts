@@ -36,7 +36,7 @@ export async function freeBasePort(): Promise<number> {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
       .once('error', reject)
@@ -101,11 +101,11 @@ export function etcdctl(endpoints: string, ...args: string[]): string {
 }
 
 /** Starts a private cluster of its own beside the suite's, for a spec that changes etcd's settings
- * (`etcdArgs`: more flags for each member). */
+ * (`etcdArgs`: more flags for each member) or its members (`kit` runs a cluster/ script on it). */
 export async function startPrivateCluster(
   members: number,
   etcdArgs = '',
-): Promise<{ endpoints: string; stop: () => void }> {
+): Promise<{ endpoints: string; stop: () => void; kit: (script: string, ...args: string[]) => string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-private-'));
   const kit = (script: string, ...args: string[]) =>
     execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
@@ -119,7 +119,7 @@ export async function startPrivateCluster(
   };
   try {
     const up = kit('up', String(members), '--base-port', String(await freeBasePort()));
-    return { endpoints: up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', ''), stop };
+    return { endpoints: up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', ''), stop, kit };
   } catch (error) {
     stop();
     throw error;

@@ -2,13 +2,13 @@
 
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::pages::{
-    ApiReferenceRoute, BulkRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute,
+    ApiReferenceRoute, BulkRoute, ChartsRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute,
     MaintenanceRoute, NotFound, PastRoute, SearchRoute, SignInPage, WatchRoute,
 };
 use crate::urls::routes::{
-    api_reference_url, cluster_url, leases_url, maintenance_url, API_REFERENCE_SEGMENT,
-    BULK_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT, MAINTENANCE_SEGMENT, PAST,
-    PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
+    api_reference_url, charts_url, cluster_url, leases_url, maintenance_url, API_REFERENCE_SEGMENT,
+    BULK_SEGMENT, CHARTS_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT,
+    MAINTENANCE_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <a href=PAST>"History"</a>
                     <a href=format!("/{BULK_SEGMENT}")>"Import"</a>
                     <a href=cluster_url()>"Cluster"</a>
+                    <a href=charts_url(None)>"Charts"</a>
                     <a href=maintenance_url()>"Maintenance"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
@@ -115,6 +116,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment(CLUSTER_SEGMENT)
                         view={Lazy::<ClusterRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment(CLUSTER_SEGMENT), StaticSegment(CHARTS_SEGMENT))
+                        view={Lazy::<ChartsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route

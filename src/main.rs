@@ -78,7 +78,7 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::error::Error>> {
     use etcd_deck::{
         etcd::Etcd,
-        server::{app, serve, AppState},
+        server::{app, metrics_only, serve, AppState},
     };
 
     let https = config.https()?;
@@ -110,6 +110,21 @@ async fn serve(config: etcd_deck::server::Config) -> Result<(), Box<dyn std::err
         listener.local_addr()?
     );
     let limits = config.limits();
+    if let Some(metrics_addr) = config.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(metrics_addr).await?;
+        println!(
+            "etcd-deck serves its metrics on {scheme}://{}/metrics",
+            listener.local_addr()?
+        );
+        let metrics = metrics_only(state.telemetry.clone());
+        tokio::spawn(serve(
+            listener,
+            metrics,
+            limits,
+            https.clone(),
+            shutdown_signal(),
+        ));
+    }
     let shutdown = async move {
         shutdown_signal().await;
         // Open change streams end, so that their connections close with the others.

@@ -113,6 +113,18 @@ fn members_lists_the_cluster() {
     assert_eq!(lines.matches("\tleader\t").count(), 1, "{lines}");
     assert_eq!(lines.matches("\thealthy\t").count(), 3, "{lines}");
 
+    // Where a key lives: every member has its latest write.
+    assert_eq!(code(&server.kv(&["put", "app/where", "v"])), 0);
+    let located = server.kv(&["locate", "app/where", "-o", "table"]);
+    assert_eq!(code(&located), 0, "{located:?}");
+    let table = stdout(&located);
+    println!("{table}");
+    assert!(
+        table.starts_with("app/where: last written at revision "),
+        "{table}"
+    );
+    assert_eq!(table.matches(" current").count(), 3, "{table}");
+
     // A member that is down is still listed, as down, with why in words.
     cluster.kill("m3");
     let members = server.kv(&["members"]);
@@ -121,6 +133,14 @@ fn members_lists_the_cluster() {
     let m3 = m3.unwrap_or_else(|| panic!("m3 is listed: {lines}"));
     assert!(m3.contains("\tdown: connection refused\t"), "{m3}");
     assert_eq!(lines.matches("\thealthy\t").count(), 2, "{lines}");
+    let located = stdout(&server.kv(&["locate", "app/where"]));
+    let m3 = located.lines().find(|line| line.starts_with("m3\t"));
+    let m3 = m3.unwrap_or_else(|| panic!("m3 is listed: {located}"));
+    assert!(
+        m3.ends_with("unreachable") || m3.contains("\tunreachable: "),
+        "{m3}"
+    );
+    assert_eq!(located.matches("\tcurrent").count(), 2, "{located}");
 }
 
 #[test]

@@ -7,12 +7,13 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    ApplyImport, CheckConsistency, CompactHistory, CreateKey, DefragmentMembers, DeleteKey,
-    DeleteSelection, DisarmAlarm, EtcdConnection, FormatValue, GetApiReference, GetCluster,
-    GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance, GrantLease,
-    KeepLeaseAlive, ListKeys, ListLeases, ListPast, PastedText, PeekKey, PlanCopy, PreviewImport,
-    PreviewSelection, RecoverCluster, RestoreVersion, RevokeLease, SaveValue, SearchKeys,
-    SetKeyLease, StopMaintenance, UndeleteKeys,
+    AddMember, ApplyImport, CheckConsistency, CompactHistory, CreateKey, DefragmentMembers,
+    DeleteKey, DeleteSelection, DisarmAlarm, EtcdConnection, FormatValue, GetApiReference,
+    GetCluster, GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance,
+    GetMembers, GetMetrics, GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey,
+    MoveLeader, PastedText, PeekKey, PlanCopy, PreviewImport, PreviewSelection, PromoteMember,
+    RecoverCluster, RemoveMember, ReplaceMember, RestoreVersion, RevokeLease, SaveValue,
+    SearchKeys, SetKeyLease, StopMaintenance, UndeleteKeys,
 };
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
@@ -24,11 +25,11 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 25 pages, 5 REST reads and a sign-out, a search page and its server function, and 19 other
-/// server function calls; then 29 REST calls (every route; two more maintenance runs in a
-/// client's first round), 13 server function calls that write (two more maintenance runs in a
-/// client's first round), an upload, its preview and its import.
-const REQUESTS_PER_ROUND: usize = 52 + 29 + 13 + 3;
+/// 30 pages, 5 REST reads, etcd-deck's own metrics and a sign-out, a search page and its server
+/// function, and 21 other server function calls; then 36 REST calls (every route; two more
+/// maintenance runs in a client's first round), 18 server function calls that write (two more
+/// maintenance runs in a client's first round), an upload, its preview and its import.
+const REQUESTS_PER_ROUND: usize = 60 + 36 + 18 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -83,6 +84,16 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/past?prefix=load%2F".to_string(), 200),
         (key_url(&Key::from("load/missing")), 404),
         ("/cluster".to_string(), 200),
+        // Each membership change's confirmation, and how to start a member just added.
+        ("/cluster?do=remove&member=m1".to_string(), 200),
+        ("/cluster?do=leader&member=m1".to_string(), 200),
+        ("/cluster?do=replace&member=m1".to_string(), 200),
+        ("/cluster?joined=abc&name=%3Cb%3E".to_string(), 200),
+        ("/cluster/charts".to_string(), 200),
+        ("/cluster/charts?member=m1&since=5m".to_string(), 200),
+        ("/api/v1/cluster/metrics?since=15m".to_string(), 200),
+        ("/api/v1/cluster/alerts".to_string(), 200),
+        (format!("{}?locate=1", key_url(&existing)), 200),
         ("/maintenance".to_string(), 200),
         ("/maintenance?do=defragment&member=m1".to_string(), 200),
         ("/maintenance?check=1".to_string(), 200),
@@ -98,6 +109,8 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/api/v1/tree?prefix=load%2F".to_string(), 200),
         ("/api/v1/leases".to_string(), 200),
         ("/api/v1/session".to_string(), 200),
+        // Scraped while everything else is counted, from loopback.
+        ("/metrics".to_string(), 200),
     ] {
         check(
             format!("GET {path}"),
@@ -111,6 +124,9 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         (GetCluster::PATH, String::new()),
         (GetMaintenance::PATH, String::new()),
         (CheckConsistency::PATH, String::new()),
+        (GetMembers::PATH, String::new()),
+        (GetMetrics::PATH, "since=15m".to_string()),
+        (LocateKey::PATH, format!("key={}", segment(&existing))),
         (GetApiReference::PATH, String::new()),
         (
             ListKeys::PATH,
@@ -434,6 +450,59 @@ async fn write_round(
             if !fine {
                 check(&format!("POST {run}"), 200, Err(format!("{status} {text}")));
             }
+        }
+    }
+
+    // Members: read, and located a key; each change refused on this one-member cluster (the
+    // last voter stays, leads already and votes already; a voter added at once would cost
+    // the quorum), by REST and by the page's forms, or asked to wait for a maintenance run.
+    check(
+        "GET members",
+        200,
+        rest(Method::GET, "/api/v1/members".into(), None).await,
+    );
+    check(
+        "GET locate",
+        200,
+        rest(Method::GET, format!("{path}/locate"), None).await,
+    );
+    let voter = json!({"peer_urls": ["http://127.0.0.1:1"], "learner": false});
+    for (method, route, body, expected) in [
+        (Method::POST, "/api/v1/members", Some(voter), 409),
+        (Method::DELETE, "/api/v1/members/m1", None, 409),
+        (Method::POST, "/api/v1/members/m1/promote", None, 409),
+        (Method::POST, "/api/v1/members/m1/leader", None, 409),
+        (
+            Method::POST,
+            "/api/v1/members/nobody/replace",
+            Some(json!({"peer_urls": ["http://127.0.0.1:1"]})),
+            404,
+        ),
+    ] {
+        // 429 while a maintenance run of another client's goes: changes wait for it.
+        match rest(method.clone(), route.into(), body).await {
+            Ok((429, _)) => {}
+            got => check(&format!("{method} {route}"), expected, got),
+        }
+    }
+    for (path, form, expected) in [
+        (
+            AddMember::PATH,
+            "name=n&peer_url=http%3A%2F%2F127.0.0.1%3A1&voter=true",
+            409,
+        ),
+        (PromoteMember::PATH, "member=m1", 409),
+        (RemoveMember::PATH, "member=m1&confirm=m1", 409),
+        (MoveLeader::PATH, "member=m1", 409),
+        (
+            ReplaceMember::PATH,
+            "member=m1&confirm=m2&name=n&peer_url=http%3A%2F%2Fh%3A1",
+            400,
+        ),
+    ] {
+        match function(path, form.to_string()).await {
+            Ok((429, _)) => {}
+            got => check(path, expected, got),
         }
     }
 

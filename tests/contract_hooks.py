@@ -35,6 +35,8 @@ INEXPRESSIBLE = (
     "If-Match must be a mod revision",
     # Each of `If-Match` and `If-None-Match` is optional, but not both at once.
     "use If-Match or If-None-Match, not both",
+    # A peer URL's port is a number from 1 to 65535, which its pattern cannot say.
+    "is no peer URL",
 )
 
 

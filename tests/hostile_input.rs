@@ -143,7 +143,7 @@ impl Client {
 
 impl Client {
     /// POSTs a JSON body to a REST route: any answer but a server error will do, and no
-    /// maintenance run may start from hostile input.
+    /// maintenance run or membership change may come of hostile input.
     async fn json(&mut self, path: &str, body: Value) {
         let answer = self
             .http
@@ -152,7 +152,7 @@ impl Client {
             .send()
             .await;
         match answer {
-            Ok(answer) if answer.status().as_u16() >= 500 || answer.status() == 200 => {
+            Ok(answer) if answer.status().as_u16() >= 500 || answer.status().is_success() => {
                 let status = answer.status().as_u16();
                 let text = answer.text().await.unwrap_or_default();
                 self.failures.push(format!(
@@ -232,6 +232,13 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/cluster?endpoint={s}"),
             format!("/maintenance?do=defragment&member={s}"),
             format!("/maintenance?do=disarm&member={s}&alarm={s}&check={s}"),
+            format!("/cluster?do=remove&member={s}"),
+            format!("/cluster?do=replace&member={s}"),
+            format!("/cluster?joined={s}&name={s}"),
+            format!("/key/{s}?locate=1"),
+            format!("/api/v1/keys/{s}/locate"),
+            format!("/cluster/charts?member={s}&since={s}"),
+            format!("/api/v1/cluster/metrics?member={s}&since={s}"),
             format!("/api/v1/keys/{s}"),
             format!("/api/v1/keys/{s}?raw=true"),
             format!("/api/v1/keys?prefix={s}"),
@@ -241,6 +248,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/api/v1/leases/{s}"),
             format!("/api/v1/maintenance/snapshot?member={s}"),
             format!("/api/v1/maintenance/hashkv?revision={s}"),
+            format!("/metrics?name={s}"),
         ] {
             client.page(&path).await;
         }
@@ -405,6 +413,30 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             ),
             (CompactHistory::PATH, vec![("revision", s.clone())]),
             (RecoverCluster::PATH, vec![("revision", s.clone())]),
+            (LocateKey::PATH, vec![("key", s.clone())]),
+            (
+                GetMetrics::PATH,
+                vec![("since", s.clone()), ("member", s.clone())],
+            ),
+            (
+                AddMember::PATH,
+                vec![("name", s.clone()), ("peer_url", s.clone())],
+            ),
+            (PromoteMember::PATH, vec![("member", s.clone())]),
+            (
+                RemoveMember::PATH,
+                vec![("member", s.clone()), ("confirm", s.clone())],
+            ),
+            (MoveLeader::PATH, vec![("member", s.clone())]),
+            (
+                ReplaceMember::PATH,
+                vec![
+                    ("member", s.clone()),
+                    ("confirm", s.clone()),
+                    ("name", s.clone()),
+                    ("peer_url", s.clone()),
+                ],
+            ),
         ];
         for (path, form) in &calls {
             client.call(path, form).await;
@@ -431,6 +463,24 @@ async fn every_page_and_server_function_takes_the_worst_input() {
                 .json(&format!("/api/v1/maintenance/{path}"), body)
                 .await;
         }
+        // The member routes: a hostile name or peer URL changes no membership.
+        let member = key.to_segment();
+        let add = json!({ "peer_urls": [text], "name": text });
+        client.json("/api/v1/members", add).await;
+        let add = json!({ "peer_urls": ["http://127.0.0.1:1"], "name": text });
+        client.json("/api/v1/members", add).await;
+        // A path past 64 KiB is no URI the client can even send (the GETs above carry those).
+        let changes = if member.len() < 60_000 {
+            ["promote", "leader", "replace"].as_slice()
+        } else {
+            &[]
+        };
+        for change in changes {
+            let body = json!({ "peer_urls": [text], "name": text });
+            client
+                .json(&format!("/api/v1/members/{member}/{change}"), body)
+                .await;
+        }
         client
             .alive(&format!("maintenance on {}", short(&text)))
             .await;
@@ -441,6 +491,8 @@ async fn every_page_and_server_function_takes_the_worst_input() {
         StopMaintenance::PATH,
         GetMaintenance::PATH,
         CheckConsistency::PATH,
+        GetMembers::PATH,
+        GetMetrics::PATH,
         GetApiReference::PATH,
         ListLeases::PATH,
     ] {
@@ -448,4 +500,31 @@ async fn every_page_and_server_function_takes_the_worst_input() {
     }
     client.alive("everything").await;
     assert!(client.failures.is_empty(), "{:#?}", client.failures);
+
+    // etcd-deck's own metrics counted all of it by route template: no name reached a label.
+    let metrics = client.http.get(format!("{}/metrics", server.url)).send();
+    let metrics = metrics.await.unwrap().text().await.unwrap();
+    for part in [
+        "INJECTED",
+        "script",
+        "kkkkkkkkkk",
+        "reversed",
+        "binary",
+        "a b",
+        "%2F",
+    ] {
+        assert!(!metrics.contains(part), "{part} in the metrics");
+    }
+    let routes: std::collections::HashSet<&str> = metrics
+        .lines()
+        .filter(|line| line.starts_with("etcd_deck_http_requests_total{"))
+        .filter_map(|line| line.split("route=\"").nth(1)?.split('"').next())
+        .collect();
+    assert!(
+        routes
+            .iter()
+            .all(|route| route.starts_with('/') || *route == "unmatched"),
+        "{routes:?}"
+    );
+    assert!(routes.len() < 120, "one series per route: {routes:?}");
 }

@@ -470,6 +470,15 @@ async fn maintenance_takes_etcds_root_role() {
         ),
         (Method::GET, "/api/v1/maintenance/snapshot", None),
         (Method::GET, "/api/v1/maintenance/hashkv", None),
+        // Membership changes take the same.
+        (
+            Method::POST,
+            "/api/v1/members",
+            Some(json!({ "peer_urls": ["http://127.0.0.1:1"] })),
+        ),
+        (Method::POST, "/api/v1/members/m1/leader", None),
+        (Method::POST, "/api/v1/members/m1/promote", None),
+        (Method::DELETE, "/api/v1/members/m1", None),
     ];
     for (method, path, body) in calls {
         let (status, answer) = server.api(method, path, alice, body).await;
@@ -537,6 +546,39 @@ async fn maintenance_takes_the_admin_role_of_the_users_file() {
         "{log}"
     );
 
+    // An editor may not change the membership; the admin adds a learner and removes it, and
+    // both are in the audit log under her name.
+    let learner = json!({ "peer_urls": [TestCluster::free_peer_url()], "name": "spare" });
+    let as_ed = Some(("ed", "ed-pw"));
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/members",
+            as_ed,
+            Some(learner.clone()),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 403, "{body}");
+    let as_ada = Some(("ada", "ada-pw"));
+    let (status, added) = server
+        .api(Method::POST, "/api/v1/members", as_ada, Some(learner))
+        .await;
+    assert_eq!(status.as_u16(), 201, "{added}");
+    let id = added["join"]["id"].as_str().unwrap();
+    let path = format!("/api/v1/members/{id}");
+    let (status, removed) = server.api(Method::DELETE, &path, as_ada, None).await;
+    assert_eq!(status.as_u16(), 200, "{removed}");
+    let log = std::fs::read_to_string(&audit).unwrap();
+    for operation in ["add_member", "remove_member"] {
+        let done = log
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap());
+        let done = done
+            .filter(|l| l["operation"] == operation && l["user"] == "ada")
+            .any(|l| l["outcome"] == "ok");
+        assert!(done, "{operation} by ada: {log}");
+    }
+
     // The page shows an editor the figures, and who may maintain instead of the buttons.
     let signed_in = common::sign_in::sign_in_form(&server, "ed", "ed-pw").await;
     let cookie = common::sign_in::session_cookie(&signed_in);
@@ -549,6 +591,11 @@ async fn maintenance_takes_the_admin_role_of_the_users_file() {
     assert!(html.contains("maintenance-member"), "{html}");
     assert!(!html.contains("data-testid=\"recover\""), "{html}");
     assert!(!html.contains("Defragment…"), "{html}");
+    let (status, html) = common::sign_in::with_cookie(&server, "/cluster", &cookie).await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(html.contains("membership-refused"), "{html}");
+    assert!(!html.contains("data-testid=\"add-member\""), "{html}");
+    assert!(!html.contains("Make leader"), "{html}");
 }
 
 /// The page's HTML, as a browser without JavaScript gets it.

@@ -126,6 +126,8 @@ async fn etcd_turns_away_a_client_without_its_certificate_and_says_so() {
         health_interval: Duration::from_secs(60),
         tls,
         monitor: None,
+        sampler: Default::default(),
+        prometheus_url: None,
     };
     let ca_only = EtcdTls::from_files(Some(&ca), None, None).unwrap();
     let etcd = Etcd::connect(settings(ca_only, cluster.endpoints.clone()))

@@ -25,6 +25,7 @@ const pages: [string, string, ((page: Page) => Promise<void>)?][] = [
     await expect(page.getByTestId('copy-plan-summary')).toBeVisible();
   }],
   ['the cluster', '/cluster'],
+  ['the charts', '/cluster/charts'],
   ['maintenance', '/maintenance', async (page) => {
     await expect(page.getByTestId('recovery-plan')).toBeVisible();
   }],

@@ -57,6 +57,7 @@ pub async fn export(caller: Caller, ApiQuery(query): ApiQuery<ExportQuery>) -> A
         .into_stream()
         .map(|chunk| chunk.map_err(|err| std::io::Error::other(err.to_string())));
     let mut response = Body::from_stream(chunks).into_response();
+    response.extensions_mut().insert(super::Download::Export);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

@@ -26,6 +26,8 @@ pub const KEYS_PATH: &str = "/api/v1/keys/";
 const APPEND_SUFFIX: &str = "/append";
 /// The suffix of the history endpoint's path.
 const HISTORY_SUFFIX: &str = "/history";
+/// The suffix of the locate endpoint's path.
+const LOCATE_SUFFIX: &str = "/locate";
 
 use super::error::Answer;
 
@@ -75,8 +77,8 @@ pub async fn list_keys(
 }
 
 /// A key with its value and metadata (with `revision=`, as it was then); with `raw=true`, the
-/// value's bytes alone, as a download. The `ETag` is its mod revision, for `If-Match`. A path ending in `/history` asks for the key's history instead
-/// (a key that itself ends in `/history` is written with its last `/` as `%2F`).
+/// value's bytes alone, as a download. The `ETag` is its mod revision, for `If-Match`. A path ending in `/history` asks for the key's history instead, one ending in `/locate`
+/// where it lives (a key that itself ends so is written with its last `/` as `%2F`).
 #[utoipa::path(get, path = "/api/v1/keys/{key}", tag = "keys",
     params(("key" = String, Path, description = "The key: the rest of the path, percent-encoded (or base64 with encoding=base64)"), KeyQuery, KeyReadQuery),
     responses(
@@ -93,6 +95,9 @@ pub async fn get_key(
     limit_within(query.limit, MAX_HISTORY)?;
     if path.history {
         return history(caller, path, query).await;
+    }
+    if path.locate {
+        return Ok(super::members::locate(caller, path).await?.into_response());
     }
     let detail = match positive_revision(query.revision)? {
         Some(revision) => keys::get_at(&caller, &path.key, revision).await?,
@@ -281,6 +286,8 @@ pub struct KeyPath {
     pub encoding: Encoding,
     /// A GET whose path ends in `/history`: the key's history is asked for.
     pub history: bool,
+    /// A GET whose path ends in `/locate`: where the key lives is asked for.
+    pub locate: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
@@ -292,11 +299,15 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
             Some(OriginalUri(uri)) => uri.clone(),
             None => parts.uri.clone(),
         };
-        // POST exists only as `/api/v1/keys/{key}/append`; a GET may end in `/history`.
-        let history = parts.method == Method::GET && uri.path().ends_with(HISTORY_SUFFIX);
+        // POST exists only as `/api/v1/keys/{key}/append`; a GET may end in `/history` or
+        // `/locate`.
+        let get = parts.method == Method::GET;
+        let history = get && uri.path().ends_with(HISTORY_SUFFIX);
+        let locate = get && uri.path().ends_with(LOCATE_SUFFIX);
         let suffix = match parts.method {
             Method::POST => Some(APPEND_SUFFIX),
             _ if history => Some(HISTORY_SUFFIX),
+            _ if locate => Some(LOCATE_SUFFIX),
             _ => None,
         };
         let key = key_from_path(&uri, suffix, query.encoding)?;
@@ -304,6 +315,7 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
             key,
             encoding: query.encoding,
             history,
+            locate,
         })
     }
 }

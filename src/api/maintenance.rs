@@ -145,6 +145,7 @@ pub async fn snapshot(
         name.replace(['"', '\\'], "_")
     );
     let mut response = Body::from_stream(snapshot.parts).into_response();
+    response.extensions_mut().insert(super::Download::Snapshot);
     let headers = response.headers_mut();
     let text = |text: &str| HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("-"));
     headers.insert(

@@ -21,6 +21,10 @@ mod leases;
 #[cfg(feature = "ssr")]
 mod maintenance;
 #[cfg(feature = "ssr")]
+mod members;
+#[cfg(feature = "ssr")]
+mod metrics;
+#[cfg(feature = "ssr")]
 mod reference;
 #[cfg(feature = "ssr")]
 mod search;
@@ -35,13 +39,24 @@ pub use crate::urls::api::API_ROOT;
 #[cfg(feature = "ssr")]
 pub use {reference::api_reference, search::NDJSON};
 
+/// A file an answer streams for saving, marked in the response's extensions, so that
+/// etcd-deck's own metrics count its bytes as they go out.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Download {
+    /// `GET /api/v1/export`: keys and values as NDJSON.
+    Export,
+    /// `GET /api/v1/maintenance/snapshot`: a member's database.
+    Snapshot,
+}
+
 #[cfg(feature = "ssr")]
 use {
     crate::services::{access::Access, caller::Caller, cluster},
     answers::CommonAnswers,
     axum::{
         extract::{DefaultBodyLimit, FromRef},
-        routing::{get, post},
+        routing::{delete, get, post},
         Json, Router,
     },
     model::ClusterOverview,
@@ -82,6 +97,8 @@ use {
         leases::revoke,
         leases::keep_alive,
         cluster_overview,
+        metrics::series,
+        metrics::alerts,
         maintenance::members,
         maintenance::plan,
         maintenance::recover,
@@ -91,6 +108,13 @@ use {
         maintenance::disarm,
         maintenance::snapshot,
         maintenance::hashkv,
+        members::list,
+        members::add,
+        members::promote,
+        members::remove,
+        members::replace,
+        members::leader,
+        members::locate,
         session::create_session,
         session::who,
         session::end_session,
@@ -103,6 +127,7 @@ use {
         (name = "bulk", description = "Many keys at once: export, import, copy and move"),
         (name = "leases", description = "Leases: times to live that keys are attached to"),
         (name = "cluster", description = "Members and their health"),
+        (name = "members", description = "Members and Raft: adding a learner and promoting it, removing or replacing a member, moving the leadership; changes for etcd's root role or etcd-deck's admin"),
         (name = "maintenance", description = "Compaction, defragmentation, alarms, snapshots, the consistency check and the recovery of a full database: for etcd's root role or etcd-deck's admin")
     )
 )]
@@ -142,6 +167,8 @@ where
         .route("/leases/{id}", get(leases::get).delete(leases::revoke))
         .route("/leases/{id}/keepalive", post(leases::keep_alive))
         .route("/cluster", get(cluster_overview))
+        .route("/cluster/metrics", get(metrics::series))
+        .route("/cluster/alerts", get(metrics::alerts))
         .route("/maintenance/members", get(maintenance::members))
         .route("/maintenance/plan", get(maintenance::plan))
         .route("/maintenance/recover", post(maintenance::recover))
@@ -151,6 +178,11 @@ where
         .route("/maintenance/alarms/disarm", post(maintenance::disarm))
         .route("/maintenance/snapshot", get(maintenance::snapshot))
         .route("/maintenance/hashkv", get(maintenance::hashkv))
+        .route("/members", get(members::list).post(members::add))
+        .route("/members/{member}", delete(members::remove))
+        .route("/members/{member}/promote", post(members::promote))
+        .route("/members/{member}/replace", post(members::replace))
+        .route("/members/{member}/leader", post(members::leader))
         .route(
             "/session",
             get(session::who)
@@ -204,6 +236,8 @@ mod tests {
             health_interval: Duration::from_secs(60),
             tls: Default::default(),
             monitor: None,
+            sampler: Default::default(),
+            prometheus_url: None,
         })
         .await
         .unwrap();

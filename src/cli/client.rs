@@ -4,6 +4,7 @@ use crate::api::model::{
     AppendResult, ClusterOverview, Consistency, ErrorBody, KeyPage, KeyValueBody, Progress,
     PutBody, RecoveryPlan, RunLine, RunReport, WriteResult,
 };
+use crate::domain::raft::KeyLocation;
 use crate::domain::transfer::ImportReport;
 use crate::etcd::SnapshotDigest;
 use crate::urls::api::API_ROOT;
@@ -122,6 +123,12 @@ impl ApiClient {
 
     pub async fn get(&self, key: &str) -> Result<KeyValueBody, Failure> {
         self.send(Method::GET, &key_path(key, ""), None).await
+    }
+
+    /// Which members have applied the latest write of `key`.
+    pub async fn locate(&self, key: &str) -> Result<KeyLocation, Failure> {
+        self.send(Method::GET, &key_path(key, "/locate"), None)
+            .await
     }
 
     pub async fn has(&self, key: &str) -> Result<bool, Failure> {

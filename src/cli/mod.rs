@@ -128,6 +128,9 @@ pub enum KvCommand {
     },
     /// List the cluster's members and their health.
     Members,
+    /// Tell which members have applied the latest write of a key: each member's own copy
+    /// against a linearizable read.
+    Locate { key: String },
     /// An interactive shell with the same commands, history and `help`.
     Shell,
 }
@@ -219,6 +222,7 @@ async fn execute(client: &ApiClient, printer: &Printer, command: KvCommand) -> R
             }
         }
         KvCommand::Members => printer.members(&client.cluster().await?),
+        KvCommand::Locate { key } => printer.location(&client.locate(&key).await?),
         KvCommand::Shell => {
             return Err(Failure::Invalid("the shell cannot be nested".into()));
         }

@@ -4,6 +4,7 @@ use super::Format;
 use crate::api::model::{
     AppendResult, ClusterOverview, Encoding, KeyEntry, KeyValueBody, WriteResult,
 };
+use crate::domain::raft::KeyLocation;
 use crate::domain::transfer::ImportReport;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Serialize;
@@ -176,6 +177,54 @@ impl Printer {
                 &["NAME", "ID", "ROLE", "HEALTH", "CLIENT URLS"],
                 rows.collect(),
             ),
+        }
+    }
+
+    /// Where a key lives: its latest write, and each member's copy of it.
+    pub fn location(&self, location: &KeyLocation) {
+        let latest = location.mod_revision;
+        let rows = location.members.iter().map(|member| {
+            let number = |n: Option<String>| n.unwrap_or_else(|| "-".into());
+            let state = match &member.error {
+                Some(error) if !member.reachable => format!("unreachable: {error}"),
+                _ => member.state(latest),
+            };
+            vec![
+                if member.name.is_empty() {
+                    member.id.clone()
+                } else {
+                    member.name.clone()
+                },
+                member.role.clone(),
+                number(member.revision.map(|r| r.to_string())),
+                number(member.applied_index.map(|i| i.to_string())),
+                number(member.mod_revision.map(|r| r.to_string())),
+                state,
+            ]
+        });
+        match self.format {
+            Format::Json => print_json(location),
+            Format::Plain => rows.for_each(|row| println!("{}", row.join("\t"))),
+            Format::Table => {
+                let latest = match (latest, &location.error) {
+                    (Some(revision), _) => format!("last written at revision {revision}"),
+                    (None, Some(error)) => format!("latest write unknown: {error}"),
+                    (None, None) => "no such key".into(),
+                };
+                let leader = location.leader.as_deref().unwrap_or("none");
+                println!("{}: {latest}; leader {leader}", location.key);
+                table(
+                    &[
+                        "MEMBER",
+                        "ROLE",
+                        "REVISION",
+                        "APPLIED",
+                        "KEY MOD REVISION",
+                        "STATE",
+                    ],
+                    rows.collect(),
+                );
+            }
         }
     }
 

@@ -1,4 +1,5 @@
-//! The banner that says etcd is unreachable, checked on every page load and every few seconds.
+//! The banner that says etcd is unreachable, or full, and the alerts of etcd's rules firing,
+//! checked on every page load and every few seconds.
 
 use super::page_data;
 use crate::domain::{AppError, Connection, ErrorCode};
@@ -140,7 +141,11 @@ pub fn ConnectionBanner() -> impl IntoView {
 
     view! {
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move { Banner::of(connection.await).map(Banner::view) })}
+            {move || Suspend::new(async move {
+                let connection = connection.await;
+                let alerts = connection.as_ref().map(|c| c.alerts.clone()).unwrap_or_default();
+                (Banner::of(connection).map(Banner::view), super::alerts_banner(alerts))
+            })}
         </Transition>
     }
 }

@@ -77,10 +77,18 @@ pub enum Operation {
     ConsistencyCheck,
     /// Recovers a full database: compact, defragment each member, disarm, test.
     Recover,
+    /// Adds a member to the cluster (a learner, or a voting member).
+    AddMember,
+    /// Promotes a learner to a voting member.
+    PromoteMember,
+    /// Removes a member from the cluster.
+    RemoveMember,
+    /// Hands the leadership to another member.
+    MoveLeader,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 30] = [
         Operation::Create,
         Operation::Put,
         Operation::Append,
@@ -107,6 +115,10 @@ impl Operation {
         Operation::Snapshot,
         Operation::ConsistencyCheck,
         Operation::Recover,
+        Operation::AddMember,
+        Operation::PromoteMember,
+        Operation::RemoveMember,
+        Operation::MoveLeader,
     ];
 
     /// Its name in the audit log.
@@ -138,6 +150,10 @@ impl Operation {
             Operation::Snapshot => "snapshot",
             Operation::ConsistencyCheck => "consistency_check",
             Operation::Recover => "recover",
+            Operation::AddMember => "add_member",
+            Operation::PromoteMember => "promote_member",
+            Operation::RemoveMember => "remove_member",
+            Operation::MoveLeader => "move_leader",
         }
     }
 
@@ -161,6 +177,10 @@ impl Operation {
                 | Operation::Snapshot
                 | Operation::ConsistencyCheck
                 | Operation::Recover
+                | Operation::AddMember
+                | Operation::PromoteMember
+                | Operation::RemoveMember
+                | Operation::MoveLeader
         )
     }
 }

@@ -259,7 +259,11 @@ pub struct MemberStatus {
     /// The leader's id in hex, empty when it knows of none.
     pub leader_id: String,
     pub raft_term: u64,
+    /// The last log index it knows committed.
     pub raft_index: u64,
+    /// The last log index it applied.
+    #[serde(default)]
+    pub applied_index: u64,
     pub revision: i64,
     pub is_learner: bool,
     pub errors: Vec<String>,
@@ -335,6 +339,7 @@ mod tests {
                 leader_id: "a".into(),
                 raft_term: 0,
                 raft_index: 0,
+                applied_index: 0,
                 revision: 0,
                 is_learner: false,
                 errors: vec![],

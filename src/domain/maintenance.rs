@@ -6,8 +6,9 @@
 //! ([`defragment_order`]), what keeps a run from starting ([`MemberNow::unhealthy`]), and when
 //! an alarm may be disarmed ([`MemberNow::may_disarm`]).
 
-use super::cluster::{MemberSpace, Role};
+use super::cluster::Role;
 use super::limits::human_bytes as bytes;
+use super::members::MemberNow;
 use serde::{Deserialize, Serialize};
 
 /// A member may have its NOSPACE alarm disarmed once its database is at most this share of its
@@ -15,85 +16,7 @@ use serde::{Deserialize, Serialize};
 /// once.
 pub const DISARM_BELOW_PERCENT: u64 = 90;
 
-/// One member as maintenance sees it, read just now from the member itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct MemberNow {
-    /// The member id in hex, as etcdctl prints it.
-    pub id: String,
-    pub name: String,
-    /// The client URL it is reached at.
-    pub url: String,
-    /// `leader`, `voter` or `learner`.
-    pub role: String,
-    /// Its database's size and the part in use, from its status; none when it did not answer.
-    pub db_size: Option<u64>,
-    pub db_size_in_use: Option<u64>,
-    /// Its space quota, from its `/metrics`; none when that could not be read.
-    pub quota_bytes: Option<u64>,
-    /// Its current revision and the revision its history is compacted up to.
-    pub revision: Option<i64>,
-    pub compact_revision: Option<i64>,
-    /// Whether it knows a leader.
-    pub has_leader: bool,
-    /// Its alarms (`NOSPACE`, `CORRUPT`).
-    pub alarms: Vec<String>,
-    /// Why it could not be read, when it could not.
-    pub error: Option<String>,
-}
-
 impl MemberNow {
-    /// Its role.
-    pub fn role(&self) -> Role {
-        match self.role.as_str() {
-            "leader" => Role::Leader,
-            "learner" => Role::Learner,
-            _ => Role::Voter,
-        }
-    }
-
-    /// The member as people name it: its name, or its id when it has none.
-    pub fn label(&self) -> &str {
-        if self.name.is_empty() {
-            &self.id
-        } else {
-            &self.name
-        }
-    }
-
-    /// Why it is not fit for maintenance on any member now, when it is not: it does not answer,
-    /// knows no leader, or raised the CORRUPT alarm.
-    pub fn unhealthy(&self) -> Option<String> {
-        let who = self.label();
-        if let Some(error) = &self.error {
-            return Some(format!("member {who} does not answer ({error})"));
-        }
-        if !self.has_leader {
-            return Some(format!("member {who} knows no leader"));
-        }
-        if self.alarms.iter().any(|alarm| alarm == "CORRUPT") {
-            return Some(format!("member {who} raised the CORRUPT alarm"));
-        }
-        None
-    }
-
-    /// The database's size as a share of its quota, in whole percent, when both are known.
-    pub fn used_percent(&self) -> Option<u64> {
-        let space = self.space()?;
-        Some(space.used_percent())
-    }
-
-    /// Its space, when its size and quota are both known.
-    pub fn space(&self) -> Option<MemberSpace> {
-        Some(MemberSpace {
-            quota_bytes: self.quota_bytes?,
-            db_size: self.db_size?,
-            db_size_in_use: self.db_size_in_use.unwrap_or_default(),
-            compact_revision: self.compact_revision,
-            current_revision: self.revision,
-        })
-    }
-
     /// Whether its NOSPACE alarm may be disarmed: `Ok`, or why not, with the numbers.
     pub fn may_disarm(&self) -> Result<(), String> {
         let who = self.label();
@@ -362,20 +285,7 @@ mod tests {
     use super::*;
 
     fn member(name: &str, role: &str) -> MemberNow {
-        MemberNow {
-            id: format!("{name}-id"),
-            name: name.into(),
-            url: format!("http://{name}:2379"),
-            role: role.into(),
-            db_size: Some(95),
-            db_size_in_use: Some(20),
-            quota_bytes: Some(100),
-            revision: Some(10),
-            compact_revision: Some(2),
-            has_leader: true,
-            alarms: vec!["NOSPACE".into()],
-            error: None,
-        }
+        crate::domain::members::sample(name, role)
     }
 
     #[test]

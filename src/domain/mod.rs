@@ -15,7 +15,10 @@ pub mod key;
 pub mod lease;
 pub mod limits;
 pub mod maintenance;
+pub mod members;
+pub mod metrics;
 pub mod paging;
+pub mod raft;
 pub mod scan;
 pub mod search;
 pub mod transfer;
@@ -118,6 +121,9 @@ pub struct Connection {
     /// ([`cluster::NEARLY_FULL_PERCENT`] or more).
     #[serde(default)]
     pub nearly_full: Option<u64>,
+    /// The alerts of etcd's rules firing now (see [`metrics::alerts`]).
+    #[serde(default)]
+    pub alerts: Vec<metrics::Alert>,
 }
 
 /// When a put may happen, checked by etcd in the same transaction as the put itself.

@@ -114,6 +114,8 @@ pub fn refusal(err: etcd_client::Error, endpoints: &[String]) -> Refusal {
                 return Refusal::KeyNotFound;
             } else if message.contains("required revision is a future revision") {
                 AppError::invalid("that revision is in the future: etcd has not reached it yet")
+            } else if let Some(refused) = membership_refused(&message) {
+                refused
             } else if let Some(alert) = certificate_refused(&status) {
                 unavailable(format!(
                     "the member wants a client certificate it trusts ({alert})"
@@ -146,6 +148,50 @@ pub fn refusal(err: etcd_client::Error, endpoints: &[String]) -> Refusal {
         },
     }
     .into()
+}
+
+/// etcd's refusal to add a member while the leader has not heard from every voting member for
+/// the last 5 seconds (etcd's `--strict-reconfig-check`), in words.
+pub const NOT_IN_TOUCH: &str = "the leader has not been in touch with every voting member for \
+     the last 5 seconds (one is down, or has just started): bring it back or remove it, and try \
+     again in a few seconds";
+
+/// etcd's refusals of a membership change, in words: each says what to do instead.
+fn membership_refused(message: &str) -> Option<AppError> {
+    let unsafe_ = |message: &str| AppError::Unsafe {
+        message: format!("etcd refused: {message}"),
+    };
+    let conflict = |message: &str| AppError::Conflict {
+        message: format!("etcd refused: {message}"),
+    };
+    Some(if message.contains("in sync with leader") {
+        unsafe_(
+            "the learner has not caught up with the leader's log yet (etcd promotes a learner              once it holds 90 % of it): wait until it has started and caught up",
+        )
+    } else if message.contains("can only promote a learner member") {
+        conflict("only a learner can be promoted, and this member votes already")
+    } else if message.contains("too many learner members") {
+        unsafe_("the cluster has a learner already, and etcd allows one at a time: promote or remove it first")
+    } else if message.contains("unhealthy cluster") {
+        unsafe_(NOT_IN_TOUCH)
+    } else if message.contains("not enough started members") {
+        unsafe_("too few members have started for the cluster to keep its quorum after this change")
+    } else if message.contains("given member URLs are invalid") {
+        AppError::invalid(
+            "etcd refused the peer URLs: one of them is no peer URL it takes (http://host:port \
+             or https://host:port)",
+        )
+    } else if message.contains("Peer URLs already exists") || message.contains("peerURL exists") {
+        conflict("a member with that peer URL is in the cluster already")
+    } else if message.contains("member not found") {
+        conflict("the cluster has no such member (removed meanwhile?)")
+    } else if message.contains("bad leader transferee") {
+        conflict("that member cannot take the leadership: it must be a started voting member")
+    } else if message.contains("etcdserver: not leader") {
+        conflict("the member asked does not lead the cluster (the leadership moved meanwhile): try again")
+    } else {
+        return None;
+    })
 }
 
 /// How hyper says the other side closed the connection before answering.
@@ -234,6 +280,9 @@ pub enum Failure {
     /// The member answered that it has no leader, so it applied nothing. Any request may be
     /// tried elsewhere.
     NoLeader,
+    /// The member is a learner, which serves no write or linearizable read until promoted: it
+    /// applied nothing, and any request may be tried elsewhere.
+    Learner,
     /// No answer in time, or the connection broke while waiting: a write may have been applied.
     Unanswered(String),
     /// etcd answered with a definite error.
@@ -245,6 +294,9 @@ pub fn classify(err: etcd_client::Error, endpoints: &[String]) -> Failure {
     if let etcd_client::Error::GRpcStatus(status) = &err {
         if status.message().contains("no leader") {
             return Failure::NoLeader;
+        }
+        if status.message().contains("not supported for learner") {
+            return Failure::Learner;
         }
         if never_sent(status) {
             return Failure::NotSent(in_words(&err));
@@ -395,6 +447,13 @@ mod tests {
             "etcdserver: mvcc: required revision is a future revision",
         ));
         assert_eq!(future.status(), 400, "{future:?}");
+    }
+
+    #[test]
+    fn a_learners_refusal_is_tried_on_another_member() {
+        let learner = Status::unavailable("etcdserver: rpc not supported for learner");
+        let failure = classify(etcd_client::Error::GRpcStatus(learner), &[]);
+        assert!(matches!(failure, Failure::Learner), "{failure:?}");
     }
 
     #[test]

@@ -19,27 +19,35 @@ use super::pool::{human, Endpoint, Needs, Pool, UserClients};
 use crate::domain::cluster::{member_id_hex, EndpointHealth, MemberStatus};
 use crate::domain::AppError;
 use etcd_client::StatusResponse;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Starts checking `pool` every `interval`, until the pool is dropped.
 pub(super) fn spawn(pool: &Arc<Pool>, interval: Duration) {
-    let pool: Weak<Pool> = Arc::downgrade(pool);
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            let Some(pool) = pool.upgrade() else { break };
-            check_all(&pool).await;
-        }
-    });
+    super::periodic::every(pool, interval, |pool| async move { check_all(&pool).await });
 }
 
 /// Checks every endpoint at once and records what each said.
 pub(super) async fn check_all(pool: &Pool) {
     let checks = pool.endpoints.iter().map(|endpoint| check(pool, endpoint));
     futures::future::join_all(checks).await;
+    observe_raft(pool);
+}
+
+/// Adds a change of leader or term to the timeline, when the members' statuses show one: the
+/// highest term any member reports, and the leader it knows in that term.
+fn observe_raft(pool: &Pool) {
+    let statuses = pool.endpoints.iter().filter_map(|e| e.health().status);
+    let Some(newest) = statuses.max_by_key(|s| (s.raft_term, !s.leader_id.is_empty())) else {
+        return;
+    };
+    let leader = Some(newest.leader_id).filter(|id| !id.is_empty());
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64);
+    if let Ok(mut timeline) = pool.timeline.lock() {
+        timeline.observe(at_ms, newest.raft_term, leader);
+    }
 }
 
 async fn check(pool: &Pool, endpoint: &Endpoint) {
@@ -150,6 +158,7 @@ pub(super) fn member_status(status: &StatusResponse) -> MemberStatus {
         },
         raft_term: status.raft_term(),
         raft_index: status.raft_index(),
+        applied_index: status.raft_applied_index(),
         revision: header.map(|h| h.revision()).unwrap_or_default(),
         is_learner: status.is_learner(),
         errors: status.errors().to_vec(),

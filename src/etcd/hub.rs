@@ -127,6 +127,14 @@ impl Hub {
 }
 
 impl Etcd {
+    /// How many hubs are open (lingering ones too), and how many followers read them in all:
+    /// for etcd-deck's own metrics.
+    pub fn following(&self) -> (usize, usize) {
+        let open = self.pool.hubs.lock();
+        let followers = open.hubs.values().map(|hub| hub.log().followers).sum();
+        (open.hubs.len(), followers)
+    }
+
     /// Ends every follower once it has read what was logged, and stops the hubs: the server is
     /// stopping. Later follows are refused.
     pub fn stop_following(&self) {

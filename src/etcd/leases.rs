@@ -172,15 +172,15 @@ impl Etcd {
 
     /// Renews a lease to its granted time to live, once; answers the seconds it now has.
     pub async fn keep_lease_alive(&self, id: i64) -> Result<i64, AppError> {
-        let (ttl, _) = self
+        let (answer, _) = self
             .run(Retry::Read, |mut client| async move {
                 let (mut keeper, mut responses) = client.lease_keep_alive(id).await?;
                 keeper.keep_alive().await?;
-                let answer = responses.message().await?;
-                Ok(answer.map_or(0, |answer| answer.ttl()))
+                responses.message().await
             })
             .await
             .map_err(self.refused(lease_op("keep alive", id)))?;
+        let ttl = answer.map_or(0, |answer| answer.ttl());
         if ttl <= 0 {
             return Err(self.refused(lease_op("keep alive", id))(
                 Refusal::LeaseNotFound,

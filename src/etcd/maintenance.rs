@@ -6,11 +6,13 @@
 //! through the rotation that spreads reads and writes. Compaction and alarms are replicated:
 //! any member with a leader takes them.
 
+use super::calls::Reply;
 use super::error::{refusal, Op};
 use super::health::member_status;
 use super::{pool::Retry, Etcd};
 use crate::domain::cluster::{member_id_hex, same_url, Role};
-use crate::domain::maintenance::{MemberHash, MemberNow};
+use crate::domain::maintenance::MemberHash;
+use crate::domain::members::MemberNow;
 use crate::domain::AppError;
 use etcd_client::{AlarmAction, AlarmOptions, AlarmType, Client, CompactionOptions, Member};
 use std::future::Future;
@@ -54,6 +56,7 @@ impl Etcd {
             id: id.clone(),
             name: member.name().to_string(),
             url: url.clone().unwrap_or_default(),
+            peer_urls: member.peer_urls().to_vec(),
             role: role.as_str().into(),
             db_size: None,
             db_size_in_use: None,
@@ -61,6 +64,9 @@ impl Etcd {
             revision: None,
             compact_revision: None,
             has_leader: false,
+            raft_term: None,
+            commit_index: None,
+            applied_index: None,
             alarms: Vec::new(),
             error: None,
         };
@@ -84,6 +90,9 @@ impl Etcd {
                 now.db_size_in_use = Some(status.db_size_in_use.max(0) as u64);
                 now.revision = Some(status.revision);
                 now.has_leader = !status.leader_id.is_empty();
+                now.raft_term = Some(status.raft_term);
+                now.commit_index = Some(status.raft_index);
+                now.applied_index = Some(status.applied_index);
                 if status.leader_id == id {
                     now.role = Role::Leader.as_str().into();
                 }
@@ -120,7 +129,7 @@ impl Etcd {
     }
 
     /// Runs `request` on the member at `url` alone, as this handle's user, within `within`.
-    async fn at_member_within<T, F, Fut>(
+    pub(super) async fn at_member_within<T, F, Fut>(
         &self,
         url: &str,
         op: Op,
@@ -128,22 +137,29 @@ impl Etcd {
         request: F,
     ) -> Result<T, AppError>
     where
+        T: Reply,
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
+        let started = std::time::Instant::now();
         let told = self.refused(op);
         let urls = [url.to_string()];
         let attempt = async {
             let client = self.pool.maintenance_at(url, self.user.as_deref()).await?;
             request(client).await
         };
-        match tokio::time::timeout(within, attempt).await {
+        let answer = match tokio::time::timeout(within, attempt).await {
             Ok(answer) => answer.map_err(|err| told(refusal(err, &urls))),
             Err(_) => Err(AppError::EtcdUnavailable {
                 endpoints: urls.to_vec(),
                 reason: format!("no answer within {}", super::pool::human(within)),
             }),
-        }
+        };
+        let outcome = answer
+            .as_ref()
+            .map_or_else(|err| err.code().as_str(), |_| "ok");
+        self.pool.calls.record(T::CALL, started, outcome);
+        answer
     }
 
     /// Runs `request` on `member` alone, within `within`, once the member answering on that
@@ -157,9 +173,18 @@ impl Etcd {
         request: F,
     ) -> Result<T, AppError>
     where
+        T: Reply,
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
+        if member.url.is_empty() {
+            return Err(AppError::Unsafe {
+                message: format!(
+                    "member {} has not started yet: it has no client URL to reach it at",
+                    member.label()
+                ),
+            });
+        }
         let checked = |client: Client| async move {
             let status = client.maintenance_client().status().await?;
             let answering = status.header().map(|h| h.member_id()).unwrap_or_default();
@@ -222,8 +247,7 @@ impl Etcd {
     /// Disarms `alarm` (`NOSPACE`, `CORRUPT`) of the member with the hex id `member`: etcd
     /// ignores a disarm that names no member, so each is named.
     pub async fn disarm(&self, member: &str, alarm: &str) -> Result<(), AppError> {
-        let id = u64::from_str_radix(member, 16)
-            .map_err(|_| AppError::invalid(format!("{member:?} is no member id")))?;
+        let id = super::members::member_number(member)?;
         let kind = AlarmType::from_str_name(alarm)
             .filter(|kind| *kind != AlarmType::None)
             .ok_or_else(|| {

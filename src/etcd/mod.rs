@@ -5,6 +5,7 @@
 //! request by the request timeout, and answers with domain types or an [`AppError`].
 
 mod bulk;
+mod calls;
 mod cluster;
 mod counts;
 mod error;
@@ -16,9 +17,15 @@ mod kept;
 mod leases;
 mod list;
 mod maintenance;
+mod member_clients;
+mod members;
 mod metrics;
 mod past;
+mod periodic;
 mod pool;
+pub mod prometheus;
+mod prometheus_source;
+mod sampler;
 mod scan;
 mod settings;
 mod sizes;
@@ -35,10 +42,13 @@ use crate::domain::{
     Connection, Key, KeyDetail, KeySummary, Value, WriteReceipt,
 };
 pub use bulk::{BulkOp, Held, HeldWindow};
+use calls::Reply;
+pub use calls::{CallKind, CallLabels, EtcdCalls};
 use error::{Op, Refusal};
 use etcd_client::{Client, GetOptions, KeyValue, KvClient, ResponseHeader};
 pub use follower::Follower;
 use pool::{Endpoint, Needs, Pool, Retry, UserClients};
+pub use sampler::SamplerSettings;
 pub use scan::{ScanPermit, WindowFound, MAX_SCANS};
 pub use settings::{EtcdSettings, EtcdUser};
 pub use snapshot::{Digest as SnapshotDigest, Snapshot};
@@ -68,6 +78,8 @@ impl Etcd {
         }
         let pool = Arc::new(Pool::connect(&settings).await?);
         health::spawn(&pool, settings.health_interval);
+        sampler::spawn(&pool);
+        prometheus_source::spawn(&pool);
         Ok(Etcd { pool, user: None })
     }
 
@@ -106,6 +118,7 @@ impl Etcd {
     /// Runs a request through the pool, as this handle's user.
     async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), Refusal>
     where
+        T: Reply,
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
@@ -114,6 +127,12 @@ impl Etcd {
 
     pub fn endpoints(&self) -> &[String] {
         &self.pool.urls
+    }
+
+    /// The requests made of etcd through this handle's pool (every user's), for etcd-deck's
+    /// own metrics.
+    pub fn calls(&self) -> &EtcdCalls {
+        &self.pool.calls
     }
 
     /// The deadline of every request, retries included.
@@ -139,6 +158,7 @@ impl Etcd {
             revision,
             full: self.is_full(),
             nearly_full: self.nearly_full().await,
+            alerts: Vec::new(),
         }
     }
 
@@ -184,6 +204,18 @@ impl Etcd {
     /// would say the same.
     async fn read_stale<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), Refusal>
     where
+        T: Reply,
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let started = std::time::Instant::now();
+        let answer = self.read_stale_anywhere(request).await;
+        self.pool.calls.ran::<T, _>(started, &answer);
+        answer
+    }
+
+    async fn read_stale_anywhere<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), Refusal>
+    where
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
@@ -203,6 +235,7 @@ impl Etcd {
                         last = Some(reason)
                     }
                     error::Failure::NoLeader => last = Some("no leader".into()),
+                    error::Failure::Learner => last = Some("a learner".into()),
                 },
                 Err(_) => break,
             }

@@ -5,6 +5,7 @@
 //! channel per endpoint and chooses itself: endpoints that are up first, in turn; endpoints that
 //! are down last, in case they are back before the health check notices.
 
+use super::calls::{EtcdCalls, Reply};
 use super::error::Refusal;
 use super::error::{classify, with_tls_hint, Failure};
 use super::tls::{is_https, EtcdTls};
@@ -14,7 +15,7 @@ use crate::domain::AppError;
 use etcd_client::{Client, ConnectOptions};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
@@ -94,6 +95,16 @@ pub(super) struct Pool {
     pub last_no_space: super::space::LastNoSpace,
     /// The members' own figures of their space.
     pub metrics: super::metrics::Metrics,
+    /// The clients of single members etcd-deck connected to as nobody.
+    members: super::member_clients::MemberClients,
+    /// The changes of leader and term the health check has seen.
+    pub timeline: Mutex<crate::domain::raft::RaftTimeline>,
+    /// The members' metrics over time, and the alerts firing.
+    pub history: super::sampler::History,
+    /// The Prometheus the charts and alerts are read from, when one is configured.
+    pub prometheus: Option<super::prometheus_source::PrometheusSource>,
+    /// The requests made of etcd, for etcd-deck's own metrics.
+    pub calls: EtcdCalls,
 }
 
 /// The clients of one etcd user, two per endpoint like the pool's own, each connected (which
@@ -103,6 +114,8 @@ pub(super) struct UserClients {
     password: String,
     /// Per endpoint: the one that requires a leader, then the one that does not.
     clients: Vec<[OnceCell<Client>; 2]>,
+    /// Per member URL: the client of that member alone (see [`Pool::maintenance_at`]).
+    members: super::member_clients::MemberClients,
 }
 
 impl UserClients {
@@ -111,6 +124,7 @@ impl UserClients {
             name: name.to_string(),
             password: password.to_string(),
             clients: (0..endpoints).map(|_| Default::default()).collect(),
+            members: super::member_clients::MemberClients::default(),
         }
     }
 }
@@ -190,6 +204,13 @@ impl Pool {
                 .monitor
                 .as_ref()
                 .map(|user| UserClients::new(&user.name, &user.password, settings.endpoints.len())),
+            members: super::member_clients::MemberClients::default(),
+            timeline: Default::default(),
+            history: super::sampler::History::new(settings.sampler),
+            prometheus: (settings.prometheus_url.as_deref())
+                .map(super::prometheus_source::PrometheusSource::new)
+                .transpose()?,
+            calls: EtcdCalls::default(),
         })
     }
 
@@ -223,25 +244,36 @@ impl Pool {
 
     /// A client of the one member at `url`, as `user` (nobody when `None`), without the request
     /// timeout: maintenance goes to the member it is meant for, never through the rotation.
-    /// Connecting (and signing in) is bounded by the request timeout.
+    /// Connecting (and signing in) is bounded by the request timeout; the client is kept for
+    /// the next request to that member.
     pub async fn maintenance_at(
         &self,
         url: &str,
         user: Option<&UserClients>,
     ) -> Result<Client, etcd_client::Error> {
+        let kept = user.map_or(&self.members, |user| &user.members);
+        if let Some(client) = kept.get(url) {
+            return Ok(client);
+        }
         let mut options = self.unbounded.clone();
         if let Some(user) = user {
-            options = options.with_user(user.name.clone(), user.password.clone());
+            options = options
+                .with_user(user.name.clone(), user.password.clone())
+                .with_auto_token_refresh(true);
         }
         let options = with_tls(options, &self.tls, url);
         let connect = Client::connect([url], Some(options));
-        match tokio::time::timeout(self.timeout, connect).await {
-            Ok(client) => client,
-            Err(_) => Err(etcd_client::Error::IoError(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("no answer from {url} within {}", human(self.timeout)),
-            ))),
-        }
+        let client = match tokio::time::timeout(self.timeout, connect).await {
+            Ok(client) => client?,
+            Err(_) => {
+                return Err(etcd_client::Error::IoError(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer from {url} within {}", human(self.timeout)),
+                )))
+            }
+        };
+        kept.keep(url, &client);
+        Ok(client)
     }
 
     /// The endpoints to try, in order: up ones first, taking turns; then the others.
@@ -260,8 +292,26 @@ impl Pool {
     }
 
     /// Runs `request` against one endpoint after another until one answers, within one overall
-    /// request timeout. Returns the answer and the endpoint that gave it.
+    /// request timeout. Returns the answer and the endpoint that gave it. The request is counted
+    /// in [`Pool::calls`] once, however many endpoints it was tried on.
     pub async fn run<T, F, Fut>(
+        &self,
+        retry: Retry,
+        user: Option<&UserClients>,
+        request: F,
+    ) -> Result<(T, &Endpoint), Refusal>
+    where
+        T: Reply,
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let started = Instant::now();
+        let answer = self.run_on_endpoints(retry, user, request).await;
+        self.calls.ran::<T, _>(started, &answer);
+        answer
+    }
+
+    async fn run_on_endpoints<T, F, Fut>(
         &self,
         retry: Retry,
         user: Option<&UserClients>,
@@ -273,7 +323,7 @@ impl Pool {
     {
         let deadline = Instant::now() + self.timeout;
         let candidates = self.order();
-        let mut no_leader = false;
+        let (mut no_leader, mut learners) = (false, 0);
         let (mut unanswered, mut not_sent) = (None, None);
         for (i, endpoint) in candidates.iter().enumerate() {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -303,6 +353,7 @@ impl Pool {
                     not_sent = Some(reason);
                 }
                 Failure::NoLeader => no_leader = true,
+                Failure::Learner => learners += 1,
                 Failure::Unanswered(reason) => match &retry {
                     Retry::Read => unanswered = Some(reason),
                     Retry::Write { key } => {
@@ -323,6 +374,9 @@ impl Pool {
             AppError::EtcdUnavailable {
                 endpoints: self.urls.clone(),
                 reason: unanswered.unwrap_or_else(|| match not_sent {
+                    None if learners > 0 => "only learners answered, and a learner serves no \
+                                             write or linearizable read until it is promoted"
+                        .into(),
                     Some(reason) => format!("could not connect to any member: {reason}"),
                     None => "could not connect to any member".into(),
                 }),

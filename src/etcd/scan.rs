@@ -49,6 +49,11 @@ impl Etcd {
             })
     }
 
+    /// How many scans (searches) run now.
+    pub fn scans_running(&self) -> usize {
+        MAX_SCANS.saturating_sub(self.pool.scans.available_permits())
+    }
+
     /// Reads the keys of `window` (with their values, when `values`) at revision `at` (or now),
     /// and keeps those `matches` answers for: `Some(in_value)`, whether only the value matched.
     pub async fn read_window(

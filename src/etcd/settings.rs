@@ -17,6 +17,11 @@ pub struct EtcdSettings {
     pub tls: EtcdTls,
     /// The etcd user etcd-deck asks for member status as, for everyone: see `health`.
     pub monitor: Option<EtcdUser>,
+    /// How often each member's `/metrics` is read, and how long it is kept.
+    pub sampler: super::SamplerSettings,
+    /// The Prometheus the charts and alerts are read from instead, when one scrapes the
+    /// members (`--prometheus-url`); the sampler keeps reading as the fallback.
+    pub prometheus_url: Option<String>,
 }
 
 /// An etcd user and password. Debug output leaves the password out.

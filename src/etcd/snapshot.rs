@@ -2,11 +2,12 @@
 //! checked before its last bytes are passed on: a snapshot whose contents do not match it is
 //! cut short, never completed.
 
+use super::calls::{Call, Reply};
 use super::error::{refusal, Op};
 use super::Etcd;
-use crate::domain::maintenance::MemberNow;
+use crate::domain::members::MemberNow;
 use crate::domain::AppError;
-use etcd_client::{Client, SnapshotStreaming};
+use etcd_client::{Client, SnapshotResponse, SnapshotStreaming};
 use futures::stream::{BoxStream, StreamExt};
 use sha2::{Digest as _, Sha256};
 use std::time::Duration;
@@ -38,10 +39,10 @@ impl Etcd {
             let mut stream = maintenance.snapshot().await?;
             let first = stream.message().await?;
             let revision = status.header().map(|h| h.revision()).unwrap_or_default();
-            Ok((client, stream, first, revision))
+            Ok(Started(client, stream, first, revision))
         };
         let started = self.on_member(member, op, self.pool.timeout, start).await?;
-        let (client, stream, first, revision) = started;
+        let Started(client, stream, first, revision) = started;
         let first = first.ok_or_else(|| AppError::Etcd {
             message: "the member ended the snapshot before sending anything".into(),
         })?;
@@ -73,6 +74,14 @@ impl Etcd {
             parts: Box::pin(parts.fuse()),
         })
     }
+}
+
+/// A snapshot begun: the member's connection, the stream, its first part and the member's
+/// revision.
+struct Started(Client, SnapshotStreaming, Option<SnapshotResponse>, i64);
+
+impl Reply for Started {
+    const CALL: Call = Call::Snapshot;
 }
 
 /// A snapshot being read.

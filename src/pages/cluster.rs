@@ -1,7 +1,11 @@
 //! The cluster page at `/cluster`: members, each endpoint's health, the leader and alarms,
-//! refreshed every few seconds.
+//! refreshed every few seconds; then Raft and the membership's changes (see [`membership`]).
 
-use crate::components::{count, page_data, Loaded, PageView};
+mod changes;
+mod membership;
+mod over_time;
+
+use crate::components::{count, page_data, refresh_every, Loaded, PageView};
 use crate::domain::{
     cluster::{
         quorum, tolerated_failures, ClusterOverview, EndpointHealth, EndpointSpace, MemberInfo,
@@ -23,14 +27,7 @@ const REFRESH: Duration = Duration::from_secs(2);
 fn ClusterPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let overview = page_data(move || refresh.get(), |_| get_cluster());
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    refresh_every(refresh, || REFRESH);
 
     PageView(view! {
         <Title text="Cluster" />
@@ -40,6 +37,8 @@ fn ClusterPage() -> impl IntoView {
             loading="Asking every endpoint…"
             show=|overview| view! { <Overview overview /> }
         />
+        <over_time::OverTime />
+        <membership::Membership />
     })
 }
 

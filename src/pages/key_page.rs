@@ -3,14 +3,16 @@
 
 use crate::components::{
     lease_left, page_data, use_notice, ActionError, ChangedMeanwhile, ConflictView, EditStart,
-    ErrorPanel, EtcdEpoch, KeyHistoryPanel, KeyTools, LeaseClock, Loaded, NoticeBar, PageView,
-    PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
+    ErrorPanel, EtcdEpoch, KeyHistoryPanel, KeyLocationPanel, KeyTools, LeaseClock, Loaded,
+    NoticeBar, PageView, PastVersionPanel, ServerForm, ValueEditor, ValueViews, NOT_TEXT,
 };
 use crate::domain::{edit::DraftView, format::ShownKey, AppError, Key, KeySummary};
 use crate::server_fns::{get_draft, get_key, DeleteKey, RestoreVersion, SaveValue, SetKeyLease};
 use crate::urls::{
     query_param,
-    routes::{draft_url, key_from_path, key_history_url, key_url, leases_url, prefix_url},
+    routes::{
+        draft_url, key_from_path, key_history_url, key_locate_url, key_url, leases_url, prefix_url,
+    },
 };
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
@@ -49,6 +51,12 @@ fn KeyPage() -> impl IntoView {
         location.search.with(|search| {
             query_param(search, "history").is_some() || query_param(search, "revision").is_some()
         })
+    });
+    // `?locate`: which members have applied its latest write.
+    let locate = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| query_param(search, "locate").is_some())
     });
     // `?revision=R`: the key as it was then, beside the value now.
     let past = Memo::new(move |_| {
@@ -131,6 +139,19 @@ fn KeyPage() -> impl IntoView {
                     <p class="summary">
                         <a href=key_history_url(&key.get()) data-testid="show-history">
                             "Show the history"
+                        </a>
+                    </p>
+                })
+            }
+        }}
+        {move || {
+            if locate.get() {
+                Either::Left(view! { <KeyLocationPanel key /> })
+            } else {
+                Either::Right(view! {
+                    <p class="summary">
+                        <a href=key_locate_url(&key.get()) data-testid="show-where">
+                            "Where is it? (which members have its latest write)"
                         </a>
                     </p>
                 })

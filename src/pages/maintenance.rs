@@ -10,10 +10,11 @@
 mod forms;
 mod reports;
 
-use crate::components::{page_data, ActionError, Loaded, PageData, PageView};
+use crate::components::{page_data, refresh_every, ActionError, Loaded, PageData, PageView};
 use crate::domain::cluster::{Role, NEARLY_FULL_PERCENT};
 use crate::domain::limits::human_bytes;
-use crate::domain::maintenance::{Consistency, Maintenance, MemberNow, RunRecord};
+use crate::domain::maintenance::{Consistency, Maintenance, RunRecord};
+use crate::domain::members::MemberNow;
 use crate::server_fns::{
     check_consistency, get_maintenance, CompactHistory, DefragmentMembers, DisarmAlarm,
     RecoverCluster, StopMaintenance,
@@ -98,17 +99,11 @@ fn MaintenancePage() -> impl IntoView {
             .and_then(|m| m.run)
             .is_some_and(|run| run.running())
     });
-    // One timer at a time, set again after each refresh: every second while a run goes.
-    Effect::new(move |_| {
-        refresh.track();
-        let every = if running.get() { FOLLOW } else { REFRESH };
-        let handle = set_timeout_with_handle(move || refresh.update(|n| *n += 1), every);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    // Every second while a run goes.
+    refresh_every(
+        refresh,
+        move || if running.get() { FOLLOW } else { REFRESH },
+    );
     let error = Signal::derive(move || {
         let failed = |value: Option<Result<_, crate::domain::AppError>>| value?.err();
         failed(recover.value().get())

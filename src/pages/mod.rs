@@ -23,6 +23,7 @@ macro_rules! lazy_page {
 mod api_reference;
 mod bulk;
 mod bulk_copy;
+mod charts;
 mod cluster;
 mod import;
 mod key_list;
@@ -37,6 +38,7 @@ mod watch;
 
 pub use api_reference::ApiReferenceRoute;
 pub use bulk::BulkRoute;
+pub use charts::ChartsRoute;
 pub use cluster::ClusterRoute;
 pub use key_list::KeyListPage;
 pub use key_page::KeyRoute;

@@ -5,7 +5,7 @@ use super::assets::hash_file_beside_binary;
 use super::listen::{Https, Limits};
 use super::security::SiteNames;
 use crate::domain::access::SignInMethod;
-use crate::etcd::{Etcd, EtcdSettings, EtcdTls, EtcdUser};
+use crate::etcd::{Etcd, EtcdSettings, EtcdTls, EtcdUser, SamplerSettings};
 use crate::services::{
     access::{Access, AccessSettings},
     audit::AuditLog,
@@ -42,6 +42,24 @@ pub struct Config {
     #[arg(long, env = "ETCD_HEALTH_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub health_interval: Duration,
 
+    /// How often every member's /metrics is read for the charts and alerts (1s to 5m).
+    #[arg(long, env = "ETCD_DECK_METRICS_INTERVAL", default_value = "5s", value_parser = metrics_interval)]
+    pub metrics_interval: Duration,
+
+    /// How far back the charts reach: the members' figures are kept in memory this long
+    /// (1m to 24h; memory stays flat however long etcd-deck runs).
+    #[arg(long, env = "ETCD_DECK_METRICS_WINDOW", default_value = "1h", value_parser = metrics_window)]
+    pub metrics_window: Duration,
+
+    /// Read the charts and alerts from this Prometheus (`http://prometheus:9090`, with its path
+    /// prefix if it has one), which must scrape every member's /metrics at its client URL: days
+    /// of history that survive restarts, up to 7 days back. etcd-deck keeps its own samples
+    /// as the fallback: when Prometheus does not answer, the charts say why and the alerts are
+    /// etcd-deck's own. A user name and password in the URL are sent as basic authentication:
+    /// give such a URL in ETCD_DECK_PROMETHEUS_URL, out of the process list.
+    #[arg(long, env = "ETCD_DECK_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+
     /// The CA certificate (PEM) that signed the certificates of `https://` etcd endpoints
     /// [default: the system's trusted roots].
     #[arg(long, env = "ETCD_DECK_ETCD_CA")]
@@ -74,6 +92,12 @@ pub struct Config {
     /// Address to serve the web UI on [default: LEPTOS_SITE_ADDR, or 127.0.0.1:3000].
     #[arg(long, env = "ETCD_DECK_ADDR")]
     pub addr: Option<SocketAddr>,
+
+    /// Also serve etcd-deck's own metrics (`/metrics`, for Prometheus) on this address, to
+    /// anyone who can reach it, and nothing else there. The main address serves them to clients
+    /// on this machine and to admins only.
+    #[arg(long, env = "ETCD_DECK_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 
     /// Serve HTTPS with this certificate chain (PEM); with --tls-key.
     #[arg(long, env = "ETCD_DECK_TLS_CERT", requires = "tls_key")]
@@ -160,6 +184,14 @@ impl Config {
             health_interval: self.health_interval,
             tls,
             monitor: self.monitor_user()?,
+            sampler: SamplerSettings {
+                interval: self.metrics_interval,
+                window: self.metrics_window,
+            },
+            prometheus_url: (self.prometheus_url.as_deref())
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(str::to_string),
         })
     }
 
@@ -296,6 +328,31 @@ impl Config {
     }
 }
 
+/// A duration within `min` and `max`, as a flag gives it.
+fn duration_within(text: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|err| err.to_string())?;
+    if duration < min || duration > max {
+        return Err(format!(
+            "give between {} and {}",
+            humantime::format_duration(min),
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(duration)
+}
+
+fn metrics_interval(text: &str) -> Result<Duration, String> {
+    duration_within(text, Duration::from_secs(1), Duration::from_secs(300))
+}
+
+fn metrics_window(text: &str) -> Result<Duration, String> {
+    duration_within(
+        text,
+        Duration::from_secs(60),
+        Duration::from_secs(24 * 3600),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +391,18 @@ mod tests {
         assert_eq!(settings.endpoints, ["http://a:2379", "http://b:2379"]);
         assert_eq!(settings.request_timeout, Duration::from_millis(500));
         assert_eq!(settings.connect_timeout, Duration::from_secs(2));
+        assert_eq!(settings.prometheus_url, None);
+        let prometheus = [
+            "etcd-deck",
+            "--prometheus-url",
+            " http://prometheus:9090/prom ",
+        ];
+        let settings = Flags::try_parse_from(prometheus).unwrap().config;
+        let settings = settings.etcd_settings().unwrap();
+        assert_eq!(
+            settings.prometheus_url.as_deref(),
+            Some("http://prometheus:9090/prom")
+        );
     }
 
     #[test]

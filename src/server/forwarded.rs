@@ -54,6 +54,18 @@ impl TrustedProxies {
     }
 }
 
+/// Whether a request comes from this machine: from a loopback address, as [`forwarded_client`]
+/// left it, and not passed on by a proxy. A proxy on this machine that is not named in
+/// `--trusted-proxies` connects from loopback for everyone it forwards; the headers proxies add
+/// say so.
+pub fn from_this_machine(client: Option<IpAddr>, headers: &HeaderMap) -> bool {
+    let loopback = client.is_some_and(|ip| ip.to_canonical().is_loopback());
+    let proxied = [X_FORWARDED_FOR, "forwarded", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    loopback && !proxied
+}
+
 /// An `X-Forwarded-For` entry: an address, maybe with a port (`[::1]:80`, `10.0.0.1:80`).
 /// IPv4 addresses seen through IPv6 (`::ffff:10.0.0.1`) are the IPv4 they are.
 fn parse(entry: &str) -> Option<IpAddr> {
@@ -97,6 +109,28 @@ mod tests {
         }
         let proxies = TrustedProxies::new(&proxies);
         proxies.client(peer.parse().unwrap(), &headers).to_string()
+    }
+
+    #[test]
+    fn only_loopback_not_proxied_is_this_machine() {
+        let local = |client: &str, header: Option<(&'static str, &'static str)>| {
+            let mut headers = HeaderMap::new();
+            if let Some((name, value)) = header {
+                headers.insert(name, value.parse().unwrap());
+            }
+            from_this_machine(client.parse().ok(), &headers)
+        };
+        assert!(local("127.0.0.1", None));
+        assert!(local("::1", None));
+        assert!(local("::ffff:127.0.0.1", None));
+        assert!(!local("10.0.0.9", None));
+        assert!(!local("none", None), "no address known");
+        assert!(!local(
+            "127.0.0.1",
+            Some(("x-forwarded-for", "203.0.113.7"))
+        ));
+        assert!(!local("127.0.0.1", Some(("forwarded", "for=203.0.113.7"))));
+        assert!(!local("127.0.0.1", Some(("x-real-ip", "203.0.113.7"))));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod security;
 mod sign_in;
 mod slow_body;
 pub mod state;
+mod telemetry;
 mod upload;
 
 pub use config::Config;
@@ -18,3 +19,4 @@ pub use listen::{serve, Https, Limits};
 pub use routes::app;
 pub use security::SiteNames;
 pub use state::AppState;
+pub use telemetry::{metrics_only, Telemetry};

@@ -4,12 +4,13 @@
 use super::assets::{cache_control, HashedAssets};
 use super::forwarded::forwarded_client;
 use super::security::{guard, page_policy, with_safety_headers};
+use super::telemetry::{count_requests, own_metrics};
 use super::{sign_in, upload, AppState};
 use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
 use crate::server_fns::glue::server_fn_status;
 use crate::services::access::Access;
-use crate::urls::routes::{IMPORT_UPLOAD, SIGN_IN_POST, SIGN_OUT_POST};
+use crate::urls::routes::{IMPORT_UPLOAD, METRICS, SIGN_IN_POST, SIGN_OUT_POST};
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
@@ -51,6 +52,7 @@ fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(METRICS, get(own_metrics))
         .route(SIGN_IN_POST, post(sign_in::sign_in))
         .route(SIGN_OUT_POST, post(sign_in::sign_out))
         .route(
@@ -102,6 +104,12 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 .make_span_with(request_span)
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
+        // Outside everything, so that refusals and panics are counted with their status; a
+        // router's layers wrap each route, so the route matched is known here.
+        .layer(middleware::from_fn_with_state(
+            state.telemetry.clone(),
+            count_requests,
+        ))
         .with_state(state)
 }
 
@@ -166,6 +174,8 @@ mod tests {
             health_interval: std::time::Duration::from_secs(60),
             tls: Default::default(),
             monitor: None,
+            sampler: Default::default(),
+            prometheus_url: None,
         })
         .await
         .unwrap();

@@ -11,7 +11,7 @@
 use super::AppState;
 use crate::domain::AppError;
 use crate::services::session::{now, Session};
-use crate::urls::routes::{SIGN_IN, SIGN_IN_POST, SIGN_OUT_POST};
+use crate::urls::routes::{METRICS, SIGN_IN, SIGN_IN_POST, SIGN_OUT_POST};
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue},
@@ -28,6 +28,11 @@ use std::net::{IpAddr, SocketAddr};
 pub const SESSION_COOKIE: &str = "etcd_deck_session";
 /// A session's cookie is sealed anew, with the time it was last used, at most this often.
 const REFRESH_AFTER_SECS: u64 = 60;
+
+/// Why a request to a path anyone may reach has no caller: its credentials were wrong, or
+/// refused unchecked (too many attempts), or it had none where sign-in is on.
+#[derive(Clone)]
+pub struct NotSignedIn(pub AppError);
 
 /// How a request says who it is.
 enum Presented {
@@ -85,12 +90,16 @@ pub async fn authenticate(
             }
             response
         }
-        Err(_) if is_public(request.uri().path()) => next.run(request).await,
+        Err(err) if is_public(request.uri().path()) => {
+            request.extensions_mut().insert(NotSignedIn(err));
+            next.run(request).await
+        }
         Err(err) => turn_away(&request, err, had_session),
     }
 }
 
-/// Paths anyone may reach: signing in, the files the pages load, the probes, the API document.
+/// Paths anyone may reach: signing in, the files the pages load, the probes, the API document;
+/// and the metrics, which decide themselves (a client on this machine needs no sign-in).
 fn is_public(path: &str) -> bool {
     path == SIGN_IN
         || path == SIGN_IN_POST
@@ -101,6 +110,7 @@ fn is_public(path: &str) -> bool {
         || path == "/readyz"
         || path == "/api/v1/session"
         || path == "/api/v1/openapi.json"
+        || path == METRICS
         // The sign-in page says when etcd is down.
         || path.starts_with("/fn/etcd_connection")
 }

@@ -3,6 +3,7 @@
 use super::config::Config;
 use super::forwarded::TrustedProxies;
 use super::security::{PageNonce, SiteNames};
+use super::telemetry::Telemetry;
 use crate::domain::api_reference::ApiReference;
 use crate::etcd::Etcd;
 use crate::services::access::Access;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The reverse proxies whose `X-Forwarded-For` names the client.
     pub proxies: Arc<TrustedProxies>,
+    /// etcd-deck's own metrics.
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl AppState {
@@ -34,8 +37,10 @@ impl AppState {
     pub async fn from_config(config: &Config, etcd: Etcd) -> Result<Self, String> {
         let leptos_options = config.leptos_options().map_err(|err| err.to_string())?;
         let addr = leptos_options.site_addr;
+        let access = Arc::new(config.access(etcd.clone(), addr).await?);
         Ok(AppState {
-            access: Arc::new(config.access(etcd.clone(), addr).await?),
+            telemetry: Arc::new(Telemetry::new(&etcd, access.clone())),
+            access,
             site: Arc::new(config.site_names(addr)?),
             secure_cookies: config.secure_cookies(),
             proxies: Arc::new(TrustedProxies::new(&config.trusted_proxies)),
@@ -48,9 +53,11 @@ impl AppState {
     /// The state of a server on loopback at `leptos_options`' address, behind no proxy and over
     /// plain HTTP, where `access` says who may sign in: what tests and tools serve.
     pub fn local(leptos_options: LeptosOptions, etcd: Etcd, access: Access) -> Self {
+        let access = Arc::new(access);
         AppState {
             site: Arc::new(SiteNames::local(leptos_options.site_addr)),
-            access: Arc::new(access),
+            telemetry: Arc::new(Telemetry::new(&etcd, access.clone())),
+            access,
             secure_cookies: false,
             proxies: Arc::default(),
             api_reference: api_reference(),

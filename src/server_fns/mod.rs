@@ -11,6 +11,8 @@ mod history;
 mod keys;
 mod leases;
 mod maintenance;
+mod members;
+mod metrics;
 
 pub use bulk::*;
 pub use cluster::*;
@@ -18,3 +20,5 @@ pub use history::*;
 pub use keys::*;
 pub use leases::*;
 pub use maintenance::*;
+pub use members::*;
+pub use metrics::*;

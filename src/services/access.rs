@@ -169,12 +169,21 @@ impl Access {
                 Ok(self.with_known(name, password, known, client))
             }
             // A wrong password keeps its attempt counted; anything else was no guess.
-            Err(err @ AppError::Unauthenticated { .. }) => Err(err),
+            Err(err @ AppError::Unauthenticated { .. }) => {
+                attempt.failed();
+                Err(err)
+            }
             Err(err) => {
                 attempt.give_back();
                 Err(err)
             }
         }
+    }
+
+    /// How many sign-ins named a wrong user or password, and how many were refused unchecked
+    /// (too many attempts, or too many at once), since the process started.
+    pub fn sign_in_tally(&self) -> (u64, u64) {
+        (self.attempts.failed(), self.attempts.throttled())
     }
 
     /// The caller of a session this server (or another sharing its session key) issued.

@@ -10,6 +10,7 @@
 use crate::domain::AppError;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -28,6 +29,10 @@ const TURN_WAIT: Duration = Duration::from_secs(5);
 pub struct Attempts {
     counted: Mutex<HashMap<String, (u32, Instant)>>,
     checks: Semaphore,
+    /// Wrong names or passwords since the process started, for etcd-deck's own metrics.
+    failed: AtomicU64,
+    /// Attempts refused unchecked, over the limits or for want of a turn, likewise.
+    throttled: AtomicU64,
 }
 
 impl Default for Attempts {
@@ -36,11 +41,13 @@ impl Default for Attempts {
         Attempts {
             counted: Mutex::default(),
             checks: Semaphore::new(cores.clamp(1, 4)),
+            failed: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
         }
     }
 }
 
-/// One attempt counted against the limits; [`Attempt::succeeded`] gives it back.
+/// One attempt counted against the limits; [`Attempt::give_back`] gives it back.
 #[must_use]
 pub struct Attempt<'a> {
     attempts: &'a Attempts,
@@ -60,6 +67,7 @@ impl Attempts {
             if let Some((count, since)) = counted.get(key) {
                 let elapsed = since.elapsed();
                 if *count >= limit && elapsed < ATTEMPT_WINDOW {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
                     let wait = (ATTEMPT_WINDOW - elapsed).as_secs() + 1;
                     return Err(AppError::TooManyAttempts {
                         message: format!("too many failed sign-ins; try again in {wait} s"),
@@ -85,15 +93,34 @@ impl Attempts {
     pub async fn turn(&self) -> Result<SemaphorePermit<'_>, AppError> {
         match tokio::time::timeout(TURN_WAIT, self.checks.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::Busy {
-                message: "too many sign-ins at once; try again in a few seconds".into(),
-                retry_after_secs: TURN_WAIT.as_secs(),
-            }),
+            _ => {
+                self.throttled.fetch_add(1, Ordering::Relaxed);
+                Err(AppError::Busy {
+                    message: "too many sign-ins at once; try again in a few seconds".into(),
+                    retry_after_secs: TURN_WAIT.as_secs(),
+                })
+            }
         }
+    }
+
+    /// How many sign-ins named a wrong user or password since the process started.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// How many sign-ins were refused unchecked since the process started: too many attempts,
+    /// or too many at once.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 }
 
 impl Attempt<'_> {
+    /// The name or password was wrong: the attempt stays counted, among the failures too.
+    pub fn failed(self) {
+        self.attempts.failed.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The password was right, or was never checked (etcd could not be asked): the attempt does
     /// not count.
     pub fn give_back(self) {

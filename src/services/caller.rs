@@ -103,8 +103,31 @@ impl Caller {
     /// them.
     pub async fn may_maintain(&self, operation: Operation) -> Result<(), AppError> {
         self.may(operation)?;
-        if self.role.is_some() {
-            return Ok(());
+        self.maintains().await
+    }
+
+    /// Whether this caller may read etcd-deck's own metrics: whoever maintains the cluster
+    /// (see [`Caller::may_maintain`]), in read-only mode too, since reading them changes
+    /// nothing.
+    pub async fn may_read_metrics(&self) -> Result<(), AppError> {
+        self.maintains().await
+    }
+
+    /// Whether this caller is one who maintains the cluster, whatever they mean to do:
+    /// etcd-deck's admin, etcd's `root` role, or nobody where nobody signs in.
+    async fn maintains(&self) -> Result<(), AppError> {
+        match self.role {
+            Some(role) if role < Role::Admin => {
+                return Err(AppError::PermissionDenied {
+                    message: format!(
+                        "{} has the {} role; this takes the admin role",
+                        self.name().unwrap_or_default(),
+                        role.as_str(),
+                    ),
+                })
+            }
+            Some(_) => return Ok(()),
+            None => {}
         }
         let Some(roles) = self.etcd.own_roles().await? else {
             // Nobody signed in: etcd-deck's own rule (loopback, or insecure on purpose) lets

@@ -13,7 +13,9 @@ pub async fn overview(caller: &Caller) -> ClusterOverview {
 
 /// Whether etcd answers a linearizable read (which needs a leader and a quorum).
 pub async fn connection(caller: &Caller) -> Result<Connection, AppError> {
-    caller.etcd.connection().await
+    let mut connection = caller.etcd.connection().await?;
+    connection.alerts = super::metrics::alerts(caller).await;
+    Ok(connection)
 }
 
 /// Whether etcd answers at all, asked as nobody: with authentication enabled it answers that it
@@ -26,5 +28,6 @@ pub async fn reachable(access: &Access) -> Result<Connection, AppError> {
             revision: 0,
             full: false,
             nearly_full: None,
+            alerts: Vec::new(),
         })
 }

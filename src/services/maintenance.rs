@@ -14,9 +14,9 @@ use super::caller::Caller;
 use crate::domain::access::Operation;
 use crate::domain::cluster::Role;
 use crate::domain::maintenance::{
-    defragment_order, differences, may_disarm_nospace, Consistency, MemberNow, RecoveryPlan,
-    RunRecord,
+    defragment_order, differences, may_disarm_nospace, Consistency, RecoveryPlan, RunRecord,
 };
+use crate::domain::members::MemberNow;
 use crate::domain::AppError;
 use crate::etcd::Snapshot;
 pub use run::Run;
@@ -298,7 +298,10 @@ pub async fn stop_run(caller: &Caller) -> Result<bool, AppError> {
 }
 
 /// The member named `name` (its name or hex id); the leader when none is named.
-fn find<'a>(members: &'a [MemberNow], name: Option<&str>) -> Result<&'a MemberNow, AppError> {
+pub(super) fn find<'a>(
+    members: &'a [MemberNow],
+    name: Option<&str>,
+) -> Result<&'a MemberNow, AppError> {
     let found = match name {
         Some(name) => members.iter().find(|m| m.name == name || m.id == name),
         None => members.iter().find(|m| m.role() == Role::Leader),

@@ -14,6 +14,8 @@ pub mod copy_plan;
 pub mod keys;
 pub mod leases;
 pub mod maintenance;
+pub mod members;
+pub mod metrics;
 pub mod past;
 pub mod search;
 pub mod session;

@@ -2,7 +2,8 @@
 //! needs is sealed (AES-256-GCM) into the token the browser keeps in a cookie, or an API client
 //! sends as a bearer token. The one state a process keeps is the ids of the sessions signed out
 //! through it, until they would have ended anyway: a signed-out token is refused there at once.
-//! Processes share no state, so another replica honours it until it idles out.
+//! Processes share no state, so another replica honours it until it idles out. Each process also
+//! notes the sessions used through it, to say how many are in use (see [`SessionCodec::in_use`]).
 
 use crate::domain::AppError;
 use aes_gcm::{
@@ -66,8 +67,19 @@ pub struct SessionCodec {
     pub idle: Duration,
     /// No session lasts longer than this.
     pub max: Duration,
-    /// The sessions signed out here, by id, with the time (seconds since 1970) they end anyway.
-    signed_out: Mutex<HashMap<String, u64>>,
+    ledger: Mutex<Ledger>,
+}
+
+/// Sessions beyond this many noted in use, those that ended are dropped.
+const MAX_NOTED: usize = 10_000;
+
+/// What a process notes of sessions, by id; times in seconds since 1970.
+#[derive(Default)]
+struct Ledger {
+    /// The sessions signed out here, with the time they end anyway.
+    signed_out: HashMap<String, u64>,
+    /// The sessions begun or used here, with when they were issued and last used.
+    in_use: HashMap<String, (u64, u64)>,
 }
 
 impl SessionCodec {
@@ -78,7 +90,7 @@ impl SessionCodec {
             cipher: Aes256Gcm::new(&key),
             idle,
             max,
-            signed_out: Mutex::default(),
+            ledger: Mutex::default(),
         }
     }
 
@@ -106,12 +118,13 @@ impl SessionCodec {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
             idle,
             max,
-            signed_out: Mutex::default(),
+            ledger: Mutex::default(),
         })
     }
 
-    /// The sealed token of `session`.
+    /// The sealed token of `session`, which is in use from now on.
     pub fn seal(&self, session: &Session) -> String {
+        self.note_used(&mut self.ledger(), session, session.seen);
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let mut plain = serde_json::to_vec(session).unwrap_or_default();
         // Padded with spaces (which JSON ignores) to a multiple of the block, so that a
@@ -151,10 +164,11 @@ impl SessionCodec {
         if now.saturating_sub(session.seen) > self.idle.as_secs() {
             return Err(ended("the session ended after being idle"));
         }
-        let signed_out = self.signed_out.lock().unwrap_or_else(|p| p.into_inner());
-        if signed_out.contains_key(&session.id) {
+        let mut ledger = self.ledger();
+        if ledger.signed_out.contains_key(&session.id) {
             return Err(ended("this session was signed out"));
         }
+        self.note_used(&mut ledger, &session, now);
         Ok(session)
     }
 
@@ -164,10 +178,45 @@ impl SessionCodec {
             return;
         };
         let ends = session.issued + self.max.as_secs();
-        let mut signed_out = self.signed_out.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ledger = self.ledger();
         let now = now();
-        signed_out.retain(|_, ends| *ends >= now);
-        signed_out.insert(session.id, ends);
+        ledger.signed_out.retain(|_, ends| *ends >= now);
+        ledger.in_use.remove(&session.id);
+        ledger.signed_out.insert(session.id, ends);
+    }
+
+    /// How many sessions are in use through this process: begun or used here, not signed out,
+    /// not idle for longer than [`SessionCodec::idle`] nor older than [`SessionCodec::max`].
+    pub fn in_use(&self) -> usize {
+        let mut ledger = self.ledger();
+        self.forget_ended(&mut ledger, now());
+        ledger.in_use.len()
+    }
+
+    /// Notes that `session` was used at `at`.
+    fn note_used(&self, ledger: &mut Ledger, session: &Session, at: u64) {
+        match ledger.in_use.get_mut(&session.id) {
+            Some(used) => used.1 = at,
+            None => {
+                if ledger.in_use.len() >= MAX_NOTED {
+                    self.forget_ended(ledger, at);
+                }
+                ledger
+                    .in_use
+                    .insert(session.id.clone(), (session.issued, at));
+            }
+        }
+    }
+
+    fn forget_ended(&self, ledger: &mut Ledger, now: u64) {
+        let (idle, max) = (self.idle.as_secs(), self.max.as_secs());
+        ledger.in_use.retain(|_, (issued, seen)| {
+            now.saturating_sub(*seen) <= idle && now.saturating_sub(*issued) <= max
+        });
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -264,6 +313,29 @@ mod tests {
             codec.open(&other).is_ok(),
             "another session of the same user"
         );
+    }
+
+    #[test]
+    fn sessions_are_in_use_from_sign_in_until_sign_out_or_idle() {
+        let codec = SessionCodec::ephemeral(Duration::from_secs(60), HOUR);
+        assert_eq!(codec.in_use(), 0);
+        let token = codec.seal(&alice());
+        let other = codec.seal(&alice());
+        assert_eq!(codec.in_use(), 2);
+        codec.open(&token).unwrap();
+        assert_eq!(
+            codec.in_use(),
+            2,
+            "a session used again is the same session"
+        );
+        codec.sign_out(&token);
+        assert_eq!(codec.in_use(), 1);
+        let mut idle = alice();
+        idle.seen -= 61;
+        codec.seal(&idle);
+        assert_eq!(codec.in_use(), 1, "an idle session is not in use");
+        codec.sign_out(&other);
+        assert_eq!(codec.in_use(), 0);
     }
 
     #[test]

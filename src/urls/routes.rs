@@ -5,6 +5,7 @@ use super::with_query;
 use crate::domain::{
     key::percent_encode_bytes,
     lease::lease_hex,
+    metrics::{alerts::Fix, Alert},
     paging::{PageRequest, SortOrder, DEFAULT_PAGE_SIZE},
     search::{SearchMode, SearchRequest, DEFAULT_SEARCH_LIMIT},
     transfer::Selection,
@@ -20,6 +21,8 @@ pub const KEY_SEGMENT: &str = "key";
 pub const CLUSTER_SEGMENT: &str = "cluster";
 /// The maintenance page's one segment: `/maintenance`.
 pub const MAINTENANCE_SEGMENT: &str = "maintenance";
+/// The charts page's segment, under the cluster's: `/cluster/charts`.
+pub const CHARTS_SEGMENT: &str = "charts";
 /// The REST API reference's one segment: `/api`.
 pub const API_REFERENCE_SEGMENT: &str = "api";
 /// The search page's one segment: `/search?prefix=…&q=…`.
@@ -46,10 +49,48 @@ pub const SIGN_IN: &str = "/sign-in";
 pub const SIGN_IN_POST: &str = "/auth/sign-in";
 /// Where the sign-out button posts.
 pub const SIGN_OUT_POST: &str = "/auth/sign-out";
+/// etcd-deck's own metrics, for Prometheus: from this machine, for admins, or on
+/// `--metrics-addr`.
+pub const METRICS: &str = "/metrics";
 
 /// The cluster page.
 pub fn cluster_url() -> String {
     format!("/{CLUSTER_SEGMENT}")
+}
+
+/// The cluster page asking to confirm `asked` (`remove`, `leader`, `promote`, `replace`) of
+/// `member` (a name or hex id).
+pub fn cluster_asking_url(asked: &str, member: &str) -> String {
+    let member = percent_encoding::utf8_percent_encode(member, percent_encoding::NON_ALPHANUMERIC);
+    format!("/{CLUSTER_SEGMENT}?do={asked}&member={member}#membership")
+}
+
+/// The cluster page showing how to start the member just added, whose hex id is `id`, under
+/// `name`.
+pub fn cluster_joined_url(id: &str, name: &str) -> String {
+    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("/{CLUSTER_SEGMENT}?joined={id}&name={name}#membership")
+}
+
+/// The charts of the cluster over time, of one member (a name or client URL) or all.
+pub fn charts_url(member: Option<&str>) -> String {
+    match member {
+        Some(member) => {
+            let member =
+                percent_encoding::utf8_percent_encode(member, percent_encoding::NON_ALPHANUMERIC);
+            format!("/{CLUSTER_SEGMENT}/{CHARTS_SEGMENT}?member={member}")
+        }
+        None => format!("/{CLUSTER_SEGMENT}/{CHARTS_SEGMENT}"),
+    }
+}
+
+/// The page that fixes what `alert` is about, or shows more of it.
+pub fn fix_url(alert: &Alert) -> String {
+    match alert.fix {
+        Fix::Defragment | Fix::Recover => maintenance_url(),
+        Fix::MoveLeader | Fix::Members => format!("{}#membership", cluster_url()),
+        Fix::Charts => charts_url(alert.member.as_deref()),
+    }
 }
 
 /// The maintenance page.
@@ -95,6 +136,11 @@ pub fn key_version_url(key: &Key, revision: i64) -> String {
 /// The page of one key with its history.
 pub fn key_history_url(key: &Key) -> String {
     format!("{}?history=1", key_url(key))
+}
+
+/// The page of one key with where it lives: which members have applied its latest write.
+pub fn key_locate_url(key: &Key) -> String {
+    format!("{}?locate=1#where", key_url(key))
 }
 
 /// The page of one key with the draft a failed save kept: in the editor again, or beside what

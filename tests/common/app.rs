@@ -17,11 +17,33 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start(cluster: &TestCluster) -> Self {
-        let etcd = cluster.connect().await;
+        Self::on(cluster.connect().await)
+    }
+
+    /// The app on `etcd`, where nobody signs in.
+    pub fn on(etcd: Etcd) -> Self {
         let leptos_options = LeptosOptions::builder().output_name("etcd-deck").build();
         let access = Access::new(etcd.clone(), AccessSettings::open());
         let router = app(AppState::local(leptos_options, etcd.clone(), access));
         TestApp { router, etcd }
+    }
+
+    /// Writes ten values of 100 KB over the keys `fill/00` … `fill/09`: history that fills a
+    /// small quota. Writes past the quota are refused (507); anything else fails the test.
+    pub async fn fill_ten(&self) {
+        let value = "x".repeat(100 * 1024);
+        for i in 0..10 {
+            let path = format!("/api/v1/keys/fill/{i:02}");
+            let (status, _, body) = self
+                .api(
+                    "PUT",
+                    &path,
+                    Some(serde_json::json!({ "value": value })),
+                    &[],
+                )
+                .await;
+            assert!(status == 200 || status == 507, "{status} {body}");
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> (u16, Option<String>, String) {

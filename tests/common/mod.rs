@@ -4,11 +4,12 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod app;
+pub mod prometheus;
 pub mod restore;
 pub mod server;
 pub mod sign_in;
 
-use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls};
+use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls, SamplerSettings};
 use etcd_deck::services::access::{Access, AccessSettings};
 use etcd_deck::services::caller::Caller;
 use std::{
@@ -95,6 +96,21 @@ impl TestCluster {
 
     /// An etcd-deck handle on this cluster, as the server creates it.
     pub async fn connect(&self) -> Etcd {
+        self.connect_sampling(SamplerSettings::default()).await
+    }
+
+    /// [`Self::connect`], reading the members' metrics as `sampler` says.
+    pub async fn connect_sampling(&self, sampler: SamplerSettings) -> Etcd {
+        self.connect_with(sampler, None).await
+    }
+
+    /// [`Self::connect`], reading the members' metrics as `sampler` says, and drawing the charts
+    /// and alerts from the Prometheus at `prometheus_url` when one is given.
+    pub async fn connect_with(
+        &self,
+        sampler: SamplerSettings,
+        prometheus_url: Option<&str>,
+    ) -> Etcd {
         Etcd::connect(EtcdSettings {
             endpoints: self.endpoints.clone(),
             connect_timeout: Duration::from_secs(1),
@@ -102,6 +118,8 @@ impl TestCluster {
             health_interval: Duration::from_millis(500),
             tls: self.etcd_tls(),
             monitor: None,
+            sampler,
+            prometheus_url: prometheus_url.map(str::to_string),
         })
         .await
         .expect("connect to etcd")
@@ -196,21 +214,72 @@ impl TestCluster {
         self.run("restart", &[member]);
     }
 
-    /// Runs a script of the cluster kit on this cluster; answers what it printed.
-    fn run(&self, script: &str, args: &[&str]) -> String {
+    /// Starts a new member `name` that joins the cluster (`cluster/join`), added as a learner
+    /// when `learner`; answers its client URL.
+    pub fn join(&self, name: &str, learner: bool) -> String {
+        let mut args = vec![name];
+        args.extend(learner.then_some("--learner"));
+        joined_endpoint(&self.run("join", &args))
+    }
+
+    /// Starts, as `name`, the member that was added beforehand with `peer_url` (by etcd-deck or
+    /// etcdctl) and has not started; answers its client URL.
+    pub fn join_at(&self, name: &str, peer_url: &str) -> String {
+        joined_endpoint(&self.run("join", &[name, "--peer-url", peer_url]))
+    }
+
+    /// Removes a member that `join` started from the cluster, stops it and deletes its data.
+    pub fn leave(&self, name: &str) {
+        self.run("leave", &[name]);
+    }
+
+    /// The kit's table of the members (`cluster/status`).
+    pub fn status(&self) -> String {
+        self.run("status", &[])
+    }
+
+    /// A peer URL on a free 127.0.0.1 port, for a member added before it starts. The port is
+    /// above Linux's ephemeral ports, as `cluster/join` picks them: an outgoing connection could
+    /// take an ephemeral one before the member listens on it.
+    pub fn free_peer_url() -> String {
+        loop {
+            let port = 61_000 + (random() % 4_536) as u16;
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return format!("http://127.0.0.1:{port}");
+            }
+        }
+    }
+
+    /// Runs a script of the cluster kit on this cluster; answers what it printed, or what it
+    /// said on stderr when it failed.
+    pub fn try_run(&self, script: &str, args: &[&str]) -> Result<String, String> {
         let output = kit(script)
             .args(args)
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .output()
             .expect("run the cluster kit");
-        assert!(
-            output.status.success(),
-            "cluster/{script} {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
     }
+
+    /// Runs a script of the cluster kit on this cluster, which must succeed; answers what it
+    /// printed.
+    fn run(&self, script: &str, args: &[&str]) -> String {
+        self.try_run(script, args)
+            .unwrap_or_else(|stderr| panic!("cluster/{script} {args:?} failed: {stderr}"))
+    }
+}
+
+/// The client URL on the last line `cluster/join` prints, `ETCD_ENDPOINT=…`.
+fn joined_endpoint(printed: &str) -> String {
+    let last = printed.lines().last().unwrap_or_default();
+    let url = last.strip_prefix("ETCD_ENDPOINT=");
+    url.unwrap_or_else(|| panic!("cluster/join printed no endpoint: {printed}"))
+        .to_string()
 }
 
 impl Drop for TestCluster {

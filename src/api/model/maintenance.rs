@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub use crate::domain::maintenance::{
-    Consistency, MemberHash, MemberNow, Progress, RecoveryPlan, RunLine, RunReport, Step, StepState,
+    Consistency, MemberHash, Progress, RecoveryPlan, RunLine, RunReport, Step, StepState,
 };
+pub use crate::domain::members::MemberNow;
 
 /// Body of `POST /api/v1/maintenance/recover`.
 #[derive(Debug, Serialize, Deserialize)]

@@ -8,9 +8,8 @@
 use super::runs::Shared;
 use crate::domain::access::Operation;
 use crate::domain::limits::human_bytes;
-use crate::domain::maintenance::{
-    defragment_order, MemberNow, Progress, RunLine, RunReport, Step, StepState,
-};
+use crate::domain::maintenance::{defragment_order, Progress, RunLine, RunReport, Step, StepState};
+use crate::domain::members::MemberNow;
 use crate::domain::{lease::Expiry, AppError, Key, PutCondition};
 use crate::services::audit::WriteAttempt;
 use crate::services::caller::Caller;

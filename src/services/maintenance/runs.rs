@@ -51,6 +51,20 @@ impl Runs {
         true
     }
 
+    /// `Ok` unless a run is under way: membership changes wait for it.
+    pub fn idle(&self) -> Result<(), AppError> {
+        match self.last() {
+            Some(record) if record.running() => Err(AppError::Busy {
+                message: format!(
+                    "a maintenance run ({}) is under way: change the membership once it is over",
+                    record.operation
+                ),
+                retry_after_secs: 10,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Records a new run, unless one is under way.
     pub(super) fn begin(
         &self,

@@ -12,7 +12,7 @@
 mod matcher;
 mod slot;
 
-pub use slot::SEARCHES_EACH;
+pub use slot::{refused as searches_refused, SEARCHES_EACH};
 
 use super::caller::Caller;
 use crate::domain::{
@@ -69,8 +69,7 @@ impl SearchStream {
 pub async fn search(caller: &Caller, request: &SearchRequest) -> Result<SearchStream, AppError> {
     let matcher = Matcher::new(request)?;
     let etcd = caller.etcd.clone();
-    let slot = Slot::take(caller)?;
-    let permit = etcd.scan_permit()?;
+    let (slot, permit) = slot::admit(caller, &etcd)?;
     let prefix = request.prefix.as_bytes();
     let mut start = prefix_range_start(prefix);
     if let Some(after) = &request.after {
