@@ -75,7 +75,6 @@ fn title(page: String) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(EtcdEpoch::new());
-    Effect::new(|_| mark_hydrated());
 
     view! {
         <Title formatter=title />
@@ -157,12 +156,5 @@ pub fn App() -> impl IntoView {
                 </FlatRoutes>
             </main>
         </Router>
-    }
-}
-
-/// Marks the page as hydrated, so end-to-end tests click only once handlers are attached.
-fn mark_hydrated() {
-    if let Some(body) = document().body() {
-        let _ = body.set_attribute("data-hydrated", "true");
     }
 }

@@ -36,5 +36,38 @@ pub mod urls;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    browser_follows_links_until_hydrated();
     leptos::mount::hydrate_lazy(app::App);
+}
+
+/// Until the page's own view has hydrated (`data-hydrated` on the body), a click on a link is
+/// left to the browser, which loads the next page from the server. The router would otherwise
+/// move to it in place, and a lazy route still waiting for its code would then hydrate the
+/// server's HTML of the old address with the view of the new one, a mismatch that panics.
+#[cfg(feature = "hydrate")]
+fn browser_follows_links_until_hydrated() {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(|event: web_sys::MouseEvent| {
+        let hydrated = leptos::prelude::document()
+            .body()
+            .is_some_and(|body| body.has_attribute("data-hydrated"));
+        let on_link = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest("a[href]").ok().flatten())
+            .is_some();
+        if on_link && !hydrated {
+            // Capturing at the window, before the router's listener: the default, following the
+            // link, still happens.
+            event.stop_propagation();
+        }
+    });
+    // The capture phase at the window comes before every other listener of the click.
+    let _ = leptos::prelude::window().add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    // It stays for the page's life.
+    on_click.forget();
 }

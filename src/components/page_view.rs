@@ -7,6 +7,10 @@
 //! view in [`PageView`], whose asynchronous hydration is the synchronous one: the compiler then
 //! keeps one copy of each page's hydration code, and the browser's bundle is about a tenth
 //! smaller.
+//!
+//! A page marks the body `data-hydrated` once its own view has hydrated: a lazy route's page
+//! hydrates after the application around it, so the application's own effects run too early to
+//! say so.
 
 use leptos::tachys::{
     html::attribute::{any_attribute::AnyAttribute, Attribute},
@@ -96,12 +100,22 @@ impl<V: RenderHtml> RenderHtml for PageView<V> {
         cursor: &Cursor,
         position: &PositionState,
     ) -> Self::State {
-        self.0.hydrate::<FROM_SERVER>(cursor, position)
+        let state = self.0.hydrate::<FROM_SERVER>(cursor, position);
+        mark_hydrated();
+        state
     }
 
     // `hydrate_async` is left to its default: the synchronous `hydrate` above.
 
     fn into_owned(self) -> Self::Owned {
         PageView(self.0.into_owned())
+    }
+}
+
+/// Marks the body as hydrated: until then links are the browser's to follow (see
+/// `crate::hydrate`), some controls are hidden, and end-to-end tests wait for it before they click.
+fn mark_hydrated() {
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
     }
 }
