@@ -7,6 +7,8 @@
 pub mod model;
 
 #[cfg(feature = "ssr")]
+mod access;
+#[cfg(feature = "ssr")]
 mod answers;
 #[cfg(feature = "ssr")]
 pub mod bulk;
@@ -20,7 +22,6 @@ mod keys;
 mod leases;
 #[cfg(feature = "ssr")]
 mod maintenance;
-#[cfg(feature = "ssr")]
 mod members;
 #[cfg(feature = "ssr")]
 mod metrics;
@@ -56,7 +57,7 @@ use {
     answers::CommonAnswers,
     axum::{
         extract::{DefaultBodyLimit, FromRef},
-        routing::{delete, get, post},
+        routing::{delete, get, post, put},
         Json, Router,
     },
     model::ClusterOverview,
@@ -115,6 +116,21 @@ use {
         members::replace,
         members::leader,
         members::locate,
+        access::overview,
+        access::user,
+        access::role,
+        access::add_user,
+        access::delete_user,
+        access::change_password,
+        access::grant_role,
+        access::revoke_role,
+        access::add_role,
+        access::delete_role,
+        access::grant_permission,
+        access::revoke_permission,
+        access::authentication,
+        access::access,
+        access::who,
         session::create_session,
         session::who,
         session::end_session,
@@ -127,6 +143,7 @@ use {
         (name = "bulk", description = "Many keys at once: export, import, copy and move"),
         (name = "leases", description = "Leases: times to live that keys are attached to"),
         (name = "cluster", description = "Members and their health"),
+        (name = "access", description = "etcd's users, roles and key-range permissions, and authentication: who may read or write what, and through which role; changes for etcd's root role or etcd-deck's admin"),
         (name = "members", description = "Members and Raft: adding a learner and promoting it, removing or replacing a member, moving the leadership; changes for etcd's root role or etcd-deck's admin"),
         (name = "maintenance", description = "Compaction, defragmentation, alarms, snapshots, the consistency check and the recovery of a full database: for etcd's root role or etcd-deck's admin")
     )
@@ -183,6 +200,33 @@ where
         .route("/members/{member}/promote", post(members::promote))
         .route("/members/{member}/replace", post(members::replace))
         .route("/members/{member}/leader", post(members::leader))
+        .route("/auth", get(access::overview))
+        .route("/auth/access", get(access::access))
+        .route("/auth/who", get(access::who))
+        .route("/auth/enabled", put(access::authentication))
+        .route("/auth/users", post(access::add_user))
+        .route(
+            "/auth/users/{user}",
+            get(access::user).delete(access::delete_user),
+        )
+        .route("/auth/users/{user}/password", put(access::change_password))
+        .route(
+            "/auth/users/{user}/roles/{role}",
+            put(access::grant_role).delete(access::revoke_role),
+        )
+        .route("/auth/roles", post(access::add_role))
+        .route(
+            "/auth/roles/{role}",
+            get(access::role).delete(access::delete_role),
+        )
+        .route(
+            "/auth/roles/{role}/permissions",
+            post(access::grant_permission),
+        )
+        .route(
+            "/auth/roles/{role}/permissions/revoke",
+            post(access::revoke_permission),
+        )
         .route(
             "/session",
             get(session::who)

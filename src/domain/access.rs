@@ -85,10 +85,40 @@ pub enum Operation {
     RemoveMember,
     /// Hands the leadership to another member.
     MoveLeader,
+    /// Adds an etcd user.
+    UserAdd,
+    /// Deletes an etcd user.
+    UserDelete,
+    /// Changes an etcd user's password.
+    UserPassword,
+    /// Grants an etcd role to an etcd user.
+    UserGrantRole,
+    /// Revokes an etcd role from an etcd user.
+    UserRevokeRole,
+    /// Adds an etcd role.
+    RoleAdd,
+    /// Deletes an etcd role.
+    RoleDelete,
+    /// Lets an etcd role read or write a range of keys.
+    RoleGrantPermission,
+    /// Takes a range of keys away from an etcd role.
+    RoleRevokePermission,
+    /// Turns etcd's authentication on.
+    AuthEnable,
+    /// Turns etcd's authentication off.
+    AuthDisable,
+    /// Adds a user to etcd-deck's users file.
+    LocalUserAdd,
+    /// Removes a user from etcd-deck's users file.
+    LocalUserRemove,
+    /// Changes the etcd-deck role of a user of the users file.
+    LocalUserRole,
+    /// Changes the password of a user of the users file.
+    LocalUserPassword,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 30] = [
+    pub const ALL: [Operation; 45] = [
         Operation::Create,
         Operation::Put,
         Operation::Append,
@@ -119,6 +149,21 @@ impl Operation {
         Operation::PromoteMember,
         Operation::RemoveMember,
         Operation::MoveLeader,
+        Operation::UserAdd,
+        Operation::UserDelete,
+        Operation::UserPassword,
+        Operation::UserGrantRole,
+        Operation::UserRevokeRole,
+        Operation::RoleAdd,
+        Operation::RoleDelete,
+        Operation::RoleGrantPermission,
+        Operation::RoleRevokePermission,
+        Operation::AuthEnable,
+        Operation::AuthDisable,
+        Operation::LocalUserAdd,
+        Operation::LocalUserRemove,
+        Operation::LocalUserRole,
+        Operation::LocalUserPassword,
     ];
 
     /// Its name in the audit log.
@@ -154,6 +199,21 @@ impl Operation {
             Operation::PromoteMember => "promote_member",
             Operation::RemoveMember => "remove_member",
             Operation::MoveLeader => "move_leader",
+            Operation::UserAdd => "user_add",
+            Operation::UserDelete => "user_delete",
+            Operation::UserPassword => "user_password",
+            Operation::UserGrantRole => "user_grant_role",
+            Operation::UserRevokeRole => "user_revoke_role",
+            Operation::RoleAdd => "role_add",
+            Operation::RoleDelete => "role_delete",
+            Operation::RoleGrantPermission => "role_grant_permission",
+            Operation::RoleRevokePermission => "role_revoke_permission",
+            Operation::AuthEnable => "auth_enable",
+            Operation::AuthDisable => "auth_disable",
+            Operation::LocalUserAdd => "local_user_add",
+            Operation::LocalUserRemove => "local_user_remove",
+            Operation::LocalUserRole => "local_user_role",
+            Operation::LocalUserPassword => "local_user_password",
         }
     }
 
@@ -161,7 +221,7 @@ impl Operation {
     pub fn role(self) -> Role {
         match self {
             Operation::MovePrefix | Operation::DeletePrefix => Role::Admin,
-            operation if operation.is_maintenance() => Role::Admin,
+            operation if operation.is_maintenance() || operation.is_administration() => Role::Admin,
             _ => Role::Editor,
         }
     }
@@ -181,6 +241,29 @@ impl Operation {
                 | Operation::PromoteMember
                 | Operation::RemoveMember
                 | Operation::MoveLeader
+        )
+    }
+
+    /// Whether it changes who may do what: etcd's users, roles and authentication, or
+    /// etcd-deck's users file. For etcd's root role or etcd-deck's admin only, like maintenance.
+    pub fn is_administration(self) -> bool {
+        matches!(
+            self,
+            Operation::UserAdd
+                | Operation::UserDelete
+                | Operation::UserPassword
+                | Operation::UserGrantRole
+                | Operation::UserRevokeRole
+                | Operation::RoleAdd
+                | Operation::RoleDelete
+                | Operation::RoleGrantPermission
+                | Operation::RoleRevokePermission
+                | Operation::AuthEnable
+                | Operation::AuthDisable
+                | Operation::LocalUserAdd
+                | Operation::LocalUserRemove
+                | Operation::LocalUserRole
+                | Operation::LocalUserPassword
         )
     }
 }

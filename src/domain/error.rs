@@ -81,8 +81,11 @@ pub enum AppError {
         up: Vec<String>,
         endpoints: Vec<String>,
     },
-    /// A write was sent but not answered in time: it may or may not have been applied.
-    #[error("outcome unknown — check the key {key}: the write was sent but etcd did not confirm it ({reason})")]
+    /// A write was sent but not answered in time: it may or may not have been applied. `key`
+    /// names what to check: the key written, or the lease, user or role changed.
+    #[error(
+        "outcome unknown — check {key}: the change was sent but etcd did not confirm it ({reason})"
+    )]
     OutcomeUnknown { key: String, reason: String },
     /// etcd's database is past its space quota: it raised the NOSPACE alarm and refuses every
     /// write (deletes included in a transaction that also writes) until space is freed and the
@@ -95,6 +98,9 @@ pub enum AppError {
     /// No member of the cluster has this name or id.
     #[error("no member is named {name:?}: the members are {members}")]
     NoSuchMember { name: String, members: String },
+    /// etcd has no user, or no role, of this name.
+    #[error("etcd has no {what} named {name:?}")]
+    NoSuchName { what: String, name: String },
     /// etcd-deck refused an operation that would hurt the cluster now: defragmenting while a
     /// member is unhealthy, disarming an alarm whose cause is still there.
     #[error("{message}")]
@@ -118,6 +124,7 @@ pub enum ErrorCode {
     NotFound,
     LeaseNotFound,
     NoSuchMember,
+    NoSuchName,
     PreconditionFailed,
     AlreadyExists,
     Conflict,
@@ -151,7 +158,7 @@ pub struct ErrorFacts {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -159,6 +166,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::LeaseNotFound,
         ErrorCode::NoSuchMember,
+        ErrorCode::NoSuchName,
         ErrorCode::NoSuchEndpoint,
         ErrorCode::Conflict,
         ErrorCode::Unsafe,
@@ -193,6 +201,11 @@ impl ErrorCode {
                 StatusCode::NOT_FOUND,
                 "No such member",
                 Some("The maintenance page lists the members by name and id."),
+            ),
+            ErrorCode::NoSuchName => (
+                StatusCode::NOT_FOUND,
+                "No such user or role",
+                Some("The access page lists etcd's users and roles."),
             ),
             ErrorCode::NoSuchEndpoint => (
                 StatusCode::NOT_FOUND,
@@ -303,6 +316,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::LeaseNotFound => "lease_not_found",
             ErrorCode::NoSuchMember => "no_such_member",
+            ErrorCode::NoSuchName => "no_such_name",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::Conflict => "conflict",
@@ -333,6 +347,7 @@ impl AppError {
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::LeaseNotFound { .. } => ErrorCode::LeaseNotFound,
             AppError::NoSuchMember { .. } => ErrorCode::NoSuchMember,
+            AppError::NoSuchName { .. } => ErrorCode::NoSuchName,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             AppError::Conflict { .. } => ErrorCode::Conflict,
@@ -398,6 +413,10 @@ mod tests {
             AppError::NoSuchMember {
                 name: "m9".into(),
                 members: "m1 (1)".into(),
+            },
+            AppError::NoSuchName {
+                what: "user".into(),
+                name: "alice".into(),
             },
             AppError::PreconditionFailed {
                 message: "p".into(),
@@ -466,6 +485,7 @@ mod tests {
             AppError::NotFound { .. }
             | AppError::LeaseNotFound { .. }
             | AppError::NoSuchMember { .. }
+            | AppError::NoSuchName { .. }
             | AppError::PreconditionFailed { .. }
             | AppError::AlreadyExists { .. }
             | AppError::Conflict { .. }

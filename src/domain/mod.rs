@@ -10,6 +10,7 @@ pub mod diff;
 pub mod edit;
 pub mod error;
 pub mod format;
+pub mod grants;
 pub mod history;
 pub mod key;
 pub mod lease;

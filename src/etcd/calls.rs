@@ -14,8 +14,11 @@ use etcd_client::{
     AlarmResponse, CompactionResponse, DefragmentResponse, DeleteResponse, GetResponse,
     HashKvResponse, LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
     LeaseRevokeResponse, LeaseTimeToLiveResponse, MemberAddResponse, MemberListResponse,
-    MemberPromoteResponse, MemberRemoveResponse, MoveLeaderResponse, PutResponse, StatusResponse,
-    TxnResponse, UserGetResponse, WatchStream,
+    MemberPromoteResponse, MemberRemoveResponse, MoveLeaderResponse, PutResponse, RoleAddResponse,
+    RoleDeleteResponse, RoleGetResponse, RoleGrantPermissionResponse, RoleListResponse,
+    RoleRevokePermissionResponse, StatusResponse, TxnResponse, UserAddResponse,
+    UserChangePasswordResponse, UserDeleteResponse, UserGetResponse, UserGrantRoleResponse,
+    UserListResponse, UserRevokeRoleResponse, WatchStream,
 };
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::{counter::Counter, family::Family, histogram::Histogram};
@@ -49,7 +52,7 @@ pub enum Call {
     Maintenance,
     /// Starting a snapshot.
     Snapshot,
-    /// Signing in as an etcd user, reading a user's roles.
+    /// Signing in as an etcd user; reading and changing users and roles.
     Auth,
 }
 
@@ -107,6 +110,18 @@ replies! {
     DefragmentResponse => Maintenance,
     HashKvResponse => Maintenance,
     UserGetResponse => Auth,
+    UserListResponse => Auth,
+    UserAddResponse => Auth,
+    UserDeleteResponse => Auth,
+    UserChangePasswordResponse => Auth,
+    UserGrantRoleResponse => Auth,
+    UserRevokeRoleResponse => Auth,
+    RoleGetResponse => Auth,
+    RoleListResponse => Auth,
+    RoleAddResponse => Auth,
+    RoleDeleteResponse => Auth,
+    RoleGrantPermissionResponse => Auth,
+    RoleRevokePermissionResponse => Auth,
     // Connecting as a user, which authenticates, and nothing more.
     () => Auth,
 }
@@ -177,6 +192,7 @@ fn refusal_code(refusal: &Refusal) -> &'static str {
         Refusal::LeaseNotFound => ErrorCode::LeaseNotFound,
         Refusal::KeyNotFound => ErrorCode::NotFound,
         Refusal::Denied => ErrorCode::PermissionDenied,
+        Refusal::NoSuchUser | Refusal::NoSuchRole => ErrorCode::NoSuchName,
         Refusal::Told(err) => err.code(),
     };
     code.as_str()

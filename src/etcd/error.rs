@@ -18,6 +18,10 @@ pub enum Refusal {
     KeyNotFound,
     /// etcd's roles do not allow what was asked.
     Denied,
+    /// etcd has no user of the name asked about.
+    NoSuchUser,
+    /// etcd has no role of the name asked about.
+    NoSuchRole,
     /// Says all there is to say as it is: etcd is unavailable, the request too large...
     Told(AppError),
 }
@@ -36,6 +40,8 @@ pub struct Op {
     revision: Option<i64>,
     lease: Option<i64>,
     key: Option<String>,
+    user: Option<String>,
+    role: Option<String>,
 }
 
 impl Op {
@@ -68,6 +74,33 @@ impl Op {
         }
     }
 
+    /// ...about the etcd user `name`.
+    pub fn user(self, name: &str) -> Self {
+        Op {
+            user: Some(name.to_string()),
+            ..self
+        }
+    }
+
+    /// ...about the etcd role `name`.
+    pub fn role(self, name: &str) -> Self {
+        Op {
+            role: Some(name.to_string()),
+            ..self
+        }
+    }
+
+    /// What a change of this request touched, for "outcome unknown — check …": its user, role
+    /// or key, or what it tried.
+    pub fn subject(&self) -> String {
+        match (&self.user, &self.role, &self.key) {
+            (Some(user), _, _) => format!("the etcd user {user}"),
+            (None, Some(role), _) => format!("the etcd role {role}"),
+            (None, None, Some(key)) => key.clone(),
+            (None, None, None) => self.what.clone(),
+        }
+    }
+
     /// The error `refusal` of this request is, for a request made as `user` (none: anonymous).
     pub fn told(&self, refusal: Refusal, user: Option<&str>) -> AppError {
         match refusal {
@@ -89,6 +122,14 @@ impl Op {
                     message: format!("etcd's roles do not allow {who} to {}", self.what),
                 }
             }
+            Refusal::NoSuchUser => AppError::NoSuchName {
+                what: "user".into(),
+                name: self.user.clone().unwrap_or_default(),
+            },
+            Refusal::NoSuchRole => AppError::NoSuchName {
+                what: "role".into(),
+                name: self.role.clone().unwrap_or_default(),
+            },
             Refusal::Told(err) => err,
         }
     }
@@ -266,6 +307,47 @@ fn auth_error(message: &str) -> Option<Refusal> {
         )
     } else if message.contains("permission denied") {
         Some(Refusal::Denied)
+    } else {
+        access_admin_refused(message)
+    }
+}
+
+/// etcd's refusals of changes to its users and roles.
+fn access_admin_refused(message: &str) -> Option<Refusal> {
+    let conflict = |message: &str| {
+        Some(Refusal::Told(AppError::Conflict {
+            message: format!("etcd refused: {message}"),
+        }))
+    };
+    let unsafe_ = |message: &str| {
+        Some(Refusal::Told(AppError::Unsafe {
+            message: format!("etcd refused: {message}"),
+        }))
+    };
+    if message.contains("user name not found") {
+        Some(Refusal::NoSuchUser)
+    } else if message.contains("role name not found") {
+        Some(Refusal::NoSuchRole)
+    } else if message.contains("user name already exists") {
+        conflict("a user of that name exists already")
+    } else if message.contains("role name already exists") {
+        conflict("a role of that name exists already")
+    } else if message.contains("role is not granted to the user") {
+        conflict("the user does not hold that role")
+    } else if message.contains("permission is not granted to the role") {
+        conflict(
+            "the role has no permission on exactly that range (a permission is revoked by the \
+             range it was granted on)",
+        )
+    } else if message.contains("invalid auth management") {
+        unsafe_(
+            "while authentication is on, the root user must stay and keep the root role: turn \
+             authentication off first",
+        )
+    } else if message.contains("root user does not exist") {
+        unsafe_("authentication needs a user named root first")
+    } else if message.contains("root user does not have root role") {
+        unsafe_("authentication needs the user root to hold the root role first")
     } else {
         None
     }

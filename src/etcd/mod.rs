@@ -4,6 +4,7 @@
 //! endpoint (see [`pool`]), checks their health in the background (see [`health`]), bounds every
 //! request by the request timeout, and answers with domain types or an [`AppError`].
 
+mod access_admin;
 mod bulk;
 mod calls;
 mod cluster;
@@ -41,6 +42,7 @@ use crate::domain::{
     cluster::{member_id_hex, ReadSource},
     Connection, Key, KeyDetail, KeySummary, Value, WriteReceipt,
 };
+pub use access_admin::Directory;
 pub use bulk::{BulkOp, Held, HeldWindow};
 use calls::Reply;
 pub use calls::{CallKind, CallLabels, EtcdCalls};
@@ -162,12 +164,16 @@ impl Etcd {
         }
     }
 
-    /// Whether etcd has authentication enabled, as this handle finds: a request without a token
-    /// is refused, or (with a TLS client certificate, whose common name etcd then takes for a
-    /// user name) denied. Only a client certificate naming an etcd user allowed to read the
-    /// probed key would hide it.
+    /// Whether etcd has authentication enabled: a request without a token is refused, or (with
+    /// a TLS client certificate, whose common name etcd then takes for a user name) denied. It
+    /// is asked anonymously, whoever this handle acts as. Only a client certificate naming an
+    /// etcd user allowed to read the probed key would hide it.
     pub async fn authentication_enabled(&self) -> Result<bool, AppError> {
-        match self.probe().await {
+        let anonymous = Etcd {
+            pool: self.pool.clone(),
+            user: None,
+        };
+        match anonymous.probe().await {
             Ok(_) => Ok(false),
             Err(Refusal::Told(AppError::Unauthenticated { .. }) | Refusal::Denied) => Ok(true),
             Err(refusal) => Err(self.refused(Op::new(PROBE))(refusal)),

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Beyond this many remembered credentials, the stale ones are dropped.
@@ -62,7 +62,7 @@ pub struct Access {
     audit: AuditLog,
     pub sessions: SessionCodec,
     /// etcd answered that it requires authentication, so nobody acts anonymously.
-    etcd_requires_sign_in: AtomicBool,
+    etcd_requires_sign_in: Arc<AtomicBool>,
     salt: [u8; 32],
     /// Uploads kept between a dry run and its apply.
     stash: super::stash::Stash,
@@ -97,7 +97,7 @@ impl Access {
             read_only: settings.read_only,
             audit: settings.audit,
             sessions: settings.sessions,
-            etcd_requires_sign_in: AtomicBool::new(false),
+            etcd_requires_sign_in: Arc::new(AtomicBool::new(false)),
             salt,
             stash: Default::default(),
             runs: Default::default(),
@@ -293,6 +293,7 @@ impl Access {
             audit: self.audit.clone(),
             stash: self.stash.clone(),
             runs: self.runs.clone(),
+            etcd_requires_sign_in: self.etcd_requires_sign_in.clone(),
         }
     }
 

@@ -55,6 +55,8 @@ pub struct WriteAttempt {
     pub condition: Option<String>,
     /// The member it was made on, for maintenance, by name (or id).
     pub member: Option<String>,
+    /// The etcd user or role it changed, like `user alice role app`.
+    pub subject: Option<String>,
 }
 
 impl WriteAttempt {
@@ -67,6 +69,7 @@ impl WriteAttempt {
             lease: None,
             condition: None,
             member: None,
+            subject: None,
         }
     }
 
@@ -98,6 +101,8 @@ pub struct AuditEntry<'a> {
     pub condition: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<&'a str>,
     /// `ok`, or the error's code in the REST API (`permission_denied`, `precondition_failed`…).
     pub outcome: &'static str,
     /// The revision the write made, when it succeeded.
@@ -122,6 +127,7 @@ impl<'a> AuditEntry<'a> {
             lease: attempt.lease.as_deref(),
             condition: attempt.condition.as_deref(),
             member: attempt.member.as_deref(),
+            subject: attempt.subject.as_deref(),
             outcome: match outcome {
                 Ok(_) => "ok",
                 Err(err) => err.code().as_str(),

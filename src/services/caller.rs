@@ -24,6 +24,9 @@ pub struct Caller {
     pub(super) stash: super::stash::Stash,
     /// The maintenance run under way, or the last one.
     pub(super) runs: super::maintenance::Runs,
+    /// Whether etcd requires its users to sign in, as this server last found: set when an
+    /// administrator turns etcd's authentication on or off through it.
+    pub(super) etcd_requires_sign_in: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Caller {

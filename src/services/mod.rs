@@ -5,6 +5,7 @@
 //! checks its input before anything is sent to etcd.
 
 pub mod access;
+pub mod access_admin;
 pub mod attempts;
 pub mod audit;
 pub mod bulk;

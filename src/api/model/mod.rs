@@ -1,6 +1,7 @@
 //! The JSON shapes of the REST API, and how keys and values are written in them, one room per
 //! resource.
 
+mod access;
 mod bulk;
 mod encoding;
 mod error;
@@ -14,6 +15,7 @@ mod search;
 mod tree;
 mod watch;
 
+pub use access::*;
 pub use bulk::*;
 pub use encoding::*;
 pub use error::*;

@@ -1,0 +1,209 @@
+//! etcd's users, roles and authentication, administered: the access page's and the REST API's
+//! one way to read them, ask who may do what, and change them.
+//!
+//! Reading goes as the caller: etcd shows its users and roles to its root role only once
+//! authentication is on (and a user their own roles). Changing them is for etcd's root role
+//! or etcd-deck's admin (like maintenance: [`Caller::may_maintain`]); each change is checked
+//! first, refused where it would lock everyone out, and audited.
+
+use super::audit::WriteAttempt;
+use super::caller::Caller;
+use crate::domain::access::Operation;
+use crate::domain::grants::{
+    effective, enable_refusal, who_may_view, AccessChange, AccessView, Action, Effective,
+    RoleGrants, Target, UserRoles, WhoMay, ROOT,
+};
+use crate::domain::AppError;
+use futures::future::try_join_all;
+
+/// etcd's users and roles, whether authentication is on, and whether the caller may change
+/// them.
+pub async fn view(caller: &Caller) -> Result<AccessView, AppError> {
+    let directory = caller.etcd.directory().await?;
+    let refused = caller
+        .may_maintain(Operation::RoleAdd)
+        .await
+        .err()
+        .map(|err| err.to_string());
+    Ok(AccessView {
+        enable_refusal: enable_refusal(&directory.users),
+        auth_enabled: directory.auth_enabled,
+        users: directory.users,
+        roles: directory.roles,
+        refused,
+    })
+}
+
+/// What `user` may do with `target`, from their roles as etcd answers them.
+pub async fn access_of(caller: &Caller, user: &str, target: Target) -> Result<Effective, AppError> {
+    check_target(&target)?;
+    let user = caller.etcd.etcd_user(user).await?;
+    let (roles, auth_enabled) = futures::try_join!(
+        try_join_all(
+            user.roles
+                .iter()
+                .filter(|role| *role != ROOT)
+                .map(|role| caller.etcd.etcd_role(role))
+        ),
+        caller.etcd.authentication_enabled()
+    )?;
+    Ok(effective(&user, &roles, &target, auth_enabled))
+}
+
+/// Every user who may do `action` with `target`, and the roles that reach into it.
+pub async fn who_may(caller: &Caller, target: Target, action: Action) -> Result<WhoMay, AppError> {
+    check_target(&target)?;
+    let directory = caller.etcd.directory().await?;
+    Ok(who_may_view(
+        &directory.users,
+        &directory.roles,
+        &target,
+        directory.auth_enabled,
+        action,
+    ))
+}
+
+fn check_target(target: &Target) -> Result<(), AppError> {
+    match target {
+        Target::Key { key } if key.is_empty() => Err(AppError::invalid("name the key")),
+        _ => Ok(()),
+    }
+}
+
+/// Makes one change, once etcd-deck allows it to the caller and nothing in it would lock
+/// everyone out; answers what was done, in a sentence.
+pub async fn change(caller: &Caller, change: AccessChange) -> Result<String, AppError> {
+    let operation = operation(&change);
+    caller.may_maintain(operation).await?;
+    change.check().map_err(AppError::invalid)?;
+    refuse_lockout(caller, &change).await?;
+    let attempt = WriteAttempt {
+        subject: change.subject(),
+        condition: condition(&change),
+        ..WriteAttempt::of(operation)
+    };
+    let done = apply(caller, &change).await;
+    caller.audit(&attempt, done.as_ref().map(|_| None));
+    done?;
+    if let AccessChange::Authentication { on } = change {
+        // Anonymous requests are refused from now on, or let through again.
+        caller
+            .etcd_requires_sign_in
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(change.done())
+}
+
+/// The audit log's name of a change.
+pub fn operation(change: &AccessChange) -> Operation {
+    match change {
+        AccessChange::AddUser { .. } => Operation::UserAdd,
+        AccessChange::DeleteUser { .. } => Operation::UserDelete,
+        AccessChange::ChangePassword { .. } => Operation::UserPassword,
+        AccessChange::GrantRole { .. } => Operation::UserGrantRole,
+        AccessChange::RevokeRole { .. } => Operation::UserRevokeRole,
+        AccessChange::AddRole { .. } => Operation::RoleAdd,
+        AccessChange::DeleteRole { .. } => Operation::RoleDelete,
+        AccessChange::GrantPermission { .. } => Operation::RoleGrantPermission,
+        AccessChange::RevokePermission { .. } => Operation::RoleRevokePermission,
+        AccessChange::Authentication { on: true } => Operation::AuthEnable,
+        AccessChange::Authentication { on: false } => Operation::AuthDisable,
+    }
+}
+
+/// What the audit log says of a change besides its subject: the permission granted or
+/// revoked. Never a password.
+fn condition(change: &AccessChange) -> Option<String> {
+    match change {
+        AccessChange::GrantPermission { permission, .. } => Some(format!(
+            "{} {}",
+            permission.permits.word(),
+            permission.range.describe()
+        )),
+        AccessChange::RevokePermission { range, .. } => Some(range.describe()),
+        AccessChange::AddUser { password: None, .. } => Some("no password".into()),
+        _ => None,
+    }
+}
+
+/// Refuses what would leave nobody able to administer etcd: turning authentication on without
+/// a root user holding the root role, or taking root away while authentication is on (etcd
+/// refuses that too; saying why first is kinder).
+async fn refuse_lockout(caller: &Caller, change: &AccessChange) -> Result<(), AppError> {
+    let unsafe_ = |message: String| Err(AppError::Unsafe { message });
+    match change {
+        AccessChange::Authentication { on: true } => {
+            let directory = caller.etcd.directory().await?;
+            match enable_refusal(&directory.users) {
+                Some(why) => unsafe_(why),
+                None => Ok(()),
+            }
+        }
+        AccessChange::DeleteUser { name } if name == ROOT => {
+            if caller.etcd.authentication_enabled().await? {
+                return unsafe_(
+                    "While authentication is on, the user root stays: it is the one that can \
+                     turn it off again. Turn authentication off first."
+                        .into(),
+                );
+            }
+            Ok(())
+        }
+        AccessChange::RevokeRole { user, role } if user == ROOT && role == ROOT => {
+            if caller.etcd.authentication_enabled().await? {
+                return unsafe_(
+                    "While authentication is on, the user root keeps the root role. Turn \
+                     authentication off first."
+                        .into(),
+                );
+            }
+            Ok(())
+        }
+        AccessChange::DeleteRole { name } if name == ROOT => {
+            if caller.etcd.authentication_enabled().await? {
+                return unsafe_(
+                    "While authentication is on, the root role stays. Turn authentication off \
+                     first."
+                        .into(),
+                );
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn apply(caller: &Caller, change: &AccessChange) -> Result<(), AppError> {
+    let etcd = &caller.etcd;
+    match change {
+        AccessChange::AddUser { name, password } => {
+            let password = password.as_ref().map(|secret| secret.0.as_str());
+            etcd.add_etcd_user(name, password).await
+        }
+        AccessChange::DeleteUser { name } => etcd.delete_etcd_user(name).await,
+        AccessChange::ChangePassword { name, password } => {
+            etcd.change_etcd_password(name, &password.0).await
+        }
+        AccessChange::GrantRole { user, role } => etcd.grant_etcd_role(user, role).await,
+        AccessChange::RevokeRole { user, role } => etcd.revoke_etcd_role(user, role).await,
+        AccessChange::AddRole { name } => etcd.add_etcd_role(name).await,
+        AccessChange::DeleteRole { name } => etcd.delete_etcd_role(name).await,
+        AccessChange::GrantPermission { role, permission } => {
+            etcd.grant_permission(role, permission).await
+        }
+        AccessChange::RevokePermission { role, range } => etcd.revoke_permission(role, range).await,
+        AccessChange::Authentication { on } => etcd.set_authentication(*on).await,
+    }
+}
+
+/// A user, with the roles they hold.
+pub async fn user(caller: &Caller, name: &str) -> Result<UserRoles, AppError> {
+    crate::domain::grants::check_name("user", name).map_err(AppError::invalid)?;
+    caller.etcd.etcd_user(name).await
+}
+
+/// A role, with its permissions.
+pub async fn role(caller: &Caller, name: &str) -> Result<RoleGrants, AppError> {
+    crate::domain::grants::check_name("role", name).map_err(AppError::invalid)?;
+    caller.etcd.etcd_role(name).await
+}
