@@ -27,9 +27,9 @@ const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 /// 30 pages, 5 REST reads, etcd-deck's own metrics and a sign-out, a search page and its server
 /// function, and 21 other server function calls; then 36 REST calls (every route; two more
-/// maintenance runs in a client's first round), 18 server function calls that write (two more
+/// maintenance runs in a client's first round), 15 on etcd's users and roles, 18 server function calls that write (two more
 /// maintenance runs in a client's first round), an upload, its preview and its import.
-const REQUESTS_PER_ROUND: usize = 60 + 36 + 18 + 3;
+const REQUESTS_PER_ROUND: usize = 60 + 36 + 15 + 18 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -504,6 +504,96 @@ async fn write_round(
             Ok((429, _)) => {}
             got => check(path, expected, got),
         }
+    }
+
+    // Access: a role and a user of this round's own, granted, asked about and taken away; the
+    // overview, a user and a role read; authentication turned on refused (no root user).
+    let role = format!("load-c{client}-r{round}");
+    let user = format!("{role}-user");
+    let permission =
+        json!({"permits": "readwrite", "range": {"kind": "prefix", "prefix": dir.clone()}});
+    for (method, route, body, expected) in [
+        (
+            Method::POST,
+            "/api/v1/auth/roles".to_string(),
+            Some(json!({"name": role})),
+            201,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/auth/roles/{role}/permissions"),
+            Some(permission),
+            200,
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/users".to_string(),
+            Some(json!({"name": user, "password": "pw"})),
+            201,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/auth/users/{user}/roles/{role}"),
+            None,
+            200,
+        ),
+        (Method::GET, "/api/v1/auth".to_string(), None, 200),
+        (Method::GET, format!("/api/v1/auth/users/{user}"), None, 200),
+        (Method::GET, format!("/api/v1/auth/roles/{role}"), None, 200),
+        (
+            Method::GET,
+            format!("/api/v1/auth/access?user={user}&prefix={}", percent(&dir)),
+            None,
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/auth/who?prefix={}", percent(&dir)),
+            None,
+            200,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/auth/users/{user}/password"),
+            Some(json!({"password": "pw2"})),
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/auth/users/{user}/roles/{role}"),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/auth/roles/{role}/permissions/revoke"),
+            Some(json!({"range": {"kind": "prefix", "prefix": dir.clone()}})),
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/auth/users/{user}"),
+            None,
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/auth/roles/{role}"),
+            None,
+            200,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/auth/enabled".to_string(),
+            Some(json!({"enabled": true})),
+            409,
+        ),
+    ] {
+        check(
+            &format!("{method} {route}"),
+            expected,
+            rest(method.clone(), route, body).await,
+        );
     }
 
     // REST leases: granted, read, renewed and revoked.

@@ -37,6 +37,15 @@ INEXPRESSIBLE = (
     "use If-Match or If-None-Match, not both",
     # A peer URL's port is a number from 1 to 65535, which its pattern cannot say.
     "is no peer URL",
+    # A user's or role's name is at most 128 bytes; its pattern counts characters.
+    "name is at most 128 bytes",
+    # A range of keys ends after it starts, and names its keys; `key` and `prefix` are each
+    # optional, but one of them is needed.
+    "The range is empty",
+    "Name the key",
+    "name the key",
+    "Name the first key",
+    "give either key or prefix",
 )
 
 

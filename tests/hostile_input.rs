@@ -10,6 +10,7 @@ use common::{server::TestServer, TestCluster};
 use etcd_deck::domain::{format::nesting::deepest_values, Key};
 use etcd_deck::server_fns::*;
 use leptos::server_fn::ServerFn;
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -167,6 +168,34 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Sends a change to a REST route: any answer but a server error will do.
+    async fn change(&mut self, method: Method, path: &str, body: Value) {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        match request.send().await {
+            Ok(answer) if answer.status().as_u16() >= 500 => {
+                let status = answer.status().as_u16();
+                let text = answer.text().await.unwrap_or_default();
+                self.failures.push(format!(
+                    "{method} {} {}: {status} {}",
+                    short(path),
+                    short(&body.to_string()),
+                    short(&text)
+                ));
+            }
+            Ok(_) => {}
+            Err(err) => self
+                .failures
+                .push(format!("{method} {}: {err}", short(path))),
+        }
+    }
+}
+
 fn short(text: &str) -> String {
     text.chars().take(160).collect()
 }
@@ -249,6 +278,11 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/api/v1/maintenance/snapshot?member={s}"),
             format!("/api/v1/maintenance/hashkv?revision={s}"),
             format!("/metrics?name={s}"),
+            format!("/api/v1/auth/access?user={s}&key={s}"),
+            format!("/api/v1/auth/access?user={s}&prefix={s}&encoding=base64"),
+            format!("/api/v1/auth/who?prefix={s}&action={s}"),
+            format!("/api/v1/auth/users/{s}"),
+            format!("/api/v1/auth/roles/{s}"),
         ] {
             client.page(&path).await;
         }
@@ -483,6 +517,70 @@ async fn every_page_and_server_function_takes_the_worst_input() {
         }
         client
             .alive(&format!("maintenance on {}", short(&text)))
+            .await;
+        // etcd's users and roles: a hostile name is a name like any other, or refused in words.
+        let range = json!({"kind": "prefix", "prefix": text});
+        let mut changes = vec![
+            (
+                Method::POST,
+                "/api/v1/auth/roles".to_string(),
+                json!({ "name": text }),
+            ),
+            (
+                Method::POST,
+                "/api/v1/auth/users".to_string(),
+                json!({ "name": text, "password": text }),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/auth/enabled".to_string(),
+                json!({ "enabled": text }),
+            ),
+        ];
+        if member.len() < 60_000 {
+            changes.extend([
+                (
+                    Method::POST,
+                    format!("/api/v1/auth/roles/{member}/permissions"),
+                    json!({ "permits": "readwrite", "range": range }),
+                ),
+                (
+                    Method::PUT,
+                    format!("/api/v1/auth/users/{member}/roles/{member}"),
+                    json!(null),
+                ),
+                (
+                    Method::PUT,
+                    format!("/api/v1/auth/users/{member}/password"),
+                    json!({ "password": text }),
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/auth/roles/{member}/permissions/revoke"),
+                    json!({ "range": range }),
+                ),
+                (
+                    Method::DELETE,
+                    format!("/api/v1/auth/users/{member}/roles/{member}"),
+                    json!(null),
+                ),
+                (
+                    Method::DELETE,
+                    format!("/api/v1/auth/users/{member}"),
+                    json!(null),
+                ),
+                (
+                    Method::DELETE,
+                    format!("/api/v1/auth/roles/{member}"),
+                    json!(null),
+                ),
+            ]);
+        }
+        for (method, path, body) in changes {
+            client.change(method, &path, body).await;
+        }
+        client
+            .alive(&format!("users and roles named {}", short(&text)))
             .await;
     }
     for path in [

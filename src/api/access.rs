@@ -5,8 +5,9 @@
 use super::error::Answer;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::model::{
-    AccessDone, AccessQuery, AccessView, AuthenticationBody, Effective, ErrorBody, NewRoleBody,
-    NewUserBody, PasswordBody, Permission, RangeBody, RoleGrants, UserRoles, WhoMay, WhoQuery,
+    AccessDone, AccessQuery, AccessView, AuthenticationBody, Effective, ErrorBody, Name,
+    NewRoleBody, NewUserBody, PasswordBody, Permission, RangeBody, RoleGrants, UserRoles, WhoMay,
+    WhoQuery,
 };
 use crate::domain::grants::AccessChange;
 use crate::services::access_admin;
@@ -27,7 +28,7 @@ pub async fn overview(caller: Caller) -> Answer<Json<AccessView>> {
 
 /// One user and the roles they hold.
 #[utoipa::path(get, path = "/api/v1/auth/users/{user}", tag = "access",
-    params(("user" = String, Path, description = "The etcd user")),
+    params(("user" = inline(Name), Path, description = "The etcd user")),
     responses(
         (status = 200, description = "The user", body = UserRoles),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -38,7 +39,7 @@ pub async fn user(caller: Caller, ApiPath(user): ApiPath<String>) -> Answer<Json
 
 /// One role and its permissions.
 #[utoipa::path(get, path = "/api/v1/auth/roles/{role}", tag = "access",
-    params(("role" = String, Path, description = "The etcd role")),
+    params(("role" = inline(Name), Path, description = "The etcd role")),
     responses(
         (status = 200, description = "The role", body = RoleGrants),
         (status = 404, description = "No such role", body = ErrorBody),
@@ -68,7 +69,7 @@ pub async fn add_user(
 
 /// Deletes a user; the user root stays while authentication is on.
 #[utoipa::path(delete, path = "/api/v1/auth/users/{user}", tag = "access",
-    params(("user" = String, Path, description = "The etcd user")),
+    params(("user" = inline(Name), Path, description = "The etcd user")),
     responses(
         (status = 200, description = "Deleted", body = AccessDone),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -83,7 +84,7 @@ pub async fn delete_user(
 
 /// Changes a user's password.
 #[utoipa::path(put, path = "/api/v1/auth/users/{user}/password", tag = "access",
-    params(("user" = String, Path, description = "The etcd user")),
+    params(("user" = inline(Name), Path, description = "The etcd user")),
     request_body = PasswordBody,
     responses(
         (status = 200, description = "Changed", body = AccessDone),
@@ -104,8 +105,8 @@ pub async fn change_password(
 /// Grants a role to a user.
 #[utoipa::path(put, path = "/api/v1/auth/users/{user}/roles/{role}", tag = "access",
     params(
-        ("user" = String, Path, description = "The etcd user"),
-        ("role" = String, Path, description = "The etcd role"),
+        ("user" = inline(Name), Path, description = "The etcd user"),
+        ("role" = inline(Name), Path, description = "The etcd role"),
     ),
     responses(
         (status = 200, description = "Granted", body = AccessDone),
@@ -121,8 +122,8 @@ pub async fn grant_role(
 /// Revokes a role from a user; root keeps the root role while authentication is on.
 #[utoipa::path(delete, path = "/api/v1/auth/users/{user}/roles/{role}", tag = "access",
     params(
-        ("user" = String, Path, description = "The etcd user"),
-        ("role" = String, Path, description = "The etcd role"),
+        ("user" = inline(Name), Path, description = "The etcd user"),
+        ("role" = inline(Name), Path, description = "The etcd role"),
     ),
     responses(
         (status = 200, description = "Revoked", body = AccessDone),
@@ -153,7 +154,7 @@ pub async fn add_role(
 
 /// Deletes a role: every user holding it loses what it grants.
 #[utoipa::path(delete, path = "/api/v1/auth/roles/{role}", tag = "access",
-    params(("role" = String, Path, description = "The etcd role")),
+    params(("role" = inline(Name), Path, description = "The etcd role")),
     responses(
         (status = 200, description = "Deleted", body = AccessDone),
         (status = 404, description = "No such role", body = ErrorBody),
@@ -169,7 +170,7 @@ pub async fn delete_role(
 /// Lets a role read, write, or both, a key, a prefix, a range, every key from one on, or every
 /// key.
 #[utoipa::path(post, path = "/api/v1/auth/roles/{role}/permissions", tag = "access",
-    params(("role" = String, Path, description = "The etcd role")),
+    params(("role" = inline(Name), Path, description = "The etcd role")),
     request_body = Permission,
     responses(
         (status = 200, description = "Granted", body = AccessDone),
@@ -185,7 +186,7 @@ pub async fn grant_permission(
 
 /// Takes a permission away from a role: the range as it was granted.
 #[utoipa::path(post, path = "/api/v1/auth/roles/{role}/permissions/revoke", tag = "access",
-    params(("role" = String, Path, description = "The etcd role")),
+    params(("role" = inline(Name), Path, description = "The etcd role")),
     request_body = RangeBody,
     responses(
         (status = 200, description = "Revoked", body = AccessDone),

@@ -10,8 +10,8 @@ use super::audit::WriteAttempt;
 use super::caller::Caller;
 use crate::domain::access::Operation;
 use crate::domain::grants::{
-    effective, enable_refusal, who_may_view, AccessChange, AccessView, Action, Effective,
-    RoleGrants, Target, UserRoles, WhoMay, ROOT,
+    check_name, effective, enable_refusal, who_may_view, AccessChange, AccessView, Action,
+    Effective, RoleGrants, Target, UserRoles, WhoMay, ROOT,
 };
 use crate::domain::AppError;
 use futures::future::try_join_all;
@@ -36,6 +36,7 @@ pub async fn view(caller: &Caller) -> Result<AccessView, AppError> {
 
 /// What `user` may do with `target`, from their roles as etcd answers them.
 pub async fn access_of(caller: &Caller, user: &str, target: Target) -> Result<Effective, AppError> {
+    check_name("user", user).map_err(AppError::invalid)?;
     check_target(&target)?;
     let user = caller.etcd.etcd_user(user).await?;
     let (roles, auth_enabled) = futures::try_join!(
@@ -198,12 +199,12 @@ async fn apply(caller: &Caller, change: &AccessChange) -> Result<(), AppError> {
 
 /// A user, with the roles they hold.
 pub async fn user(caller: &Caller, name: &str) -> Result<UserRoles, AppError> {
-    crate::domain::grants::check_name("user", name).map_err(AppError::invalid)?;
+    check_name("user", name).map_err(AppError::invalid)?;
     caller.etcd.etcd_user(name).await
 }
 
 /// A role, with its permissions.
 pub async fn role(caller: &Caller, name: &str) -> Result<RoleGrants, AppError> {
-    crate::domain::grants::check_name("role", name).map_err(AppError::invalid)?;
+    check_name("role", name).map_err(AppError::invalid)?;
     caller.etcd.etcd_role(name).await
 }

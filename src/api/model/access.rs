@@ -13,12 +13,21 @@ pub use crate::domain::grants::{
     UserCoverage, UserRoles, Verdict, WhoMay,
 };
 
+/// A user's or role's name: 1 to 128 bytes, no control characters, no space at either end.
+#[cfg(feature = "ssr")]
+#[derive(ToSchema)]
+#[schema(
+    pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,126}[^\s\x00-\x1f\x7f-\x9f])?$"
+)]
+#[allow(dead_code)] // only its schema is used
+pub struct Name(String);
+
 /// Body of `POST /api/v1/auth/users`.
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 128))]
+    #[cfg_attr(feature = "ssr", schema(inline, value_type = Name))]
     pub name: String,
     /// The password; none for a user who signs in only with a client certificate naming them.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1))]
@@ -39,7 +48,7 @@ pub struct PasswordBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRoleBody {
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 128))]
+    #[cfg_attr(feature = "ssr", schema(inline, value_type = Name))]
     pub name: String,
 }
 
@@ -72,6 +81,7 @@ pub struct AccessDone {
 #[cfg_attr(feature = "ssr", derive(IntoParams))]
 pub struct AccessQuery {
     /// The etcd user.
+    #[cfg_attr(feature = "ssr", param(inline, value_type = Name))]
     pub user: String,
     /// One key (give it or `prefix`).
     pub key: Option<String>,
