@@ -81,7 +81,7 @@ pub struct AccessDone {
 #[cfg_attr(feature = "ssr", derive(IntoParams))]
 pub struct AccessQuery {
     /// The etcd user.
-    #[cfg_attr(feature = "ssr", param(inline, value_type = Name))]
+    #[cfg_attr(feature = "ssr", param(inline, value_type = Name, required = true))]
     pub user: String,
     /// One key (give it or `prefix`).
     pub key: Option<String>,
