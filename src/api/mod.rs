@@ -22,6 +22,7 @@ mod keys;
 mod leases;
 #[cfg(feature = "ssr")]
 mod maintenance;
+#[cfg(feature = "ssr")]
 mod members;
 #[cfg(feature = "ssr")]
 mod metrics;

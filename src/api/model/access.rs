@@ -79,6 +79,7 @@ pub struct AccessDone {
 /// `GET /api/v1/auth/access`: a user, and the key or prefix asked about.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct AccessQuery {
     /// The etcd user.
     #[cfg_attr(feature = "ssr", param(inline, value_type = Name, required = true))]
@@ -101,6 +102,7 @@ impl AccessQuery {
 /// `GET /api/v1/auth/who`: the key or prefix, and reading or writing (the default).
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct WhoQuery {
     /// One key (give it or `prefix`).
     pub key: Option<String>,
