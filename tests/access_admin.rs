@@ -453,10 +453,41 @@ async fn bad_names_and_ranges_are_refused_before_etcd_is_asked() {
             "/api/v1/auth/roles/app/permissions",
             json!({"permits": "read", "range": {"kind": "key", "key": ""}}),
         ),
+        (
+            "/api/v1/auth/roles/app/permissions",
+            json!({"permits": "read", "range": {"kind": "range", "from": "", "to": "x"}}),
+        ),
+        (
+            "/api/v1/auth/roles/app/permissions",
+            json!({"permits": "read", "range": {"kind": "range", "from": "a", "to": ""}}),
+        ),
     ] {
         let (status, answer) = call(&server, Method::POST, path, None, Some(body.clone())).await;
         assert_eq!(status, 400, "{body}: {answer}");
     }
+    // A role that does not exist is named in the refusal.
+    let (status, answer) = call(
+        &server,
+        Method::POST,
+        "/api/v1/auth/users",
+        None,
+        Some(json!({"name": "u"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = call(
+        &server,
+        Method::PUT,
+        "/api/v1/auth/users/u/roles/nope",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
+    assert_eq!(
+        answer["error"]["message"], "etcd has no role named \"nope\"",
+        "{answer}"
+    );
     // A name with markup is a name like any other, and comes back as it was given.
     let name = "<b>ünï</b>";
     let (status, _) = call(
@@ -501,4 +532,90 @@ async fn bad_names_and_ranges_are_refused_before_etcd_is_asked() {
     )
     .await;
     assert_eq!(role["permissions"][0]["range"], range, "{role}");
+}
+
+#[tokio::test]
+async fn users_file_admins_administer_etcd_audited_but_never_turn_authentication_on() {
+    use common::sign_in::users_file;
+    let cluster = TestCluster::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path(), &[("ed", "editor"), ("ada", "admin")]);
+    let audit = dir.path().join("audit.jsonl");
+    let server = TestServer::start_with(
+        &cluster,
+        &[
+            ("ETCD_DECK_USERS_FILE", users.to_str().unwrap()),
+            ("ETCD_DECK_AUDIT_LOG", audit.to_str().unwrap()),
+        ],
+    );
+    let (ed, ada) = (Some(("ed", "ed-pw")), Some(("ada", "ada-pw")));
+    let role = Some(json!({"name": "root"}));
+    let (status, answer) = call(
+        &server,
+        Method::POST,
+        "/api/v1/auth/roles",
+        ed,
+        role.clone(),
+    )
+    .await;
+    assert_eq!(status, 403, "an editor administers nothing: {answer}");
+    let (status, answer) = call(&server, Method::POST, "/api/v1/auth/roles", ada, role).await;
+    assert_eq!(status, 201, "{answer}");
+    let user = Some(json!({"name": "root", "password": "a-secret-password"}));
+    let (status, _) = call(&server, Method::POST, "/api/v1/auth/users", ada, user).await;
+    assert_eq!(status, 201);
+    let (status, _) = call(
+        &server,
+        Method::PUT,
+        "/api/v1/auth/users/root/roles/root",
+        ada,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    // etcd-deck reaches etcd as nobody here: turning authentication on would lock it out.
+    let enable = Some(json!({"enabled": true}));
+    let (status, answer) = call(&server, Method::PUT, "/api/v1/auth/enabled", ada, enable).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("users file"),
+        "{answer}"
+    );
+    let (status, view) = call(&server, Method::GET, "/api/v1/auth", ada, None).await;
+    assert_eq!(
+        (status, &view["auth_enabled"]),
+        (StatusCode::OK, &json!(false)),
+        "{view}"
+    );
+
+    // Every change is in the audit log with its subject, and no password is.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert!(!log.contains("a-secret-password"), "{log}");
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let find = |operation: &str| {
+        lines
+            .iter()
+            .find(|line| line["operation"] == operation && line["outcome"] == "ok")
+            .unwrap_or_else(|| panic!("no {operation} done in {log}"))
+    };
+    assert_eq!(find("role_add")["subject"], "role root");
+    assert_eq!(find("role_add")["user"], "ada");
+    assert_eq!(find("user_add")["subject"], "user root");
+    assert_eq!(find("user_grant_role")["subject"], "user root role root");
+    let refused = |operation: &str, outcome: &str| {
+        lines
+            .iter()
+            .any(|line| line["operation"] == operation && line["outcome"] == outcome)
+    };
+    assert!(
+        refused("role_add", "permission_denied"),
+        "ed's attempt: {log}"
+    );
+    assert!(refused("auth_enable", "unsafe"), "{log}");
 }

@@ -145,7 +145,9 @@ impl Etcd {
     }
 
     pub async fn grant_etcd_role(&self, user: &str, role: &str) -> Result<(), AppError> {
-        let op = Op::new(format!("grant the role {role} to {user}")).user(user);
+        let op = Op::new(format!("grant the role {role} to {user}"))
+            .user(user)
+            .role(role);
         self.change(op, |mut client: Client| async move {
             client.user_grant_role(user, role).await
         })
@@ -153,7 +155,9 @@ impl Etcd {
     }
 
     pub async fn revoke_etcd_role(&self, user: &str, role: &str) -> Result<(), AppError> {
-        let op = Op::new(format!("revoke the role {role} from {user}")).user(user);
+        let op = Op::new(format!("revoke the role {role} from {user}"))
+            .user(user)
+            .role(role);
         self.change(op, |mut client: Client| async move {
             client.user_revoke_role(user, role).await
         })

@@ -75,15 +75,19 @@ fn check_target(target: &Target) -> Result<(), AppError> {
 /// everyone out; answers what was done, in a sentence.
 pub async fn change(caller: &Caller, change: AccessChange) -> Result<String, AppError> {
     let operation = operation(&change);
-    caller.may_maintain(operation).await?;
-    change.check().map_err(AppError::invalid)?;
-    refuse_lockout(caller, &change).await?;
     let attempt = WriteAttempt {
         subject: change.subject(),
         condition: condition(&change),
         ..WriteAttempt::of(operation)
     };
-    let done = apply(caller, &change).await;
+    // A refused attempt is audited as a failed one is.
+    let done = async {
+        caller.may_maintain(operation).await?;
+        change.check().map_err(AppError::invalid)?;
+        refuse_lockout(caller, &change).await?;
+        apply(caller, &change).await
+    }
+    .await;
     caller.audit(&attempt, done.as_ref().map(|_| None));
     done?;
     if let AccessChange::Authentication { on } = change {
@@ -128,11 +132,18 @@ fn condition(change: &AccessChange) -> Option<String> {
 }
 
 /// Refuses what would leave nobody able to administer etcd: turning authentication on without
-/// a root user holding the root role, or taking root away while authentication is on (etcd
-/// refuses that too; saying why first is kinder).
+/// a root user holding the root role, or as a users-file user (etcd-deck then reaches etcd as
+/// nobody), or taking root away while authentication is on (etcd refuses that too; saying why
+/// first is kinder).
 async fn refuse_lockout(caller: &Caller, change: &AccessChange) -> Result<(), AppError> {
     let unsafe_ = |message: String| Err(AppError::Unsafe { message });
     match change {
+        AccessChange::Authentication { on: true } if caller.role.is_some() => unsafe_(
+            "Signed in from etcd-deck's users file, you act on etcd as nobody: once \
+             authentication is on, etcd-deck could read and change nothing, nor turn it off \
+             again. Turn it on as etcd's user root."
+                .into(),
+        ),
         AccessChange::Authentication { on: true } => {
             let directory = caller.etcd.directory().await?;
             match enable_refusal(&directory.users) {

@@ -218,6 +218,10 @@ fn check_range(range: &KeyRange) -> Result<(), String> {
     match range {
         KeyRange::Key { key } if key.is_empty() => Err("Name the key.".into()),
         KeyRange::FromKey { from } if from.is_empty() => Err("Name the first key.".into()),
+        KeyRange::Range { from, .. } if from.is_empty() => Err("Name the first key.".into()),
+        KeyRange::Range { to, .. } if to.is_empty() => Err(
+            "Name the key the range ends before (or choose every key from the first on).".into(),
+        ),
         KeyRange::Range { .. } if range.is_empty() => {
             Err("The range is empty: its end must come after its start.".into())
         }

@@ -116,18 +116,22 @@ pub enum KeyRange {
 impl KeyRange {
     /// The range etcd stores as `key` and `range_end`, in the words it is best shown with.
     pub fn from_etcd(key: &[u8], range_end: &[u8]) -> KeyRange {
-        let starts_everything = key.is_empty() || key == [0];
+        if key.is_empty() {
+            // etcd matches no key from an empty start (older versions stored such ranges).
+            return KeyRange::Range {
+                from: Key::new(key),
+                to: Key::new(range_end),
+            };
+        }
         match range_end {
             [] => KeyRange::Key { key: Key::new(key) },
-            [0] if starts_everything => KeyRange::Everything,
-            end if end == prefix_range_end(key).as_slice() && end != [0] && !key.is_empty() => {
-                KeyRange::Prefix {
-                    prefix: Key::new(key),
-                }
-            }
+            [0] if key == [0] => KeyRange::Everything,
+            end if end == prefix_range_end(key).as_slice() && end != [0] => KeyRange::Prefix {
+                prefix: Key::new(key),
+            },
             [0] => {
                 // The prefix of keys made only of 0xff bytes ends at the end of the keyspace.
-                if prefix_range_end(key) == [0] && !key.is_empty() {
+                if prefix_range_end(key) == [0] {
                     KeyRange::Prefix {
                         prefix: Key::new(key),
                     }
@@ -178,6 +182,9 @@ impl KeyRange {
             KeyRange::Prefix { prefix } => format!("keys under {}", shown(prefix)),
             KeyRange::Key { key } => format!("the key {}", shown(key)),
             KeyRange::FromKey { from } => format!("keys from {} on", shown(from)),
+            KeyRange::Range { from, .. } if from.is_empty() => {
+                "no key (etcd matches nothing from an empty start)".into()
+            }
             KeyRange::Range { from, to } => {
                 format!("keys from {} up to {}", shown(from), shown(to))
             }
@@ -205,7 +212,14 @@ pub struct Interval {
 
 impl Interval {
     /// etcd's `[key, range_end)`: an empty end is the one key, `\0` the end of the keyspace.
+    /// An empty key is past every key to etcd, so its range holds none.
     pub fn of_etcd(key: &[u8], range_end: &[u8]) -> Interval {
+        if key.is_empty() {
+            return Interval {
+                start: Vec::new(),
+                end: Some(Vec::new()),
+            };
+        }
         let end = match range_end {
             [] => {
                 let mut next = key.to_vec();

@@ -52,8 +52,26 @@ fn ranges_read_back_as_they_were_written() {
         let (start, end) = shape.to_etcd();
         assert_eq!(KeyRange::from_etcd(&start, &end), shape, "{shape:?}");
     }
-    // etcdctl writes "every key" with an empty key.
-    assert_eq!(KeyRange::from_etcd(b"", b"\0"), KeyRange::Everything);
+    // etcd matches no key from an empty start: older versions stored such ranges.
+    let nothing = KeyRange::from_etcd(b"", b"\0");
+    assert!(nothing.is_empty(), "{nothing:?}");
+    assert!(nothing.describe().starts_with("no key"));
+    assert_eq!(KeyRange::from_etcd(b"\0", b"\0"), KeyRange::Everything);
+    // Keys of 0xff bytes: their prefix runs to the end of the keyspace.
+    assert_eq!(
+        KeyRange::from_etcd(&[0xff], &[0]),
+        KeyRange::Prefix {
+            prefix: Key::new(vec![0xff])
+        }
+    );
+    let (start, end) = KeyRange::Prefix {
+        prefix: Key::new(vec![b'a', 0xff]),
+    }
+    .to_etcd();
+    assert_eq!(
+        (start.as_slice(), end.as_slice()),
+        (&[b'a', 0xff][..], &b"b"[..])
+    );
     // A range that happens to end where a prefix ends is that prefix.
     assert_eq!(KeyRange::from_etcd(b"/app/", b"/app0"), prefix("/app/"));
     assert_eq!(prefix("/app/").describe(), "keys under /app/");

@@ -77,8 +77,8 @@ pub(super) fn access_admin_refused(message: &str) -> Option<Refusal> {
         )
     } else if message.contains("invalid auth management") {
         unsafe_(
-            "while authentication is on, the root user must stay and keep the root role: turn \
-             authentication off first",
+            "the change is not allowed: while authentication is on, the root user stays and \
+             keeps the root role, and a permission's range must start at a key and end after it",
         )
     } else if message.contains("root user does not exist") {
         unsafe_("authentication needs a user named root first")
