@@ -111,6 +111,7 @@ pub async fn change_password(
     responses(
         (status = 200, description = "Granted", body = AccessDone),
         (status = 404, description = "No such user or role", body = ErrorBody),
+        (status = 409, description = "etcd refused it", body = ErrorBody),
     ))]
 pub async fn grant_role(
     caller: Caller,
@@ -175,6 +176,7 @@ pub async fn delete_role(
     responses(
         (status = 200, description = "Granted", body = AccessDone),
         (status = 404, description = "No such role", body = ErrorBody),
+        (status = 409, description = "etcd refused the range", body = ErrorBody),
     ))]
 pub async fn grant_permission(
     caller: Caller,
