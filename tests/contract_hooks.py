@@ -39,6 +39,8 @@ INEXPRESSIBLE = (
     "is no peer URL",
     # A user's or role's name is at most 128 bytes; its pattern counts characters.
     "name is at most 128 bytes",
+    # A password is at most 72 bytes (bcrypt's); its schema counts characters.
+    "password is at most 72 bytes",
     # A range of keys ends after it starts, and names its keys; `key` and `prefix` are each
     # optional, but one of them is needed.
     "The range is empty",

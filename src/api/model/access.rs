@@ -30,7 +30,10 @@ pub struct NewUserBody {
     #[cfg_attr(feature = "ssr", schema(inline, value_type = Name))]
     pub name: String,
     /// The password; none for a user who signs in only with a client certificate naming them.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Option<String>, min_length = 1, max_length = 72)
+    )]
     pub password: Option<Secret>,
 }
 
@@ -39,7 +42,10 @@ pub struct NewUserBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
-    #[cfg_attr(feature = "ssr", schema(value_type = String, min_length = 1))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, min_length = 1, max_length = 72)
+    )]
     pub password: Secret,
 }
 

@@ -177,7 +177,8 @@ impl AccessChange {
                          certificate only."
                             .into(),
                     ),
-                    _ => Ok(()),
+                    Some(Secret(password)) => check_password(password),
+                    None => Ok(()),
                 }
             }
             AccessChange::ChangePassword { name, password } => {
@@ -185,7 +186,7 @@ impl AccessChange {
                 if password.0.is_empty() {
                     return Err("A password cannot be empty.".into());
                 }
-                Ok(())
+                check_password(&password.0)
             }
             AccessChange::DeleteUser { name } => check_name("user", name),
             AccessChange::AddRole { name } | AccessChange::DeleteRole { name } => {
@@ -206,6 +207,20 @@ impl AccessChange {
             AccessChange::Authentication { .. } => Ok(()),
         }
     }
+}
+
+/// The most bytes of a password etcd keeps: it hashes passwords with bcrypt, which etcd 3.5
+/// refuses past 72 bytes and older versions cut there silently.
+pub const MAX_PASSWORD_BYTES: usize = 72;
+
+fn check_password(password: &str) -> Result<(), String> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!(
+            "A password is at most {MAX_PASSWORD_BYTES} bytes: etcd hashes it with bcrypt, \
+             which takes no more."
+        ));
+    }
+    Ok(())
 }
 
 /// A range etcd can store: its keys within etcd's key size, and not empty.

@@ -259,3 +259,27 @@ fn permits_have_etcdctl_words() {
     }
     assert_eq!(Permits::parse("delete"), None);
 }
+
+#[test]
+fn passwords_fit_bcrypt() {
+    let add = |password: &str| AccessChange::AddUser {
+        name: "u".into(),
+        password: Some(Secret(password.into())),
+    };
+    assert!(add(&"x".repeat(72)).check().is_ok());
+    assert!(add(&"x".repeat(73))
+        .check()
+        .unwrap_err()
+        .contains("at most 72 bytes"));
+    // Bytes, not characters: 37 two-byte letters are 74 bytes.
+    assert!(add(&"é".repeat(37)).check().is_err());
+    let change = AccessChange::ChangePassword {
+        name: "u".into(),
+        password: Secret("y".repeat(100)),
+    };
+    assert!(change.check().is_err());
+    assert!(
+        !format!("{change:?}").contains("yyy"),
+        "a password is never printed"
+    );
+}

@@ -80,6 +80,10 @@ pub(super) fn access_admin_refused(message: &str) -> Option<Refusal> {
             "the change is not allowed: while authentication is on, the root user stays and \
              keeps the root role, and a permission's range must start at a key and end after it",
         )
+    } else if message.contains("password length exceeds") {
+        Some(Refusal::Told(AppError::invalid(
+            "etcd refused the password: bcrypt, which hashes it, takes at most 72 bytes",
+        )))
     } else if message.contains("root user does not exist") {
         unsafe_("authentication needs a user named root first")
     } else if message.contains("root user does not have root role") {
