@@ -8,7 +8,7 @@ mod common;
 use common::{
     enable_etcd_auth,
     server::{http, TestServer},
-    sign_in::{api, session_cookie, sign_in_form, user_add, users_file, with_cookie},
+    sign_in::{api, session_cookie, sign_in_form, sign_out, user_add, users_file, with_cookie},
     TestCluster,
 };
 use etcd_client::{Client, ConnectOptions};
@@ -287,14 +287,7 @@ async fn signing_out_ends_the_session_and_its_token() {
     let (server, _) = with_users(&cluster, dir.path(), &[("ed", "editor")], &[]);
     let cookie = session_cookie(&sign_in_form(&server, "ed", "ed-pw").await);
     assert_eq!(with_cookie(&server, "/api/v1/keys", &cookie).await.0, 200);
-    let signed_out = http()
-        .post(format!("{}/auth/sign-out", server.url))
-        .header("origin", &server.url)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status(), 303);
+    assert_eq!(sign_out(&server, &cookie).await, 303);
     assert_eq!(
         with_cookie(&server, "/api/v1/keys", &cookie).await.0,
         401,

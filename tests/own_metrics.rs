@@ -6,7 +6,7 @@
 mod common;
 
 use common::server::{http, TestServer};
-use common::sign_in::{session_cookie, sign_in_form, users_file};
+use common::sign_in::{session_cookie, sign_in_form, sign_out, users_file};
 use common::{eventually, TestCluster};
 use etcd_deck::server_fns::EtcdConnection;
 use leptos::server_fn::ServerFn;
@@ -293,14 +293,7 @@ async fn only_this_machine_and_admins_read_the_metrics() {
     assert_eq!(admin.status(), 200, "with basic credentials too");
 
     // Signed out, the session is no longer in use; this machine needs no sign-in.
-    let signed_out = http()
-        .post(format!("{}/auth/sign-out", server.url))
-        .header("origin", &server.url)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status(), 303);
+    assert_eq!(sign_out(&server, &cookie).await, 303);
     let (status, _, text) = get(&metrics, &[]).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(value(&parse(&text), "etcd_deck_sessions", &[]), Some(0.0));

@@ -70,3 +70,15 @@ pub async fn api(
 ) -> (StatusCode, Value) {
     server.api(method, path, Some(user), body).await
 }
+
+/// Signs out the session of `cookie` through the form, as a browser does; answers the status.
+pub async fn sign_out(server: &TestServer, cookie: &str) -> StatusCode {
+    http()
+        .post(format!("{}/auth/sign-out", server.url))
+        .header("origin", &server.url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
