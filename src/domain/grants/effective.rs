@@ -206,14 +206,14 @@ pub fn who_may(
     target: &Target,
     auth_enabled: bool,
     action: Action,
-) -> Vec<(String, Coverage)> {
+) -> Vec<UserCoverage> {
     users
         .iter()
-        .map(|user| {
-            let verdict = verdict(user, roles, target, auth_enabled, action);
-            (user.name.clone(), verdict.coverage)
+        .map(|user| UserCoverage {
+            user: user.name.clone(),
+            coverage: verdict(user, roles, target, auth_enabled, action).coverage,
         })
-        .filter(|(_, coverage)| *coverage != Coverage::None)
+        .filter(|may| may.coverage != Coverage::None)
         .collect()
 }
 
@@ -278,10 +278,7 @@ pub fn who_may_view(
         target: target.clone(),
         action,
         auth_enabled,
-        users: who_may(users, roles, target, auth_enabled, action)
-            .into_iter()
-            .map(|(user, coverage)| UserCoverage { user, coverage })
-            .collect(),
+        users: who_may(users, roles, target, auth_enabled, action),
         roles: reaching,
     }
 }

@@ -222,7 +222,11 @@ fn who_may_lists_users_with_any_coverage() {
         user("carol", &[]),
         user("root", &["root"]),
     ];
-    let may = who_may(&users, &roles, &under("/app/"), true, Action::Write);
+    let may: Vec<(String, Coverage)> =
+        who_may(&users, &roles, &under("/app/"), true, Action::Write)
+            .into_iter()
+            .map(|may| (may.user, may.coverage))
+            .collect();
     assert_eq!(
         may,
         vec![
