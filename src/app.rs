@@ -2,13 +2,14 @@
 
 use crate::components::{ConnectionBanner, EtcdEpoch, Shortcuts};
 use crate::pages::{
-    ApiReferenceRoute, BulkRoute, ChartsRoute, ClusterRoute, KeyListPage, KeyRoute, LeasesRoute,
-    MaintenanceRoute, NotFound, PastRoute, SearchRoute, SignInPage, WatchRoute,
+    AccessRoute, ApiReferenceRoute, BulkRoute, ChartsRoute, ClusterRoute, KeyListPage, KeyRoute,
+    LeasesRoute, MaintenanceRoute, NotFound, PastRoute, SearchRoute, SignInPage, WatchRoute,
 };
 use crate::urls::routes::{
-    api_reference_url, charts_url, cluster_url, leases_url, maintenance_url, API_REFERENCE_SEGMENT,
-    BULK_SEGMENT, CHARTS_SEGMENT, CLUSTER_SEGMENT, KEYS, KEY_SEGMENT, LEASES_SEGMENT,
-    MAINTENANCE_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT, SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
+    access_url, api_reference_url, charts_url, cluster_url, leases_url, maintenance_url,
+    ACCESS_SEGMENT, API_REFERENCE_SEGMENT, BULK_SEGMENT, CHARTS_SEGMENT, CLUSTER_SEGMENT, KEYS,
+    KEY_SEGMENT, LEASES_SEGMENT, MAINTENANCE_SEGMENT, PAST, PAST_SEGMENT, SEARCH_SEGMENT,
+    SIGN_IN_SEGMENT, WATCH, WATCH_SEGMENT,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <a href=cluster_url()>"Cluster"</a>
                     <a href=charts_url(None)>"Charts"</a>
                     <a href=maintenance_url()>"Maintenance"</a>
+                    <a href=access_url()>"Access"</a>
                     <a href=api_reference_url()>"API"</a>
                 </nav>
             </header>
@@ -145,6 +147,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment(BULK_SEGMENT)
                         view={Lazy::<BulkRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment(ACCESS_SEGMENT)
+                        view={Lazy::<AccessRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment(SIGN_IN_SEGMENT) view=SignInPage />

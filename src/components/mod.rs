@@ -5,6 +5,7 @@ mod alert_list;
 mod changed_meanwhile;
 mod changes_since;
 mod chart;
+mod confirm_panel;
 mod conflict;
 mod connection_banner;
 #[cfg(feature = "hydrate")]
@@ -34,6 +35,7 @@ pub use alert_list::{alerts_banner, AlertList};
 pub use changed_meanwhile::ChangedMeanwhile;
 pub use changes_since::Reread;
 pub use chart::{clock, ChartView};
+pub use confirm_panel::{ConfirmPanel, TypedName};
 pub use conflict::ConflictView;
 pub use connection_banner::{ConnectionBanner, EtcdEpoch};
 pub use key_history::{diff_view, KeyHistoryPanel, PastVersionPanel};

@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::server_fns::{get_level, list_keys, CreateKey};
 use crate::urls::{
     query_param,
-    routes::{level_url, list_url, search_url, KEYS},
+    routes::{access_who_url, level_url, list_url, search_url, KEYS},
     with_param,
 };
 use leptos::{either::Either, ev::SubmitEvent, html, prelude::*};
@@ -185,6 +185,7 @@ fn PrefixForm(listing: Signal<Listing>) -> impl IntoView {
             SearchMode::Substring,
         ))
     };
+    let who_may = move || access_who_url("write", &prefix());
     view! {
         <form method="GET" action=KEYS class="prefix-form" on:submit=list>
             <label>
@@ -208,6 +209,9 @@ fn PrefixForm(listing: Signal<Listing>) -> impl IntoView {
             <button type="submit">"List"</button>
             <a class="button-link" href=search data-testid="search-link">
                 "Search…"
+            </a>
+            <a class="button-link" href=who_may data-testid="who-may-link">
+                "Who may write here?"
             </a>
         </form>
     }

@@ -20,6 +20,7 @@ macro_rules! lazy_page {
     };
 }
 
+mod access;
 mod api_reference;
 mod bulk;
 mod bulk_copy;
@@ -36,6 +37,7 @@ mod search;
 mod sign_in;
 mod watch;
 
+pub use access::AccessRoute;
 pub use api_reference::ApiReferenceRoute;
 pub use bulk::BulkRoute;
 pub use charts::ChartsRoute;

@@ -5,6 +5,7 @@
 
 pub mod glue;
 
+mod access;
 mod bulk;
 mod cluster;
 mod history;
@@ -14,6 +15,7 @@ mod maintenance;
 mod members;
 mod metrics;
 
+pub use access::*;
 pub use bulk::*;
 pub use cluster::*;
 pub use history::*;

@@ -3,6 +3,7 @@
 
 use super::with_query;
 use crate::domain::{
+    grants::{AccessChange, ChangeFields},
     key::percent_encode_bytes,
     lease::lease_hex,
     metrics::{alerts::Fix, Alert},
@@ -23,6 +24,8 @@ pub const CLUSTER_SEGMENT: &str = "cluster";
 pub const MAINTENANCE_SEGMENT: &str = "maintenance";
 /// The charts page's segment, under the cluster's: `/cluster/charts`.
 pub const CHARTS_SEGMENT: &str = "charts";
+/// The access page's one segment: `/access`.
+pub const ACCESS_SEGMENT: &str = "access";
 /// The REST API reference's one segment: `/api`.
 pub const API_REFERENCE_SEGMENT: &str = "api";
 /// The search page's one segment: `/search?prefix=…&q=…`.
@@ -91,6 +94,38 @@ pub fn fix_url(alert: &Alert) -> String {
         Fix::MoveLeader | Fix::Members => format!("{}#membership", cluster_url()),
         Fix::Charts => charts_url(alert.member.as_deref()),
     }
+}
+
+/// The access page.
+pub fn access_url() -> String {
+    format!("/{ACCESS_SEGMENT}")
+}
+
+/// The access page showing the user or role `name` (`what` is `user` or `role`).
+pub fn access_subject_url(what: &str, name: &str) -> String {
+    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("/{ACCESS_SEGMENT}?{what}={name}#{what}")
+}
+
+/// The access page asking to confirm a change.
+pub fn access_asking_url(change: &ChangeFields) -> String {
+    format!("/{ACCESS_SEGMENT}?{}#confirm", change.query("do"))
+}
+
+/// The access page after `change`, saying it was done.
+pub fn access_done_url(change: &AccessChange) -> String {
+    match ChangeFields::of(change) {
+        Some(fields) => format!("/{ACCESS_SEGMENT}?{}", fields.query("done")),
+        None => access_url(),
+    }
+}
+
+/// The access page answering who may `action` (`read` or `write`) under `prefix`.
+pub fn access_who_url(action: &str, prefix: &Key) -> String {
+    format!(
+        "/{ACCESS_SEGMENT}?who={action}&kind=prefix&key={}#who",
+        percent_encode_bytes(prefix.as_bytes())
+    )
 }
 
 /// The maintenance page.

@@ -116,10 +116,7 @@ fn verdict(
         (_, true) => Coverage::None,
         _ => Coverage::Part,
     };
-    let verb = match action {
-        Action::Read => "read",
-        Action::Write => "write",
-    };
+    let verb = action.word();
     let what = target.describe();
     let reason = match coverage {
         Coverage::All => {

@@ -9,12 +9,14 @@
 
 mod change;
 mod effective;
+mod form;
 mod text_key;
 
 use super::key::Key;
 use super::paging::prefix_range_end;
 pub use change::*;
 pub use effective::*;
+pub use form::*;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub use text_key::TextKey;
@@ -75,6 +77,16 @@ impl Permits {
 pub enum Action {
     Read,
     Write,
+}
+
+impl Action {
+    /// `read` or `write`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Write => "write",
+        }
+    }
 }
 
 /// A range of keys the way people think of it; etcd stores each as `key` and `range_end`.
