@@ -4,7 +4,7 @@
 //! member just added, with its catch-up and Promote once etcd would accept it.
 
 use super::membership::Actions;
-use crate::components::ServerForm;
+use crate::components::{ConfirmPanel, ServerForm, TypedName};
 use crate::domain::members::{catch_up, may_lead, may_remove, JoinInstructions, MemberNow};
 use crate::server_fns::{AddMember, MoveLeader, PromoteMember, RemoveMember, ReplaceMember};
 use crate::urls::{query_param, routes::cluster_url};
@@ -48,11 +48,9 @@ pub(super) fn confirmation(asked: Asked, members: &[MemberNow], actions: Actions
     };
     let found = members.iter().find(|m| m.name == name || m.id == name);
     let Some(member) = found.cloned() else {
+        let what = format!("No member is named {name} now.");
         return view! {
-            <section class="panel danger-zone" data-testid="membership-confirm">
-                <p>{format!("No member is named {name} now.")}</p>
-                <a href=cluster_url()>"Back"</a>
-            </section>
+            <ConfirmPanel what cancel=cluster_url() testid="membership-confirm">""</ConfirmPanel>
         }
         .into_any();
     };
@@ -78,7 +76,7 @@ pub(super) fn confirmation(asked: Asked, members: &[MemberNow], actions: Actions
             let form = view! {
                 <ServerForm action=actions.remove read=crate::read_form!(RemoveMember { member, confirm })>
                     <input type="hidden" name="member" value=label.clone() />
-                    {typed(&label)}
+                    <TypedName name=label.clone() />
                     " "
                     <button type="submit" class="danger" data-testid="confirm-remove">"Remove"</button>
                 </ServerForm>
@@ -133,7 +131,7 @@ pub(super) fn confirmation(asked: Asked, members: &[MemberNow], actions: Actions
                     " "
                     <label>"Peer URL " <input name="peer_url" required value=peer data-testid="replace-peer-url" /></label>
                     " "
-                    {typed(&label)}
+                    <TypedName name=label.clone() />
                     " "
                     <button type="submit" class="danger" data-testid="confirm-replace">"Replace"</button>
                 </ServerForm>
@@ -142,23 +140,9 @@ pub(super) fn confirmation(asked: Asked, members: &[MemberNow], actions: Actions
         }
     };
     view! {
-        <section class="panel danger-zone" role="alertdialog" aria-label="Confirm" data-testid="membership-confirm">
-            <p>{what}</p>
-            {form}
-            <a href=cluster_url()>"Cancel"</a>
-        </section>
+        <ConfirmPanel what cancel=cluster_url() testid="membership-confirm">{form}</ConfirmPanel>
     }
     .into_any()
-}
-
-/// The field a change that cannot be undone wants the member's name typed into.
-fn typed(label: &str) -> impl IntoView {
-    view! {
-        <label>
-            {format!("Type {label} to confirm ")}
-            <input name="confirm" required autocomplete="off" data-testid="confirm-name" />
-        </label>
-    }
 }
 
 fn promote_form(promote: ServerAction<PromoteMember>, member: String) -> impl IntoView {

@@ -2,7 +2,7 @@
 //! with its revision typed, and a compaction.
 
 use super::{Actions, Asked};
-use crate::components::ServerForm;
+use crate::components::{ConfirmPanel, ServerForm};
 use crate::domain::cluster::Role;
 use crate::domain::limits::human_bytes;
 use crate::domain::maintenance::RecoveryPlan;
@@ -57,11 +57,7 @@ pub(super) fn confirmation(asked: Asked, members: &[MemberNow], actions: Actions
         }
     };
     view! {
-        <section class="panel danger-zone" role="alertdialog" aria-label="Confirm" data-testid="maintenance-confirm">
-            <p>{what}</p>
-            {form}
-            <a href=maintenance_url()>"Cancel"</a>
-        </section>
+        <ConfirmPanel what cancel=maintenance_url() testid="maintenance-confirm">{form}</ConfirmPanel>
     }
 }
 
