@@ -7,7 +7,7 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    AddMember, ApplyImport, CheckConsistency, CompactHistory, CreateKey, DefragmentMembers,
+    AddAccessUser, AddMember, ChangeAccess, CheckAccess, GetAccess, SetAccessPassword, WhoMayAccess, ApplyImport, CheckConsistency, CompactHistory, CreateKey, DefragmentMembers,
     DeleteKey, DeleteSelection, DisarmAlarm, EtcdConnection, FormatValue, GetApiReference,
     GetCluster, GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance,
     GetMembers, GetMetrics, GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey,
@@ -25,11 +25,12 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-/// 30 pages, 5 REST reads, etcd-deck's own metrics and a sign-out, a search page and its server
+/// 37 pages, 5 REST reads, etcd-deck's own metrics and a sign-out, a search page and its server
 /// function, and 21 other server function calls; then 36 REST calls (every route; two more
-/// maintenance runs in a client's first round), 15 on etcd's users and roles, 18 server function calls that write (two more
-/// maintenance runs in a client's first round), an upload, its preview and its import.
-const REQUESTS_PER_ROUND: usize = 60 + 36 + 15 + 18 + 3;
+/// maintenance runs in a client's first round), 15 REST calls and 13 server function calls on
+/// etcd's users and roles, 18 server function calls that write (two more maintenance runs in a
+/// client's first round), an upload, its preview and its import.
+const REQUESTS_PER_ROUND: usize = 67 + 36 + 15 + 13 + 18 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -98,6 +99,18 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ("/maintenance?do=defragment&member=m1".to_string(), 200),
         ("/maintenance?check=1".to_string(), 200),
         ("/api".to_string(), 200),
+        // The access page, a user's and a role's, a change's confirmation, the page after it,
+        // and its two questions.
+        ("/access".to_string(), 200),
+        ("/access?user=nobody%3Cb%3E#user".to_string(), 200),
+        ("/access?role=r%3Cb%3E".to_string(), 200),
+        (
+            "/access?do=grant_permission&role=r&permits=read&kind=prefix&key=load%2F".to_string(),
+            200,
+        ),
+        ("/access?done=delete_user&user=x".to_string(), 200),
+        ("/access?who=write&kind=prefix&key=load%2F".to_string(), 200),
+        ("/access?check=nobody&kind=key&key=load%2Fexisting".to_string(), 404),
         ("/bulk".to_string(), 200),
         ("/bulk?prefix=load%252F&revision=0&all=1".to_string(), 200),
         // The import page giving back pasted text it no longer keeps: an empty box.
@@ -594,6 +607,54 @@ async fn write_round(
             expected,
             rest(method.clone(), route, body).await,
         );
+    }
+
+    // The same from the access page's server functions, on a role and a user of their own.
+    let role = format!("{role}-fn");
+    let user = format!("{role}-user");
+    let change = |change: &str, user: &str, role: &str, confirm: &str| {
+        let range = "permits=readwrite&kind=prefix";
+        format!(
+            "change={change}&user={user}&role={role}&{range}&key={}&to=&confirm={confirm}",
+            percent(&dir)
+        )
+    };
+    for (path, form, expected) in [
+        (ChangeAccess::PATH, change("add_role", "", &role, ""), 200),
+        (ChangeAccess::PATH, change("grant_permission", "", &role, ""), 200),
+        (
+            AddAccessUser::PATH,
+            format!("name={user}&password=pw&again=pw"),
+            200,
+        ),
+        (ChangeAccess::PATH, change("grant_role", &user, &role, ""), 200),
+        (GetAccess::PATH, String::new(), 200),
+        (
+            CheckAccess::PATH,
+            format!("user={user}&kind=prefix&key={}", percent(&dir)),
+            200,
+        ),
+        (
+            WhoMayAccess::PATH,
+            format!("action=write&kind=key&key={}k", percent(&dir)),
+            200,
+        ),
+        (
+            SetAccessPassword::PATH,
+            format!("name={user}&password=pw2&again=pw2"),
+            200,
+        ),
+        (ChangeAccess::PATH, change("revoke_role", &user, &role, ""), 200),
+        (
+            ChangeAccess::PATH,
+            change("revoke_permission", "", &role, ""),
+            200,
+        ),
+        (ChangeAccess::PATH, change("delete_user", &user, "", &user), 200),
+        (ChangeAccess::PATH, change("delete_role", "", &role, &role), 200),
+        (ChangeAccess::PATH, change("auth_on", "", "", ""), 409),
+    ] {
+        check(path, expected, function(path, form).await);
     }
 
     // REST leases: granted, read, renewed and revoked.

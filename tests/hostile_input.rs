@@ -283,6 +283,14 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/api/v1/auth/who?prefix={s}&action={s}"),
             format!("/api/v1/auth/users/{s}"),
             format!("/api/v1/auth/roles/{s}"),
+            format!("/access?user={s}"),
+            format!("/access?role={s}"),
+            format!("/access?do=grant_permission&role={s}&permits={s}&kind=prefix&key={s}&to={s}"),
+            format!("/access?do=delete_user&user={s}"),
+            format!("/access?do={s}&user={s}&role={s}"),
+            format!("/access?done=grant_role&user={s}&role={s}"),
+            format!("/access?check={s}&kind=key&key={s}"),
+            format!("/access?who={s}&kind=prefix&key={s}"),
         ] {
             client.page(&path).await;
         }
@@ -579,6 +587,50 @@ async fn every_page_and_server_function_takes_the_worst_input() {
         for (method, path, body) in changes {
             client.change(method, &path, body).await;
         }
+        // The same from the access page's server functions, with the name in every field.
+        let fields = |change: &str| -> Vec<(&str, String)> {
+            let mut fields = vec![("change", change.to_string())];
+            for name in ["user", "role", "key", "to", "confirm"] {
+                fields.push((name, text.clone()));
+            }
+            fields.extend([("permits", "readwrite".into()), ("kind", "prefix".into())]);
+            fields
+        };
+        let changes = [
+            "add_role",
+            "grant_permission",
+            "grant_role",
+            "revoke_role",
+            "revoke_permission",
+            "delete_user",
+            "delete_role",
+            text.as_str(),
+        ];
+        for change in changes {
+            client.call(ChangeAccess::PATH, &fields(change)).await;
+        }
+        let named = |name: &'static str| (name, text.clone());
+        let calls: [(&str, Vec<(&str, String)>); 4] = [
+            (
+                AddAccessUser::PATH,
+                vec![named("name"), named("password"), named("again")],
+            ),
+            (
+                SetAccessPassword::PATH,
+                vec![named("name"), named("password"), named("again")],
+            ),
+            (
+                CheckAccess::PATH,
+                vec![named("user"), named("kind"), named("key")],
+            ),
+            (
+                WhoMayAccess::PATH,
+                vec![named("action"), ("kind", "prefix".into()), named("key")],
+            ),
+        ];
+        for (path, form) in &calls {
+            client.call(path, form).await;
+        }
         client
             .alive(&format!("users and roles named {}", short(&text)))
             .await;
@@ -586,6 +638,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
     for path in [
         EtcdConnection::PATH,
         GetCluster::PATH,
+        GetAccess::PATH,
         StopMaintenance::PATH,
         GetMaintenance::PATH,
         CheckConsistency::PATH,

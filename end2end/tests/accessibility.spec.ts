@@ -30,6 +30,10 @@ const pages: [string, string, ((page: Page) => Promise<void>)?][] = [
     await expect(page.getByTestId('recovery-plan')).toBeVisible();
   }],
   ['a defragmentation asked', '/maintenance?do=defragment&member=m1'],
+  ['access, and who may write', '/access?who=write&kind=prefix&key=e2e%2F', async (page) => {
+    await expect(page.getByTestId('who-answer')).toBeVisible();
+  }],
+  ['a permission asked', '/access?do=grant_permission&role=r&permits=read&kind=prefix&key=e2e%2F'],
   ['the API reference', '/api'],
 ];
 

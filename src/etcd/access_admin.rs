@@ -29,19 +29,19 @@ impl Etcd {
     pub async fn directory(&self) -> Result<Directory, AppError> {
         let (user_names, role_names) = futures::try_join!(self.user_names(), self.role_names())?;
         let users = stream::iter(user_names)
-            .map(|name| async move { self.etcd_user(&name).await })
+            .map(|name| async move { still_there(self.etcd_user(&name).await) })
             .buffered(AT_ONCE)
             .try_collect::<Vec<_>>();
         let roles = stream::iter(role_names)
-            .map(|name| async move { self.etcd_role(&name).await })
+            .map(|name| async move { still_there(self.etcd_role(&name).await) })
             .buffered(AT_ONCE)
             .try_collect::<Vec<_>>();
         let (users, roles, auth_enabled) =
             futures::try_join!(users, roles, self.authentication_enabled())?;
         Ok(Directory {
             auth_enabled,
-            users,
-            roles,
+            users: users.into_iter().flatten().collect(),
+            roles: roles.into_iter().flatten().collect(),
         })
     }
 
@@ -253,5 +253,15 @@ impl Etcd {
             .await
             .map(|_| ())
             .map_err(self.refused(op))
+    }
+}
+
+/// A user or role read after it was listed, or `None` once deleted in between (someone else's
+/// change): the directory is then as it was just after that deletion.
+fn still_there<T>(read: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match read {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::NoSuchName { .. }) => Ok(None),
+        Err(err) => Err(err),
     }
 }

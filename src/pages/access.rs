@@ -158,6 +158,7 @@ fn AccessView(view: AccessView, asked: Asked, actions: Actions) -> impl IntoView
         <Users view=view.clone() may add=actions.add_user />
         <Roles view may />
     }
+    .into_any()
 }
 
 /// Whether authentication is on, and the switch, which says what it will do first.

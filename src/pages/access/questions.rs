@@ -117,6 +117,7 @@ pub(super) fn Questions(asked: Signal<(Option<Check>, Option<Who>)>) -> impl Int
             />
         </section>
     }
+    .into_any()
 }
 
 /// The key or prefix asked about.
