@@ -7,13 +7,14 @@ mod common;
 use common::{app::serve_on_free_port, TestCluster};
 use etcd_deck::domain::{lease::Expiry, Key, PutCondition, WriteReceipt};
 use etcd_deck::server_fns::{
-    AddAccessUser, AddMember, ChangeAccess, CheckAccess, GetAccess, SetAccessPassword, WhoMayAccess, ApplyImport, CheckConsistency, CompactHistory, CreateKey, DefragmentMembers,
-    DeleteKey, DeleteSelection, DisarmAlarm, EtcdConnection, FormatValue, GetApiReference,
-    GetCluster, GetDraft, GetKey, GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance,
-    GetMembers, GetMetrics, GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey,
-    MoveLeader, PastedText, PeekKey, PlanCopy, PreviewImport, PreviewSelection, PromoteMember,
-    RecoverCluster, RemoveMember, ReplaceMember, RestoreVersion, RevokeLease, SaveValue,
-    SearchKeys, SetKeyLease, StopMaintenance, UndeleteKeys,
+    AddAccessUser, AddMember, ApplyImport, ChangeAccess, CheckAccess, CheckConsistency,
+    CompactHistory, CreateKey, DefragmentMembers, DeleteKey, DeleteSelection, DisarmAlarm,
+    EtcdConnection, FormatValue, GetAccess, GetApiReference, GetCluster, GetDraft, GetKey,
+    GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance, GetMembers, GetMetrics, GrantLease,
+    KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey, MoveLeader, PastedText, PeekKey,
+    PlanCopy, PreviewImport, PreviewSelection, PromoteMember, RecoverCluster, RemoveMember,
+    ReplaceMember, RestoreVersion, RevokeLease, SaveValue, SearchKeys, SetAccessPassword,
+    SetKeyLease, StopMaintenance, UndeleteKeys, WhoMayAccess,
 };
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
@@ -110,7 +111,10 @@ async fn one_round(http: &reqwest::Client, base: &str, client: usize, round: usi
         ),
         ("/access?done=delete_user&user=x".to_string(), 200),
         ("/access?who=write&kind=prefix&key=load%2F".to_string(), 200),
-        ("/access?check=nobody&kind=key&key=load%2Fexisting".to_string(), 404),
+        (
+            "/access?check=nobody&kind=key&key=load%2Fexisting".to_string(),
+            404,
+        ),
         ("/bulk".to_string(), 200),
         ("/bulk?prefix=load%252F&revision=0&all=1".to_string(), 200),
         // The import page giving back pasted text it no longer keeps: an empty box.
@@ -621,13 +625,21 @@ async fn write_round(
     };
     for (path, form, expected) in [
         (ChangeAccess::PATH, change("add_role", "", &role, ""), 200),
-        (ChangeAccess::PATH, change("grant_permission", "", &role, ""), 200),
+        (
+            ChangeAccess::PATH,
+            change("grant_permission", "", &role, ""),
+            200,
+        ),
         (
             AddAccessUser::PATH,
             format!("name={user}&password=pw&again=pw"),
             200,
         ),
-        (ChangeAccess::PATH, change("grant_role", &user, &role, ""), 200),
+        (
+            ChangeAccess::PATH,
+            change("grant_role", &user, &role, ""),
+            200,
+        ),
         (GetAccess::PATH, String::new(), 200),
         (
             CheckAccess::PATH,
@@ -644,14 +656,26 @@ async fn write_round(
             format!("name={user}&password=pw2&again=pw2"),
             200,
         ),
-        (ChangeAccess::PATH, change("revoke_role", &user, &role, ""), 200),
+        (
+            ChangeAccess::PATH,
+            change("revoke_role", &user, &role, ""),
+            200,
+        ),
         (
             ChangeAccess::PATH,
             change("revoke_permission", "", &role, ""),
             200,
         ),
-        (ChangeAccess::PATH, change("delete_user", &user, "", &user), 200),
-        (ChangeAccess::PATH, change("delete_role", "", &role, &role), 200),
+        (
+            ChangeAccess::PATH,
+            change("delete_user", &user, "", &user),
+            200,
+        ),
+        (
+            ChangeAccess::PATH,
+            change("delete_role", "", &role, &role),
+            200,
+        ),
         (ChangeAccess::PATH, change("auth_on", "", "", ""), 409),
     ] {
         check(path, expected, function(path, form).await);

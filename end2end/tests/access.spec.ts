@@ -101,7 +101,7 @@ test('root grants a role over a prefix to a new user, who then sees exactly thos
   await expect(rows).toHaveCount(2);
   await expect(rows).toContainText(['team/a/1', 'team/a/2']);
   await bob.goto(`${server.url}/?prefix=team%2Fb%2F`);
-  await expect(bob.getByTestId('error')).toContainText('permission denied');
+  await expect(bob.getByTestId('error')).toContainText('do not allow the etcd user bob to list the keys under team/b/');
   await other.close();
 
   // Deleting the user asks for the name typed.

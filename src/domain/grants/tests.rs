@@ -291,7 +291,9 @@ fn passwords_fit_bcrypt() {
 #[test]
 fn a_change_goes_through_its_form_and_back() {
     let changes = [
-        AccessChange::DeleteUser { name: "ü <b>".into() },
+        AccessChange::DeleteUser {
+            name: "ü <b>".into(),
+        },
         AccessChange::GrantRole {
             user: "a b".into(),
             role: "r&x=1".into(),
@@ -301,7 +303,9 @@ fn a_change_goes_through_its_form_and_back() {
             role: "r".into(),
         },
         AccessChange::AddRole { name: "r#1".into() },
-        AccessChange::DeleteRole { name: "r%2F".into() },
+        AccessChange::DeleteRole {
+            name: "r%2F".into(),
+        },
         AccessChange::GrantPermission {
             role: "r".into(),
             permission: Permission {
@@ -314,7 +318,9 @@ fn a_change_goes_through_its_form_and_back() {
         },
         AccessChange::RevokePermission {
             role: "r".into(),
-            range: KeyRange::Prefix { prefix: key("/app/") },
+            range: KeyRange::Prefix {
+                prefix: key("/app/"),
+            },
         },
         AccessChange::RevokePermission {
             role: "r".into(),
@@ -377,7 +383,9 @@ fn forms_refuse_what_they_cannot_mean() {
         key: key.into(),
         ..ChangeFields::default()
     };
-    assert!(fields("grant_permission", "nonsense", "/a").parse().is_err());
+    assert!(fields("grant_permission", "nonsense", "/a")
+        .parse()
+        .is_err());
     assert!(fields("grant_permission", "key", "").parse().is_err());
     assert!(fields("revoke_permission", "range", "/b").parse().is_err());
     assert!(fields("drop_everything", "key", "/a").parse().is_err());
@@ -394,7 +402,9 @@ fn forms_refuse_what_they_cannot_mean() {
     assert!(form_target("key", "").is_err());
     assert_eq!(
         form_target("prefix", ""),
-        Ok(Target::Prefix { prefix: Key::default() })
+        Ok(Target::Prefix {
+            prefix: Key::default()
+        })
     );
     assert!(form_action("delete").is_err());
 }
