@@ -285,7 +285,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/api/v1/auth/roles/{s}"),
             format!("/access?user={s}"),
             format!("/access?role={s}"),
-            format!("/access?do=grant_permission&role={s}&permits={s}&kind=prefix&key={s}&to={s}"),
+            format!("/access?do=grant_permission&role=r&permits={s}&kind=prefix&key={s}&to={s}"),
             format!("/access?do=delete_user&user={s}"),
             format!("/access?do={s}&user={s}&role={s}"),
             format!("/access?done=grant_role&user={s}&role={s}"),
