@@ -10,11 +10,12 @@ use etcd_deck::server_fns::{
     AddAccessUser, AddMember, ApplyImport, ChangeAccess, CheckAccess, CheckConsistency,
     CompactHistory, CreateKey, DefragmentMembers, DeleteKey, DeleteSelection, DisarmAlarm,
     EtcdConnection, FormatValue, GetAccess, GetApiReference, GetCluster, GetDraft, GetKey,
-    GetKeyHistory, GetKeyVersion, GetLevel, GetMaintenance, GetMembers, GetMetrics, GrantLease,
-    KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey, MoveLeader, PastedText, PeekKey,
-    PlanCopy, PreviewImport, PreviewSelection, PromoteMember, RecoverCluster, RemoveMember,
-    ReplaceMember, RestoreVersion, RevokeLease, SaveValue, SearchKeys, SetAccessPassword,
-    SetKeyLease, StopMaintenance, UndeleteKeys, WhoMayAccess,
+    GetKeyHistory, GetKeyVersion, GetLevel, GetLocalUsers, GetMaintenance, GetMembers, GetMetrics,
+    GrantLease, KeepLeaseAlive, ListKeys, ListLeases, ListPast, LocateKey, MoveLeader, PastedText,
+    PeekKey, PlanCopy, PreviewImport, PreviewSelection, PromoteMember, RecoverCluster,
+    RemoveLocalUser, RemoveMember, ReplaceMember, RestoreVersion, RevokeLease, SaveValue,
+    SearchKeys, SetAccessPassword, SetKeyLease, SetLocalUser, StopMaintenance, UndeleteKeys,
+    WhoMayAccess,
 };
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
@@ -28,10 +29,10 @@ const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 /// 37 pages, 5 REST reads, etcd-deck's own metrics and a sign-out, a search page and its server
 /// function, and 21 other server function calls; then 36 REST calls (every route; two more
-/// maintenance runs in a client's first round), 15 REST calls and 13 server function calls on
-/// etcd's users and roles, 18 server function calls that write (two more maintenance runs in a
+/// maintenance runs in a client's first round), 15 REST calls and 16 server function calls on
+/// etcd's users and roles and the users file, 18 server function calls that write (two more maintenance runs in a
 /// client's first round), an upload, its preview and its import.
-const REQUESTS_PER_ROUND: usize = 67 + 36 + 15 + 13 + 18 + 3;
+const REQUESTS_PER_ROUND: usize = 67 + 36 + 15 + 16 + 18 + 3;
 
 /// Panics anywhere in this process: in a handler, a render, or a task it spawned.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -677,6 +678,18 @@ async fn write_round(
             200,
         ),
         (ChangeAccess::PATH, change("auth_on", "", "", ""), 409),
+        // No users file here: nothing to list, and nobody to manage it.
+        (GetLocalUsers::PATH, String::new(), 200),
+        (
+            SetLocalUser::PATH,
+            format!("name={user}&role=viewer&password=pw&again=pw"),
+            403,
+        ),
+        (
+            RemoveLocalUser::PATH,
+            format!("name={user}&confirm={user}"),
+            403,
+        ),
     ] {
         check(path, expected, function(path, form).await);
     }

@@ -291,6 +291,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             format!("/access?done=grant_role&user={s}&role={s}"),
             format!("/access?check={s}&kind=key&key={s}"),
             format!("/access?who={s}&kind=prefix&key={s}"),
+            format!("/access?remove_local={s}"),
         ] {
             client.page(&path).await;
         }
@@ -610,7 +611,17 @@ async fn every_page_and_server_function_takes_the_worst_input() {
             client.call(ChangeAccess::PATH, &fields(change)).await;
         }
         let named = |name: &'static str| (name, text.clone());
-        let calls: [(&str, Vec<(&str, String)>); 4] = [
+        let calls: [(&str, Vec<(&str, String)>); 6] = [
+            (
+                SetLocalUser::PATH,
+                vec![
+                    named("name"),
+                    named("role"),
+                    named("password"),
+                    named("again"),
+                ],
+            ),
+            (RemoveLocalUser::PATH, vec![named("name"), named("confirm")]),
             (
                 AddAccessUser::PATH,
                 vec![named("name"), named("password"), named("again")],
@@ -639,6 +650,7 @@ async fn every_page_and_server_function_takes_the_worst_input() {
         EtcdConnection::PATH,
         GetCluster::PATH,
         GetAccess::PATH,
+        GetLocalUsers::PATH,
         StopMaintenance::PATH,
         GetMaintenance::PATH,
         CheckConsistency::PATH,

@@ -2,6 +2,7 @@
 
 use crate::domain::access::Role;
 use crate::services::users::{add_user, check_user_name};
+use crate::services::users_file;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ pub enum UserCommand {
         #[arg(long, value_parser = parse_role)]
         role: Role,
     },
+    /// Remove a user; the last admin stays.
+    Remove { name: String },
+    /// List the users and their roles.
+    List,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -34,19 +39,36 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 /// Runs one `user` command and answers the process exit code.
 pub fn run(args: UserArgs) -> ExitCode {
-    let UserCommand::Add { name, role } = args.command;
     let result = (|| {
         let path = args
             .users_file
             .ok_or("give the users file with --users-file or ETCD_DECK_USERS_FILE")?;
-        check_user_name(&name)?;
-        let password = new_password(&name)?;
-        add_user(&path, &name, role, &password)?;
-        Ok::<_, String>(path)
+        match args.command {
+            UserCommand::Add { name, role } => {
+                check_user_name(&name)?;
+                let password = new_password(&name)?;
+                add_user(&path, &name, role, &password)?;
+                Ok(format!(
+                    "{name} is now a {} in {}",
+                    role.as_str(),
+                    path.display()
+                ))
+            }
+            UserCommand::Remove { name } => {
+                users_file::apply(&path, &users_file::LocalChange::Remove { name })
+                    .map_err(|err| err.to_string())
+            }
+            UserCommand::List => Ok(users_file::list(&path)
+                .map_err(|err| err.to_string())?
+                .iter()
+                .map(|user| format!("{}\t{}", user.name, user.role.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n")),
+        }
     })();
     match result {
-        Ok(path) => {
-            println!("{name} is now a {} in {}", role.as_str(), path.display());
+        Ok(said) => {
+            println!("{said}");
             ExitCode::SUCCESS
         }
         Err(message) => {

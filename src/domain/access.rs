@@ -17,6 +17,20 @@ pub enum Role {
     Admin,
 }
 
+/// A user of etcd-deck's users file, as the access page lists them (never their hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalAccount {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The users file's users, for its admins, or why the viewer may not manage them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalUsers {
+    pub users: Vec<LocalAccount>,
+    pub refused: Option<String>,
+}
+
 /// A change etcd-deck makes, as the audit log names it and [`Operation::role`] allows it.
 /// Reading anything takes the viewer role. An operation that removes every key under a prefix
 /// takes the admin role; one that writes or removes keys named one by one (at most a

@@ -98,9 +98,13 @@ pub enum AppError {
     /// No member of the cluster has this name or id.
     #[error("no member is named {name:?}: the members are {members}")]
     NoSuchMember { name: String, members: String },
-    /// etcd has no user, or no role, of this name.
-    #[error("etcd has no {what} named {name:?}")]
-    NoSuchName { what: String, name: String },
+    /// etcd (the `owner`) has no user, or no role, of this name; or the users file no user.
+    #[error("{owner} has no {what} named {name:?}")]
+    NoSuchName {
+        owner: String,
+        what: String,
+        name: String,
+    },
     /// etcd-deck refused an operation that would hurt the cluster now: defragmenting while a
     /// member is unhealthy, disarming an alarm whose cause is still there.
     #[error("{message}")]
@@ -415,6 +419,7 @@ mod tests {
                 members: "m1 (1)".into(),
             },
             AppError::NoSuchName {
+                owner: "etcd".into(),
                 what: "user".into(),
                 name: "alice".into(),
             },

@@ -5,8 +5,10 @@
 //! `?role=app` show one user or role ([`subject`]); `?do=grant_role&user=alice&role=app` asks
 //! to confirm a change ([`ChangeFields`]), and `?done=…` says it was made; `?check=alice&kind=
 //! prefix&key=/app/` and `?who=write&kind=prefix&key=/app/` answer the two questions
-//! ([`questions`]). Changing anything is for etcd's root role or etcd-deck's admin.
+//! ([`questions`]). Changing anything is for etcd's root role or etcd-deck's admin. Where people
+//! sign in from etcd-deck's users file, its admins manage it here too ([`local`]).
 
+mod local;
 mod questions;
 mod subject;
 
@@ -34,6 +36,8 @@ struct Asked {
     subject: Option<(&'static str, String)>,
     check: Option<questions::Check>,
     who: Option<questions::Who>,
+    /// A user of etcd-deck's users file to remove (`remove_local=`).
+    remove_local: Option<String>,
 }
 
 impl Asked {
@@ -63,6 +67,7 @@ impl Asked {
             subject: subject.filter(|_| text("check").is_none() && text("who").is_none()),
             check: questions::Check::from_query(&text),
             who: questions::Who::from_query(&text),
+            remove_local: text("remove_local"),
         }
     }
 }
@@ -122,6 +127,7 @@ fn AccessPage() -> impl IntoView {
             loading="Asking etcd…"
             show=move |view| view! { <AccessView view asked=asked.get() actions /> }
         />
+        <local::LocalUsersPanel removing=Signal::derive(move || asked.with(|a| a.remove_local.clone())) />
         <questions::Questions asked=Signal::derive(move || asked.with(|a| (a.check.clone(), a.who.clone()))) />
     })
 }

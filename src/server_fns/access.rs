@@ -7,6 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::domain::{
+    access::LocalUsers,
     grants::{AccessView, Effective, WhoMay},
     AppError,
 };
@@ -14,9 +15,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::glue::with_caller,
+    crate::domain::access::Role,
     crate::domain::grants::{form_action, form_target, AccessChange, ChangeFields, Secret},
-    crate::services::access_admin,
-    crate::urls::routes::access_done_url,
+    crate::services::{access_admin, users_file::LocalChange},
+    crate::urls::routes::{access_done_url, access_local_url},
     leptos_axum::redirect,
 };
 
@@ -122,6 +124,58 @@ async fn made(change: AccessChange) -> Result<(), AppError> {
     with_caller(|caller| async move {
         access_admin::change(&caller, change.clone()).await?;
         redirect(&access_done_url(&change));
+        Ok(())
+    })
+    .await
+}
+
+/// etcd-deck's users file's users, for its admins; none where sign-in is etcd's own.
+#[server(prefix = "/fn")]
+pub async fn get_local_users() -> Result<Option<LocalUsers>, AppError> {
+    with_caller(|caller| async move { access_admin::local_users(&caller).await }).await
+}
+
+/// Adds `name` to the users file with `role` and `password` (typed twice), or gives them
+/// `role` and, unless left empty, the new password.
+#[server(prefix = "/fn")]
+pub async fn set_local_user(
+    name: String,
+    role: String,
+    password: String,
+    again: String,
+) -> Result<(), AppError> {
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::invalid("choose the role: viewer, editor or admin"))?;
+    let password = match password.is_empty() && again.is_empty() {
+        true => None,
+        false => Some(typed_twice(password, again)?),
+    };
+    let name = name.trim().to_string();
+    local(LocalChange::Set {
+        name,
+        role,
+        password,
+    })
+    .await
+}
+
+/// Removes `name` from the users file, once typed again as `confirm`.
+#[server(prefix = "/fn")]
+pub async fn remove_local_user(name: String, confirm: String) -> Result<(), AppError> {
+    if confirm.trim() != name {
+        return Err(AppError::invalid(format!(
+            "type the name, {name}, to confirm: nothing was done"
+        )));
+    }
+    local(LocalChange::Remove { name }).await
+}
+
+/// Changes the users file, then sends the page to its list.
+#[cfg(feature = "ssr")]
+async fn local(change: LocalChange) -> Result<(), AppError> {
+    with_caller(|caller| async move {
+        access_admin::change_local(&caller, change).await?;
+        redirect(&access_local_url(None));
         Ok(())
     })
     .await

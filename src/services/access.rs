@@ -294,6 +294,7 @@ impl Access {
             stash: self.stash.clone(),
             runs: self.runs.clone(),
             etcd_requires_sign_in: self.etcd_requires_sign_in.clone(),
+            users_file: self.users.as_ref().map(|users| users.path().to_path_buf()),
         }
     }
 

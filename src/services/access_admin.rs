@@ -8,7 +8,8 @@
 
 use super::audit::WriteAttempt;
 use super::caller::Caller;
-use crate::domain::access::Operation;
+use super::users_file::{self, LocalChange};
+use crate::domain::access::{LocalUsers, Operation};
 use crate::domain::grants::{
     check_name, effective, enable_refusal, who_may_view, AccessChange, AccessView, Action,
     Effective, RoleGrants, Target, UserRoles, WhoMay, ROOT,
@@ -218,4 +219,78 @@ pub async fn user(caller: &Caller, name: &str) -> Result<UserRoles, AppError> {
 pub async fn role(caller: &Caller, name: &str) -> Result<RoleGrants, AppError> {
     check_name("role", name).map_err(AppError::invalid)?;
     caller.etcd.etcd_role(name).await
+}
+
+/// etcd-deck's users file's users, for its admins; `None` where nobody signs in from one.
+pub async fn local_users(caller: &Caller) -> Result<Option<LocalUsers>, AppError> {
+    let Some(path) = caller.users_file.clone() else {
+        return Ok(None);
+    };
+    if let Err(refused) = local_admin(caller, Operation::LocalUserAdd) {
+        return Ok(Some(LocalUsers {
+            users: Vec::new(),
+            refused: Some(refused.to_string()),
+        }));
+    }
+    let users = blocking(move || users_file::list(&path)).await?;
+    Ok(Some(LocalUsers {
+        users,
+        refused: None,
+    }))
+}
+
+/// Changes one user of the users file, for its admins; audited, never with the password.
+pub async fn change_local(caller: &Caller, change: LocalChange) -> Result<String, AppError> {
+    let operation = match &change {
+        LocalChange::Remove { .. } => Operation::LocalUserRemove,
+        LocalChange::Set { password: None, .. } => Operation::LocalUserRole,
+        LocalChange::Set { name, .. } => match &caller.users_file {
+            Some(path) if !known(path, name).await => Operation::LocalUserAdd,
+            _ => Operation::LocalUserPassword,
+        },
+    };
+    let attempt = WriteAttempt {
+        subject: Some(format!("local user {}", change.name())),
+        condition: match &change {
+            LocalChange::Set { role, .. } => Some(role.as_str().to_string()),
+            LocalChange::Remove { .. } => None,
+        },
+        ..WriteAttempt::of(operation)
+    };
+    let done = async {
+        local_admin(caller, operation)?;
+        let path = caller.users_file.clone().ok_or_else(|| {
+            AppError::invalid("etcd-deck has no users file here: sign-in is etcd's own")
+        })?;
+        blocking(move || users_file::apply(&path, &change)).await
+    }
+    .await;
+    caller.audit(&attempt, done.as_ref().map(|_| None));
+    done
+}
+
+/// The users file is its admins' to manage: a users-file user with the admin role.
+fn local_admin(caller: &Caller, operation: Operation) -> Result<(), AppError> {
+    caller.may(operation)?;
+    match caller.role {
+        Some(crate::domain::access::Role::Admin) => Ok(()),
+        _ => Err(AppError::PermissionDenied {
+            message: "etcd-deck's users file is managed by its admins, signed in from it".into(),
+        }),
+    }
+}
+
+async fn known(path: &std::path::Path, name: &str) -> bool {
+    let (path, name) = (path.to_path_buf(), name.to_string());
+    let users = blocking(move || users_file::list(&path)).await;
+    users.is_ok_and(|users| users.iter().any(|user| user.name == name))
+}
+
+/// Runs file work (and argon2's slow hashing) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| AppError::internal(format!("the users file's change stopped: {err}")))?
 }

@@ -27,6 +27,8 @@ pub struct Caller {
     /// Whether etcd requires its users to sign in, as this server last found: set when an
     /// administrator turns etcd's authentication on or off through it.
     pub(super) etcd_requires_sign_in: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// etcd-deck's users file, where people sign in from one.
+    pub(super) users_file: Option<std::path::PathBuf>,
 }
 
 impl Caller {

@@ -22,5 +22,6 @@ pub mod search;
 pub mod session;
 pub mod stash;
 pub mod users;
+pub mod users_file;
 pub mod values;
 pub mod watch;

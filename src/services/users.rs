@@ -1,7 +1,8 @@
 //! The users file: etcd-deck's own users, for an etcd without authentication.
 //!
 //! One user per line, `name:role:argon2-hash`, where the role is `viewer`, `editor` or `admin`;
-//! blank lines and lines starting with `#` are ignored. `etcd-deck user add` writes it. The file
+//! blank lines and lines starting with `#` are ignored. `etcd-deck user add` and the access page
+//! change it ([`super::users_file`]). The file
 //! is read again whenever it changes, so removing a line ends that user's sessions.
 
 use crate::domain::access::Role;
@@ -105,6 +106,11 @@ impl UsersFile {
         })
     }
 
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The user called `name`, from the file as it is now. If the file became unreadable, the
     /// last good reading is kept (and the problem logged).
     pub fn get(&self, name: &str) -> Option<LocalUser> {
@@ -166,46 +172,19 @@ pub fn check_user_name(name: &str) -> Result<(), String> {
 }
 
 /// Adds `name` with `role` and `password` to the users file at `path` (creating it, readable by
-/// its owner only), or replaces that user's line.
+/// its owner only), or replaces that user's line (see [`super::users_file`]).
 pub fn add_user(path: &Path, name: &str, role: Role, password: &str) -> Result<(), String> {
-    check_user_name(name)?;
     if password.is_empty() {
         return Err("the password must not be empty".into());
     }
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|err| format!("could not hash the password: {err}"))?
-        .to_string();
-    let old = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+    let change = super::users_file::LocalChange::Set {
+        name: name.to_string(),
+        role,
+        password: Some(crate::domain::grants::Secret(password.to_string())),
     };
-    let mut lines: Vec<String> = old
-        .lines()
-        .filter(|line| line.split(':').next() != Some(name))
-        .map(str::to_string)
-        .collect();
-    lines.push(format!("{name}:{}:{hash}", role.as_str()));
-    let text = lines.join("\n") + "\n";
-    write_private(path, &text).map_err(|err| format!("cannot write {}: {err}", path.display()))
-}
-
-/// Writes `text` to `path` through a temporary file beside it, readable by its owner only.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    super::users_file::apply(path, &change)
+        .map(drop)
+        .map_err(|err| err.to_string())
 }
 
 type Reading = (Option<SystemTime>, HashMap<String, LocalUser>);

@@ -120,6 +120,18 @@ pub fn access_done_url(change: &AccessChange) -> String {
     }
 }
 
+/// The access page's list of etcd-deck's own users, or the confirmation of removing `removing`.
+pub fn access_local_url(removing: Option<&str>) -> String {
+    match removing {
+        Some(name) => {
+            let name =
+                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+            format!("/{ACCESS_SEGMENT}?remove_local={name}#confirm")
+        }
+        None => format!("/{ACCESS_SEGMENT}#local-users"),
+    }
+}
+
 /// The access page answering who may `action` (`read` or `write`) under `prefix`.
 pub fn access_who_url(action: &str, prefix: &Key) -> String {
     format!(

@@ -127,10 +127,12 @@ impl Op {
                 }
             }
             Refusal::NoSuchUser => AppError::NoSuchName {
+                owner: "etcd".into(),
                 what: "user".into(),
                 name: self.user.clone().unwrap_or_default(),
             },
             Refusal::NoSuchRole => AppError::NoSuchName {
+                owner: "etcd".into(),
                 what: "role".into(),
                 name: self.role.clone().unwrap_or_default(),
             },
