@@ -194,6 +194,29 @@ async fn the_users_file_is_managed_by_its_admins_from_the_access_page() {
     assert_eq!(call(&server, &ada, set, &demote).await.0, 409);
     assert!(signs_in(&server, "ada", "ada-pw").await);
 
+    // The CLI lists and removes the same way, the last admin kept there too.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_etcd-deck"))
+            .args(["user"])
+            .args(args)
+            .env("ETCD_DECK_USERS_FILE", &users)
+            .output()
+            .unwrap()
+    };
+    let listed = cli(&["list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "ada\tadmin\ned\teditor\n"
+    );
+    assert!(cli(&["remove", "ed"]).status.success());
+    assert!(!signs_in(&server, "ed", "ed-pw").await);
+    let last = cli(&["remove", "ada"]);
+    assert_eq!(last.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&last.stderr).contains("last admin"),
+        "{last:?}"
+    );
+
     // Each change is audited with its subject; no password is.
     let log = std::fs::read_to_string(&audit).unwrap();
     assert!(!log.contains("zoe-pw"), "{log}");

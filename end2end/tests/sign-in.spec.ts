@@ -1,5 +1,5 @@
 // Signing in, in a real browser: a second server with a users file, where a viewer sees no write
-// controls and an editor can create a key; sign-out ends the session.
+// controls and an editor can create a key; sign-out ends the session; the admin manages the file.
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ let dir: string;
 test.beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-users-'));
   const users = path.join(dir, 'users');
-  for (const [name, role] of [['vera', 'viewer'], ['ed', 'editor']]) {
+  for (const [name, role] of [['vera', 'viewer'], ['ed', 'editor'], ['ada', 'admin']]) {
     execFileSync(binary, ['user', 'add', name, '--role', role, '--users-file', users], {
       env: { ...process.env, ETCD_DECK_PASSWORD: `${name}-password` },
       stdio: 'ignore',
@@ -79,4 +79,27 @@ test('an editor signs in and creates a key', async ({ page }) => {
   await form.getByLabel('Value', { exact: true }).fill('hello');
   await form.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('notice')).toContainText('made-by-ed');
+});
+
+test('the admin adds a user to the users file from the access page, and removes them', async ({ page }) => {
+  await page.goto(`${server.url}/access`);
+  await signIn(page, 'ada', 'ada-password');
+  await expect(page).toHaveURL(`${server.url}/access`);
+  await hydrated(page);
+  const rows = page.getByTestId('local-user');
+  await expect(rows).toHaveCount(3);
+  await page.getByTestId('local-name').fill('viv');
+  await page.getByTestId('local-role').selectOption('viewer');
+  await page.getByTestId('local-password').fill('viv-password');
+  await page.getByTestId('local-again').fill('viv-password');
+  await page.getByTestId('set-local').click();
+  await expect(rows).toHaveCount(4);
+  await expect(page.locator('[data-testid="local-user"][data-user="viv"]')).toContainText('viewer');
+
+  await page.locator('[data-testid="local-user"][data-user="viv"]').getByRole('link', { name: 'Remove…' }).click();
+  await expect(page.getByTestId('local-confirm')).toContainText('Remove viv from etcd-deck');
+  await page.getByTestId('confirm-name').fill('viv');
+  await page.getByTestId('confirm-remove-local').click();
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByTestId('local-confirm')).toHaveCount(0);
 });
