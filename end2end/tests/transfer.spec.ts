@@ -8,7 +8,7 @@ import { test, expect, hydrated, Page } from './fixtures';
  * timing counts them). Lower it as the bundle shrinks; never raise it without the reason in the
  * commit message.
  */
-const FIRST_LOAD_BUDGET_BYTES = 318_500;
+const FIRST_LOAD_BUDGET_BYTES = 319_000;
 
 /** A file under /pkg/ without the hash in its name: `/pkg/etcd-deck.<hash>.wasm` is `etcd-deck.wasm`. */
 function unhashed(url: string): string {
