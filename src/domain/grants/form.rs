@@ -209,3 +209,133 @@ pub fn form_action(word: &str) -> Result<Action, String> {
         _ => Err("Ask who may read or who may write.".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn key(text: &str) -> Key {
+        Key::new(text.as_bytes())
+    }
+
+    #[test]
+    fn a_change_goes_through_its_form_and_back() {
+        let changes = [
+            AccessChange::DeleteUser {
+                name: "ü <b>".into(),
+            },
+            AccessChange::GrantRole {
+                user: "a b".into(),
+                role: "r&x=1".into(),
+            },
+            AccessChange::RevokeRole {
+                user: "u".into(),
+                role: "r".into(),
+            },
+            AccessChange::AddRole { name: "r#1".into() },
+            AccessChange::DeleteRole {
+                name: "r%2F".into(),
+            },
+            AccessChange::GrantPermission {
+                role: "r".into(),
+                permission: Permission {
+                    permits: Permits::Write,
+                    range: KeyRange::Range {
+                        from: key("/a?b"),
+                        to: key("/c d"),
+                    },
+                },
+            },
+            AccessChange::RevokePermission {
+                role: "r".into(),
+                range: KeyRange::Prefix {
+                    prefix: key("/app/"),
+                },
+            },
+            AccessChange::RevokePermission {
+                role: "r".into(),
+                range: KeyRange::Everything,
+            },
+            AccessChange::Authentication { on: true },
+            AccessChange::Authentication { on: false },
+        ];
+        for change in changes {
+            let fields = ChangeFields::of(&change).unwrap();
+            assert_eq!(fields.parse(), Ok(change.clone()));
+            // Through its URL too, as the confirmation reads it.
+            let query = fields.query("do");
+            let text = |name: &str| {
+                crate::urls::query_param(&query, name).map(|b| String::from_utf8(b).unwrap())
+            };
+            let read = ChangeFields {
+                change: text("do").unwrap(),
+                ..ChangeFields::read(text)
+            };
+            assert_eq!(read.parse(), Ok(change.clone()), "{query}");
+            assert_eq!(read.done(), Some(change.done()));
+        }
+    }
+
+    #[test]
+    fn a_form_never_carries_a_password_nor_makes_a_user() {
+        let change = AccessChange::ChangePassword {
+            name: "u".into(),
+            password: Secret("secret".into()),
+        };
+        let fields = ChangeFields::of(&change).unwrap();
+        assert!(!fields.query("done").contains("secret"));
+        assert_eq!(fields.done().as_deref(), Some("Changed the password of u."));
+        // A password change or a new user is posted from its own form, never confirmed by URL.
+        assert!(fields.parse().is_err());
+        let made = ChangeFields {
+            change: "add_user".into(),
+            user: "u".into(),
+            ..ChangeFields::default()
+        };
+        assert!(made.parse().is_err());
+        // Keys that are not text are for the REST API.
+        let binary = AccessChange::RevokePermission {
+            role: "r".into(),
+            range: KeyRange::Key {
+                key: Key::new(vec![0xff]),
+            },
+        };
+        assert_eq!(ChangeFields::of(&binary), None);
+    }
+
+    #[test]
+    fn forms_refuse_what_they_cannot_mean() {
+        let fields = |change: &str, kind: &str, key: &str| ChangeFields {
+            change: change.into(),
+            role: "r".into(),
+            permits: "readwrite".into(),
+            kind: kind.into(),
+            key: key.into(),
+            ..ChangeFields::default()
+        };
+        assert!(fields("grant_permission", "nonsense", "/a")
+            .parse()
+            .is_err());
+        assert!(fields("grant_permission", "key", "").parse().is_err());
+        assert!(fields("revoke_permission", "range", "/b").parse().is_err());
+        assert!(fields("drop_everything", "key", "/a").parse().is_err());
+        assert_eq!(
+            fields("grant_permission", "prefix", "").parse(),
+            Ok(AccessChange::GrantPermission {
+                role: "r".into(),
+                permission: Permission {
+                    permits: Permits::ReadWrite,
+                    range: KeyRange::Everything
+                }
+            })
+        );
+        assert!(form_target("key", "").is_err());
+        assert_eq!(
+            form_target("prefix", ""),
+            Ok(Target::Prefix {
+                prefix: Key::default()
+            })
+        );
+        assert!(form_action("delete").is_err());
+    }
+}
