@@ -10,6 +10,15 @@ pub const NOT_IN_TOUCH: &str = "the leader has not been in touch with every voti
      the last 5 seconds (one is down, or has just started): bring it back or remove it, and try \
      again in a few seconds";
 
+/// etcd's answer that it has no user (`what`) or role of this name.
+pub(super) fn no_such(what: &str, name: &Option<String>) -> AppError {
+    AppError::NoSuchName {
+        owner: "etcd".into(),
+        what: what.into(),
+        name: name.clone().unwrap_or_default(),
+    }
+}
+
 /// etcd's refusals of a membership change, in words: each says what to do instead.
 pub(super) fn membership_refused(message: &str) -> Option<AppError> {
     let unsafe_ = |message: &str| AppError::Unsafe {

@@ -6,7 +6,7 @@ mod changes;
 
 use crate::domain::{lease::lease_hex, AppError, Key};
 pub use changes::NOT_IN_TOUCH;
-use changes::{access_admin_refused, membership_refused};
+use changes::{access_admin_refused, membership_refused, no_such};
 use tonic::Code;
 
 /// What etcd (or reaching it) answered, in the adapter's terms. Some answers only make sense
@@ -126,16 +126,8 @@ impl Op {
                     message: format!("etcd's roles do not allow {who} to {}", self.what),
                 }
             }
-            Refusal::NoSuchUser => AppError::NoSuchName {
-                owner: "etcd".into(),
-                what: "user".into(),
-                name: self.user.clone().unwrap_or_default(),
-            },
-            Refusal::NoSuchRole => AppError::NoSuchName {
-                owner: "etcd".into(),
-                what: "role".into(),
-                name: self.role.clone().unwrap_or_default(),
-            },
+            Refusal::NoSuchUser => no_such("user", &self.user),
+            Refusal::NoSuchRole => no_such("role", &self.role),
             Refusal::Told(err) => err,
         }
     }
