@@ -5,18 +5,17 @@
 //! channel per endpoint and chooses itself: endpoints that are up first, in turn; endpoints that
 //! are down last, in case they are back before the health check notices.
 
-use super::calls::{EtcdCalls, Reply};
-use super::error::Refusal;
-use super::error::{classify, with_tls_hint, Failure};
+mod run;
+
+use super::calls::EtcdCalls;
 use super::tls::{is_https, EtcdTls};
 use super::EtcdSettings;
 use crate::domain::cluster::EndpointHealth;
 use crate::domain::AppError;
 use etcd_client::{Client, ConnectOptions};
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// One configured endpoint.
@@ -289,99 +288,6 @@ impl Pool {
     pub fn up_urls(&self) -> Vec<String> {
         let up = self.endpoints.iter().filter(|e| e.is_up());
         up.map(|e| e.url.clone()).collect()
-    }
-
-    /// Runs `request` against one endpoint after another until one answers, within one overall
-    /// request timeout. Returns the answer and the endpoint that gave it. The request is counted
-    /// in [`Pool::calls`] once, however many endpoints it was tried on.
-    pub async fn run<T, F, Fut>(
-        &self,
-        retry: Retry,
-        user: Option<&UserClients>,
-        request: F,
-    ) -> Result<(T, &Endpoint), Refusal>
-    where
-        T: Reply,
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<T, etcd_client::Error>>,
-    {
-        let started = Instant::now();
-        let answer = self.run_on_endpoints(retry, user, request).await;
-        self.calls.ran::<T, _>(started, &answer);
-        answer
-    }
-
-    async fn run_on_endpoints<T, F, Fut>(
-        &self,
-        retry: Retry,
-        user: Option<&UserClients>,
-        request: F,
-    ) -> Result<(T, &Endpoint), Refusal>
-    where
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<T, etcd_client::Error>>,
-    {
-        let deadline = Instant::now() + self.timeout;
-        let candidates = self.order();
-        let (mut no_leader, mut learners) = (false, 0);
-        let (mut unanswered, mut not_sent) = (None, None);
-        for (i, endpoint) in candidates.iter().enumerate() {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                break;
-            }
-            // A read leaves time for another endpoint in case this one hangs.
-            let last = i + 1 == candidates.len();
-            let budget = match retry {
-                Retry::Read if !last => remaining / 2,
-                _ => remaining,
-            };
-            let attempt = async {
-                let client = self.client_at(endpoint, user, Needs::Leader).await?;
-                request(client).await
-            };
-            let failure = match tokio::time::timeout(budget, attempt).await {
-                Ok(Ok(answer)) => return Ok((answer, endpoint)),
-                Ok(Err(err)) => classify(err, &self.urls),
-                Err(_) => Failure::Unanswered(format!("no answer within {}", human(budget))),
-            };
-            match failure {
-                Failure::Answered(err) => return Err(err),
-                Failure::NotSent(reason) => {
-                    let reason = with_tls_hint(is_https(&endpoint.url), reason);
-                    endpoint.mark_down(reason.clone());
-                    not_sent = Some(reason);
-                }
-                Failure::NoLeader => no_leader = true,
-                Failure::Learner => learners += 1,
-                Failure::Unanswered(reason) => match &retry {
-                    Retry::Read => unanswered = Some(reason),
-                    Retry::Write { key } => {
-                        return Err(Refusal::Told(AppError::OutcomeUnknown {
-                            key: key.clone(),
-                            reason: format!("{reason} from {}", endpoint.url),
-                        }))
-                    }
-                },
-            }
-        }
-        Err(Refusal::Told(if no_leader {
-            AppError::NoQuorum {
-                up: self.up_urls(),
-                endpoints: self.urls.clone(),
-            }
-        } else {
-            AppError::EtcdUnavailable {
-                endpoints: self.urls.clone(),
-                reason: unanswered.unwrap_or_else(|| match not_sent {
-                    None if learners > 0 => "only learners answered, and a learner serves no \
-                                             write or linearizable read until it is promoted"
-                        .into(),
-                    Some(reason) => format!("could not connect to any member: {reason}"),
-                    None => "could not connect to any member".into(),
-                }),
-            }
-        }))
     }
 }
 
