@@ -64,14 +64,14 @@ pub fn cluster_url() -> String {
 /// The cluster page asking to confirm `asked` (`remove`, `leader`, `promote`, `replace`) of
 /// `member` (a name or hex id).
 pub fn cluster_asking_url(asked: &str, member: &str) -> String {
-    let member = percent_encoding::utf8_percent_encode(member, percent_encoding::NON_ALPHANUMERIC);
+    let member = percent_encode_bytes(member.as_bytes());
     format!("/{CLUSTER_SEGMENT}?do={asked}&member={member}#membership")
 }
 
 /// The cluster page showing how to start the member just added, whose hex id is `id`, under
 /// `name`.
 pub fn cluster_joined_url(id: &str, name: &str) -> String {
-    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let name = percent_encode_bytes(name.as_bytes());
     format!("/{CLUSTER_SEGMENT}?joined={id}&name={name}#membership")
 }
 
@@ -79,8 +79,7 @@ pub fn cluster_joined_url(id: &str, name: &str) -> String {
 pub fn charts_url(member: Option<&str>) -> String {
     match member {
         Some(member) => {
-            let member =
-                percent_encoding::utf8_percent_encode(member, percent_encoding::NON_ALPHANUMERIC);
+            let member = percent_encode_bytes(member.as_bytes());
             format!("/{CLUSTER_SEGMENT}/{CHARTS_SEGMENT}?member={member}")
         }
         None => format!("/{CLUSTER_SEGMENT}/{CHARTS_SEGMENT}"),
@@ -103,8 +102,14 @@ pub fn access_url() -> String {
 
 /// The access page showing the user or role `name` (`what` is `user` or `role`).
 pub fn access_subject_url(what: &str, name: &str) -> String {
-    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let name = percent_encode_bytes(name.as_bytes());
     format!("/{ACCESS_SEGMENT}?{what}={name}#{what}")
+}
+
+/// The access page's form asking what `user` may read and write, for every key to start with.
+pub fn access_check_url(user: &str) -> String {
+    let user = percent_encode_bytes(user.as_bytes());
+    format!("/{ACCESS_SEGMENT}?check={user}&kind=prefix&key=#check")
 }
 
 /// The access page asking to confirm a change.
@@ -124,8 +129,7 @@ pub fn access_done_url(change: &AccessChange) -> String {
 pub fn access_local_url(removing: Option<&str>) -> String {
     match removing {
         Some(name) => {
-            let name =
-                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+            let name = percent_encode_bytes(name.as_bytes());
             format!("/{ACCESS_SEGMENT}?remove_local={name}#confirm")
         }
         None => format!("/{ACCESS_SEGMENT}#local-users"),

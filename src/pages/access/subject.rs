@@ -5,7 +5,7 @@ use super::Actions;
 use crate::components::ServerForm;
 use crate::domain::grants::{form_fields, AccessView, ChangeFields, RoleGrants};
 use crate::server_fns::SetAccessPassword;
-use crate::urls::routes::{access_asking_url, access_subject_url, access_url};
+use crate::urls::routes::{access_asking_url, access_check_url, access_subject_url, access_url};
 use leptos::{either::Either, prelude::*};
 
 /// The panel of the user or role `name` (`what` is `user` or `role`).
@@ -98,11 +98,7 @@ fn user_view(
             </form>
         }
     });
-    let check = format!(
-        "{}?check={}&kind=prefix&key=#check",
-        access_url(),
-        crate::domain::key::percent_encode_bytes(user.name.as_bytes())
-    );
+    let check = access_check_url(&user.name);
     let changes = may.then(|| {
         let name = user.name.clone();
         view! {
