@@ -4,7 +4,7 @@
 use super::assets::{cache_control, HashedAssets};
 use super::forwarded::forwarded_client;
 use super::security::{guard, page_policy, with_safety_headers};
-use super::telemetry::{count_requests, own_metrics};
+use super::telemetry::{count_requests, matched_route, own_metrics};
 use super::{sign_in, upload, AppState};
 use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
@@ -22,6 +22,7 @@ use axum::{
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::any::Any;
 use std::sync::Arc;
+use tower::{util::MapResponseLayer, ServiceBuilder};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{
@@ -68,23 +69,31 @@ fn routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// What every response passes through, innermost first.
+/// What every response passes through, outermost first.
+///
+/// The stack wraps the router once, not each route: axum's `from_fn` clones the service inside
+/// it for every request, and a stack applied with `Router::layer` re-boxes each route at each
+/// layer, so every request cloned the whole stack under each layer (a quarter of a probe's CPU).
+/// Only the route's name is taken inside the router, where it is known.
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let assets = HashedAssets::new(&state.leptos_options);
-    routes
-        .layer(middleware::from_fn(server_fn_status))
+    let router = routes
+        .route_layer(middleware::from_fn(matched_route))
+        .with_state(state.clone());
+    let stack = ServiceBuilder::new()
+        // Outside everything, so that refusals and panics are counted with their status.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            sign_in::authenticate,
+            state.telemetry.clone(),
+            count_requests,
         ))
-        .layer(middleware::from_fn_with_state(state.site.clone(), guard))
-        .layer(middleware::from_fn(page_policy))
-        .layer(middleware::from_fn_with_state(
-            state.proxies.clone(),
-            forwarded_client,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(assets, cache_control))
+        // A 5xx here is usually etcd being down, which the health check already reports.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+        )
+        .layer(MapResponseLayer::new(with_safety_headers))
+        .layer(CatchPanicLayer::custom(answer_panic))
         // Precompressed static files already carry a Content-Encoding and pass through as they
         // are; a search's lines are sent as found, which a compressor would hold back; files to
         // save (a value, a snapshot) keep their Content-Length, so a browser shows how far a
@@ -96,21 +105,20 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     .and(NotForContentType::const_new("application/octet-stream")),
             ),
         )
-        .layer(CatchPanicLayer::custom(answer_panic))
-        .layer(middleware::map_response(with_safety_headers))
-        // A 5xx here is usually etcd being down, which the health check already reports.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
-        )
-        // Outside everything, so that refusals and panics are counted with their status; a
-        // router's layers wrap each route, so the route matched is known here.
+        .layer(middleware::from_fn_with_state(assets, cache_control))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
-            state.telemetry.clone(),
-            count_requests,
+            state.proxies.clone(),
+            forwarded_client,
         ))
-        .with_state(state)
+        .layer(middleware::from_fn(page_policy))
+        .layer(middleware::from_fn_with_state(state.site.clone(), guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            sign_in::authenticate,
+        ))
+        .layer(middleware::from_fn(server_fn_status));
+    Router::new().fallback_service(stack.service(router))
 }
 
 /// The span of a request in the log: its method and path, never its query string, which can

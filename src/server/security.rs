@@ -196,8 +196,9 @@ pub async fn guard(State(names): State<Arc<SiteNames>>, request: Request, next: 
 }
 
 /// Gives a response the safety headers it lacks; applied outside everything else, so refusals
-/// and the answers to panics get them too.
-pub async fn with_safety_headers(mut response: Response) -> Response {
+/// and the answers to panics get them too. Of any body, so that it runs as a plain map of the
+/// response (`tower::util::MapResponseLayer`), with no future or clone of its own.
+pub fn with_safety_headers<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name, value| {
         headers

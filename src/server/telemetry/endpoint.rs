@@ -13,7 +13,6 @@ use crate::urls::routes::METRICS;
 use axum::{
     extract::{ConnectInfo, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
-    middleware,
     response::{IntoResponse, Response},
     routing::get,
     Extension, Router,
@@ -55,7 +54,7 @@ pub fn metrics_only(telemetry: Arc<Telemetry>) -> Router {
     Router::new()
         .route(METRICS, get(anyone))
         .with_state(telemetry)
-        .layer(middleware::map_response(
+        .layer(tower::util::MapResponseLayer::new(
             crate::server::security::with_safety_headers,
         ))
 }

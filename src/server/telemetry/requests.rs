@@ -49,8 +49,9 @@ pub(super) enum Route {
 }
 
 impl Route {
-    fn of(request: &Request) -> Self {
-        let matched = request.extensions().get::<MatchedPath>();
+    /// The route `response` answered, as [`matched_route`] noted it.
+    fn of(response: &Response) -> Self {
+        let matched = response.extensions().get::<MatchedPath>();
         matched.cloned().map_or(Route::Unmatched, Route::Matched)
     }
 
@@ -134,10 +135,10 @@ pub async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = Route::of(&request);
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = Route::of(&response);
     telemetry
         .http
         .observe(route, method, response.status(), started);
@@ -148,6 +149,17 @@ pub async fn count_requests(
         }
         None => response,
     }
+}
+
+/// Notes on the response the route its request matched, for [`count_requests`], which runs
+/// outside the router, where the route is not known.
+pub async fn matched_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
 }
 
 /// A body whose bytes are counted as they are sent.
