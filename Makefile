@@ -117,8 +117,9 @@ e2e: build ## Playwright in Chromium against the release build, on etcd 3.5
 screenshots: build ## Take the README's screenshots anew (end2end/screenshots/*.png); testing never rewrites them
 	cd end2end && SCREENSHOTS=1 CLUSTER_ETCD_BIN=$(ETCD35_BIN) npx playwright test tests/screenshot.spec.ts
 
-bench: setup ## REST API (open, signed in) against etcd-client; a million keys on the current etcd 3.5 (listing, search, export, import, pinned delete, snapshot and recovery beside etcdctl); live updates to 1,000 subscribers; the metrics sampler over 5 members (BENCH_*, SCALE_*, LIVE_*, SAMPLER_ROUNDS)
+bench: setup ## REST API (open, signed in) against etcd-client; etcd-deck's CPU per request beside etcd's, and REST against etcd's JSON gateway; a million keys on the current etcd 3.5 (listing, search, export, import, pinned delete, snapshot and recovery beside etcdctl); live updates to 1,000 subscribers; the metrics sampler over 5 members (BENCH_*, SCALE_*, LIVE_*, SAMPLER_ROUNDS)
 	cargo bench --quiet --features ssr --bench api
+	cargo bench --quiet --features ssr --bench proxy
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo bench --quiet --features ssr --bench scale
 	cargo bench --quiet --features ssr --bench live
 	cargo bench --quiet --features ssr --bench sampler

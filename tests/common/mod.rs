@@ -204,6 +204,13 @@ impl TestCluster {
         None
     }
 
+    /// The process id of member `member` (`m1`…), from the kit's PID file.
+    pub fn pid(&self, member: &str) -> u32 {
+        let file = self.data_dir.path().join(format!("{member}.pid"));
+        let text = std::fs::read_to_string(&file).expect("the member's PID file");
+        text.trim().parse().expect("a PID")
+    }
+
     /// SIGKILLs one member (`m1`…) or the current leader (`leader`); answers which it was.
     pub fn kill(&self, member: &str) -> String {
         self.run("kill", &[member])
