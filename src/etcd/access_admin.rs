@@ -47,10 +47,10 @@ impl Etcd {
 
     async fn user_names(&self) -> Result<Vec<String>, AppError> {
         let (list, _) = self
-            .run(
-                Retry::Read,
-                |mut client| async move { client.user_list().await },
-            )
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.user_list().await
+            })
             .await
             .map_err(self.refused(Op::new("list etcd's users")))?;
         let mut names = list.users().to_vec();
@@ -60,10 +60,10 @@ impl Etcd {
 
     async fn role_names(&self) -> Result<Vec<String>, AppError> {
         let (list, _) = self
-            .run(
-                Retry::Read,
-                |mut client| async move { client.role_list().await },
-            )
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.role_list().await
+            })
             .await
             .map_err(self.refused(Op::new("list etcd's roles")))?;
         let mut names = list.roles().to_vec();
@@ -75,7 +75,8 @@ impl Etcd {
     pub async fn etcd_user(&self, name: &str) -> Result<UserRoles, AppError> {
         let op = Op::new(format!("read the etcd user {name}")).user(name);
         let (user, _) = self
-            .run(Retry::Read, |mut client| async move {
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 client.user_get(name).await
             })
             .await
@@ -92,7 +93,8 @@ impl Etcd {
     pub async fn etcd_role(&self, name: &str) -> Result<RoleGrants, AppError> {
         let op = Op::new(format!("read the etcd role {name}")).role(name);
         let (role, _) = self
-            .run(Retry::Read, |mut client| async move {
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 client.role_get(name).await
             })
             .await
@@ -121,7 +123,8 @@ impl Etcd {
         let op = Op::new(format!("add the etcd user {name}")).user(name);
         let password = password.unwrap_or_default();
         let no_password = password.is_empty();
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             let options = no_password.then(|| UserAddOptions::new().with_no_pwd());
             client.user_add(name, password, options).await
         })
@@ -130,7 +133,8 @@ impl Etcd {
 
     pub async fn delete_etcd_user(&self, name: &str) -> Result<(), AppError> {
         let op = Op::new(format!("delete the etcd user {name}")).user(name);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.user_delete(name).await
         })
         .await
@@ -138,7 +142,8 @@ impl Etcd {
 
     pub async fn change_etcd_password(&self, name: &str, password: &str) -> Result<(), AppError> {
         let op = Op::new(format!("change the password of the etcd user {name}")).user(name);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.user_change_password(name, password).await
         })
         .await
@@ -148,7 +153,8 @@ impl Etcd {
         let op = Op::new(format!("grant the role {role} to {user}"))
             .user(user)
             .role(role);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.user_grant_role(user, role).await
         })
         .await
@@ -158,7 +164,8 @@ impl Etcd {
         let op = Op::new(format!("revoke the role {role} from {user}"))
             .user(user)
             .role(role);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.user_revoke_role(user, role).await
         })
         .await
@@ -166,7 +173,8 @@ impl Etcd {
 
     pub async fn add_etcd_role(&self, name: &str) -> Result<(), AppError> {
         let op = Op::new(format!("add the etcd role {name}")).role(name);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.role_add(name).await
         })
         .await
@@ -174,7 +182,8 @@ impl Etcd {
 
     pub async fn delete_etcd_role(&self, name: &str) -> Result<(), AppError> {
         let op = Op::new(format!("delete the etcd role {name}")).role(name);
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             client.role_delete(name).await
         })
         .await
@@ -198,7 +207,8 @@ impl Etcd {
             Permits::Write => PermissionType::Write,
             Permits::ReadWrite => PermissionType::Readwrite,
         };
-        self.change(op, |mut client: Client| {
+        self.change(op, |client: &Client| {
+            let mut client = client.clone();
             let granted =
                 etcd_client::Permission::new(kind, key.clone()).with_range_end(range_end.clone());
             async move { client.role_grant_permission(role, granted).await }
@@ -214,7 +224,8 @@ impl Etcd {
         ))
         .role(role);
         let (key, range_end) = range.to_etcd();
-        self.change(op, |mut client: Client| {
+        self.change(op, |client: &Client| {
+            let mut client = client.clone();
             let options = RoleRevokePermissionOptions::new().with_range_end(range_end.clone());
             let key = key.clone();
             async move {
@@ -232,7 +243,8 @@ impl Etcd {
             true => "turn authentication on",
             false => "turn authentication off",
         });
-        self.change(op, |mut client: Client| async move {
+        self.change(op, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             match on {
                 true => client.auth_enable().await.map(|_| ()),
                 false => client.auth_disable().await.map(|_| ()),
@@ -242,10 +254,10 @@ impl Etcd {
     }
 
     /// Runs one change of users or roles: retried elsewhere only when surely not applied.
-    async fn change<T, F, Fut>(&self, op: Op, request: F) -> Result<(), AppError>
+    async fn change<'a, T, F, Fut>(&'a self, op: Op, request: F) -> Result<(), AppError>
     where
         T: super::calls::Reply,
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let retry = Retry::Write { key: op.subject() };

@@ -97,7 +97,7 @@ impl Etcd {
                     .iter()
                     .map(|key| TxnOp::get(key.clone(), Some(options.clone())))
                     .collect();
-                async move { kv(&client).txn(Txn::new().and_then(reads)).await }
+                async move { kv(client).txn(Txn::new().and_then(reads)).await }
             })
             .await?;
         Ok(response)
@@ -143,7 +143,7 @@ impl Etcd {
                     })
                     .collect();
                 async move {
-                    kv(&client)
+                    kv(client)
                         .txn(Txn::new().when(compares).and_then(writes))
                         .await
                 }
@@ -170,7 +170,7 @@ impl Etcd {
                     options = options.with_revision(at);
                 }
                 let from = window.start.clone();
-                async move { kv(&client).get(from, Some(options)).await }
+                async move { kv(client).get(from, Some(options)).await }
             })
             .await
             .map_err(self.refused(Op::new(format!("read {}", prefix.describe_prefix())).at(at)))?;
@@ -203,7 +203,7 @@ impl Etcd {
                 let options = DeleteOptions::new().with_range(end.clone());
                 let delete = TxnOp::delete(start.clone(), Some(options));
                 async move {
-                    kv(&client)
+                    kv(client)
                         .txn(Txn::new().when(vec![compare]).and_then(vec![delete]))
                         .await
                 }

@@ -20,7 +20,10 @@ impl Etcd {
         let seen = self.pool.endpoints.iter().map(|e| self.seen_by_caller(e));
         let (endpoints, space) = futures::join!(futures::future::join_all(seen), self.space());
         let (mut members, members_error) = match self
-            .read_stale(|mut client| async move { client.member_list().await })
+            .read_stale(|client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.member_list().await
+            })
             .await
         {
             Ok((list, _)) => (list.members().iter().map(member_info).collect(), None),
@@ -31,7 +34,8 @@ impl Etcd {
         };
         members.sort_by(|a: &MemberInfo, b| a.name.cmp(&b.name));
         let (alarms, alarms_error) = match self
-            .run(Retry::Read, |mut client| async move {
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 client.alarm(AlarmAction::Get, AlarmType::None, None).await
             })
             .await

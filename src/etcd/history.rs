@@ -32,7 +32,7 @@ impl Etcd {
         let (response, endpoint) = self
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_revision(revision);
-                kv(&client).get(bytes, Some(options)).await
+                kv(client).get(bytes, Some(options)).await
             })
             .await
             .map_err(self.refused(Op::new(format!("read the key {key}")).at(Some(revision))))?;
@@ -154,7 +154,7 @@ impl Etcd {
         let (response, _) = self
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_keys_only();
-                kv(&client).get(bytes, Some(options)).await
+                kv(client).get(bytes, Some(options)).await
             })
             .await
             .map_err(self.refused(Op::new(what)))?;

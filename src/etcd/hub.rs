@@ -238,7 +238,7 @@ impl Etcd {
                     .with_count_only()
                     .with_limit(1)
                     .with_serializable();
-                super::kv(&client).get(start, Some(options)).await
+                super::kv(client).get(start, Some(options)).await
             }
         })
         .await

@@ -40,7 +40,7 @@ impl Etcd {
                 if let Some(at) = at {
                     options = options.with_revision(at);
                 }
-                kv(&client).get(bytes, Some(options)).await
+                kv(client).get(bytes, Some(options)).await
             })
             .await;
         match read {

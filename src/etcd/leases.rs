@@ -17,10 +17,10 @@ impl Etcd {
     /// The cluster's leases, each with its time to live and keys.
     pub async fn leases(&self) -> Result<Leases, AppError> {
         let (response, _) = self
-            .run(
-                Retry::Read,
-                |mut client| async move { client.leases().await },
-            )
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.leases().await
+            })
             .await
             .map_err(self.refused(Op::new("list the leases")))?;
         let mut ids: Vec<i64> = response.leases().iter().map(|lease| lease.id()).collect();
@@ -50,10 +50,14 @@ impl Etcd {
     /// may not read them all; the lease is then answered without keys.
     pub async fn lease(&self, id: i64) -> Result<Lease, AppError> {
         let time_to_live = |keys: bool| {
-            self.run(Retry::Read, move |mut client| async move {
-                let options = keys.then(|| LeaseTimeToLiveOptions::new().with_keys());
-                client.lease_time_to_live(id, options).await
-            })
+            self.run(
+                Retry::Read,
+                move |client: &etcd_client::Client| async move {
+                    let mut client = client.clone();
+                    let options = keys.then(|| LeaseTimeToLiveOptions::new().with_keys());
+                    client.lease_time_to_live(id, options).await
+                },
+            )
         };
         let (response, refused) = match time_to_live(true).await {
             Err(Refusal::Denied) if self.user().is_some() => (time_to_live(false).await, true),
@@ -104,7 +108,7 @@ impl Etcd {
             let answer = self
                 .run(Retry::Read, |client| {
                     let txn = Txn::new().and_then(counts.clone());
-                    async move { super::kv(&client).txn(txn).await }
+                    async move { super::kv(client).txn(txn).await }
                 })
                 .await;
             match answer {
@@ -129,7 +133,8 @@ impl Etcd {
         futures::stream::iter(ids.iter().copied())
             .map(|id| async move {
                 let answer = self
-                    .run(Retry::Read, |mut client| async move {
+                    .run(Retry::Read, |client: &etcd_client::Client| async move {
+                        let mut client = client.clone();
                         client.lease_time_to_live(id, None).await
                     })
                     .await;
@@ -147,7 +152,8 @@ impl Etcd {
             key: "a new lease".into(),
         };
         let (response, _) = self
-            .run(retry, |mut client| async move {
+            .run(retry, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 client.lease_grant(ttl, None).await
             })
             .await
@@ -161,10 +167,10 @@ impl Etcd {
             key: format!("lease {}", lease_hex(id)),
         };
         let (response, _) = self
-            .run(
-                retry,
-                |mut client| async move { client.lease_revoke(id).await },
-            )
+            .run(retry, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.lease_revoke(id).await
+            })
             .await
             .map_err(self.refused(lease_op("revoke", id)))?;
         Ok(super::receipt(response.header()))
@@ -173,7 +179,8 @@ impl Etcd {
     /// Renews a lease to its granted time to live, once; answers the seconds it now has.
     pub async fn keep_lease_alive(&self, id: i64) -> Result<i64, AppError> {
         let (answer, _) = self
-            .run(Retry::Read, |mut client| async move {
+            .run(Retry::Read, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 let (mut keeper, mut responses) = client.lease_keep_alive(id).await?;
                 keeper.keep_alive().await?;
                 responses.message().await

@@ -12,9 +12,9 @@ impl Etcd {
     /// its place in it: the first page counted it, so it is remembered, or else counted once.
     /// Without a quorum, the page is read from any member that answers, marked as stale.
     pub async fn list(&self, page: &PageRequest) -> Result<KeyListing, AppError> {
-        let read = |client: Client, serializable: bool| async move {
-            let options = page_options(page, serializable);
-            kv(&client).get(page.page_start(), Some(options)).await
+        let read = |client: &Client, serializable: bool| {
+            let (mut kv, options) = (kv(client), page_options(page, serializable));
+            async move { kv.get(page.page_start(), Some(options)).await }
         };
         let backwards = page.before.is_some();
         let (response, source) = match self.run(Retry::Read, |c| read(c, false)).await {
@@ -84,7 +84,7 @@ impl Etcd {
         revision: i64,
         stale: bool,
     ) -> Result<i64, Refusal> {
-        let count = |client: Client| {
+        let count = |client: &Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
                 .with_count_only()
@@ -92,7 +92,8 @@ impl Etcd {
             if stale {
                 options = options.with_serializable();
             }
-            async move { kv(&client).get(start.to_vec(), Some(options)).await }
+            let mut kv = kv(client);
+            async move { kv.get(start.to_vec(), Some(options)).await }
         };
         let answer = if stale {
             self.read_stale(count).await

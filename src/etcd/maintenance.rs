@@ -28,7 +28,10 @@ impl Etcd {
     /// is listed with why.
     pub async fn members_now(&self) -> Result<Vec<MemberNow>, AppError> {
         let (list, _) = self
-            .read_stale(|mut client| async move { client.member_list().await })
+            .read_stale(|client| {
+                let mut client = client.clone();
+                async move { client.member_list().await }
+            })
             .await
             .map_err(self.refused(Op::new("list the members")))?;
         let alarms = self.alarms().await?;
@@ -208,8 +211,9 @@ impl Etcd {
     /// The active alarms, as `(member id in hex, alarm)`.
     pub async fn alarms(&self) -> Result<Vec<(String, String)>, AppError> {
         let (response, _) = self
-            .run(Retry::Read, |mut client| async move {
-                client.alarm(AlarmAction::Get, AlarmType::None, None).await
+            .run(Retry::Read, |client| {
+                let mut client = client.clone();
+                async move { client.alarm(AlarmAction::Get, AlarmType::None, None).await }
             })
             .await
             .map_err(self.refused(Op::new("list the alarms")))?;
@@ -225,7 +229,7 @@ impl Etcd {
     /// physical compaction, which takes a while on a large one).
     pub async fn compact(&self, via: &MemberNow, revision: i64) -> Result<(), AppError> {
         let op = Op::new(format!("compact the history to revision {revision}"));
-        let compact = |mut client: Client| async move {
+        let compact = |mut client: etcd_client::Client| async move {
             let options = CompactionOptions::new().with_physical();
             client.compact(revision, Some(options)).await
         };
@@ -254,7 +258,8 @@ impl Etcd {
                 AppError::invalid(format!("{alarm:?} is no alarm: NOSPACE or CORRUPT"))
             })?;
         let op = Op::new(format!("disarm the {alarm} alarm of member {member}"));
-        self.run(Retry::Read, |mut client| async move {
+        self.run(Retry::Read, |client: &etcd_client::Client| async move {
+            let mut client = client.clone();
             let mut options = AlarmOptions::new();
             options.with_member(id);
             client
@@ -292,8 +297,8 @@ impl Etcd {
         };
         let op = Op::new(format!("read the roles of the etcd user {name}"));
         let (user, _) = self
-            .run(Retry::Read, |mut client| {
-                let name = name.clone();
+            .run(Retry::Read, |client| {
+                let (mut client, name) = (client.clone(), name.clone());
                 async move { client.user_get(name).await }
             })
             .await

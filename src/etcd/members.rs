@@ -13,7 +13,7 @@ use crate::domain::cluster::member_id_hex;
 use crate::domain::members::MemberNow;
 use crate::domain::raft::RaftEvent;
 use crate::domain::{AppError, Key};
-use etcd_client::{Client, GetOptions, MemberAddOptions};
+use etcd_client::{GetOptions, MemberAddOptions};
 use std::time::{Duration, Instant};
 
 /// How long an addition waits for the leader to be in touch with every voter (etcd wants 5 s).
@@ -31,7 +31,7 @@ impl Etcd {
         let op = Op::new(format!("add a member at {}", peer_urls.join(", ")));
         let added = in_touch(|| {
             let urls = peer_urls.to_vec();
-            let add = |mut client: Client| async move {
+            let add = |mut client: etcd_client::Client| async move {
                 let options = learner.then(|| MemberAddOptions::new().with_is_learner());
                 client.member_add(urls, options).await
             };
@@ -47,7 +47,8 @@ impl Etcd {
         let number = member_number(id)?;
         let op = Op::new(format!("remove member {id}"));
         let removed = in_touch(|| {
-            let remove = |mut client: Client| async move { client.member_remove(number).await };
+            let remove =
+                |mut client: etcd_client::Client| async move { client.member_remove(number).await };
             self.on_member(via, op.clone(), self.pool.timeout, remove)
         });
         removed.await.map(|_| ())
@@ -57,7 +58,8 @@ impl Etcd {
     pub async fn promote_member(&self, via: &MemberNow, id: &str) -> Result<(), AppError> {
         let number = member_number(id)?;
         let op = Op::new(format!("promote learner {id}"));
-        let promote = |mut client: Client| async move { client.member_promote(number).await };
+        let promote =
+            |mut client: etcd_client::Client| async move { client.member_promote(number).await };
         self.on_member(via, op, self.pool.timeout, promote)
             .await
             .map(|_| ())
@@ -71,7 +73,8 @@ impl Etcd {
             "move the leadership from {} to {to}",
             leader.label()
         ));
-        let moved = |mut client: Client| async move { client.move_leader(number).await };
+        let moved =
+            |mut client: etcd_client::Client| async move { client.move_leader(number).await };
         self.on_member(leader, op, self.pool.timeout, moved)
             .await
             .map(|_| ())
@@ -91,7 +94,7 @@ impl Etcd {
             member.label()
         ));
         let bytes = key.as_bytes().to_vec();
-        let read = |mut client: Client| async move {
+        let read = |mut client: etcd_client::Client| async move {
             let options = GetOptions::new().with_serializable().with_keys_only();
             client.get(bytes, Some(options)).await
         };

@@ -118,10 +118,14 @@ impl Etcd {
     }
 
     /// Runs a request through the pool, as this handle's user.
-    async fn run<T, F, Fut>(&self, retry: Retry, request: F) -> Result<(T, &Endpoint), Refusal>
+    async fn run<'a, T, F, Fut>(
+        &'a self,
+        retry: Retry,
+        request: F,
+    ) -> Result<(T, &'a Endpoint), Refusal>
     where
         T: Reply,
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         self.pool.run(retry, self.user.as_deref(), request).await
@@ -186,7 +190,7 @@ impl Etcd {
         let (response, _) = self
             .run(Retry::Read, |client| async move {
                 let options = GetOptions::new().with_count_only();
-                kv(&client).get(vec![0], Some(options)).await
+                kv(client).get(vec![0], Some(options)).await
             })
             .await?;
         Ok(revision(response.header()))
@@ -197,7 +201,7 @@ impl Etcd {
         let bytes = key.as_bytes();
         let (response, endpoint) = self
             .run(Retry::Read, |client| async move {
-                kv(&client).get(bytes, None).await
+                kv(client).get(bytes, None).await
             })
             .await
             .map_err(self.refused(Op::new(format!("read the key {key}"))))?;
@@ -208,10 +212,10 @@ impl Etcd {
     /// Runs a read that needs no leader on the first endpoint that answers it, all within one
     /// request timeout. etcd's definite answers (permission denied) end the search: every member
     /// would say the same.
-    async fn read_stale<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), Refusal>
+    async fn read_stale<'a, T, F, Fut>(&'a self, request: F) -> Result<(T, &'a Endpoint), Refusal>
     where
         T: Reply,
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let started = std::time::Instant::now();
@@ -220,9 +224,12 @@ impl Etcd {
         answer
     }
 
-    async fn read_stale_anywhere<T, F, Fut>(&self, request: F) -> Result<(T, &Endpoint), Refusal>
+    async fn read_stale_anywhere<'a, T, F, Fut>(
+        &'a self,
+        request: F,
+    ) -> Result<(T, &'a Endpoint), Refusal>
     where
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + self.pool.timeout;

@@ -18,7 +18,7 @@ impl Etcd {
                         let options = GetOptions::new().with_keys_only();
                         TxnOp::get(key.as_bytes(), Some(options))
                     });
-                    kv(&client)
+                    kv(client)
                         .txn(Txn::new().and_then(reads.collect::<Vec<_>>()))
                         .await
                 })
@@ -61,7 +61,7 @@ impl Etcd {
                     .when(absent.collect::<Vec<_>>())
                     .and_then(puts.collect::<Vec<_>>())
                     .or_else(reads.collect::<Vec<_>>());
-                kv(&client).txn(txn).await
+                kv(client).txn(txn).await
             })
             .await
             .map_err(self.refused(Op::new("create the keys")))?;

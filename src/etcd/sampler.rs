@@ -147,7 +147,10 @@ impl Etcd {
             return;
         }
         let listed = self
-            .read_stale(|mut client| async move { client.member_list().await })
+            .read_stale(|client: &etcd_client::Client| async move {
+                let mut client = client.clone();
+                client.member_list().await
+            })
             .await;
         if let Ok((list, _)) = listed {
             let names: Vec<(String, String)> = (list.members().iter())

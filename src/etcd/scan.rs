@@ -64,7 +64,7 @@ impl Etcd {
         prefix: &Key,
         matches: Matches<'_>,
     ) -> Result<WindowFound, AppError> {
-        let read = |client: Client| {
+        let read = |client: &Client| {
             let mut options = GetOptions::new()
                 .with_range(window.end.clone())
                 .with_limit(window.limit as i64);
@@ -75,7 +75,8 @@ impl Etcd {
                 options = options.with_revision(revision);
             }
             let start = window.start.clone();
-            async move { kv(&client).get(start, Some(options)).await }
+            let mut kv = kv(client);
+            async move { kv.get(start, Some(options)).await }
         };
         let (response, _) = self
             .run(Retry::Read, read)

@@ -56,7 +56,7 @@ impl Etcd {
                     .with_range(end)
                     .with_revision(at)
                     .with_limit(limit);
-                async move { kv(&client).get(start, Some(options)).await }
+                async move { kv(client).get(start, Some(options)).await }
             })
             .await
             .map_err(self.refused(Op::new(format!("read {first}")).at(Some(at))))?;

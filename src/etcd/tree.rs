@@ -204,7 +204,7 @@ impl Etcd {
         end: &[u8],
         at: Option<i64>,
     ) -> Result<(Vec<KeySummary>, i64, i64), Refusal> {
-        let read = |client: Client| {
+        let read = |client: &Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
                 .with_keys_only()
@@ -212,7 +212,8 @@ impl Etcd {
             if let Some(revision) = at {
                 options = options.with_revision(revision);
             }
-            async move { kv(&client).get(start.to_vec(), Some(options)).await }
+            let mut kv = kv(client);
+            async move { kv.get(start.to_vec(), Some(options)).await }
         };
         let (response, _) = self.run(Retry::Read, read).await?;
         let keys = response.kvs().iter().map(|kv| summary(kv, false)).collect();
@@ -222,7 +223,7 @@ impl Etcd {
 
     /// The first key of `[start, end)` and the count of the range, at revision `at` (or now).
     async fn window(&self, start: &[u8], end: &[u8], at: Option<i64>) -> Result<Window, Refusal> {
-        let read = |client: Client| {
+        let read = |client: &Client| {
             let mut options = GetOptions::new()
                 .with_range(end.to_vec())
                 .with_keys_only()
@@ -230,7 +231,8 @@ impl Etcd {
             if let Some(revision) = at {
                 options = options.with_revision(revision);
             }
-            async move { kv(&client).get(start.to_vec(), Some(options)).await }
+            let mut kv = kv(client);
+            async move { kv.get(start.to_vec(), Some(options)).await }
         };
         let (response, _) = self.run(Retry::Read, read).await?;
         Ok(Window {

@@ -30,7 +30,7 @@ impl Etcd {
                 let (response, _) = self
                     .run(retry(), |client| {
                         let (value, options) = (value.clone(), options.clone());
-                        async move { kv(&client).put(bytes, value, Some(options)).await }
+                        async move { kv(client).put(bytes, value, Some(options)).await }
                     })
                     .await
                     .map_err(&failed)?;
@@ -45,7 +45,7 @@ impl Etcd {
         let (response, _) = self
             .run(retry(), |client| {
                 let txn = conditional_put(bytes, &value, &options, &compare);
-                async move { kv(&client).txn(txn).await }
+                async move { kv(client).txn(txn).await }
             })
             .await
             .map_err(&failed)?;
@@ -70,7 +70,8 @@ impl Etcd {
         };
         let retry = Retry::Write { key: key.display() };
         let (lease, _) = self
-            .run(retry, |mut client| async move {
+            .run(retry, |client: &etcd_client::Client| async move {
+                let mut client = client.clone();
                 client.lease_grant(ttl, None).await
             })
             .await?;
@@ -85,7 +86,7 @@ impl Etcd {
         let (response, endpoint) = self
             .run(retry, |client| async move {
                 let options = DeleteOptions::new().with_prev_key();
-                kv(&client).delete(bytes, Some(options)).await
+                kv(client).delete(bytes, Some(options)).await
             })
             .await
             .map_err(self.refused(Op::new(format!("delete the key {key}"))))?;

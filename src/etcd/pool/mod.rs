@@ -215,16 +215,16 @@ impl Pool {
 
     /// The client to send a request through at `endpoint`: the pool's own, or the signed-in
     /// user's, connected and authenticated the first time.
-    pub async fn client_at(
-        &self,
-        endpoint: &Endpoint,
-        user: Option<&UserClients>,
+    pub async fn client_at<'a>(
+        &'a self,
+        endpoint: &'a Endpoint,
+        user: Option<&'a UserClients>,
         needs: Needs,
-    ) -> Result<Client, etcd_client::Error> {
+    ) -> Result<&'a Client, etcd_client::Error> {
         let Some(user) = user else {
             return Ok(match needs {
-                Needs::Leader => endpoint.client.clone(),
-                Needs::NoLeader => endpoint.local.clone(),
+                Needs::Leader => &endpoint.client,
+                Needs::NoLeader => &endpoint.local,
             });
         };
         let connect = || {
@@ -238,7 +238,7 @@ impl Pool {
             Client::connect([endpoint.url.as_str()], Some(options))
         };
         let cell = &user.clients[endpoint.index][needs as usize];
-        cell.get_or_try_init(connect).await.cloned()
+        cell.get_or_try_init(connect).await
     }
 
     /// A client of the one member at `url`, as `user` (nobody when `None`), without the request

@@ -14,15 +14,15 @@ impl Pool {
     /// Runs `request` against one endpoint after another until one answers, within one overall
     /// request timeout. Returns the answer and the endpoint that gave it. The request is counted
     /// in [`Pool::calls`] once, however many endpoints it was tried on.
-    pub async fn run<T, F, Fut>(
-        &self,
+    pub async fn run<'a, T, F, Fut>(
+        &'a self,
         retry: Retry,
-        user: Option<&UserClients>,
+        user: Option<&'a UserClients>,
         request: F,
-    ) -> Result<(T, &Endpoint), Refusal>
+    ) -> Result<(T, &'a Endpoint), Refusal>
     where
         T: Reply,
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let started = Instant::now();
@@ -31,14 +31,14 @@ impl Pool {
         answer
     }
 
-    async fn run_on_endpoints<T, F, Fut>(
-        &self,
+    async fn run_on_endpoints<'a, T, F, Fut>(
+        &'a self,
         retry: Retry,
-        user: Option<&UserClients>,
+        user: Option<&'a UserClients>,
         request: F,
-    ) -> Result<(T, &Endpoint), Refusal>
+    ) -> Result<(T, &'a Endpoint), Refusal>
     where
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = Instant::now() + self.timeout;
@@ -63,15 +63,15 @@ impl Pool {
     }
 
     /// One try of `request` on each endpoint in turn, until one answers.
-    async fn try_each<T, F, Fut>(
-        &self,
+    async fn try_each<'a, T, F, Fut>(
+        &'a self,
         deadline: Instant,
         retry: &Retry,
-        user: Option<&UserClients>,
+        user: Option<&'a UserClients>,
         request: &F,
-    ) -> Round<'_, T>
+    ) -> Round<'a, T>
     where
-        F: Fn(Client) -> Fut,
+        F: Fn(&'a Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let candidates = self.order();
