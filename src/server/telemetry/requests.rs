@@ -128,7 +128,8 @@ impl HttpMetrics {
 }
 
 /// Middleware: counts each request once its answer's head is ready, by the route the router
-/// matched (so it runs inside the router, where the match is known: see `routes::with_layers`);
+/// matched, which [`matched_route`] notes on the response inside the router (this runs outside
+/// it, around every other layer: see `routes::with_layers`);
 /// counts the bytes of a [`Download`] as its body goes out.
 pub async fn count_requests(
     State(telemetry): State<Arc<Telemetry>>,
