@@ -5,10 +5,10 @@
 //! [`HashedAssets::cached_for_good`]). Pages and API answers show etcd's data as it is now and may
 //! hold secrets, so they are never stored.
 
+use super::hook::Hook;
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{header, HeaderValue},
-    middleware::Next,
     response::Response,
 };
 use leptos::config::LeptosOptions;
@@ -53,28 +53,32 @@ pub fn hash_file_beside_binary(hash_file: &str) -> bool {
         .is_some_and(|path| path.exists())
 }
 
-/// Middleware: gives every response without one a `Cache-Control` header.
-pub async fn cache_control(
-    State(assets): State<HashedAssets>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    let for_good = assets.cached_for_good(path);
-    let is_static = path.starts_with(PKG_PATH) || path == "/favicon.svg";
-    let mut response = next.run(request).await;
-    let policy = if for_good && response.status().is_success() {
-        "public, max-age=31536000, immutable"
-    } else if is_static {
-        "no-cache"
-    } else {
-        "no-store"
-    };
-    response
-        .headers_mut()
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static(policy));
-    response
+/// Gives every response without one a `Cache-Control` header: files under hashed names are kept
+/// for good, other static files checked each time, everything else never stored.
+impl Hook for HashedAssets {
+    /// Whether the file asked for may be kept for good, and whether it is a static file at all.
+    type Carry = (bool, bool);
+
+    fn before(&self, request: &mut Request) -> Result<(bool, bool), Response> {
+        let path = request.uri().path();
+        let is_static = path.starts_with(PKG_PATH) || path == "/favicon.svg";
+        Ok((self.cached_for_good(path), is_static))
+    }
+
+    fn after((for_good, is_static): (bool, bool), mut response: Response) -> Response {
+        let policy = if for_good && response.status().is_success() {
+            "public, max-age=31536000, immutable"
+        } else if is_static {
+            "no-cache"
+        } else {
+            "no-store"
+        };
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(policy));
+        response
+    }
 }
 
 #[cfg(test)]

@@ -5,16 +5,13 @@
 //! send that header: it is believed only from the proxies named with `--trusted-proxies`, and
 //! only as far back as the chain of trusted proxies goes.
 
+use super::hook::Hook;
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, Request},
     http::HeaderMap,
-    middleware::Next,
     response::Response,
 };
-use std::{
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::net::{IpAddr, SocketAddr};
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
@@ -54,8 +51,8 @@ impl TrustedProxies {
     }
 }
 
-/// Whether a request comes from this machine: from a loopback address, as [`forwarded_client`]
-/// left it, and not passed on by a proxy. A proxy on this machine that is not named in
+/// Whether a request comes from this machine: from a loopback address, as the
+/// [`TrustedProxies`] hook left it, and not passed on by a proxy. A proxy on this machine that is not named in
 /// `--trusted-proxies` connects from loopback for everyone it forwards; the headers proxies add
 /// say so.
 pub fn from_this_machine(client: Option<IpAddr>, headers: &HeaderMap) -> bool {
@@ -76,25 +73,25 @@ fn parse(entry: &str) -> Option<IpAddr> {
     Some(address.to_canonical())
 }
 
-/// Middleware: when the peer is a trusted proxy, the request's `ConnectInfo` becomes the client
-/// it forwards (port 0: the client's port is not known).
-pub async fn forwarded_client(
-    State(proxies): State<Arc<TrustedProxies>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
-    if let Some(peer) = peer {
-        let client = proxies.client(peer.ip(), request.headers());
-        if client != peer.ip() {
-            let forwarded = SocketAddr::new(client, 0);
-            request.extensions_mut().insert(ConnectInfo(forwarded));
+/// When the peer is a trusted proxy, the request's `ConnectInfo` becomes the client it forwards
+/// (port 0: the client's port is not known).
+impl Hook for TrustedProxies {
+    type Carry = ();
+
+    fn before(&self, request: &mut Request) -> Result<(), Response> {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| *addr);
+        if let Some(peer) = peer {
+            let client = self.client(peer.ip(), request.headers());
+            if client != peer.ip() {
+                let forwarded = SocketAddr::new(client, 0);
+                request.extensions_mut().insert(ConnectInfo(forwarded));
+            }
         }
+        Ok(())
     }
-    next.run(request).await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod assets;
 pub mod config;
 mod forwarded;
+mod hook;
 mod listen;
 mod routes;
 mod security;

@@ -1,14 +1,14 @@
 //! The axum router: Leptos pages and server functions, the REST API, static files, health
 //! probes, and the layers every response passes through.
 
-use super::assets::{cache_control, HashedAssets};
-use super::forwarded::forwarded_client;
-use super::security::{guard, page_policy, with_safety_headers};
-use super::telemetry::{count_requests, matched_route, own_metrics};
-use super::{sign_in, upload, AppState};
+use super::assets::HashedAssets;
+use super::hook::HookLayer;
+use super::security::{with_safety_headers, PagePolicy};
+use super::telemetry::{own_metrics, CountRequests, MatchedRoute};
+use super::{sign_in, upload, AppState, SiteNames, TrustedProxies};
 use crate::api::bulk::MAX_IMPORT_BYTES;
 use crate::app::{shell, App};
-use crate::server_fns::glue::server_fn_status;
+use crate::server_fns::glue::ServerFnStatusLayer;
 use crate::services::access::Access;
 use crate::urls::routes::{IMPORT_UPLOAD, METRICS, SIGN_IN_POST, SIGN_OUT_POST};
 use axum::{
@@ -71,21 +71,18 @@ fn routes(state: &AppState) -> Router<AppState> {
 
 /// What every response passes through, outermost first.
 ///
-/// The stack wraps the router once, not each route: axum's `from_fn` clones the service inside
-/// it for every request, and a stack applied with `Router::layer` re-boxes each route at each
-/// layer, so every request cloned the whole stack under each layer (a quarter of a probe's CPU).
-/// Only the route's name is taken inside the router, where it is known.
+/// The stack wraps the router once, not each route: a stack applied with `Router::layer`
+/// re-boxes each route at each layer. Only the route's name is taken inside the router, where it
+/// is known. The layers that need no waiting of their own are [`HookLayer`]s; only sign-in, which
+/// may have to ask etcd, is an axum `from_fn` (which boxes the service inside it and its future
+/// for every request).
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    let assets = HashedAssets::new(&state.leptos_options);
     let router = routes
-        .route_layer(middleware::from_fn(matched_route))
+        .route_layer(HookLayer(MatchedRoute))
         .with_state(state.clone());
     let stack = ServiceBuilder::new()
         // Outside everything, so that refusals and panics are counted with their status.
-        .layer(middleware::from_fn_with_state(
-            state.telemetry.clone(),
-            count_requests,
-        ))
+        .layer(HookLayer(CountRequests(state.telemetry.clone())))
         // A 5xx here is usually etcd being down, which the health check already reports.
         .layer(
             TraceLayer::new_for_http()
@@ -105,19 +102,16 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     .and(NotForContentType::const_new("application/octet-stream")),
             ),
         )
-        .layer(middleware::from_fn_with_state(assets, cache_control))
+        .layer(HookLayer(HashedAssets::new(&state.leptos_options)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(HookLayer(TrustedProxies::clone(&state.proxies)))
+        .layer(HookLayer(PagePolicy))
+        .layer(HookLayer(SiteNames::clone(&state.site)))
         .layer(middleware::from_fn_with_state(
-            state.proxies.clone(),
-            forwarded_client,
-        ))
-        .layer(middleware::from_fn(page_policy))
-        .layer(middleware::from_fn_with_state(state.site.clone(), guard))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::new(state),
             sign_in::authenticate,
         ))
-        .layer(middleware::from_fn(server_fn_status));
+        .layer(ServerFnStatusLayer);
     Router::new().fallback_service(stack.service(router))
 }
 

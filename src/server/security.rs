@@ -7,13 +7,13 @@
 //! none of the three is not from a browser page (a browser always sends `Origin` with a POST) and
 //! is left to the credentials it carries. Every response tells the browser not to guess content
 //! types, frame it or leak its address; pages get their own Content-Security-Policy, with a
-//! nonce this layer mints for each request and hands the render (see [`page_policy`]).
+//! nonce this layer mints for each request and hands the render (see [`PagePolicy`]).
 
+use super::hook::Hook;
 use crate::domain::AppError;
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{header, uri::Authority, HeaderMap, HeaderValue, Method, Uri},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use std::{net::SocketAddr, sync::Arc};
@@ -21,7 +21,7 @@ use std::{net::SocketAddr, sync::Arc};
 /// The policy of responses that are not pages: nothing may run, load or frame them.
 const NON_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The nonce of the page a request may render. [`page_policy`] mints it and puts it into the
+/// The nonce of the page a request may render. [`PagePolicy`] mints it and puts it into the
 /// request; the render takes it for Leptos' inline scripts (see `AppState::provide`), and the
 /// same layer gives the page its policy. So a page's policy never depends on the render reaching
 /// the response's headers: left to the render, about 1 page load in 12 came without it in
@@ -51,23 +51,32 @@ impl PageNonce {
     }
 }
 
-/// Middleware: mints the request's [`PageNonce`] and gives an HTML answer (a page) the page
-/// policy with it.
-pub async fn page_policy(mut request: Request, next: Next) -> Response {
-    let nonce = PageNonce::mint();
-    request.extensions_mut().insert(nonce.clone());
-    let mut response = next.run(request).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
-    if let Some(policy) = nonce.policy().filter(|_| html) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
+/// Mints each request's [`PageNonce`] and gives an HTML answer (a page) the page policy with it.
+#[derive(Clone)]
+pub struct PagePolicy;
+
+impl Hook for PagePolicy {
+    type Carry = PageNonce;
+
+    fn before(&self, request: &mut Request) -> Result<PageNonce, Response> {
+        let nonce = PageNonce::mint();
+        request.extensions_mut().insert(nonce.clone());
+        Ok(nonce)
     }
-    response
+
+    fn after(nonce: PageNonce, mut response: Response) -> Response {
+        let html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
+        if let Some(policy) = nonce.policy().filter(|_| html) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        response
+    }
 }
 
 /// The names this server answers to, and the origins of its own pages.
@@ -186,13 +195,18 @@ impl SiteNames {
     }
 }
 
-/// Middleware: refuses what [`SiteNames::check`] refuses.
-pub async fn guard(State(names): State<Arc<SiteNames>>, request: Request, next: Next) -> Response {
-    if let Err(err) = names.check(request.method(), request.uri(), request.headers()) {
-        tracing::warn!(method = %request.method(), path = request.uri().path(), "refused: {err}");
-        return err.into_response();
+/// Refuses what [`SiteNames::check`] refuses.
+impl Hook for SiteNames {
+    type Carry = ();
+
+    fn before(&self, request: &mut Request) -> Result<(), Response> {
+        self.check(request.method(), request.uri(), request.headers())
+            .map_err(|err| {
+                let path = request.uri().path();
+                tracing::warn!(method = %request.method(), path, "refused: {err}");
+                err.into_response()
+            })
     }
-    next.run(request).await
 }
 
 /// Gives a response the safety headers it lacks; applied outside everything else, so refusals

@@ -23,6 +23,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// The cookie that carries a browser's session.
 pub const SESSION_COOKIE: &str = "etcd_deck_session";
@@ -45,7 +46,7 @@ enum Presented {
 /// Middleware: puts the request's [`Caller`] into its extensions, or answers it if it needs one
 /// and has none.
 pub async fn authenticate(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     mut request: Request,
     next: Next,
 ) -> Response {

@@ -71,7 +71,7 @@ impl AppState {
     pub fn provide(&self) {
         provide_context(self.api_reference.clone());
         provide_context(self.access.clone());
-        // The nonce the page policy names (see `super::security::page_policy`), in place of the
+        // The nonce the page policy names (see `super::security::PagePolicy`), in place of the
         // one Leptos made for this render.
         let parts = use_context::<axum::http::request::Parts>();
         if let Some(nonce) = parts.and_then(|parts| parts.extensions.get::<PageNonce>().cloned()) {

@@ -3,7 +3,7 @@
 //!
 //! One rule: a response that carries an `AppError` has that error's status. Leptos answers every
 //! failed server function with 500, arguments that do not parse included, so the status of a
-//! server function's answer is read back from the error it encoded ([`server_fn_status`], the
+//! server function's answer is read back from the error it encoded ([`ServerFnStatusLayer`], the
 //! one place for those). A page shows its error in HTML; the page render sets the status as it
 //! renders the error ([`ErrorStatus`], the one place for those). A form posted without
 //! JavaScript is answered with a redirect that carries the error to the form's page, which is
@@ -42,23 +42,24 @@ mod server {
         body::{to_bytes, Body},
         extract::Request,
         http::StatusCode,
-        middleware::Next,
         response::Response,
     };
+    use futures::future::{BoxFuture, Either};
     use leptos::{
         prelude::use_context,
         server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER},
     };
     use leptos_axum::ResponseOptions;
     use leptos_router::location::RequestUrl;
+    use std::task::{Context, Poll};
 
-    /// The largest error body [`server_fn_status`] reads back: an error can name a key of up to
+    /// The largest error body [`ServerFnStatusLayer`] reads back: an error can name a key of up to
     /// 1.5 MiB, written out in JSON (Leptos has the whole body in memory already).
     const MAX_ERROR_BODY_BYTES: usize = 8 * 1024 * 1024;
 
     /// The status setter of the page being rendered, captured before any `.await` (the reactive
     /// context is not there after one). Outside a page render it does nothing: a server
-    /// function's answer gets its status from [`server_fn_status`].
+    /// function's answer gets its status from [`ServerFnStatusLayer`].
     pub struct ErrorStatus {
         response: Option<ResponseOptions>,
     }
@@ -103,11 +104,56 @@ mod server {
         }
     }
 
+    /// The start of every server function's address (`#[server(prefix = "/fn")]`).
+    pub const SERVER_FN_PATHS: &str = "/fn/";
+
     /// Middleware: gives a failed server function's answer the status of the [`AppError`] Leptos
     /// encoded in its body (400 for arguments that do not parse, 404, 503…). Redirects of plain
-    /// form posts, which carry the error in their URL instead, are left alone.
-    pub async fn server_fn_status(request: Request, next: Next) -> Response {
-        let response = next.run(request).await;
+    /// form posts, which carry the error in their URL instead, are left alone, and answers to
+    /// other paths pass straight through, with no future of this layer's own.
+    #[derive(Clone)]
+    pub struct ServerFnStatusLayer;
+
+    impl<S> tower::Layer<S> for ServerFnStatusLayer {
+        type Service = ServerFnStatus<S>;
+
+        fn layer(&self, inner: S) -> ServerFnStatus<S> {
+            ServerFnStatus(inner)
+        }
+    }
+
+    /// The service of [`ServerFnStatusLayer`].
+    #[derive(Clone)]
+    pub struct ServerFnStatus<S>(S);
+
+    impl<S> tower::Service<Request> for ServerFnStatus<S>
+    where
+        S: tower::Service<Request, Response = Response>,
+        S::Future: Send + 'static,
+        S::Error: Send + 'static,
+    {
+        type Response = Response;
+        type Error = S::Error;
+        type Future = Either<S::Future, BoxFuture<'static, Result<Response, S::Error>>>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+            self.0.poll_ready(cx)
+        }
+
+        fn call(&mut self, request: Request) -> Self::Future {
+            let server_fn = request.uri().path().starts_with(SERVER_FN_PATHS);
+            let answer = self.0.call(request);
+            if !server_fn {
+                return Either::Left(answer);
+            }
+            Either::Right(Box::pin(async move {
+                Ok(with_error_status(answer.await?).await)
+            }))
+        }
+    }
+
+    /// `response`, with the status of the error it carries if it is a failed server function's.
+    async fn with_error_status(response: Response) -> Response {
         if response.status() != StatusCode::INTERNAL_SERVER_ERROR
             || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
         {

@@ -11,7 +11,7 @@ mod now;
 mod requests;
 
 pub use endpoint::{metrics_only, own_metrics};
-pub use requests::{count_requests, matched_route};
+pub use requests::{CountRequests, MatchedRoute};
 
 use crate::api::Download;
 use crate::etcd::Etcd;

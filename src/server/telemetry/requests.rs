@@ -3,11 +3,11 @@
 
 use super::Telemetry;
 use crate::api::Download;
+use crate::server::hook::Hook;
 use axum::{
     body::{Body, Bytes},
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     http::{Method, StatusCode},
-    middleware::Next,
     response::Response,
 };
 use http_body::{Frame, SizeHint};
@@ -49,7 +49,7 @@ pub(super) enum Route {
 }
 
 impl Route {
-    /// The route `response` answered, as [`matched_route`] noted it.
+    /// The route `response` answered, as [`MatchedRoute`] noted it.
     fn of(response: &Response) -> Self {
         let matched = response.extensions().get::<MatchedPath>();
         matched.cloned().map_or(Route::Unmatched, Route::Matched)
@@ -127,40 +127,67 @@ impl HttpMetrics {
     }
 }
 
-/// Middleware: counts each request once its answer's head is ready, by the route the router
-/// matched, which [`matched_route`] notes on the response inside the router (this runs outside
-/// it, around every other layer: see `routes::with_layers`);
-/// counts the bytes of a [`Download`] as its body goes out.
-pub async fn count_requests(
-    State(telemetry): State<Arc<Telemetry>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let route = Route::of(&response);
-    telemetry
-        .http
-        .observe(route, method, response.status(), started);
-    match response.extensions().get::<Download>().copied() {
-        Some(download) => {
-            let sent = telemetry.streamed(download);
-            response.map(|body| Body::new(Counted { body, sent }))
+/// Counts each request once its answer's head is ready, by the route the router matched, which
+/// [`MatchedRoute`] notes on the response inside the router (this runs outside it, around every
+/// other layer: see `routes::with_layers`); counts the bytes of a [`Download`] as its body goes
+/// out.
+#[derive(Clone)]
+pub struct CountRequests(pub Arc<Telemetry>);
+
+/// What [`CountRequests`] notes of a request before it is answered.
+pub struct Started {
+    telemetry: Arc<Telemetry>,
+    method: &'static str,
+    at: Instant,
+}
+
+impl Hook for CountRequests {
+    type Carry = Started;
+
+    fn before(&self, request: &mut Request) -> Result<Started, Response> {
+        Ok(Started {
+            telemetry: self.0.clone(),
+            method: method_label(request.method()),
+            at: Instant::now(),
+        })
+    }
+
+    fn after(started: Started, response: Response) -> Response {
+        let Started {
+            telemetry,
+            method,
+            at,
+        } = started;
+        let route = Route::of(&response);
+        telemetry.http.observe(route, method, response.status(), at);
+        match response.extensions().get::<Download>().copied() {
+            Some(download) => {
+                let sent = telemetry.streamed(download);
+                response.map(|body| Body::new(Counted { body, sent }))
+            }
+            None => response,
         }
-        None => response,
     }
 }
 
-/// Notes on the response the route its request matched, for [`count_requests`], which runs
+/// Notes on the response the route its request matched, for [`CountRequests`], which runs
 /// outside the router, where the route is not known.
-pub async fn matched_route(request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let mut response = next.run(request).await;
-    if let Some(matched) = matched {
-        response.extensions_mut().insert(matched);
+#[derive(Clone)]
+pub struct MatchedRoute;
+
+impl Hook for MatchedRoute {
+    type Carry = Option<MatchedPath>;
+
+    fn before(&self, request: &mut Request) -> Result<Option<MatchedPath>, Response> {
+        Ok(request.extensions().get::<MatchedPath>().cloned())
     }
-    response
+
+    fn after(matched: Option<MatchedPath>, mut response: Response) -> Response {
+        if let Some(matched) = matched {
+            response.extensions_mut().insert(matched);
+        }
+        response
+    }
 }
 
 /// A body whose bytes are counted as they are sent.
