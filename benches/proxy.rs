@@ -100,21 +100,26 @@ async fn main() {
         "path", "requests", "per second", "etcd-deck CPU", "etcd CPU", "failed"
     );
     let duration = Duration::from_secs(seconds);
-    let run = |name: &'static str, request: Request| async move {
-        let figures = measure(&request, connections, duration, deck, etcd).await;
+    let run_on = |server: u32, name: &'static str, request: Request| async move {
+        let figures = measure(&request, connections, duration, server, etcd).await;
         println!(
             "{name:<22} {:>9} {:>10.0} {:>11.1} us {:>11.1} us {:>7}",
             figures.requests, figures.per_second, figures.deck_us, figures.etcd_us, figures.failed
         );
         figures
     };
+    let run = |name, request| run_on(deck, name, request);
     let get = run("REST GET", rest("GET", "/api/v1/keys/k", None)).await;
     let gateway_get = run(
         "gateway range",
         gateway("/v3/kv/range", serde_json::json!({ "key": b64("k") })),
     )
     .await;
-    let put = run("REST PUT", rest("PUT", "/api/v1/keys/k", Some(put_body))).await;
+    let put = run(
+        "REST PUT",
+        rest("PUT", "/api/v1/keys/k", Some(put_body.clone())),
+    )
+    .await;
     let gateway_put = run(
         "gateway put",
         gateway(
@@ -127,6 +132,28 @@ async fn main() {
     let listing = run(
         "REST list (100 keys)",
         rest("GET", "/api/v1/keys?prefix=list/&limit=100", None),
+    )
+    .await;
+    // The same server with one worker thread, as on a machine it shares with etcd (README,
+    // "Running beside etcd"): its requests no longer wake a second worker.
+    let single = TestServer::start_with(&cluster, &[("TOKIO_WORKER_THREADS", "1")]);
+    let single_host = single.url.trim_start_matches("http://").to_string();
+    let on_single = |method, path: &str, body: Option<String>| Request {
+        method,
+        host: single_host.clone(),
+        path: path.to_string(),
+        body,
+    };
+    let single_get = run_on(
+        single.pid(),
+        "REST GET, 1 thread",
+        on_single("GET", "/api/v1/keys/k", None),
+    )
+    .await;
+    let single_put = run_on(
+        single.pid(),
+        "REST PUT, 1 thread",
+        on_single("PUT", "/api/v1/keys/k", Some(put_body.clone())),
     )
     .await;
 
@@ -163,6 +190,19 @@ async fn main() {
         "<=",
         2.0,
     );
+    target(
+        "GET, 1 thread: CPU / etcd CPU",
+        cpu_share(&single_get),
+        "<=",
+        1.0 / 3.0,
+    );
+    target(
+        "PUT, 1 thread: CPU / etcd CPU",
+        cpu_share(&single_put),
+        "<=",
+        1.0 / 3.0,
+    );
+    drop(single);
     drop(server);
 }
 

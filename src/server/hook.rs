@@ -2,9 +2,9 @@
 //! runs (which may answer in its place), and at the response after.
 //!
 //! axum's `middleware::from_fn` is the easy way to write such a layer, but each request through
-//! it boxes the service inside and the future, and converts the body; a stack of them cost a
-//! fifth of a REST read's CPU (see `benches/proxy.rs`). A [`Hook`] is two plain functions, and
-//! its future is the inner one with what `before` handed to `after` beside it.
+//! it boxes the service inside and the future, and converts the body: six of them cost about
+//! 4 µs a request, a fifth of a health probe's CPU. A [`Hook`] is two plain functions, and its
+//! future is the inner one with what `before` handed to `after` beside it.
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
