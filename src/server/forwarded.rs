@@ -51,8 +51,8 @@ impl TrustedProxies {
     }
 }
 
-/// Whether a request comes from this machine: from a loopback address, as the
-/// [`TrustedProxies`] hook left it, and not passed on by a proxy. A proxy on this machine that is not named in
+/// Whether a request comes from this machine: from a loopback address, as the [`TrustedProxies`]
+/// hook left it, and not passed on by a proxy. A proxy on this machine that is not named in
 /// `--trusted-proxies` connects from loopback for everyone it forwards; the headers proxies add
 /// say so.
 pub fn from_this_machine(client: Option<IpAddr>, headers: &HeaderMap) -> bool {

@@ -132,6 +132,8 @@ where
 mod tests {
     use super::*;
     use axum::http::{HeaderValue, StatusCode};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     use tower::ServiceExt;
 
     /// Refuses requests to `/no`, and marks every answer with what the request asked for.
@@ -158,13 +160,18 @@ mod tests {
         }
     }
 
-    async fn inner(request: Request) -> Result<Response, std::convert::Infallible> {
-        let seen = request.extensions().get::<u8>().copied().unwrap_or(0);
-        Ok(Response::new(Body::from(format!("seen {seen}"))))
-    }
-
-    async fn call(path: &str) -> (StatusCode, Option<String>, String) {
-        let service = HookLayer(Mark).layer(tower::service_fn(inner));
+    /// Calls `path` through [`Mark`] around a service that answers what it saw; also answers
+    /// how many times that service was called.
+    async fn call(path: &str) -> (StatusCode, Option<String>, String, usize) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let inner = tower::service_fn(move |request: Request| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let seen = request.extensions().get::<u8>().copied().unwrap_or(0);
+            let answer = Response::new(Body::from(format!("seen {seen}")));
+            async move { Ok::<_, std::convert::Infallible>(answer) }
+        });
+        let service = HookLayer(Mark).layer(inner);
         let request = Request::builder().uri(path).body(Body::empty()).unwrap();
         let response = service.oneshot(request).await.unwrap();
         let status = response.status();
@@ -175,14 +182,15 @@ mod tests {
         let body = axum::body::to_bytes(response.into_body(), 1024)
             .await
             .unwrap();
-        (status, asked, String::from_utf8(body.to_vec()).unwrap())
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        (status, asked, body, calls.load(Ordering::SeqCst))
     }
 
     #[tokio::test]
     async fn before_changes_the_request_and_after_sees_what_it_carried() {
         assert_eq!(
             call("/yes").await,
-            (StatusCode::OK, Some("/yes".into()), "seen 7".into())
+            (StatusCode::OK, Some("/yes".into()), "seen 7".into(), 1)
         );
     }
 
@@ -190,7 +198,7 @@ mod tests {
     async fn an_answer_from_before_is_the_answer_and_the_inner_service_is_not_called() {
         assert_eq!(
             call("/no").await,
-            (StatusCode::FORBIDDEN, None, "refused".into())
+            (StatusCode::FORBIDDEN, None, "refused".into(), 0)
         );
     }
 }

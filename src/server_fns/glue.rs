@@ -209,6 +209,29 @@ mod server {
 mod tests {
     use super::*;
 
+    /// The status layer reads back only the answers under [`SERVER_FN_PATHS`]: a server
+    /// function registered anywhere else would answer every error with 500.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn every_server_function_is_where_its_error_status_is_read_back() {
+        let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect();
+        assert!(
+            paths.len() >= 50,
+            "{} server functions: {paths:?}",
+            paths.len()
+        );
+        let elsewhere: Vec<&&str> = paths
+            .iter()
+            .filter(|path| !path.starts_with(SERVER_FN_PATHS))
+            .collect();
+        assert!(
+            elsewhere.is_empty(),
+            "outside {SERVER_FN_PATHS}: {elsewhere:?}"
+        );
+    }
+
     #[test]
     fn bad_server_fn_arguments_are_invalid_input() {
         let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("bad".into()));
