@@ -313,10 +313,27 @@ wait_healthy() {
   done
 }
 
-# wait_gone NAME PID SECS: waits until member NAME's PID is no longer our etcd.
+# pid_exiting PID: whether PID is a process on its way out that may still hold its files. The
+# kernel frees a process's memory, which empties /proc/PID/cmdline, before it closes its files;
+# and a multi-threaded process's files (its listening sockets among them) are closed only by the
+# last of its threads to exit, which a thread waiting on the disk can delay. Every thread that
+# is a zombie or dead has closed them.
+pid_exiting() {
+  local stat
+  [[ -z $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]] || return 1
+  for stat in /proc/"$1"/task/*/stat; do
+    { stat=$(<"$stat"); } 2>/dev/null || continue
+    stat=${stat##*) }
+    [[ ${stat:0:1} == [ZX] ]] || return 0
+  done
+  return 1
+}
+
+# wait_gone NAME PID SECS: waits until member NAME's PID is no longer our etcd and has closed
+# its files, so its ports are free.
 wait_gone() {
   local deadline=$((SECONDS + $3))
-  while [[ $(member_pid "$1" || true) == "$2" ]]; do
+  while [[ $(member_pid "$1" || true) == "$2" ]] || pid_exiting "$2"; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
