@@ -27,10 +27,12 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose client, peer and metrics ports are free for members 1 to 3. */
+/** A base port whose client, peer and metrics ports are free for members 1 to 3, all of them below
+ * Linux's ephemeral ports (32768 and up): there an outgoing connection could take a killed member's
+ * port before the member started again. m3's metrics port, the highest, is 30002 above the base. */
 export async function freeBasePort(): Promise<number> {
   for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 15000);
+    const base = 1024 + Math.floor(Math.random() * (32768 - 30002 - 1024));
     const ports = [1, 2, 3].flatMap((i) => [i === 1 ? base : i * 10000 + base, i * 10000 + base + 1, i * 10000 + base + 2]);
     if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
   }

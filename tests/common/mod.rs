@@ -13,11 +13,12 @@ use etcd_deck::etcd::{Etcd, EtcdSettings, EtcdTls, SamplerSettings};
 use etcd_deck::services::access::{Access, AccessSettings};
 use etcd_deck::services::caller::Caller;
 use std::{
-    collections::hash_map::RandomState,
+    collections::{hash_map::RandomState, BTreeSet},
     hash::{BuildHasher, Hasher},
     net::TcpListener,
     path::PathBuf,
     process::Command,
+    sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -30,6 +31,8 @@ pub struct TestCluster {
     pub endpoints: Vec<String>,
     /// With `--tls`: the kit's `ETCD_DECK_ETCD_CA`, `…_CERT` and `…_KEY`, as etcd-deck reads them.
     pub tls_env: Vec<(String, String)>,
+    /// The base members' ports, claimed in this process until the cluster is dropped.
+    ports: Vec<u16>,
 }
 
 impl TestCluster {
@@ -53,7 +56,7 @@ impl TestCluster {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let mut last_error = String::new();
         for _ in 0..8 {
-            let base = free_base_port(members);
+            let (base, ports) = claim_base_port(members);
             let output = kit("up")
                 .env("CLUSTER_ETCD_ARGS", etcd_flags)
                 .arg(members.to_string())
@@ -82,6 +85,7 @@ impl TestCluster {
                     data_dir,
                     endpoints,
                     tls_env,
+                    ports,
                 };
             }
             last_error = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -90,6 +94,7 @@ impl TestCluster {
                 .arg("--data-dir")
                 .arg(data_dir.path())
                 .status();
+            release_ports(&ports);
         }
         panic!("could not start an etcd cluster: {last_error}");
     }
@@ -296,6 +301,7 @@ impl Drop for TestCluster {
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .output();
+        release_ports(&self.ports);
     }
 }
 
@@ -368,29 +374,53 @@ fn kit(script: &str) -> Command {
     command
 }
 
-/// A base port whose client, peer and metrics ports are free for every member.
-fn free_base_port(members: u8) -> u16 {
-    let highest_base: u16 = if members > 3 { 15_000 } else { 35_000 };
+/// The first port of Linux's ephemeral range (`net.ipv4.ip_local_port_range`), from which
+/// outgoing connections take their ports.
+const EPHEMERAL_START: u32 = 32_768;
+/// The lowest base port the tests take: the first unprivileged port.
+const LOWEST_BASE: u32 = 1_024;
+
+/// The ports of the base members of the clusters this process has started and not dropped. A
+/// stopped or killed member keeps its ports, and no other test's cluster may take them meanwhile.
+static CLAIMED_PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// The ports `cluster/up` gives `members` members at `base`: member I's client port (m1's at the
+/// base, mI's at I × 10000 + base), then its peer and metrics ports at I × 10000 + base + 1 and + 2.
+fn kit_ports(members: u8, base: u16) -> Vec<u16> {
+    (1..=u16::from(members))
+        .flat_map(|i| {
+            let client = if i == 1 { base } else { i * 10_000 + base };
+            [client, i * 10_000 + base + 1, i * 10_000 + base + 2]
+        })
+        .collect()
+}
+
+/// A base port, and its members' ports, which are free and claimed by no other cluster of this
+/// process; it claims them. Up to 3 members' ports are below the ephemeral range: a killed
+/// member's port there could be taken by an outgoing connection before the member started again
+/// (etcd then exits with "bind: address already in use"). Five members cannot all fit below it;
+/// m4's and m5's ports are in it.
+fn claim_base_port(members: u8) -> (u16, Vec<u16>) {
+    let highest = u32::from(members.min(3)) * 10_000 + 2;
+    let bases = EPHEMERAL_START - highest - LOWEST_BASE;
     loop {
-        let candidate = 20_000u16.min(highest_base - 12_000) + (random() % 12_000) as u16;
-        let ports = (1..=u16::from(members)).flat_map(|i| {
-            let client = if i == 1 {
-                candidate
-            } else {
-                i * 10_000 + candidate
-            };
-            [
-                client,
-                i * 10_000 + candidate + 1,
-                i * 10_000 + candidate + 2,
-            ]
-        });
-        if ports
-            .into_iter()
-            .all(|port| TcpListener::bind(("127.0.0.1", port)).is_ok())
-        {
-            return candidate;
+        let base = (LOWEST_BASE + (random() % u64::from(bases)) as u32) as u16;
+        let ports = kit_ports(members, base);
+        let mut claimed = CLAIMED_PORTS.lock().unwrap_or_else(PoisonError::into_inner);
+        let free =
+            |port: &u16| !claimed.contains(port) && TcpListener::bind(("127.0.0.1", *port)).is_ok();
+        if ports.iter().all(free) {
+            claimed.extend(&ports);
+            return (base, ports);
         }
+    }
+}
+
+/// Gives back the ports [`claim_base_port`] claimed.
+fn release_ports(ports: &[u16]) {
+    let mut claimed = CLAIMED_PORTS.lock().unwrap_or_else(PoisonError::into_inner);
+    for port in ports {
+        claimed.remove(port);
     }
 }
 
