@@ -8,6 +8,7 @@ use etcd_deck::domain::{lease::Expiry, Key, PutCondition};
 use etcd_deck::server_fns::{CreateKey, DeleteKey, GetKey};
 use etcd_deck::urls::routes::key_url;
 use leptos::server_fn::ServerFn;
+use std::time::Duration;
 
 #[tokio::test]
 async fn health_probes_tell_process_and_etcd_apart() {
@@ -199,4 +200,40 @@ async fn list_pages_hold_their_revision_and_start_again_after_a_compaction() {
         "{restarted}"
     );
     assert!(restarted.contains("Keys 1–2 of 4"), "{restarted}");
+}
+
+/// Leptos lists a router's page routes by rendering the app with resource loading suppressed, by
+/// a flag for the whole process; a resource first asked for meanwhile never loads (leptos#4773),
+/// and its page never finishes. Routers built while pages render must leave every page whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_load_while_other_routers_are_built() {
+    let cluster = TestCluster::start(1);
+    let app = TestApp::start(&cluster).await;
+    let etcd = app.etcd.clone();
+    let (key, value) = (Key::from("p/a"), b"v".to_vec());
+    let put = app
+        .etcd
+        .put(&key, value, PutCondition::Always, Expiry::Never);
+    put.await.unwrap();
+    let building = tokio::spawn(async move {
+        for _ in 0..200 {
+            drop(TestApp::on(etcd.clone()));
+            tokio::task::yield_now().await;
+        }
+    });
+    let mut pages = 0;
+    while !building.is_finished() {
+        let page = tokio::time::timeout(Duration::from_secs(10), app.get("/?prefix=p%2F"));
+        let (status, body) = page
+            .await
+            .expect("the page finishes while routers are built");
+        assert_eq!(status, 200);
+        assert!(body.contains("Keys 1–1 of 1"), "{body}");
+        pages += 1;
+    }
+    building.await.unwrap();
+    assert!(
+        pages > 10,
+        "only {pages} pages rendered while the routers were built"
+    );
 }

@@ -19,9 +19,11 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{
+    file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
+};
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tower::{util::MapResponseLayer, ServiceBuilder};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -42,9 +44,17 @@ pub fn app(state: AppState) -> Router {
     with_layers(routes(&state), state)
 }
 
+/// The app's page routes, listed once for the whole process.
+///
+/// Leptos lists them by rendering the app while a flag for the whole process holds back every
+/// resource's loading, and a resource first polled meanwhile never loads (leptos#4773): a page
+/// rendering on another thread would never finish. Every router is built from this one list, so
+/// none exists, and no page renders, until it is made.
+static PAGE_ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// Every page, server function, REST endpoint, probe and static file.
 fn routes(state: &AppState) -> Router<AppState> {
-    let routes = generate_route_list(App);
+    let routes = PAGE_ROUTES.clone();
     let options = state.leptos_options.clone();
     let context = {
         let state = state.clone();
