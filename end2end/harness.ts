@@ -12,10 +12,16 @@ export const repoRoot = path.resolve(__dirname, '..');
 export function cluster(script: string, ...args: string[]): string {
   const dataDir = process.env.ETCD_DECK_E2E_DATA_DIR;
   if (!dataDir) throw new Error('ETCD_DECK_E2E_DATA_DIR is not set: run the suite through Playwright');
-  return execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  try {
+    return execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // Say how the script ended: an exit status of its own, or a signal from outside.
+    const { status, signal, stderr } = error as { status: number | null; signal: string | null; stderr?: string };
+    throw new Error(`cluster/${script} ${args.join(' ')} ended with status ${status}, signal ${signal}:\n${stderr ?? ''}`);
+  }
 }
 
 function portIsFree(port: number): Promise<boolean> {
