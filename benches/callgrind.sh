@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per request of etcd-deck, counted by callgrind: unlike CPU time, they repeat from
-# run to run on a busy machine, so a change of a few per cent shows. One etcd member on free
-# ports, the release binary under valgrind, keep-alive requests from curl; the counters are
+# run to run on a busy machine, so a change of a few per cent shows. One etcd member (the
+# cluster/ kit's, on free ports below the ephemeral range), the release binary under valgrind, keep-alive requests from curl; the counters are
 # zeroed after a warm-up of each path, and dumped after it (one file per path, for
 # callgrind_annotate). etcd-deck's own instructions only: not the kernel's, not etcd's.
 #
@@ -23,24 +23,28 @@ done
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d /tmp/etcd-deck-callgrind.XXXXXX)
-client=http://127.0.0.1:$(free_port)
-peer=http://127.0.0.1:$(free_port)
 deck=127.0.0.1:$(free_port)
 pids=()
 # The callgrind files stay in $work, to be read; etcd's data goes.
 stop() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work/etcd"
+  cluster/down --purge --data-dir "$work/etcd" >/dev/null 2>&1 || true
 }
 trap stop EXIT
 
-"$etcd" --name one --data-dir "$work/etcd" --listen-client-urls "$client" \
-  --advertise-client-urls "$client" --listen-peer-urls "$peer" \
-  --initial-advertise-peer-urls "$peer" --initial-cluster "one=$peer" >"$work/etcd.log" 2>&1 &
-pids+=($!)
+# One member whose ports (base, base + 10001, base + 10002) are below 32768; `up` refuses a
+# base whose ports are taken, and another is tried.
+client=''
+for _ in $(seq 8); do
+  if up=$(cluster/up 1 --base-port $((1024 + RANDOM % 21742)) --data-dir "$work/etcd" 2>>"$work/etcd.log"); then
+    client=${up##*ETCD_ENDPOINTS=}
+    break
+  fi
+  cluster/down --purge --data-dir "$work/etcd" >/dev/null 2>&1 || true
+done
+[[ -n $client ]] || { echo "callgrind.sh: no etcd member started (see $work/etcd.log)" >&2; exit 1; }
 ctl() { "${etcd_dir}etcdctl" --endpoints "$client" "$@" >/dev/null; }
-for _ in $(seq 50); do ctl endpoint health 2>/dev/null && break; sleep 0.2; done
 value=$(printf 'v%.0s' $(seq 192))
 ctl put k "$value"
 for i in $(seq -w 100); do ctl put "list/key-$i" "value $i"; done
