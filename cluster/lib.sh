@@ -11,6 +11,7 @@
 KIT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(dirname "$KIT_DIR")
 HOST=127.0.0.1
+PROC=/proc # where processes are read from; a test of the kit may point it at a directory of its own
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -224,7 +225,7 @@ member_pid() {
   [[ -f $f ]] || return 1
   read -r pid <"$f" || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -xF -- "--data-dir=$(member_dir "$1")" >/dev/null || return 1
+  tr '\0' '\n' 2>/dev/null <"$PROC/$pid/cmdline" | grep -xF -- "--data-dir=$(member_dir "$1")" >/dev/null || return 1
   echo "$pid"
 }
 
@@ -317,12 +318,14 @@ wait_healthy() {
 # kernel frees a process's memory, which empties /proc/PID/cmdline, before it closes its files;
 # and a multi-threaded process's files (its listening sockets among them) are closed only by the
 # last of its threads to exit, which a thread waiting on the disk can delay. Every thread that
-# is a zombie or dead has closed them.
+# is a zombie or dead has closed them. A thread can vanish between the listing and the read:
+# `read` is used, as bash 5.2 under `set -e` ends the whole script, silently and in spite of
+# `|| continue`, when `$(<FILE)` cannot open FILE.
 pid_exiting() {
-  local stat
-  [[ -z $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]] || return 1
-  for stat in /proc/"$1"/task/*/stat; do
-    { stat=$(<"$stat"); } 2>/dev/null || continue
+  local task stat
+  [[ -z $(tr -d '\0' 2>/dev/null <"$PROC/$1/cmdline") ]] || return 1
+  for task in "$PROC/$1"/task/*/stat; do
+    { read -r stat <"$task"; } 2>/dev/null || continue
     stat=${stat##*) }
     [[ ${stat:0:1} == [ZX] ]] || return 0
   done

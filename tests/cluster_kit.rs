@@ -191,3 +191,46 @@ async fn the_kit_refuses_what_it_cannot_do() {
     assert!(refused.contains("too many learner members"), "{refused}");
     assert_eq!(status_row(&cluster, "l2"), None, "nothing is left of l2");
 }
+
+/// What `pid_exiting` (cluster/lib.sh) answers, under the kit's own `set -euo pipefail`, about
+/// PID 4242 in a process directory `proc` laid out by the test; a script the function ends says so.
+fn pid_exiting_in(proc: &std::path::Path) -> String {
+    let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster/lib.sh");
+    let script = r#"set -euo pipefail; source "$1"; PROC=$2
+        if pid_exiting 4242; then echo exiting; else echo gone; fi"#;
+    let out = std::process::Command::new("bash")
+        .args(["-c", script, "bash"])
+        .arg(lib)
+        .arg(proc)
+        .output()
+        .expect("bash runs");
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.success() {
+        said
+    } else {
+        format!("the script ended ({})", out.status)
+    }
+}
+
+/// A thread of an exiting member can vanish between the listing of its threads and the reading
+/// of its state. Seen in the end-to-end suite: `cluster/down` then ended at once, silently and
+/// with status 1, leaving the leader running (bash 5.2 ends a `set -e` script when `$(<FILE)`
+/// cannot open FILE, `|| continue` or not).
+#[test]
+fn a_thread_gone_while_its_member_exits_does_not_end_the_kit() {
+    let proc = tempfile::tempdir().unwrap();
+    let tasks = proc.path().join("4242/task");
+    for thread in ["100", "200"] {
+        std::fs::create_dir_all(tasks.join(thread)).unwrap();
+    }
+    // An emptied command line: the process is exiting. Thread 100 is gone (its entry is still
+    // listed, its state no longer opens); thread 200 is still running.
+    std::fs::write(proc.path().join("4242/cmdline"), "").unwrap();
+    std::os::unix::fs::symlink(proc.path().join("gone"), tasks.join("100/stat")).unwrap();
+    std::fs::write(tasks.join("200/stat"), "200 (etcd) S 1 200 200 0 -1\n").unwrap();
+    assert_eq!(pid_exiting_in(proc.path()), "exiting");
+
+    // Once its last thread is a zombie, the member has closed its files.
+    std::fs::write(tasks.join("200/stat"), "200 (etcd) Z 1 200 200 0 -1\n").unwrap();
+    assert_eq!(pid_exiting_in(proc.path()), "gone");
+}
