@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Instructions per request of etcd-deck, counted by callgrind: unlike CPU time, they repeat from
 # run to run on a busy machine, so a change of a few per cent shows. One etcd member (the
-# cluster/ kit's, on free ports below the ephemeral range), the release binary under valgrind, keep-alive requests from curl; the counters are
-# zeroed after a warm-up of each path, and dumped after it (one file per path, for
-# callgrind_annotate). etcd-deck's own instructions only: not the kernel's, not etcd's.
+# cluster/ kit's, on free ports below the ephemeral range), the release binary under valgrind,
+# keep-alive requests from curl; the counters are zeroed after a warm-up of each path, and
+# dumped after it (one file per path, for callgrind_annotate). etcd-deck's own instructions
+# only: not the kernel's, not etcd's.
 #
 #   benches/callgrind.sh [BINARY] [REQUESTS]
 #

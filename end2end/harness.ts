@@ -8,20 +8,32 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
+/** Runs one cluster/ kit script on the cluster in `dataDir`, with more environment (`env`); a
+ * script that fails is an error saying how it ended (its exit status, or a signal from outside)
+ * and what it printed. */
+function runKit(dataDir: string, script: string, args: string[], env: Record<string, string> = {}): string {
+  try {
+    return execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const { status, signal, stderr } = error as { status: number | null; signal: string | null; stderr?: string };
+    throw new Error(`cluster/${script} ${args.join(' ')} ended with status ${status}, signal ${signal}:\n${stderr ?? ''}`);
+  }
+}
+
+/** The client URLs that `cluster/up` printed last, as `ETCD_ENDPOINTS=…`. */
+function endpointsOf(up: string): string {
+  return up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', '');
+}
+
 /** Runs one cluster/ kit script against the suite's private 3-member cluster. */
 export function cluster(script: string, ...args: string[]): string {
   const dataDir = process.env.ETCD_DECK_E2E_DATA_DIR;
   if (!dataDir) throw new Error('ETCD_DECK_E2E_DATA_DIR is not set: run the suite through Playwright');
-  try {
-    return execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    // Say how the script ended: an exit status of its own, or a signal from outside.
-    const { status, signal, stderr } = error as { status: number | null; signal: string | null; stderr?: string };
-    throw new Error(`cluster/${script} ${args.join(' ')} ended with status ${status}, signal ${signal}:\n${stderr ?? ''}`);
-  }
+  return runKit(dataDir, script, args);
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -115,19 +127,14 @@ export async function startPrivateCluster(
   etcdArgs = '',
 ): Promise<{ endpoints: string; stop: () => void; kit: (script: string, ...args: string[]) => string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'etcd-deck-e2e-private-'));
-  const kit = (script: string, ...args: string[]) =>
-    execFileSync(path.join(repoRoot, 'cluster', script), [...args, '--data-dir', dataDir], {
-      encoding: 'utf8',
-      env: { ...process.env, CLUSTER_ETCD_ARGS: etcdArgs },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const kit = (script: string, ...args: string[]) => runKit(dataDir, script, args, { CLUSTER_ETCD_ARGS: etcdArgs });
   const stop = () => {
     kit('down', '--purge');
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const up = kit('up', String(members), '--base-port', String(await freeBasePort()));
-    return { endpoints: up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', ''), stop, kit };
+    return { endpoints: endpointsOf(up), stop, kit };
   } catch (error) {
     stop();
     throw error;
@@ -148,15 +155,12 @@ export async function startHarness(): Promise<() => Promise<void>> {
       await exited;
       clearTimeout(killer);
     }
-    execFileSync(path.join(repoRoot, 'cluster', 'down'), ['--purge', '--data-dir', dataDir], {
-      stdio: 'ignore',
-    });
+    runKit(dataDir, 'down', ['--purge']);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const base = await freeBasePort();
-    const up = cluster('up', '3', '--base-port', String(base));
-    const endpoints = up.trim().split('\n').pop()!.replace('ETCD_ENDPOINTS=', '');
+    const endpoints = endpointsOf(cluster('up', '3', '--base-port', String(base)));
     process.env.ETCD_DECK_E2E_ENDPOINTS = endpoints;
     const started = await startServer({});
     server = started.process;
