@@ -22,13 +22,21 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Leptos reads this at compile time. cargo-leptos sets it; every other cargo command here must
 # set it the same, or each rebuilds Leptos and everything above it for the next.
 export LEPTOS_OUTPUT_NAME := etcd-deck
+# CI builds a fresh clone once and throws it away: cargo's incremental caches would only cost
+# disk (3.2 GB of target/debug) and the time to write them.
+ifdef CI
+export CARGO_INCREMENTAL := 0
+endif
+# What a whole `make test` writes into target/, less what is there already, must fit on its disk.
+# A full disk fails the build late, at link time, with a bare "linking with `cc` failed".
+TEST_BUILD_GB := 9
 
 # Everything the release build reads. When none of it changed since the last build, `make build`
 # does nothing: cargo-leptos itself would run wasm-bindgen and wasm-opt again every time.
 BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find src style public -type f)
 RELEASE_STAMP := target/release/.etcd-deck-built
 
-.PHONY: help setup run build test lint unit e2e bench screenshots clean
+.PHONY: help setup room run build test lint unit e2e bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -94,7 +102,7 @@ run: build ## Start a local 3-member etcd cluster (unless ETCD_ENDPOINTS is set;
 	fi
 	LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD target/release/etcd-deck
 
-test: setup lint unit e2e ## Format and lint checks, unit and integration tests, then Playwright
+test: setup room lint unit e2e ## Format and lint checks, unit and integration tests, then Playwright
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check, and clippy on the ssr and wasm32 hydrate builds, warnings denied
@@ -102,11 +110,20 @@ lint: ## cargo fmt --check, and clippy on the ssr and wasm32 hydrate builds, war
 	cargo clippy --quiet --features ssr --all-targets -- -D warnings
 	cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
+room:
+	@free_kb=$$(df -Pk . | awk 'NR == 2 { print $$4 }')
+	built_kb=$$(du -sk target 2>/dev/null | cut -f1 || true)
+	need_kb=$$(( $(TEST_BUILD_GB) * 1024 * 1024 - $${built_kb:-0} ))
+	if (( free_kb < need_kb )); then
+	  echo "make: $$((free_kb / 1024)) MB free on the disk of $(CURDIR), and the tests still have to build about $$((need_kb / 1024)) MB into target/ ($(TEST_BUILD_GB) GB in all). Make room first: a full disk fails the build at link time." >&2
+	  exit 1
+	fi
+
 # The REST contract test checks the server's answers against its own OpenAPI document (2-3
 # minutes); it runs once, on the current etcd 3.5.
 CONTRACT_TEST := the_server_answers_as_its_openapi_document_says
 
-unit: setup ## Unit tests, and integration tests against real etcd members (3.4, then 3.5) on free ports
+unit: setup room ## Unit tests, and integration tests against real etcd members (3.4, then 3.5) on free ports
 	cargo test --features ssr -- --skip $(CONTRACT_TEST)
 	echo "unit: the integration tests again, against etcd $(ETCD35_VERSION)"
 	CLUSTER_ETCD_BIN=$(ETCD35_BIN) cargo test --features ssr --test '*'
