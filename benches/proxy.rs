@@ -5,7 +5,8 @@
 //! back to back for `BENCH_SECONDS` (default 10) per path: a REST GET and PUT of one key with a
 //! 192-byte value, the same through etcd's own JSON gateway (`/v3/kv/range`, `/v3/kv/put`), the
 //! key list page of 100 keys and the REST listing of the same page. The CPU time each process
-//! spent comes from `/proc/PID/stat`, divided by the requests answered.
+//! spent comes from `/proc/PID/stat`, divided by the requests answered; at the end, each
+//! process's peak resident memory (`VmHWM` in `/proc/PID/status`).
 //!
 //! Targets: etcd-deck's CPU per REST GET and PUT at most a third of etcd's; REST throughput at
 //! least 1.3 times the gateway's; the page at most twice the CPU of the REST listing.
@@ -202,6 +203,12 @@ async fn main() {
         "<=",
         1.0 / 3.0,
     );
+    println!(
+        "etcd-deck's peak resident memory: {} MB, {} MB with 1 thread; etcd's: {} MB",
+        peak_memory_mb(deck),
+        peak_memory_mb(single.pid()),
+        peak_memory_mb(etcd)
+    );
     drop(single);
     drop(server);
 }
@@ -322,4 +329,20 @@ fn cpu_ticks(pid: u32) -> u64 {
     let field = |i: usize| fields[i].parse::<u64>().expect("a number of ticks");
     // utime and stime, fields 14 and 15 of the line: 12 and 13 after the name and state.
     field(11) + field(12)
+}
+
+/// The most memory process `pid` has held resident since it started (`VmHWM`), in MB.
+fn peak_memory_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .expect("a VmHWM line");
+    let kb: u64 = line
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("a number of kB");
+    kb / 1024
 }

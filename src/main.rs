@@ -1,6 +1,12 @@
 //! The etcd-deck binary: without a command it connects to etcd and serves the web UI and REST API
 //! until SIGINT or SIGTERM; `etcd-deck kv …` is the command-line client of a running server.
 
+/// A request allocates and frees many small buffers (headers, JSON, the rendered page), which
+/// mimalloc does in fewer instructions than glibc's malloc (the counts are in Cargo.toml).
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "ssr")]
 mod command_line {
     use clap::{Parser, Subcommand};
